@@ -1,0 +1,159 @@
+//! L1 block production: pool transactions by tip, executed with revm, sealed
+//! into a Prague header, persisted, then announced.
+
+use crate::{L1_BLOCK_GAS_LIMIT, dev::Clock};
+use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, Transaction};
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_primitives::{Address, B256, Bloom, Bytes, U256};
+use alloy_trie::root::ordered_trie_root_with_encoder;
+use revm::{
+    DatabaseCommit, ExecuteEvm,
+    context::ContextTr,
+    context_interface::result::{EVMError, ExecutionResult, Output},
+};
+use rollup_node::{Node, StoredBlock, db::DbError};
+use rollup_protocol::{BlockEnvInput, ExecutedTx, RollupReceipt, build_evm, tx_env};
+use std::{sync::Arc, time::Duration};
+use tokio_util::sync::CancellationToken;
+
+/// Mines one block with the pool's best transactions at `timestamp` (or the
+/// clock's next timestamp) and commits it. Returns its number.
+pub async fn build_block(node: &Node, clock: &Clock, timestamp: Option<u64>) -> Result<u64, DbError> {
+    let _producer = node.producer_lock().await;
+    let (block, changes) = {
+        let mut chain = node.chain_mut();
+        let parent = chain.head().header.clone();
+        let parent_hash = chain.head().hash;
+        let base_fee = node.next_base_fee_after(&parent);
+        let timestamp = timestamp.unwrap_or_else(|| clock.next_timestamp(parent.timestamp));
+        let number = parent.number + 1;
+        let prevrandao = alloy_primitives::keccak256(parent_hash);
+        let env = BlockEnvInput {
+            number,
+            timestamp,
+            beneficiary: Address::ZERO,
+            gas_limit: L1_BLOCK_GAS_LIMIT,
+            base_fee,
+            prevrandao,
+        };
+        let candidates = {
+            let state = &chain.state;
+            node.pool().best(base_fee, |a| state.nonce(a))
+        };
+        let mut evm = build_evm(&mut chain.state, node.config().chain_id, &env);
+        let mut cumulative = 0u64;
+        let mut txs = Vec::new();
+        let mut dropped = Vec::new();
+        for pooled in candidates {
+            if pooled.tx.gas_limit() > L1_BLOCK_GAS_LIMIT - cumulative {
+                continue;
+            }
+            let out = match evm.transact(tx_env(&pooled.tx, pooled.sender)) {
+                Ok(out) => out,
+                Err(EVMError::Database(never)) => match never {},
+                Err(e) => {
+                    tracing::debug!(target: "l1", hash = %pooled.hash, %e, "dropping invalid transaction");
+                    dropped.push(pooled.hash);
+                    continue;
+                }
+            };
+            let gas_used = out.result.tx_gas_used();
+            let contract_address = match &out.result {
+                ExecutionResult::Success { output: Output::Create(_, a), .. } => *a,
+                _ => None,
+            };
+            let status = out.result.is_success();
+            let logs = out.result.into_logs();
+            evm.ctx.db_mut().commit(out.state);
+            cumulative += gas_used;
+            txs.push(ExecutedTx {
+                receipt: RollupReceipt {
+                    tx_type: pooled.tx.tx_type() as u8,
+                    status,
+                    cumulative_gas_used: cumulative,
+                    gas_used,
+                    effective_gas_price: pooled.tx.effective_gas_price(Some(base_fee)),
+                    logs,
+                    contract_address,
+                    l1_fee: None,
+                    l1_base_fee: None,
+                    l1_gas_used: None,
+                    deposit_nonce: None,
+                },
+                sender: pooled.sender,
+                tx: pooled.tx.into(),
+            });
+        }
+        drop(evm);
+        {
+            let mut pool = node.pool();
+            for hash in dropped {
+                pool.remove(&hash);
+            }
+        }
+        let header = Header {
+            parent_hash,
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: Address::ZERO,
+            state_root: chain.state.compute_state_root(),
+            transactions_root: ordered_trie_root_with_encoder(&txs, |t, b| b.extend_from_slice(&t.tx.encoded_2718())),
+            receipts_root: ordered_trie_root_with_encoder(&txs, |t, b| b.extend_from_slice(&t.receipt.encoded_2718())),
+            logs_bloom: txs.iter().fold(Bloom::ZERO, |acc, t| acc | t.receipt.bloom()),
+            difficulty: U256::ZERO,
+            number,
+            gas_limit: L1_BLOCK_GAS_LIMIT,
+            gas_used: cumulative,
+            timestamp,
+            extra_data: Bytes::new(),
+            mix_hash: prevrandao,
+            nonce: Default::default(),
+            base_fee_per_gas: Some(base_fee),
+            withdrawals_root: Some(alloy_consensus::constants::EMPTY_ROOT_HASH),
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            requests_hash: Some(EMPTY_REQUESTS_HASH),
+            ..Default::default()
+        };
+        let block = StoredBlock { hash: header.hash_slow(), header, transactions: txs };
+        let changes = chain.state.take_changes();
+        (block, changes)
+    };
+    let number = block.number();
+    let count = block.transactions.len();
+    node.commit_block(block, changes).await?;
+    tracing::debug!(target: "l1", number, txs = count, "mined block");
+    Ok(number)
+}
+
+/// Mines every `block_time`, or on every new transaction when `None`.
+pub(crate) async fn mine_loop(
+    node: Arc<Node>,
+    clock: Arc<Clock>,
+    block_time: Option<Duration>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        match block_time {
+            Some(interval) => {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(interval) => {}
+                }
+            }
+            None => {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = node.wait_for_tx() => {}
+                }
+                if node.pool().is_empty() {
+                    continue;
+                }
+            }
+        }
+        if let Err(e) = build_block(&node, &clock, None).await {
+            tracing::error!(target: "l1", %e, "cannot persist block; stopping the miner");
+            return;
+        }
+    }
+}

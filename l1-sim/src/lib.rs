@@ -1,0 +1,159 @@
+//! # rollup-l1-sim
+//!
+//! The simulated L1: a revm chain (Prague rules) with real blocks, receipts,
+//! logs and an EIP-1559 base fee that moves with demand; interval mining or
+//! mining on every transaction; anvil-style dev methods; the Ethereum
+//! JSON-RPC of `rollup-node`; and its chain persisted through sqlx so a
+//! restart resumes it. The rollup's L1 contracts run on it as real bytecode.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod builder;
+mod dev;
+
+pub use builder::build_block;
+
+use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
+use alloy_eips::{eip1559::BaseFeeParams, eip7685::EMPTY_REQUESTS_HASH};
+use alloy_primitives::{Address, B256, U256};
+use rollup_node::{ChainStore, Node, NodeConfig, db::DbError, rpc};
+use rollup_protocol::{L1_CHAIN_ID, MemoryState};
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// L1 block gas limit, in gas.
+pub const L1_BLOCK_GAS_LIMIT: u64 = 60_000_000;
+/// Base fee of the L1 genesis block: 1 gwei.
+pub const L1_GENESIS_BASE_FEE: u64 = 1_000_000_000;
+/// Lowest L1 base fee, in wei (EIP-1559 has none; 7 wei keeps it positive).
+pub const L1_MIN_BASE_FEE: u64 = 7;
+
+/// Configuration of the L1 simulator.
+#[derive(Clone, Debug)]
+pub struct L1Config {
+    /// Chain id (900 on the devnet).
+    pub chain_id: u64,
+    /// Address the JSON-RPC server binds (port 0: any free port).
+    pub rpc_addr: SocketAddr,
+    /// Block interval; `None` mines a block for every transaction (automine).
+    pub block_time: Option<Duration>,
+    /// Database URL (`sqlite://...` or `postgres://...`).
+    pub database_url: String,
+    /// Genesis balances, in wei.
+    pub genesis_alloc: Vec<(Address, U256)>,
+}
+
+impl L1Config {
+    /// A configuration for tests: port 0, 1-second blocks, the given database.
+    pub fn for_tests(database_url: String, genesis_alloc: Vec<(Address, U256)>) -> Self {
+        Self {
+            chain_id: L1_CHAIN_ID,
+            rpc_addr: ([127, 0, 0, 1], 0).into(),
+            block_time: Some(Duration::from_secs(1)),
+            database_url,
+            genesis_alloc,
+        }
+    }
+}
+
+/// Errors starting the L1.
+#[derive(Debug, thiserror::Error)]
+pub enum L1Error {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The RPC port could not be bound.
+    #[error("cannot bind L1 RPC on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// A running L1.
+#[derive(Debug)]
+pub struct L1Handle {
+    /// The node (chain, pool, store).
+    pub node: Arc<Node>,
+    /// The bound JSON-RPC address.
+    pub rpc_addr: SocketAddr,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl L1Handle {
+    /// `http://ip:port` of the JSON-RPC server.
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    /// Stops mining and the server, and waits for them.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+pub(crate) fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+fn genesis(config: &L1Config) -> (MemoryState, Header) {
+    let mut state = MemoryState::new();
+    for (address, balance) in &config.genesis_alloc {
+        state.set_account(*address, *balance, 0, None);
+    }
+    let header = Header {
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        state_root: state.compute_state_root(),
+        transactions_root: alloy_trie_empty(),
+        receipts_root: alloy_trie_empty(),
+        gas_limit: L1_BLOCK_GAS_LIMIT,
+        timestamp: now(),
+        base_fee_per_gas: Some(L1_GENESIS_BASE_FEE),
+        withdrawals_root: Some(alloy_trie_empty()),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        requests_hash: Some(EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    };
+    (state, header)
+}
+
+const fn alloy_trie_empty() -> B256 {
+    alloy_consensus::constants::EMPTY_ROOT_HASH
+}
+
+/// Starts the L1: opens (or creates) the chain, serves JSON-RPC and mines.
+pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
+    let store = ChainStore::open(&config.database_url, "l1").await?;
+    let node_config = NodeConfig {
+        chain_id: config.chain_id,
+        client_version: format!("rollup-l1-sim/{}", env!("CARGO_PKG_VERSION")),
+        block_gas_limit: L1_BLOCK_GAS_LIMIT,
+        base_fee_params: BaseFeeParams::ethereum(),
+        min_base_fee: L1_MIN_BASE_FEE,
+        suggested_tip: 1_000_000_000,
+        l1_fee_scalar: None,
+    };
+    let node = Node::open(node_config, store, || genesis(&config)).await?;
+    let shutdown = CancellationToken::new();
+    let clock = Arc::new(dev::Clock::default());
+    let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone()));
+    let router = rpc::router(node.clone(), ext);
+    let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
+        .await
+        .map_err(|source| L1Error::Bind { addr: config.rpc_addr, source })?;
+    let miner = tokio::spawn(builder::mine_loop(node.clone(), clock, config.block_time, shutdown.clone()));
+    tracing::info!(target: "l1", %rpc_addr, head = node.chain().head_number(), "L1 simulator running");
+    Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner] })
+}

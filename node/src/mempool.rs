@@ -1,0 +1,239 @@
+//! The transaction pool: validated signed transactions, per sender in nonce
+//! order, handed to the block builder by effective tip (geth's ordering:
+//! nonce order within a sender, highest effective tip first across senders).
+//!
+//! Admission rules and their errors follow geth's `txpool` (core/txpool
+//! `errors.go`) so that clients see the messages they know.
+
+use alloy_consensus::{Transaction, TxEnvelope};
+use alloy_primitives::{Address, B256, Bytes, U256, map::HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// Largest accepted transaction, in bytes (geth `txMaxSize`, 4 slots of 32 KiB).
+pub const MAX_TX_SIZE: usize = 128 * 1024;
+/// How far ahead of the account nonce a transaction may be queued.
+pub const MAX_NONCE_GAP: u64 = 64;
+/// Most transactions in the pool.
+pub const MAX_POOL_SIZE: usize = 50_000;
+/// Replacement bump required for both fee cap and tip, in percent (geth default).
+pub const PRICE_BUMP_PERCENT: u128 = 10;
+
+/// Why a transaction was refused. Messages are geth's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PoolError {
+    /// The bytes do not decode.
+    #[error("rlp: {0}")]
+    Decode(String),
+    /// Over [`MAX_TX_SIZE`].
+    #[error("oversized data: transaction size {0}, limit {MAX_TX_SIZE}")]
+    Oversized(usize),
+    /// Type not accepted (deposits, blobs where unsupported).
+    #[error("transaction type not supported")]
+    TypeNotSupported,
+    /// The signature does not recover.
+    #[error("invalid sender")]
+    InvalidSender,
+    /// Wrong or missing EIP-155 chain id.
+    #[error("invalid chain id for signer: have {have:?} want {want}")]
+    ChainId {
+        /// The transaction's chain id.
+        have: Option<u64>,
+        /// The chain's id.
+        want: u64,
+    },
+    /// Nonce below the account's.
+    #[error("nonce too low: address {address}, tx: {tx} state: {state}")]
+    NonceTooLow {
+        /// Sender.
+        address: Address,
+        /// Transaction nonce.
+        tx: u64,
+        /// Account nonce.
+        state: u64,
+    },
+    /// Nonce too far ahead.
+    #[error("nonce too high: address {address}, tx: {tx} state: {state}")]
+    NonceTooHigh {
+        /// Sender.
+        address: Address,
+        /// Transaction nonce.
+        tx: u64,
+        /// Account nonce.
+        state: u64,
+    },
+    /// Gas limit below the intrinsic gas (EIP-2028, EIP-2930, EIP-3860, EIP-7623).
+    #[error("intrinsic gas too low: gas {have}, minimum needed {want}")]
+    IntrinsicGas {
+        /// The gas limit.
+        have: u64,
+        /// The intrinsic gas.
+        want: u64,
+    },
+    /// Gas limit over the block gas limit.
+    #[error("exceeds block gas limit")]
+    GasLimit,
+    /// Tip above fee cap.
+    #[error("max priority fee per gas higher than max fee per gas")]
+    TipAboveFeeCap,
+    /// Fee cap below the current base fee.
+    #[error("max fee per gas less than block base fee: address {address}, maxFeePerGas: {max_fee}, baseFee: {base_fee}")]
+    FeeCapTooLow {
+        /// Sender.
+        address: Address,
+        /// Fee cap, wei.
+        max_fee: u128,
+        /// Base fee, wei.
+        base_fee: u64,
+    },
+    /// Balance below the most the transaction can cost.
+    #[error("insufficient funds for gas * price + value: address {address} have {have} want {want}")]
+    InsufficientFunds {
+        /// Sender.
+        address: Address,
+        /// Balance, wei.
+        have: U256,
+        /// Cost, wei.
+        want: U256,
+    },
+    /// Same hash already pooled.
+    #[error("already known")]
+    AlreadyKnown,
+    /// Same nonce without the required fee bump.
+    #[error("replacement transaction underpriced")]
+    ReplacementUnderpriced,
+    /// Pool at capacity.
+    #[error("txpool is full")]
+    PoolFull,
+}
+
+/// A validated pooled transaction.
+#[derive(Clone, Debug)]
+pub struct PoolTx {
+    /// The transaction.
+    pub tx: TxEnvelope,
+    /// Its EIP-2718 encoding.
+    pub raw: Bytes,
+    /// Recovered sender.
+    pub sender: Address,
+    /// Hash.
+    pub hash: B256,
+}
+
+/// The pool.
+#[derive(Debug, Default)]
+pub struct Mempool {
+    by_sender: HashMap<Address, BTreeMap<u64, PoolTx>>,
+    by_hash: HashMap<B256, (Address, u64)>,
+}
+
+impl Mempool {
+    /// Number of pooled transactions.
+    pub fn len(&self) -> usize {
+        self.by_hash.len()
+    }
+
+    /// Whether the pool is empty.
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    /// A pooled transaction by hash.
+    pub fn get(&self, hash: &B256) -> Option<&PoolTx> {
+        let (sender, nonce) = self.by_hash.get(hash)?;
+        self.by_sender.get(sender)?.get(nonce)
+    }
+
+    /// Highest pooled nonce + 1 of `sender` if contiguous from `state_nonce`
+    /// (the "pending" nonce), else `state_nonce`.
+    pub fn pending_nonce(&self, sender: &Address, state_nonce: u64) -> u64 {
+        let mut next = state_nonce;
+        if let Some(txs) = self.by_sender.get(sender) {
+            while txs.contains_key(&next) {
+                next += 1;
+            }
+        }
+        next
+    }
+
+    /// Inserts a transaction whose stateful checks the caller has done
+    /// (`state_nonce` is the account's nonce). Handles replacement.
+    pub fn insert(&mut self, tx: PoolTx, state_nonce: u64) -> Result<B256, PoolError> {
+        if self.by_hash.contains_key(&tx.hash) {
+            return Err(PoolError::AlreadyKnown);
+        }
+        let nonce = tx.tx.nonce();
+        if nonce < state_nonce {
+            return Err(PoolError::NonceTooLow { address: tx.sender, tx: nonce, state: state_nonce });
+        }
+        if nonce > state_nonce + MAX_NONCE_GAP {
+            return Err(PoolError::NonceTooHigh { address: tx.sender, tx: nonce, state: state_nonce });
+        }
+        let queue = self.by_sender.entry(tx.sender).or_default();
+        if let Some(old) = queue.get(&nonce) {
+            let bumped = |old: u128, new: u128| new * 100 >= old * (100 + PRICE_BUMP_PERCENT);
+            let old_tip = old.tx.max_priority_fee_per_gas().unwrap_or(old.tx.max_fee_per_gas());
+            let new_tip = tx.tx.max_priority_fee_per_gas().unwrap_or(tx.tx.max_fee_per_gas());
+            if !bumped(old.tx.max_fee_per_gas(), tx.tx.max_fee_per_gas()) || !bumped(old_tip, new_tip) {
+                return Err(PoolError::ReplacementUnderpriced);
+            }
+            self.by_hash.remove(&old.hash);
+        } else if self.by_hash.len() >= MAX_POOL_SIZE {
+            return Err(PoolError::PoolFull);
+        }
+        let hash = tx.hash;
+        self.by_hash.insert(hash, (tx.sender, nonce));
+        queue.insert(nonce, tx);
+        Ok(hash)
+    }
+
+    /// Executable transactions in block order: per sender contiguous from its
+    /// account nonce, across senders by effective tip at `base_fee`, highest first.
+    pub fn best(&self, base_fee: u64, nonce_of: impl Fn(&Address) -> u64) -> Vec<PoolTx> {
+        #[derive(PartialEq, Eq, PartialOrd, Ord)]
+        struct Head(u128, std::cmp::Reverse<u64>, Address, u64);
+        let tip = |tx: &TxEnvelope| tx.effective_tip_per_gas(base_fee).unwrap_or(0);
+        let mut heap = BinaryHeap::new();
+        for (sender, txs) in &self.by_sender {
+            let nonce = nonce_of(sender);
+            if let Some(tx) = txs.get(&nonce)
+                && tx.tx.max_fee_per_gas() >= u128::from(base_fee)
+            {
+                heap.push(Head(tip(&tx.tx), std::cmp::Reverse(nonce), *sender, nonce));
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(Head(_, _, sender, nonce)) = heap.pop() {
+            let txs = &self.by_sender[&sender];
+            out.push(txs[&nonce].clone());
+            if let Some(next) = txs.get(&(nonce + 1))
+                && next.tx.max_fee_per_gas() >= u128::from(base_fee)
+            {
+                heap.push(Head(tip(&next.tx), std::cmp::Reverse(nonce + 1), sender, nonce + 1));
+            }
+        }
+        out
+    }
+
+    /// Removes a transaction by hash.
+    pub fn remove(&mut self, hash: &B256) -> Option<PoolTx> {
+        let (sender, nonce) = self.by_hash.remove(hash)?;
+        let queue = self.by_sender.get_mut(&sender)?;
+        let tx = queue.remove(&nonce);
+        if queue.is_empty() {
+            self.by_sender.remove(&sender);
+        }
+        tx
+    }
+
+    /// Drops every transaction whose nonce is below its sender's account nonce.
+    pub fn prune(&mut self, nonce_of: impl Fn(&Address) -> u64) {
+        let mut stale = Vec::new();
+        for (sender, txs) in &self.by_sender {
+            let nonce = nonce_of(sender);
+            stale.extend(txs.range(..nonce).map(|(_, tx)| tx.hash));
+        }
+        for hash in stale {
+            self.remove(&hash);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Batch codec: how L2 blocks are packed into channels and frames and posted to L1.
+//!
+//! Follows the OP Stack derivation spec, from the outside in:
+//! - **Batch data** ("Batch Submission Wire Format"): what one L1 transaction carries (the
+//!   calldata `bytes data` of `BatchInbox.appendBatch`, or one blob):
+//!   [`DERIVATION_VERSION_0`] followed by one or more frames ([`encode_batch_data`],
+//!   [`decode_batch_data`]).
+//! - **Frames** ("Frame Format"): numbered chunks of a channel ([`Frame`], [`split_channel`]),
+//!   reassembled by a [`ChannelAssembler`].
+//! - **Channels** ("Channel Format"): a [`ChannelVersion`] byte followed by the compressed
+//!   ([`Compression`]) RLP list of batches, at most [`MAX_CHANNEL_DECOMPRESSED_BYTES`] once
+//!   decompressed ([`encode_channel`], [`decode_channel`]).
+//! - **Batches**: one [`BatchBlock`] per L2 block.
+//!
+//! Batcher side: `encode_channel` → `split_channel` → `encode_batch_data` per L1 transaction.
+//! Derivation side: [`decode_channel_from_batch_data`] for the one-transaction-one-channel case
+//! of this rollup, or `decode_batch_data` → `ChannelAssembler` → `decode_channel` in general.
+//!
+//! Every decoder returns [`BatchError`] on malformed input; none panics, and memory use is
+//! bounded by the limits above whatever the input.
+
+mod assembler;
+mod block;
+mod channel;
+mod compression;
+mod error;
+mod frame;
+
+pub use assembler::{ChannelAssembler, MAX_PENDING_CHANNELS, decode_channel_from_batch_data};
+pub use block::BatchBlock;
+pub use channel::{
+    BatchEncoding, ChannelVersion, MAX_CHANNEL_DECOMPRESSED_BYTES, decode_channel, encode_channel,
+};
+pub use compression::{BROTLI_LGWIN, BROTLI_QUALITY, Compression, ZSTD_LEVEL};
+pub use error::BatchError;
+pub use frame::{
+    ChannelId, DERIVATION_VERSION_0, FRAME_OVERHEAD, Frame, MAX_FRAME_DATA_LEN,
+    MAX_FRAMES_PER_CHANNEL, decode_batch_data, encode_batch_data, split_channel,
+};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,41 @@
+//! # rollup-protocol
+//!
+//! The protocol core of the rollup, with no I/O: the chain configuration,
+//! the L2 block and transaction types (with the OP Stack deposit type), the
+//! state transition function on revm, the batch codec (channels, frames,
+//! compression), derivation, output roots and the withdrawal Merkle tree.
+//!
+//! Every role links this crate: the sequencer builds blocks with
+//! [`execute_block`], the batcher encodes them with [`batch`], the challenger
+//! derives them back from L1 data, and the L1 verifies one of them statelessly.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod batch;
+mod config;
+mod deposit;
+mod l1_fee;
+mod receipt;
+mod state;
+mod tx;
+
+pub use config::*;
+pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
+pub use l1_fee::{calldata_gas, l1_data_fee};
+pub use receipt::RollupReceipt;
+pub use state::{AccountProof, MemoryState, StateChanges, StateDb, StoredAccount};
+pub use tx::{RollupTxEnvelope, TxDecodeError};
+mod evm;
+mod output;
+mod stf;
+mod withdrawals;
+
+pub use evm::{BlockEnvInput, RollupEvm, SPEC, build_evm, tx_env};
+pub use output::OutputRootPreimage;
+pub use stf::{
+    BlockInputs, ExecutedBlock, ExecutedTx, L1Origin, SkipReason, SkippedTx, StfError,
+    execute_block, genesis_header, next_base_fee,
+};
+pub use withdrawals::{
+    Keccak256Hasher, WithdrawalMessage, root_from_peaks, verify_withdrawal_proof,
+    withdrawal_proof, withdrawals_root,
+};

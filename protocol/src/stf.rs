@@ -1,0 +1,395 @@
+//! The state transition function: `execute_block(pre_state, inputs) ->
+//! (post_state, header)`, used by the sequencer, the challenger and the L1
+//! EXECUTE precompile.
+//!
+//! Rules, in order (all deterministic; an invalid user transaction is skipped
+//! and never aborts the block):
+//! 1. Base fee: EIP-1559 from the parent with [`L2_BASE_FEE_PARAMS`], never
+//!    below [`L2_MIN_BASE_FEE`].
+//! 2. Deposits first, in deposit-index order. `mint` is credited to `from`,
+//!    then the call runs with gas price 0 and `BASEFEE` 0. If the call is
+//!    invalid or reverts, the mint stays, `from`'s nonce is bumped, and the
+//!    receipt has status 0 (a failed invalid deposit uses its whole gas limit).
+//!    Deposit gas counts toward the block's gas used but is never refused.
+//! 3. User transactions, in batch order. Skipped (not part of the block): bytes
+//!    that do not decode, a deposit type, a bad signature, a chain id other
+//!    than the L2's (pre-EIP-155 legacy included), a gas limit above the gas
+//!    left in the block, anything revm's validation rejects (nonce, fee below
+//!    base fee, balance for `gas_limit * max_fee + value`, intrinsic gas), and
+//!    a sender left unable to pay the L1 data fee after execution.
+//! 4. Fees: the L1 data fee ([`l1_data_fee`]) is taken from the sender into
+//!    [`L1_FEE_VAULT`]; the base fee goes to [`BASE_FEE_VAULT`] (not burned,
+//!    so L2 ETH stays backed by the bridge); the tip goes to the block's
+//!    beneficiary [`SEQUENCER_FEE_VAULT`].
+//! 5. Header: an Ethereum header whose `withdrawals_root` is the message
+//!    passer's withdrawals root (slot [`WITHDRAWALS_ROOT_SLOT`]),
+//!    `parent_beacon_block_root` and `mix_hash` the L1 origin hash, and
+//!    `extra_data` the L1 origin number (8 bytes, big-endian).
+
+use crate::{
+    BASE_FEE_VAULT, L1_FEE_VAULT, L2_BASE_FEE_PARAMS, L2_MIN_BASE_FEE, L2_TO_L1_MESSAGE_PASSER,
+    RollupConfig, RollupReceipt, RollupTxEnvelope, SEQUENCER_FEE_VAULT, StateDb, UserDeposit,
+    WITHDRAWALS_ROOT_SLOT,
+    evm::{BlockEnvInput, build_evm, tx_env},
+    l1_fee::{calldata_gas, l1_data_fee},
+};
+use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, Transaction};
+use alloy_primitives::{Address, B256, Bloom, Bytes, U256};
+use alloy_trie::root::ordered_trie_root_with_encoder;
+use revm::{
+    DatabaseCommit, ExecuteEvm,
+    context::{ContextTr, TxEnv},
+    context_interface::result::{EVMError, ExecutionResult, Output},
+};
+use serde::{Deserialize, Serialize};
+
+/// The L1 block an L2 block was built on (its "epoch" in OP Stack terms).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1Origin {
+    /// L1 block number.
+    pub number: u64,
+    /// L1 block hash.
+    pub hash: B256,
+    /// L1 block timestamp, unix seconds.
+    pub timestamp: u64,
+    /// L1 block base fee, wei per gas (prices the L1 data fee).
+    pub base_fee: u64,
+}
+
+impl L1Origin {
+    /// The L1 origin number and hash an L2 header commits to.
+    pub fn of_header(header: &Header) -> Option<(u64, B256)> {
+        let number = u64::from_be_bytes(header.extra_data.as_ref().try_into().ok()?);
+        Some((number, header.parent_beacon_block_root?))
+    }
+}
+
+/// Everything needed to execute one L2 block on top of its parent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockInputs {
+    /// Unix timestamp, seconds.
+    pub timestamp: u64,
+    /// The L1 origin.
+    pub l1_origin: L1Origin,
+    /// Deposits to include first (those of the L1 origin, when it advanced).
+    pub deposits: Vec<UserDeposit>,
+    /// EIP-2718 encoded user transactions, in order.
+    pub transactions: Vec<Bytes>,
+}
+
+/// One transaction of an executed block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutedTx {
+    /// The transaction.
+    pub tx: RollupTxEnvelope,
+    /// Its sender.
+    pub sender: Address,
+    /// Its receipt.
+    pub receipt: RollupReceipt,
+}
+
+/// Why a user transaction was left out of a block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum SkipReason {
+    /// The bytes are not a transaction.
+    #[error("undecodable: {0}")]
+    Undecodable(String),
+    /// A deposit transaction outside the deposit list.
+    #[error("deposit transactions cannot be batched")]
+    Deposit,
+    /// The signature does not recover.
+    #[error("invalid sender")]
+    InvalidSignature,
+    /// Not signed for this chain (EIP-155).
+    #[error("invalid chain id")]
+    WrongChainId,
+    /// Its gas limit exceeds the gas left in the block; may fit a later block.
+    #[error("gas limit reached")]
+    BlockFull,
+    /// revm rejected it (nonce, fees, balance, intrinsic gas).
+    #[error("{0}")]
+    Invalid(String),
+    /// The sender cannot pay the L1 data fee.
+    #[error("insufficient funds for l1 data fee")]
+    L1Fee,
+}
+
+/// A skipped user transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedTx {
+    /// Index in [`BlockInputs::transactions`].
+    pub index: usize,
+    /// Its hash, when it decoded.
+    pub hash: Option<B256>,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// The result of [`execute_block`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutedBlock {
+    /// The sealed header.
+    pub header: Header,
+    /// `keccak256(rlp(header))`.
+    pub hash: B256,
+    /// Deposits then included user transactions, with receipts.
+    pub transactions: Vec<ExecutedTx>,
+    /// User transactions left out.
+    pub skipped: Vec<SkippedTx>,
+}
+
+impl ExecutedBlock {
+    /// The included user transactions as EIP-2718 bytes (what a batch carries).
+    pub fn user_transactions(&self) -> Vec<Bytes> {
+        self.transactions
+            .iter()
+            .filter(|t| !t.tx.is_deposit())
+            .map(|t| t.tx.encoded_2718().into())
+            .collect()
+    }
+}
+
+/// Errors of the STF: only the state backend can fail it (e.g. a witness
+/// missing a node in stateless execution).
+#[derive(Debug, thiserror::Error)]
+pub enum StfError<E> {
+    /// The state database failed.
+    #[error("state database: {0}")]
+    Database(E),
+}
+
+/// The L2 base fee of the child of `parent`, in wei per gas.
+pub fn next_base_fee(parent: &Header) -> u64 {
+    parent
+        .next_block_base_fee(L2_BASE_FEE_PARAMS)
+        .unwrap_or(L2_MIN_BASE_FEE)
+        .max(L2_MIN_BASE_FEE)
+}
+
+/// Executes one L2 block on `state` (the parent's post-state), see the module docs.
+pub fn execute_block<S: StateDb>(
+    config: &RollupConfig,
+    state: &mut S,
+    parent: &Header,
+    inputs: &BlockInputs,
+) -> Result<ExecutedBlock, StfError<S::Error>> {
+    let number = parent.number + 1;
+    let base_fee = next_base_fee(parent);
+    let block_env = BlockEnvInput {
+        number,
+        timestamp: inputs.timestamp,
+        beneficiary: SEQUENCER_FEE_VAULT,
+        gas_limit: config.l2_block_gas_limit,
+        base_fee,
+        prevrandao: inputs.l1_origin.hash,
+    };
+    let deposit_env = BlockEnvInput { base_fee: 0, ..block_env };
+    let mut evm = build_evm(&mut *state, config.l2_chain_id, &block_env);
+    let mut cumulative = 0u64;
+    let mut txs = Vec::with_capacity(inputs.deposits.len() + inputs.transactions.len());
+    let mut skipped = Vec::new();
+
+    // 2. deposits
+    if !inputs.deposits.is_empty() {
+        evm.set_block(deposit_env.block_env());
+    }
+    for deposit in &inputs.deposits {
+        let tx = deposit.to_tx();
+        let db = evm.ctx.db_mut();
+        let nonce = db.basic(tx.from).map_err(StfError::Database)?.map(|a| a.nonce).unwrap_or(0);
+        db.add_balance(tx.from, U256::from(tx.mint)).map_err(StfError::Database)?;
+        let env = TxEnv {
+            tx_type: 0,
+            caller: tx.from,
+            gas_limit: tx.gas_limit,
+            gas_price: 0,
+            kind: tx.to,
+            value: tx.value,
+            data: tx.input.clone(),
+            nonce,
+            chain_id: None,
+            ..Default::default()
+        };
+        let (status, gas_used, logs, contract_address) = match evm.transact(env) {
+            Ok(out) => {
+                let gas = out.result.tx_gas_used();
+                let created = created_address(&out.result);
+                let success = out.result.is_success();
+                let logs = out.result.into_logs();
+                evm.ctx.db_mut().commit(out.state);
+                (success, gas, logs, created)
+            }
+            Err(EVMError::Database(e)) => return Err(StfError::Database(e)),
+            Err(_) => {
+                evm.ctx.db_mut().bump_nonce(tx.from).map_err(StfError::Database)?;
+                (false, tx.gas_limit, Vec::new(), None)
+            }
+        };
+        cumulative += gas_used;
+        txs.push(ExecutedTx {
+            sender: tx.from,
+            receipt: RollupReceipt {
+                tx_type: crate::DEPOSIT_TX_TYPE,
+                status,
+                cumulative_gas_used: cumulative,
+                gas_used,
+                effective_gas_price: 0,
+                logs,
+                contract_address,
+                l1_fee: None,
+                l1_base_fee: None,
+                l1_gas_used: None,
+                deposit_nonce: Some(nonce),
+            },
+            tx: tx.into(),
+        });
+    }
+    if !inputs.deposits.is_empty() {
+        evm.set_block(block_env.block_env());
+    }
+
+    // 3. user transactions
+    for (index, raw) in inputs.transactions.iter().enumerate() {
+        let skip = |reason, hash| SkippedTx { index, hash, reason };
+        let tx = match RollupTxEnvelope::decode_2718_exact(raw) {
+            Ok(RollupTxEnvelope::Eth(tx)) => tx,
+            Ok(deposit) => {
+                skipped.push(skip(SkipReason::Deposit, Some(deposit.tx_hash())));
+                continue;
+            }
+            Err(e) => {
+                skipped.push(skip(SkipReason::Undecodable(e.to_string()), None));
+                continue;
+            }
+        };
+        let hash = Some(*tx.tx_hash());
+        let Ok(sender) = alloy_consensus::transaction::SignerRecoverable::recover_signer(&tx)
+        else {
+            skipped.push(skip(SkipReason::InvalidSignature, hash));
+            continue;
+        };
+        if tx.chain_id() != Some(config.l2_chain_id) {
+            skipped.push(skip(SkipReason::WrongChainId, hash));
+            continue;
+        }
+        if tx.gas_limit() > config.l2_block_gas_limit.saturating_sub(cumulative) {
+            skipped.push(skip(SkipReason::BlockFull, hash));
+            continue;
+        }
+        let l1_gas = calldata_gas(raw);
+        let l1_fee = l1_data_fee(raw, inputs.l1_origin.base_fee, config.l1_fee_scalar);
+        let mut out = match evm.transact(tx_env(&tx, sender)) {
+            Ok(out) => out,
+            Err(EVMError::Database(e)) => return Err(StfError::Database(e)),
+            Err(e) => {
+                skipped.push(skip(SkipReason::Invalid(e.to_string()), hash));
+                continue;
+            }
+        };
+        let Some(sender_account) = out.state.get_mut(&sender) else {
+            skipped.push(skip(SkipReason::L1Fee, hash));
+            continue;
+        };
+        if sender_account.info.balance < U256::from(l1_fee) {
+            skipped.push(skip(SkipReason::L1Fee, hash));
+            continue;
+        }
+        sender_account.info.balance -= U256::from(l1_fee);
+        let gas_used = out.result.tx_gas_used();
+        let created = created_address(&out.result);
+        let success = out.result.is_success();
+        let logs = out.result.into_logs();
+        let db = evm.ctx.db_mut();
+        db.commit(out.state);
+        db.add_balance(L1_FEE_VAULT, U256::from(l1_fee)).map_err(StfError::Database)?;
+        db.add_balance(BASE_FEE_VAULT, U256::from(base_fee) * U256::from(gas_used))
+            .map_err(StfError::Database)?;
+        cumulative += gas_used;
+        txs.push(ExecutedTx {
+            sender,
+            receipt: RollupReceipt {
+                tx_type: tx.tx_type() as u8,
+                status: success,
+                cumulative_gas_used: cumulative,
+                gas_used,
+                effective_gas_price: tx.effective_gas_price(Some(base_fee)),
+                logs,
+                contract_address: created,
+                l1_fee: Some(l1_fee),
+                l1_base_fee: Some(inputs.l1_origin.base_fee),
+                l1_gas_used: Some(l1_gas),
+                deposit_nonce: None,
+            },
+            tx: tx.into(),
+        });
+    }
+    drop(evm);
+
+    // 5. header
+    let withdrawals_root: B256 = state
+        .storage(L2_TO_L1_MESSAGE_PASSER, U256::from(WITHDRAWALS_ROOT_SLOT))
+        .map_err(StfError::Database)?
+        .into();
+    let state_root = state.state_root().map_err(StfError::Database)?;
+    let header = Header {
+        parent_hash: parent.hash_slow(),
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: SEQUENCER_FEE_VAULT,
+        state_root,
+        transactions_root: ordered_trie_root_with_encoder(&txs, |t, buf| {
+            buf.extend_from_slice(&t.tx.encoded_2718())
+        }),
+        receipts_root: ordered_trie_root_with_encoder(&txs, |t, buf| {
+            buf.extend_from_slice(&t.receipt.encoded_2718())
+        }),
+        logs_bloom: txs.iter().fold(Bloom::ZERO, |acc, t| acc | t.receipt.bloom()),
+        difficulty: U256::ZERO,
+        number,
+        gas_limit: config.l2_block_gas_limit,
+        gas_used: cumulative,
+        timestamp: inputs.timestamp,
+        extra_data: Bytes::copy_from_slice(&inputs.l1_origin.number.to_be_bytes()),
+        mix_hash: inputs.l1_origin.hash,
+        nonce: Default::default(),
+        base_fee_per_gas: Some(base_fee),
+        withdrawals_root: Some(withdrawals_root),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(inputs.l1_origin.hash),
+        requests_hash: None,
+        ..Default::default()
+    };
+    Ok(ExecutedBlock { hash: header.hash_slow(), header, transactions: txs, skipped })
+}
+
+fn created_address(result: &ExecutionResult) -> Option<Address> {
+    match result {
+        ExecutionResult::Success { output: Output::Create(_, addr), .. } => *addr,
+        _ => None,
+    }
+}
+
+/// The L2 genesis header over `state` (already holding the genesis allocations).
+pub fn genesis_header<S: StateDb>(config: &RollupConfig, state: &mut S, l1_origin: &L1Origin) -> Result<Header, S::Error> {
+    Ok(Header {
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: SEQUENCER_FEE_VAULT,
+        state_root: state.state_root()?,
+        transactions_root: alloy_trie::EMPTY_ROOT_HASH,
+        receipts_root: alloy_trie::EMPTY_ROOT_HASH,
+        number: 0,
+        gas_limit: config.l2_block_gas_limit,
+        timestamp: config.genesis_timestamp,
+        extra_data: Bytes::copy_from_slice(&l1_origin.number.to_be_bytes()),
+        mix_hash: l1_origin.hash,
+        base_fee_per_gas: Some(L2_MIN_BASE_FEE),
+        withdrawals_root: Some(B256::ZERO),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(l1_origin.hash),
+        ..Default::default()
+    })
+}
+

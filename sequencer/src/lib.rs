@@ -1,0 +1,135 @@
+//! # rollup-sequencer
+//!
+//! The L2 sequencer: it serves the L2 JSON-RPC (chain id 901), keeps a
+//! mempool with per-sender nonce order and tip priority, follows the L1 for
+//! its L1 origin and the bridge's deposits, and seals an L2 block every
+//! `block_time` (250 ms by default) with the protocol's state transition
+//! function. A block is persisted (sqlx) before anything in it is served.
+//!
+//! Data flow: users -> `eth_sendRawTransaction` -> mempool -> block ->
+//! receipt; L1 `Bridge` deposits -> deposit transactions at the head of the
+//! first L2 block whose L1 origin is their L1 block; sealed blocks -> the
+//! batcher through `rollup_getBatchBlock` and `optimism_outputAtBlock`.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod genesis;
+mod producer;
+mod rpc;
+
+pub use genesis::genesis_state;
+pub use producer::SequencerFaults;
+
+use alloy_primitives::Address;
+use rollup_node::{ChainStore, Node, NodeConfig, client::L1Client, db::DbError};
+use rollup_protocol::{L2_BASE_FEE_PARAMS, L2_MIN_BASE_FEE, RollupConfig, genesis_header};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Configuration of the sequencer.
+#[derive(Clone, Debug)]
+pub struct SequencerConfig {
+    /// The rollup's protocol parameters.
+    pub rollup: RollupConfig,
+    /// Address the L2 JSON-RPC server binds.
+    pub rpc_addr: SocketAddr,
+    /// L1 JSON-RPC URL.
+    pub l1_rpc_url: String,
+    /// The L1 `Bridge` contract.
+    pub bridge: Address,
+    /// Interval between L2 blocks.
+    pub block_time: Duration,
+    /// Database URL.
+    pub database_url: String,
+}
+
+/// Errors starting the sequencer.
+#[derive(Debug, thiserror::Error)]
+pub enum SequencerError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The L1 client could not be built.
+    #[error(transparent)]
+    Client(#[from] rollup_node::client::ClientError),
+    /// The RPC port could not be bound.
+    #[error("cannot bind L2 RPC on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// A running sequencer.
+#[derive(Debug)]
+pub struct SequencerHandle {
+    /// The L2 node (chain, pool, store).
+    pub node: Arc<Node>,
+    /// The bound JSON-RPC address.
+    pub rpc_addr: SocketAddr,
+    /// Fault switches (devnet): make the sequencer misbehave on purpose.
+    pub faults: Arc<SequencerFaults>,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SequencerHandle {
+    /// `http://ip:port` of the L2 JSON-RPC.
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    /// Stops block production and the server, and waits for them.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The node configuration of the L2.
+pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
+    NodeConfig {
+        chain_id: rollup.l2_chain_id,
+        client_version: format!("rollup-sequencer/{}", env!("CARGO_PKG_VERSION")),
+        block_gas_limit: rollup.l2_block_gas_limit,
+        base_fee_params: L2_BASE_FEE_PARAMS,
+        min_base_fee: L2_MIN_BASE_FEE,
+        suggested_tip: 1_000_000,
+        l1_fee_scalar: Some(rollup.l1_fee_scalar),
+    }
+}
+
+/// Starts the sequencer.
+pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, SequencerError> {
+    let store = ChainStore::open(&config.database_url, "l2").await?;
+    let rollup = config.rollup.clone();
+    let node = Node::open(node_config(&rollup), store, || {
+        let mut state = genesis_state();
+        let header = genesis_header(&rollup, &mut state, &rollup.genesis_l1_origin)
+            .unwrap_or_else(|never| match never {});
+        (state, header)
+    })
+    .await?;
+    node.set_l1_base_fee(rollup.genesis_l1_origin.base_fee);
+    let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
+    let shutdown = CancellationToken::new();
+    let faults = Arc::new(SequencerFaults::default());
+    let router = rollup_node::rpc::router(node.clone(), Arc::new(rpc::RollupMethods::new(node.clone())));
+    let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
+        .await
+        .map_err(|source| SequencerError::Bind { addr: config.rpc_addr, source })?;
+    let producer = tokio::spawn(producer::run(
+        node.clone(),
+        l1,
+        config.rollup.clone(),
+        config.block_time,
+        faults.clone(),
+        shutdown.clone(),
+    ));
+    tracing::info!(target: "sequencer", %rpc_addr, head = node.chain().head_number(), "sequencer running");
+    Ok(SequencerHandle { node, rpc_addr, faults, shutdown, tasks: vec![server, producer] })
+}
