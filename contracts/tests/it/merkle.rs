@@ -370,3 +370,33 @@ fn withdrawal_tree_vectors_verify_in_solidity() {
         "only {wrong_counts_rejected} wrong counts rejected"
     );
 }
+
+#[test]
+fn extreme_indices_and_counts_return_false() {
+    let mut chain = Chain::new();
+    let bridge = chain.deploy(
+        account(1),
+        &Bridge::BYTECODE,
+        Bridge::constructorCall {
+            outputOracle: account(2),
+        },
+    );
+    let leaves: Vec<B256> = (0..3).map(leaf).collect();
+    let root = root(&leaves);
+    let proof = proof(&leaves, 0);
+    for (index, count) in [
+        (U256::ZERO, U256::MAX),
+        (U256::MAX - U256::from(1), U256::MAX),
+        (U256::MAX, U256::MAX),
+        (U256::MAX, U256::from(3)),
+    ] {
+        let call = Bridge::verifyMerkleProofCall {
+            root,
+            leaf: leaves[0],
+            leafIndex: index,
+            leafCount: count,
+            proof: proof.clone(),
+        };
+        assert!(!chain.view(bridge, call), "index={index} count={count}");
+    }
+}
