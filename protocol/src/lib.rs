@@ -39,3 +39,6 @@ pub use withdrawals::{
     Keccak256Hasher, WithdrawalMessage, root_from_peaks, verify_withdrawal_proof,
     withdrawal_proof, withdrawals_root,
 };
+mod derive;
+
+pub use derive::{DerivationError, block_inputs};

@@ -1,0 +1,156 @@
+//! Derivation returns exactly the blocks the sequencer built: blocks are
+//! built with the STF (valid and invalid transfers, deposits at L1 origin
+//! changes), batched into channels under every compression, decoded, derived
+//! back into block inputs and re-executed from genesis.
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B128, Bytes, TxKind, U256, keccak256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use proptest::prelude::*;
+use rollup_contracts::L2ToL1MessagePasser;
+use rollup_protocol::{
+    BlockInputs, L1Origin, L2_TO_L1_MESSAGE_PASSER, MemoryState, RollupConfig, UserDeposit,
+    batch::{BatchBlock, Compression, decode_channel_from_batch_data, encode_batch_data, encode_channel, split_channel},
+    block_inputs, execute_block, genesis_header, next_base_fee,
+};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+struct TxPlan {
+    from: usize,
+    to: usize,
+    amount: u64,
+    nonce_offset: i64,
+}
+
+#[derive(Clone, Debug)]
+struct BlockPlan {
+    advance_origin: bool,
+    deposits: Vec<(usize, u64)>,
+    txs: Vec<TxPlan>,
+}
+
+fn plan() -> impl Strategy<Value = Vec<BlockPlan>> {
+    let tx = (0..4usize, 0..5usize, 0..2_000u64, prop_oneof![8 => Just(0i64), 1 => Just(1i64), 1 => Just(-1i64)])
+        .prop_map(|(from, to, amount, nonce_offset)| TxPlan { from, to, amount, nonce_offset });
+    let block = (any::<bool>(), prop::collection::vec((0..5usize, 1..1_000_000u64), 0..3), prop::collection::vec(tx, 0..6))
+        .prop_map(|(advance_origin, deposits, txs)| BlockPlan { advance_origin, deposits, txs });
+    prop::collection::vec(block, 1..10)
+}
+
+fn origin(n: u64) -> L1Origin {
+    L1Origin { number: n, hash: keccak256(n.to_be_bytes()), timestamp: 1_000 + 12 * n, base_fee: 1_000_000_000 + n }
+}
+
+fn keys() -> Vec<PrivateKeySigner> {
+    (1..=4u8).map(|i| PrivateKeySigner::from_bytes(&keccak256([i])).unwrap()).collect()
+}
+
+fn genesis(config: &RollupConfig) -> (MemoryState, alloy_consensus::Header) {
+    let mut state = MemoryState::new();
+    state.set_account(L2_TO_L1_MESSAGE_PASSER, U256::ZERO, 1, Some(L2ToL1MessagePasser::DEPLOYED_BYTECODE.clone()));
+    let header = genesis_header(config, &mut state, &config.genesis_l1_origin).unwrap();
+    (state, header)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn derivation_reproduces_the_sequencer_chain(
+        blocks in plan(),
+        compression in prop::sample::select(Compression::ALL.to_vec()),
+        per_batch in 1..4usize,
+    ) {
+        let config = RollupConfig { genesis_l1_origin: origin(0), genesis_timestamp: origin(0).timestamp, ..Default::default() };
+        let keys = keys();
+        let recipients: Vec<Address> = keys.iter().map(|k| k.address()).chain([Address::repeat_byte(0x77)]).collect();
+
+        // The sequencer.
+        let (mut state, mut parent) = genesis(&config);
+        let mut built = Vec::new();
+        let mut deposits_by_origin: BTreeMap<u64, Vec<UserDeposit>> = BTreeMap::new();
+        let mut deposit_index = 0u64;
+        let mut origin_number = 0u64;
+        let mut sequencer_headers = Vec::new();
+        for plan in &blocks {
+            let mut deposits = Vec::new();
+            if plan.advance_origin {
+                origin_number += 1;
+                for (to, amount) in &plan.deposits {
+                    deposits.push(UserDeposit {
+                        from: recipients[*to],
+                        to: recipients[*to],
+                        index: deposit_index,
+                        mint: U256::from(*amount) * U256::from(1_000_000_000_000u64),
+                        value: U256::ZERO,
+                        gas_limit: 100_000,
+                        data: Bytes::new(),
+                    });
+                    deposit_index += 1;
+                }
+                deposits_by_origin.insert(origin_number, deposits.clone());
+            }
+            let base_fee = next_base_fee(&parent);
+            let mut next_nonce: BTreeMap<usize, u64> = BTreeMap::new();
+            let transactions: Vec<Bytes> = plan.txs.iter().map(|t| {
+                let n = next_nonce.entry(t.from).or_insert_with(|| state.nonce(&keys[t.from].address()));
+                let nonce = n.saturating_add_signed(t.nonce_offset);
+                if t.nonce_offset == 0 { *n += 1; }
+                let tx = TxEip1559 {
+                    chain_id: config.l2_chain_id,
+                    nonce,
+                    gas_limit: 21_000,
+                    max_fee_per_gas: u128::from(base_fee) * 2,
+                    max_priority_fee_per_gas: 1,
+                    to: TxKind::Call(recipients[t.to]),
+                    value: U256::from(t.amount),
+                    access_list: Default::default(),
+                    input: Bytes::new(),
+                };
+                let sig = keys[t.from].sign_hash_sync(&tx.signature_hash()).unwrap();
+                TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+            }).collect();
+            let o = origin(origin_number);
+            let timestamp = parent.timestamp.max(o.timestamp);
+            let inputs = BlockInputs { timestamp, l1_origin: o, deposits, transactions };
+            let executed = execute_block(&config, &mut state, &parent, &inputs).unwrap();
+            built.push(BatchBlock {
+                number: executed.header.number,
+                timestamp,
+                l1_origin_number: o.number,
+                l1_origin_hash: o.hash,
+                transactions: executed.user_transactions(),
+            });
+            parent = executed.header.clone();
+            sequencer_headers.push(executed.header);
+        }
+        let sequencer_root = state.compute_state_root();
+
+        // Posted: batches of `per_batch` blocks, one channel each.
+        let posted: Vec<Bytes> = built.chunks(per_batch).enumerate().map(|(i, chunk)| {
+            let channel = encode_channel(chunk, compression);
+            encode_batch_data(&split_channel(B128::with_last_byte(i as u8), &channel, 200))
+        }).collect();
+
+        // The verifier: decode, derive, re-execute from genesis.
+        let (mut vstate, mut vparent) = genesis(&config);
+        let mut derived = 0;
+        for data in &posted {
+            for batch in decode_channel_from_batch_data(data).unwrap() {
+                let o = origin(batch.l1_origin_number);
+                let deposits = deposits_by_origin.get(&o.number).cloned().unwrap_or_default();
+                let inputs = block_inputs(&config, &vparent, &batch, &o, &deposits).unwrap();
+                let executed = execute_block(&config, &mut vstate, &vparent, &inputs).unwrap();
+                prop_assert!(executed.skipped.is_empty(), "derivation re-executes only included transactions");
+                prop_assert_eq!(&executed.header, &sequencer_headers[derived]);
+                vparent = executed.header;
+                derived += 1;
+            }
+        }
+        prop_assert_eq!(derived, blocks.len());
+        prop_assert_eq!(vstate.compute_state_root(), sequencer_root);
+    }
+}

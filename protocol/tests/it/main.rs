@@ -1,0 +1,4 @@
+//! Integration tests of the protocol crate.
+#![allow(missing_docs, unreachable_pub)]
+
+mod derivation;
