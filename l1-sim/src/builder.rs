@@ -18,7 +18,11 @@ use tokio_util::sync::CancellationToken;
 
 /// Mines one block with the pool's best transactions at `timestamp` (or the
 /// clock's next timestamp) and commits it. Returns its number.
-pub async fn build_block(node: &Node, clock: &Clock, timestamp: Option<u64>) -> Result<u64, DbError> {
+pub async fn build_block(
+    node: &Node,
+    clock: &Clock,
+    timestamp: Option<u64>,
+) -> Result<u64, DbError> {
     let _producer = node.producer_lock().await;
     let (block, changes) = {
         let mut chain = node.chain_mut();
@@ -96,8 +100,12 @@ pub async fn build_block(node: &Node, clock: &Clock, timestamp: Option<u64>) -> 
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: Address::ZERO,
             state_root: chain.state.compute_state_root(),
-            transactions_root: ordered_trie_root_with_encoder(&txs, |t, b| b.extend_from_slice(&t.tx.encoded_2718())),
-            receipts_root: ordered_trie_root_with_encoder(&txs, |t, b| b.extend_from_slice(&t.receipt.encoded_2718())),
+            transactions_root: ordered_trie_root_with_encoder(&txs, |t, b| {
+                b.extend_from_slice(&t.tx.encoded_2718())
+            }),
+            receipts_root: ordered_trie_root_with_encoder(&txs, |t, b| {
+                b.extend_from_slice(&t.receipt.encoded_2718())
+            }),
             logs_bloom: txs.iter().fold(Bloom::ZERO, |acc, t| acc | t.receipt.bloom()),
             difficulty: U256::ZERO,
             number,

@@ -61,7 +61,9 @@ impl DevMethods {
         match method {
             "evm_mine" => {
                 let ts: Option<U64> = opt_param(params, 0)?;
-                build_block(&self.node, &self.clock, ts.map(|t| t.to())).await.map_err(RpcError::server)?;
+                build_block(&self.node, &self.clock, ts.map(|t| t.to()))
+                    .await
+                    .map_err(RpcError::server)?;
                 Ok(json!("0x0"))
             }
             "anvil_mine" | "hardhat_mine" => {
@@ -74,7 +76,8 @@ impl DevMethods {
             }
             "evm_increaseTime" | "anvil_increaseTime" => {
                 let secs: U256 = param(params, 0)?;
-                let secs = i64::try_from(secs).map_err(|_| RpcError::invalid_params("seconds out of range"))?;
+                let secs = i64::try_from(secs)
+                    .map_err(|_| RpcError::invalid_params("seconds out of range"))?;
                 let total = self.clock.offset.fetch_add(secs, Ordering::Relaxed) + secs;
                 Ok(json!(format!("{total:#x}")))
             }
@@ -118,7 +121,8 @@ impl DevMethods {
                 let _producer = self.node.producer_lock().await;
                 {
                     let mut chain = self.node.chain_mut();
-                    let (balance, nonce) = (chain.state.balance(&address), chain.state.nonce(&address));
+                    let (balance, nonce) =
+                        (chain.state.balance(&address), chain.state.nonce(&address));
                     chain.state.set_account(address, balance, nonce, Some(code));
                 }
                 self.persist_state().await.map(|_| Value::Null)
@@ -171,7 +175,9 @@ impl DevMethods {
 
 impl RpcExtension for DevMethods {
     fn call<'a>(&'a self, method: &'a str, params: &'a Value) -> Option<BoxFuture<'a, RpcResult>> {
-        let ours = method.starts_with("evm_") || method.starts_with("anvil_") || method.starts_with("hardhat_");
+        let ours = method.starts_with("evm_")
+            || method.starts_with("anvil_")
+            || method.starts_with("hardhat_");
         ours.then(|| self.handle(method, params).boxed())
     }
 }

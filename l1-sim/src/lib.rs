@@ -153,7 +153,8 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| L1Error::Bind { addr: config.rpc_addr, source })?;
-    let miner = tokio::spawn(builder::mine_loop(node.clone(), clock, config.block_time, shutdown.clone()));
+    let miner =
+        tokio::spawn(builder::mine_loop(node.clone(), clock, config.block_time, shutdown.clone()));
     tracing::info!(target: "l1", %rpc_addr, head = node.chain().head_number(), "L1 simulator running");
     Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner] })
 }

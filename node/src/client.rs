@@ -55,7 +55,8 @@ impl L1Client {
 
     /// The L1 block `number` as an L1 origin, `None` if not yet mined.
     pub async fn origin(&self, number: u64) -> Result<Option<L1Origin>, ClientError> {
-        let Some(block) = self.provider.get_block_by_number(BlockNumberOrTag::Number(number)).await?
+        let Some(block) =
+            self.provider.get_block_by_number(BlockNumberOrTag::Number(number)).await?
         else {
             return Ok(None);
         };

@@ -21,8 +21,8 @@ pub enum Role {
     Proposer = 102,
     /// Disputes wrong outputs.
     Challenger = 103,
-    /// Signs on behalf of dev accounts through the bridge API (none of its own).
-    Sequencer = 104,
+    /// Sends `finalizeWithdrawal` on L1 for users of the bridge API.
+    Relayer = 104,
 }
 
 /// The signer at `m/44'/60'/0'/0/{index}` of [`DEV_MNEMONIC`].

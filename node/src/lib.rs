@@ -9,8 +9,8 @@
 
 mod chain;
 pub mod client;
-pub mod dev;
 pub mod db;
+pub mod dev;
 pub mod mempool;
 mod node;
 pub mod rpc;

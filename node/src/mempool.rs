@@ -76,7 +76,9 @@ pub enum PoolError {
     #[error("max priority fee per gas higher than max fee per gas")]
     TipAboveFeeCap,
     /// Fee cap below the current base fee.
-    #[error("max fee per gas less than block base fee: address {address}, maxFeePerGas: {max_fee}, baseFee: {base_fee}")]
+    #[error(
+        "max fee per gas less than block base fee: address {address}, maxFeePerGas: {max_fee}, baseFee: {base_fee}"
+    )]
     FeeCapTooLow {
         /// Sender.
         address: Address,
@@ -86,7 +88,9 @@ pub enum PoolError {
         base_fee: u64,
     },
     /// Balance below the most the transaction can cost.
-    #[error("insufficient funds for gas * price + value: address {address} have {have} want {want}")]
+    #[error(
+        "insufficient funds for gas * price + value: address {address} have {have} want {want}"
+    )]
     InsufficientFunds {
         /// Sender.
         address: Address,
@@ -163,17 +167,27 @@ impl Mempool {
         }
         let nonce = tx.tx.nonce();
         if nonce < state_nonce {
-            return Err(PoolError::NonceTooLow { address: tx.sender, tx: nonce, state: state_nonce });
+            return Err(PoolError::NonceTooLow {
+                address: tx.sender,
+                tx: nonce,
+                state: state_nonce,
+            });
         }
         if nonce > state_nonce + MAX_NONCE_GAP {
-            return Err(PoolError::NonceTooHigh { address: tx.sender, tx: nonce, state: state_nonce });
+            return Err(PoolError::NonceTooHigh {
+                address: tx.sender,
+                tx: nonce,
+                state: state_nonce,
+            });
         }
         let queue = self.by_sender.entry(tx.sender).or_default();
         if let Some(old) = queue.get(&nonce) {
             let bumped = |old: u128, new: u128| new * 100 >= old * (100 + PRICE_BUMP_PERCENT);
             let old_tip = old.tx.max_priority_fee_per_gas().unwrap_or(old.tx.max_fee_per_gas());
             let new_tip = tx.tx.max_priority_fee_per_gas().unwrap_or(tx.tx.max_fee_per_gas());
-            if !bumped(old.tx.max_fee_per_gas(), tx.tx.max_fee_per_gas()) || !bumped(old_tip, new_tip) {
+            if !bumped(old.tx.max_fee_per_gas(), tx.tx.max_fee_per_gas())
+                || !bumped(old_tip, new_tip)
+            {
                 return Err(PoolError::ReplacementUnderpriced);
             }
             self.by_hash.remove(&old.hash);

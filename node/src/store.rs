@@ -10,7 +10,7 @@ use crate::{
     db::{DbError, SchemaMigration, connect},
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
-use rollup_protocol::{MemoryState, StateChanges};
+use rollup_protocol::{AccountRecord, MemoryState, StateChanges};
 use sqlx::{AnyPool, Row};
 
 const MIGRATIONS: &[SchemaMigration] = &[SchemaMigration {
@@ -73,7 +73,10 @@ impl ChainStore {
         sqlx::query("DELETE FROM storage").execute(&mut *tx).await?;
         let mut full = StateChanges::default();
         for (address, acc) in state.accounts() {
-            full.accounts.push((*address, Some((acc.nonce, acc.balance, acc.code_hash))));
+            full.accounts.push((
+                *address,
+                Some(AccountRecord { nonce: acc.nonce, balance: acc.balance, code_hash: acc.code_hash }),
+            ));
             for (slot, value) in &acc.storage {
                 full.storage.push((*address, *slot, *value));
             }
@@ -115,7 +118,9 @@ impl ChainStore {
                 B256::from(word(&row.try_get::<Vec<u8>, _>(3)?)?),
             );
         }
-        for row in sqlx::query("SELECT address, slot, value FROM storage").fetch_all(&self.pool).await? {
+        for row in
+            sqlx::query("SELECT address, slot, value FROM storage").fetch_all(&self.pool).await?
+        {
             state.load_storage(
                 address(&row.try_get::<Vec<u8>, _>(0)?)?,
                 word(&row.try_get::<Vec<u8>, _>(1)?)?,
@@ -170,7 +175,7 @@ async fn write_changes(
     }
     for (address, account) in &changes.accounts {
         match account {
-            Some((nonce, balance, code_hash)) => {
+            Some(AccountRecord { nonce, balance, code_hash }) => {
                 sqlx::query(
                     "INSERT INTO accounts (address, nonce, balance, code_hash) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (address) DO UPDATE SET nonce = excluded.nonce, \

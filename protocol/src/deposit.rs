@@ -145,6 +145,19 @@ impl Sealable for TxDeposit {
     }
 }
 
+impl From<&rollup_contracts::Bridge::TransactionDeposited> for UserDeposit {
+    fn from(e: &rollup_contracts::Bridge::TransactionDeposited) -> Self {
+        Self {
+            from: e.from,
+            to: e.to,
+            index: e.depositIndex.saturating_to(),
+            mint: e.mint,
+            value: e.value,
+            gas_limit: e.gasLimit,
+            data: e.data.clone(),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -182,19 +195,5 @@ mod tests {
         assert_ne!(a.source_hash(), b.source_hash());
         assert_ne!(a.running_hash(B256::ZERO), b.running_hash(B256::ZERO));
         assert_ne!(a.running_hash(B256::ZERO), a.running_hash(B256::repeat_byte(1)));
-    }
-}
-
-impl From<&rollup_contracts::Bridge::TransactionDeposited> for UserDeposit {
-    fn from(e: &rollup_contracts::Bridge::TransactionDeposited) -> Self {
-        Self {
-            from: e.from,
-            to: e.to,
-            index: e.depositIndex.saturating_to(),
-            mint: e.mint,
-            value: e.value,
-            gas_limit: e.gasLimit,
-            data: e.data.clone(),
-        }
     }
 }

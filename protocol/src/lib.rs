@@ -22,7 +22,7 @@ pub use config::*;
 pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
 pub use l1_fee::{calldata_gas, l1_data_fee};
 pub use receipt::RollupReceipt;
-pub use state::{AccountProof, MemoryState, StateChanges, StateDb, StoredAccount};
+pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};
 pub use tx::{RollupTxEnvelope, TxDecodeError};
 mod evm;
 mod output;
@@ -36,8 +36,8 @@ pub use stf::{
     execute_block, genesis_header, next_base_fee,
 };
 pub use withdrawals::{
-    Keccak256Hasher, WithdrawalMessage, root_from_peaks, verify_withdrawal_proof,
-    withdrawal_proof, withdrawals_root,
+    Keccak256Hasher, WithdrawalMessage, root_from_peaks, verify_withdrawal_proof, withdrawal_proof,
+    withdrawals_root,
 };
 mod derive;
 

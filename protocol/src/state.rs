@@ -50,7 +50,14 @@ pub struct StoredAccount {
 
 impl StoredAccount {
     fn info(&self) -> AccountInfo {
-        AccountInfo { balance: self.balance, nonce: self.nonce, code_hash: self.code_hash, ..Default::default() }
+        // `code: None` makes revm load the code by hash when it needs it.
+        AccountInfo {
+            balance: self.balance,
+            nonce: self.nonce,
+            code_hash: self.code_hash,
+            code: None,
+            ..Default::default()
+        }
     }
 
     fn storage_root(&mut self) -> B256 {
@@ -62,13 +69,24 @@ impl StoredAccount {
     }
 }
 
+/// The fields of an account stored outside its storage trie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    /// Nonce.
+    pub nonce: u64,
+    /// Balance, in wei.
+    pub balance: U256,
+    /// Code hash.
+    pub code_hash: B256,
+}
+
 /// What changed in a [`MemoryState`] since the last [`MemoryState::take_changes`]:
 /// the current values of every touched account, slot and new code, ready to
 /// be written to storage.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateChanges {
     /// Accounts written: `None` when the account no longer exists.
-    pub accounts: Vec<(Address, Option<(u64, U256, B256)>)>,
+    pub accounts: Vec<(Address, Option<AccountRecord>)>,
     /// Accounts whose whole storage was wiped (self-destruct) before `storage`.
     pub wiped: Vec<Address>,
     /// Storage slots written (a zero value deletes the slot).
@@ -157,10 +175,7 @@ impl MemoryState {
 
     /// Storage value of `slot` at `address` (zero if unset).
     pub fn storage(&self, address: &Address, slot: U256) -> U256 {
-        self.accounts
-            .get(address)
-            .and_then(|a| a.storage.get(&slot).copied())
-            .unwrap_or_default()
+        self.accounts.get(address).and_then(|a| a.storage.get(&slot).copied()).unwrap_or_default()
     }
 
     /// Sum of all balances, in wei.
@@ -179,7 +194,13 @@ impl MemoryState {
 
     /// Sets an account's balance, nonce and code (genesis allocations, dev
     /// methods such as `anvil_setBalance`).
-    pub fn set_account(&mut self, address: Address, balance: U256, nonce: u64, code: Option<Bytes>) {
+    pub fn set_account(
+        &mut self,
+        address: Address,
+        balance: U256,
+        nonce: u64,
+        code: Option<Bytes>,
+    ) {
         let code_hash = match code {
             Some(code) if !code.is_empty() => {
                 let hash = keccak256(&code);
@@ -190,10 +211,10 @@ impl MemoryState {
             }
             _ => None,
         };
-        let acc = self.accounts.entry(address).or_insert_with(|| StoredAccount {
-            code_hash: KECCAK_EMPTY,
-            ..Default::default()
-        });
+        let acc = self
+            .accounts
+            .entry(address)
+            .or_insert_with(|| StoredAccount { code_hash: KECCAK_EMPTY, ..Default::default() });
         acc.balance = balance;
         acc.nonce = nonce;
         if let Some(hash) = code_hash {
@@ -204,10 +225,10 @@ impl MemoryState {
 
     /// Sets one storage slot (genesis allocations).
     pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
-        let acc = self.accounts.entry(address).or_insert_with(|| StoredAccount {
-            code_hash: KECCAK_EMPTY,
-            ..Default::default()
-        });
+        let acc = self
+            .accounts
+            .entry(address)
+            .or_insert_with(|| StoredAccount { code_hash: KECCAK_EMPTY, ..Default::default() });
         if value.is_zero() {
             acc.storage.remove(&slot);
         } else {
@@ -242,7 +263,11 @@ impl MemoryState {
     pub fn take_changes(&mut self) -> StateChanges {
         let mut changes = StateChanges::default();
         for address in self.dirty_accounts.drain() {
-            let value = self.accounts.get(&address).map(|a| (a.nonce, a.balance, a.code_hash));
+            let value = self.accounts.get(&address).map(|a| AccountRecord {
+                nonce: a.nonce,
+                balance: a.balance,
+                code_hash: a.code_hash,
+            });
             changes.accounts.push((address, value));
         }
         changes.wiped = self.wiped.drain().collect();
@@ -280,7 +305,6 @@ impl MemoryState {
                     balance: acc.balance,
                     storage_root: acc.storage_root(),
                     code_hash: acc.code_hash,
-                    ..Default::default()
                 };
                 (keccak256(address), account)
             })
@@ -314,13 +338,9 @@ impl MemoryState {
         let (_, account_proof) = self.root_with_proof(Some(Nibbles::unpack(keccak256(address))));
         let acc = self.accounts.get_mut(&address);
         let (balance, nonce, code_hash, storage_hash, storage) = match acc {
-            Some(acc) => (
-                acc.balance,
-                acc.nonce,
-                acc.code_hash,
-                acc.storage_root(),
-                acc.storage.clone(),
-            ),
+            Some(acc) => {
+                (acc.balance, acc.nonce, acc.code_hash, acc.storage_root(), acc.storage.clone())
+            }
             None => (U256::ZERO, 0, KECCAK_EMPTY, EMPTY_ROOT_HASH, BTreeMap::new()),
         };
         let mut storage_proof = Vec::with_capacity(slots.len());
@@ -339,7 +359,8 @@ impl MemoryState {
             let nodes = hb.take_proof_nodes();
             for (slot, target) in slots.iter().zip(targets) {
                 let value = storage.get(&U256::from_be_bytes(slot.0)).copied().unwrap_or_default();
-                let path = nodes.matching_nodes_sorted(&target).into_iter().map(|(_, n)| n).collect();
+                let path =
+                    nodes.matching_nodes_sorted(&target).into_iter().map(|(_, n)| n).collect();
                 storage_proof.push((*slot, value, path));
             }
         }
@@ -363,14 +384,14 @@ impl DatabaseRef for MemoryState {
     }
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
-        Ok(self
-            .codes
-            .get(&code_hash)
-            .map(|c| Bytecode::new_raw(c.clone()))
-            .unwrap_or_default())
+        Ok(self.codes.get(&code_hash).map(|c| Bytecode::new_raw(c.clone())).unwrap_or_default())
     }
 
-    fn storage_ref(&self, address: Address, index: StorageKey) -> Result<StorageValue, Self::Error> {
+    fn storage_ref(
+        &self,
+        address: Address,
+        index: StorageKey,
+    ) -> Result<StorageValue, Self::Error> {
         Ok(self.storage(&address, index))
     }
 
@@ -390,7 +411,11 @@ impl Database for MemoryState {
         self.code_by_hash_ref(code_hash)
     }
 
-    fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, Self::Error> {
+    fn storage(
+        &mut self,
+        address: Address,
+        index: StorageKey,
+    ) -> Result<StorageValue, Self::Error> {
         self.storage_ref(address, index)
     }
 
@@ -451,20 +476,20 @@ impl DatabaseCommit for MemoryState {
 
 impl StateDb for MemoryState {
     fn add_balance(&mut self, address: Address, amount: U256) -> Result<(), Self::Error> {
-        let acc = self.accounts.entry(address).or_insert_with(|| StoredAccount {
-            code_hash: KECCAK_EMPTY,
-            ..Default::default()
-        });
+        let acc = self
+            .accounts
+            .entry(address)
+            .or_insert_with(|| StoredAccount { code_hash: KECCAK_EMPTY, ..Default::default() });
         acc.balance = acc.balance.saturating_add(amount);
         self.dirty_accounts.insert(address);
         Ok(())
     }
 
     fn bump_nonce(&mut self, address: Address) -> Result<(), Self::Error> {
-        let acc = self.accounts.entry(address).or_insert_with(|| StoredAccount {
-            code_hash: KECCAK_EMPTY,
-            ..Default::default()
-        });
+        let acc = self
+            .accounts
+            .entry(address)
+            .or_insert_with(|| StoredAccount { code_hash: KECCAK_EMPTY, ..Default::default() });
         acc.nonce += 1;
         self.dirty_accounts.insert(address);
         Ok(())
@@ -499,12 +524,11 @@ mod tests {
             balance: U256::from(3),
             storage_root: p.storage_hash,
             code_hash: KECCAK_EMPTY,
-            ..Default::default()
         };
         verify_proof(
             root,
             Nibbles::unpack(keccak256(Address::repeat_byte(3))),
-            Some(alloy_rlp::encode(&account)),
+            Some(alloy_rlp::encode(account)),
             &p.account_proof,
         )
         .unwrap();

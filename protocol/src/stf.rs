@@ -162,10 +162,7 @@ pub enum StfError<E> {
 
 /// The L2 base fee of the child of `parent`, in wei per gas.
 pub fn next_base_fee(parent: &Header) -> u64 {
-    parent
-        .next_block_base_fee(L2_BASE_FEE_PARAMS)
-        .unwrap_or(L2_MIN_BASE_FEE)
-        .max(L2_MIN_BASE_FEE)
+    parent.next_block_base_fee(L2_BASE_FEE_PARAMS).unwrap_or(L2_MIN_BASE_FEE).max(L2_MIN_BASE_FEE)
 }
 
 /// Executes one L2 block on `state` (the parent's post-state), see the module docs.
@@ -372,7 +369,11 @@ fn created_address(result: &ExecutionResult) -> Option<Address> {
 }
 
 /// The L2 genesis header over `state` (already holding the genesis allocations).
-pub fn genesis_header<S: StateDb>(config: &RollupConfig, state: &mut S, l1_origin: &L1Origin) -> Result<Header, S::Error> {
+pub fn genesis_header<S: StateDb>(
+    config: &RollupConfig,
+    state: &mut S,
+    l1_origin: &L1Origin,
+) -> Result<Header, S::Error> {
     Ok(Header {
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: SEQUENCER_FEE_VAULT,
@@ -392,4 +393,3 @@ pub fn genesis_header<S: StateDb>(config: &RollupConfig, state: &mut S, l1_origi
         ..Default::default()
     })
 }
-

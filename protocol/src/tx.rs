@@ -9,6 +9,9 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use serde::{Deserialize, Serialize};
 
 /// A transaction of the L1 or the L2 chain.
+// Ethereum transactions are the common case: boxing them would cost an
+// allocation per transaction for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RollupTxEnvelope {
     /// A signed Ethereum transaction.

@@ -139,8 +139,14 @@ mod tests {
             let root = withdrawals_root(&l);
             for i in 0..n {
                 let proof = withdrawal_proof(&l, i).unwrap();
-                assert!(verify_withdrawal_proof(root, l[i], i as u64, n as u64, &proof), "n={n} i={i}");
-                assert!(!verify_withdrawal_proof(root, l[(i + 1) % n], i as u64, n as u64, &proof) || n == 1);
+                assert!(
+                    verify_withdrawal_proof(root, l[i], i as u64, n as u64, &proof),
+                    "n={n} i={i}"
+                );
+                assert!(
+                    !verify_withdrawal_proof(root, l[(i + 1) % n], i as u64, n as u64, &proof)
+                        || n == 1
+                );
                 if let Some(first) = proof.first() {
                     let mut bad = proof.clone();
                     bad[0] = B256::from(U256::from_be_bytes(first.0) ^ U256::from(1));

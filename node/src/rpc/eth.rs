@@ -116,7 +116,9 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             match call(node, &request, None)? {
                 ExecutionResult::Success { output, .. } => Ok(j!(output.into_data())),
                 ExecutionResult::Revert { output, .. } => Err(RpcError::reverted(&output)),
-                ExecutionResult::Halt { reason, .. } => Err(RpcError::server(format!("execution halted: {reason:?}"))),
+                ExecutionResult::Halt { reason, .. } => {
+                    Err(RpcError::server(format!("execution halted: {reason:?}")))
+                }
             }
         }
         "eth_estimateGas" => {
@@ -128,7 +130,9 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             let raw: Bytes = param(params, 0)?;
             node.submit_raw(&raw).map(|h| j!(h)).map_err(RpcError::server)
         }
-        "eth_sendTransaction" => Err(RpcError::server("unknown account: this node holds no keys; sign and use eth_sendRawTransaction")),
+        "eth_sendTransaction" => Err(RpcError::server(
+            "unknown account: this node holds no keys; sign and use eth_sendRawTransaction",
+        )),
         "eth_getTransactionByHash" => {
             let hash: B256 = param(params, 0)?;
             let chain = node.chain();
@@ -152,10 +156,16 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             let id: BlockId = param(params, 0)?;
             let block = match id {
                 BlockId::Hash(h) => node.chain().block_by_hash(&h.block_hash).cloned(),
-                BlockId::Number(tag) => resolve_number(node, tag).and_then(|n| node.chain().block(n).cloned()),
+                BlockId::Number(tag) => {
+                    resolve_number(node, tag).and_then(|n| node.chain().block(n).cloned())
+                }
             };
             Ok(block
-                .map(|b| Value::Array((0..b.transactions.len()).map(|i| json::receipt_json(&b, i)).collect()))
+                .map(|b| {
+                    Value::Array(
+                        (0..b.transactions.len()).map(|i| json::receipt_json(&b, i)).collect(),
+                    )
+                })
                 .unwrap_or(Value::Null))
         }
         "eth_getLogs" => {
@@ -166,7 +176,11 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
     }
 }
 
-fn block_from_param(node: &Node, params: &Value, by_hash: bool) -> Result<Option<Arc<StoredBlock>>, RpcError> {
+fn block_from_param(
+    node: &Node,
+    params: &Value,
+    by_hash: bool,
+) -> Result<Option<Arc<StoredBlock>>, RpcError> {
     Ok(if by_hash {
         let hash: B256 = param(params, 0)?;
         node.chain().block_by_hash(&hash).cloned()
@@ -192,7 +206,13 @@ pub(super) fn resolve_number(node: &Node, tag: BlockNumberOrTag) -> Option<u64> 
 fn check_state_block(node: &Node, block: Option<BlockId>) -> Result<(), RpcError> {
     let head = node.chain().head().clone();
     let ok = match block {
-        None | Some(BlockId::Number(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending | BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized)) => true,
+        None
+        | Some(BlockId::Number(
+            BlockNumberOrTag::Latest
+            | BlockNumberOrTag::Pending
+            | BlockNumberOrTag::Safe
+            | BlockNumberOrTag::Finalized,
+        )) => true,
         Some(BlockId::Number(BlockNumberOrTag::Number(n))) => n == head.number(),
         Some(BlockId::Number(BlockNumberOrTag::Earliest)) => head.number() == 0,
         Some(BlockId::Hash(h)) => h.block_hash == head.hash,
@@ -207,13 +227,21 @@ fn check_state_block(node: &Node, block: Option<BlockId>) -> Result<(), RpcError
     }
 }
 
-fn call_env(node: &Node, request: &TransactionRequest, gas: Option<u64>, state: &MemoryState) -> TxEnv {
+fn call_env(
+    node: &Node,
+    request: &TransactionRequest,
+    gas: Option<u64>,
+    state: &MemoryState,
+) -> TxEnv {
     let from = request.from.unwrap_or_default();
     let max_fee = request.max_fee_per_gas.or(request.gas_price).unwrap_or(0);
     TxEnv {
         tx_type: if request.max_fee_per_gas.is_some() { 2 } else { 0 },
         caller: from,
-        gas_limit: gas.or(request.gas).unwrap_or(node.config().block_gas_limit).min(node.config().block_gas_limit),
+        gas_limit: gas
+            .or(request.gas)
+            .unwrap_or(node.config().block_gas_limit)
+            .min(node.config().block_gas_limit),
         gas_price: max_fee,
         gas_priority_fee: request.max_priority_fee_per_gas,
         kind: request.to.unwrap_or(TxKind::Create),
@@ -228,7 +256,11 @@ fn call_env(node: &Node, request: &TransactionRequest, gas: Option<u64>, state: 
 
 /// Executes `request` on the head state without committing (geth semantics:
 /// without a gas price no fee is charged and the base fee is not enforced).
-fn call(node: &Node, request: &TransactionRequest, gas: Option<u64>) -> Result<ExecutionResult, RpcError> {
+fn call(
+    node: &Node,
+    request: &TransactionRequest,
+    gas: Option<u64>,
+) -> Result<ExecutionResult, RpcError> {
     let chain = node.chain();
     let head = &chain.head().header;
     let priced = request.max_fee_per_gas.is_some() || request.gas_price.is_some();
@@ -265,18 +297,23 @@ fn tx_error(e: &InvalidTransaction) -> String {
 
 /// Binary search for the lowest gas limit that succeeds (geth's algorithm).
 fn estimate_gas(node: &Node, request: &TransactionRequest) -> Result<u64, RpcError> {
-    let cap = request.gas.unwrap_or(node.config().block_gas_limit).min(node.config().block_gas_limit);
+    let cap =
+        request.gas.unwrap_or(node.config().block_gas_limit).min(node.config().block_gas_limit);
     let used = match call(node, request, Some(cap))? {
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(RpcError::reverted(&output)),
         ExecutionResult::Halt { reason, .. } => {
-            return Err(RpcError::server(format!("gas required exceeds allowance ({cap}): {reason:?}")));
+            return Err(RpcError::server(format!(
+                "gas required exceeds allowance ({cap}): {reason:?}"
+            )));
         }
     };
     let (mut lo, mut hi) = (used.saturating_sub(1), cap);
     // Most transactions succeed with what they used plus the 63/64 reserve.
     let optimistic = (used + 2300) * 64 / 63;
-    if optimistic < hi && matches!(call(node, request, Some(optimistic)), Ok(ExecutionResult::Success { .. })) {
+    if optimistic < hi
+        && matches!(call(node, request, Some(optimistic)), Ok(ExecutionResult::Success { .. }))
+    {
         hi = optimistic;
     }
     while lo + 1 < hi {
@@ -293,11 +330,14 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     let count: U64 = param(params, 0)?;
     let newest: BlockNumberOrTag = param(params, 1)?;
     let percentiles: Vec<f64> = opt_param(params, 2)?.unwrap_or_default();
-    if percentiles.windows(2).any(|w| w[0] > w[1]) || percentiles.iter().any(|p| !(0.0..=100.0).contains(p)) {
+    if percentiles.windows(2).any(|w| w[0] > w[1])
+        || percentiles.iter().any(|p| !(0.0..=100.0).contains(p))
+    {
         return Err(RpcError::invalid_params("invalid reward percentiles"));
     }
     let count = count.to::<u64>().min(1024);
-    let newest = resolve_number(node, newest).ok_or_else(|| RpcError::invalid_params("block not found"))?;
+    let newest =
+        resolve_number(node, newest).ok_or_else(|| RpcError::invalid_params("block not found"))?;
     let oldest = newest.saturating_add(1).saturating_sub(count.max(1));
     let chain = node.chain();
     let (mut base_fees, mut ratios, mut rewards) = (Vec::new(), Vec::new(), Vec::new());
@@ -311,7 +351,12 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
             let mut tips: Vec<(u128, u64)> = block
                 .transactions
                 .iter()
-                .map(|t| (t.receipt.effective_gas_price.saturating_sub(u128::from(base)), t.receipt.gas_used))
+                .map(|t| {
+                    (
+                        t.receipt.effective_gas_price.saturating_sub(u128::from(base)),
+                        t.receipt.gas_used,
+                    )
+                })
                 .collect();
             tips.sort_unstable();
             let total: u64 = tips.iter().map(|t| t.1).sum();
@@ -321,7 +366,13 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
                     .map(|p| {
                         let threshold = (total as f64 * p / 100.0) as u64;
                         let mut acc = 0;
-                        let tip = tips.iter().find(|(_, g)| { acc += g; acc >= threshold }).map(|t| t.0);
+                        let tip = tips
+                            .iter()
+                            .find(|(_, g)| {
+                                acc += g;
+                                acc >= threshold
+                            })
+                            .map(|t| t.0);
                         q(tip.or(tips.last().map(|t| t.0)).unwrap_or(0))
                     })
                     .collect(),
@@ -330,7 +381,8 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     }
     drop(chain);
     base_fees.push(q(node.next_base_fee()));
-    let mut out = j!({ "oldestBlock": q(oldest), "baseFeePerGas": base_fees, "gasUsedRatio": ratios });
+    let mut out =
+        j!({ "oldestBlock": q(oldest), "baseFeePerGas": base_fees, "gasUsedRatio": ratios });
     if !percentiles.is_empty() {
         out["reward"] = Value::Array(rewards);
     }
@@ -341,10 +393,18 @@ fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
     let chain = node.chain();
     let head = chain.head_number();
     let blocks: Vec<Arc<StoredBlock>> = match filter.block_option {
-        FilterBlockOption::AtBlockHash(hash) => chain.block_by_hash(&hash).cloned().into_iter().collect(),
+        FilterBlockOption::AtBlockHash(hash) => {
+            chain.block_by_hash(&hash).cloned().into_iter().collect()
+        }
         FilterBlockOption::Range { from_block, to_block } => {
             let resolve = |t: Option<BlockNumberOrTag>| match t {
-                None | Some(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending | BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized) => head,
+                None
+                | Some(
+                    BlockNumberOrTag::Latest
+                    | BlockNumberOrTag::Pending
+                    | BlockNumberOrTag::Safe
+                    | BlockNumberOrTag::Finalized,
+                ) => head,
                 Some(BlockNumberOrTag::Earliest) => 0,
                 Some(BlockNumberOrTag::Number(n)) => n.min(head),
             };
@@ -353,7 +413,9 @@ fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
                 return Err(RpcError::invalid_params("invalid block range params"));
             }
             if to - from >= MAX_LOG_RANGE {
-                return Err(RpcError::server(format!("query exceeds max block range {MAX_LOG_RANGE}")));
+                return Err(RpcError::server(format!(
+                    "query exceeds max block range {MAX_LOG_RANGE}"
+                )));
             }
             (from..=to).filter_map(|n| chain.block(n).cloned()).collect()
         }
@@ -376,4 +438,3 @@ fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
     }
     Ok(Value::Array(out))
 }
-

@@ -101,7 +101,9 @@ impl RpcExtension for NoExtension {
 pub fn param<T: DeserializeOwned>(params: &Value, index: usize) -> Result<T, RpcError> {
     let value = params.as_array().and_then(|a| a.get(index)).cloned().unwrap_or(Value::Null);
     if value.is_null() {
-        return Err(RpcError::invalid_params(format!("missing value for required argument {index}")));
+        return Err(RpcError::invalid_params(format!(
+            "missing value for required argument {index}"
+        )));
     }
     serde_json::from_value(value)
         .map_err(|e| RpcError::invalid_params(format!("invalid argument {index}: {e}")))
@@ -136,9 +138,15 @@ pub const MAX_BATCH: usize = 1000;
 
 async fn handle_http(State(state): State<RpcState>, body: axum::body::Bytes) -> impl IntoResponse {
     let response = match serde_json::from_slice::<Value>(&body) {
-        Err(e) => error_response(Value::Null, &RpcError { code: -32700, message: format!("parse error: {e}"), data: None }),
+        Err(e) => error_response(
+            Value::Null,
+            &RpcError { code: -32700, message: format!("parse error: {e}"), data: None },
+        ),
         Ok(Value::Array(requests)) if requests.is_empty() || requests.len() > MAX_BATCH => {
-            error_response(Value::Null, &RpcError { code: -32600, message: "invalid batch size".into(), data: None })
+            error_response(
+                Value::Null,
+                &RpcError { code: -32600, message: "invalid batch size".into(), data: None },
+            )
         }
         Ok(Value::Array(requests)) => {
             let mut out = Vec::with_capacity(requests.len());
@@ -159,10 +167,20 @@ fn error_response(id: Value, error: &RpcError) -> Value {
 async fn handle_one(state: &RpcState, request: Value) -> Value {
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let Some(method) = request.get("method").and_then(Value::as_str) else {
-        return error_response(id, &RpcError { code: -32600, message: "invalid request".into(), data: None });
+        return error_response(
+            id,
+            &RpcError { code: -32600, message: "invalid request".into(), data: None },
+        );
     };
     if request.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return error_response(id, &RpcError { code: -32600, message: "invalid request: jsonrpc must be \"2.0\"".into(), data: None });
+        return error_response(
+            id,
+            &RpcError {
+                code: -32600,
+                message: "invalid request: jsonrpc must be \"2.0\"".into(),
+                data: None,
+            },
+        );
     }
     let params = request.get("params").cloned().unwrap_or(Value::Array(vec![]));
     if !params.is_array() && !params.is_null() {

@@ -57,17 +57,11 @@ struct PendingChannel {
 
 impl PendingChannel {
     const fn new(id: ChannelId) -> Self {
-        Self {
-            id,
-            frames: BTreeMap::new(),
-            last: None,
-            size: 0,
-        }
+        Self { id, frames: BTreeMap::new(), last: None, size: 0 }
     }
 
     fn is_complete(&self) -> bool {
-        self.last
-            .is_some_and(|last| self.frames.len() == usize::from(last) + 1)
+        self.last.is_some_and(|last| self.frames.len() == usize::from(last) + 1)
     }
 
     fn assemble(self) -> Bytes {
@@ -89,10 +83,7 @@ impl Default for ChannelAssembler {
 impl ChannelAssembler {
     /// An assembler that drops channels whose frame data exceeds `max_channel_bytes` bytes.
     pub const fn new(max_channel_bytes: usize) -> Self {
-        Self {
-            max_channel_bytes,
-            pending: Vec::new(),
-        }
+        Self { max_channel_bytes, pending: Vec::new() }
     }
 
     /// The per-channel limit on buffered frame data, in bytes.
@@ -230,10 +221,7 @@ mod tests {
         assert_eq!(asm.add_frame(frame(1, 0, b"a", false)), Ok(None));
         assert_eq!(asm.pending_channels(), 1);
         assert_eq!(asm.buffered_bytes(), 2);
-        assert_eq!(
-            asm.add_frame(frame(1, 1, b"b", false)),
-            Ok(Some(Bytes::from_static(b"abc")))
-        );
+        assert_eq!(asm.add_frame(frame(1, 1, b"b", false)), Ok(Some(Bytes::from_static(b"abc"))));
         assert_eq!(asm.pending_channels(), 0);
         assert_eq!(asm.buffered_bytes(), 0);
     }
@@ -244,10 +232,7 @@ mod tests {
         assert_eq!(asm.add_frame(frame(1, 0, b"first", false)), Ok(None));
         assert_eq!(asm.add_frame(frame(1, 0, b"second", false)), Ok(None));
         assert_eq!(asm.buffered_bytes(), 5);
-        assert_eq!(
-            asm.add_frame(frame(1, 1, b"!", true)),
-            Ok(Some(Bytes::from_static(b"first!")))
-        );
+        assert_eq!(asm.add_frame(frame(1, 1, b"!", true)), Ok(Some(Bytes::from_static(b"first!"))));
     }
 
     #[test]
@@ -261,10 +246,7 @@ mod tests {
         assert_eq!(asm.add_frame(frame(1, 2, b"y", false)), Ok(None));
         assert_eq!(asm.add_frame(frame(1, 0, b"a", true)), Ok(None));
         assert_eq!(asm.buffered_bytes(), 1);
-        assert_eq!(
-            asm.add_frame(frame(1, 0, b"a", false)),
-            Ok(Some(Bytes::from_static(b"ab")))
-        );
+        assert_eq!(asm.add_frame(frame(1, 0, b"a", false)), Ok(Some(Bytes::from_static(b"ab"))));
     }
 
     #[test]
@@ -272,14 +254,8 @@ mod tests {
         let mut asm = ChannelAssembler::default();
         assert_eq!(asm.add_frame(frame(1, 0, b"1a", false)), Ok(None));
         assert_eq!(asm.add_frame(frame(2, 0, b"2a", false)), Ok(None));
-        assert_eq!(
-            asm.add_frame(frame(2, 1, b"2b", true)),
-            Ok(Some(Bytes::from_static(b"2a2b")))
-        );
-        assert_eq!(
-            asm.add_frame(frame(1, 1, b"1b", true)),
-            Ok(Some(Bytes::from_static(b"1a1b")))
-        );
+        assert_eq!(asm.add_frame(frame(2, 1, b"2b", true)), Ok(Some(Bytes::from_static(b"2a2b"))));
+        assert_eq!(asm.add_frame(frame(1, 1, b"1b", true)), Ok(Some(Bytes::from_static(b"1a1b"))));
 
         for id in 0..=MAX_PENDING_CHANNELS as u8 {
             assert_eq!(asm.add_frame(frame(id, 1, b"z", true)), Ok(None));
@@ -288,10 +264,7 @@ mod tests {
         // Channel 0 was evicted, so its frame 0 now opens a new, incomplete channel.
         assert_eq!(asm.add_frame(frame(0, 0, b"y", false)), Ok(None));
         // Channel 2 is still there.
-        assert_eq!(
-            asm.add_frame(frame(2, 0, b"y", false)),
-            Ok(Some(Bytes::from_static(b"yz")))
-        );
+        assert_eq!(asm.add_frame(frame(2, 0, b"y", false)), Ok(Some(Bytes::from_static(b"yz"))));
         asm.clear();
         assert_eq!(asm.pending_channels(), 0);
     }
@@ -307,10 +280,7 @@ mod tests {
         assert_eq!(asm.pending_channels(), 0);
         // Exactly at the limit is fine.
         assert_eq!(asm.add_frame(frame(1, 0, &[0; 6], false)), Ok(None));
-        assert_eq!(
-            asm.add_frame(frame(1, 1, &[0; 4], true)),
-            Ok(Some(vec![0; 10].into()))
-        );
+        assert_eq!(asm.add_frame(frame(1, 1, &[0; 4], true)), Ok(Some(vec![0; 10].into())));
     }
 
     #[test]
@@ -320,10 +290,7 @@ mod tests {
         for n in 0..u16::MAX - 1 {
             assert_eq!(asm.add_frame(frame(1, n, b"", false)), Ok(None));
         }
-        assert_eq!(
-            asm.add_frame(frame(1, u16::MAX - 1, b"", false)),
-            Ok(Some(Bytes::new()))
-        );
+        assert_eq!(asm.add_frame(frame(1, u16::MAX - 1, b"", false)), Ok(Some(Bytes::new())));
     }
 
     #[test]
@@ -342,49 +309,34 @@ mod tests {
         frames.reverse();
         // A duplicate before the channel completes is ignored.
         frames.insert(1, frames[0].clone());
-        assert_eq!(
-            decode_channel_from_batch_data(&encode_batch_data(&frames)),
-            Ok(blocks)
-        );
+        assert_eq!(decode_channel_from_batch_data(&encode_batch_data(&frames)), Ok(blocks));
         // A frame after completion (even a duplicate) opens a new channel: rejected.
         let mut late = frames.clone();
         late.push(frames[0].clone());
         assert_eq!(
             decode_channel_from_batch_data(&encode_batch_data(&late)),
-            Err(BatchError::IncompleteChannel {
-                complete_channels: 1,
-                pending_channels: 1
-            })
+            Err(BatchError::IncompleteChannel { complete_channels: 1, pending_channels: 1 })
         );
 
         // Missing a frame.
         let incomplete = &frames[..frames.len() - 1];
         assert_eq!(
             decode_channel_from_batch_data(&encode_batch_data(incomplete)),
-            Err(BatchError::IncompleteChannel {
-                complete_channels: 0,
-                pending_channels: 1
-            })
+            Err(BatchError::IncompleteChannel { complete_channels: 0, pending_channels: 1 })
         );
         // Two complete channels.
         let mut two = split_channel(id, &channel, 8);
         two.extend(split_channel(ChannelId::repeat_byte(8), &channel, 8));
         assert_eq!(
             decode_channel_from_batch_data(&encode_batch_data(&two)),
-            Err(BatchError::IncompleteChannel {
-                complete_channels: 2,
-                pending_channels: 0
-            })
+            Err(BatchError::IncompleteChannel { complete_channels: 2, pending_channels: 0 })
         );
         // A complete channel plus a stray frame of another.
         let mut stray = split_channel(id, &channel, 8);
         stray.push(frame(1, 0, b"x", false));
         assert_eq!(
             decode_channel_from_batch_data(&encode_batch_data(&stray)),
-            Err(BatchError::IncompleteChannel {
-                complete_channels: 1,
-                pending_channels: 1
-            })
+            Err(BatchError::IncompleteChannel { complete_channels: 1, pending_channels: 1 })
         );
     }
 }

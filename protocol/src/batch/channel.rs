@@ -58,10 +58,7 @@ pub struct ChannelVersion {
 impl ChannelVersion {
     /// Version for singular batches compressed with `compression`.
     pub const fn singular(compression: Compression) -> Self {
-        Self {
-            encoding: BatchEncoding::Singular,
-            compression,
-        }
+        Self { encoding: BatchEncoding::Singular, compression }
     }
 
     /// The version byte: `encoding << 4 | compression`.
@@ -131,16 +128,11 @@ pub fn encode_channel(blocks: &[BatchBlock], compression: Compression) -> Bytes 
 pub fn decode_channel(data: &[u8]) -> Result<Vec<BatchBlock>, BatchError> {
     let (&version, payload) = data.split_first().ok_or(BatchError::EmptyChannel)?;
     let version = ChannelVersion::from_byte(version)?;
-    let rlp = version
-        .compression
-        .decompress_bounded(payload, MAX_CHANNEL_DECOMPRESSED_BYTES)?;
+    let rlp = version.compression.decompress_bounded(payload, MAX_CHANNEL_DECOMPRESSED_BYTES)?;
     let mut buf = rlp.as_slice();
     let blocks = Vec::<BatchBlock>::decode(&mut buf)?;
     if !buf.is_empty() {
-        return Err(BatchError::TrailingBytes {
-            after: "RLP batch list",
-            count: buf.len(),
-        });
+        return Err(BatchError::TrailingBytes { after: "RLP batch list", count: buf.len() });
     }
     Ok(blocks)
 }
@@ -188,10 +180,7 @@ mod tests {
         }
         assert_eq!(ChannelVersion::default().to_byte(), 0x02);
         for byte in [0x04, 0x0f, 0x14, 0x20, 0x22, 0xf2, 0xff] {
-            assert_eq!(
-                ChannelVersion::try_from(byte),
-                Err(BatchError::UnknownVersion(byte))
-            );
+            assert_eq!(ChannelVersion::try_from(byte), Err(BatchError::UnknownVersion(byte)));
         }
     }
 
@@ -208,30 +197,18 @@ mod tests {
         assert_eq!(decode_channel(&[]), Err(BatchError::EmptyChannel));
         let mut unknown = encode_channel(&input, Compression::None).to_vec();
         unknown[0] = 0x07;
-        assert_eq!(
-            decode_channel(&unknown),
-            Err(BatchError::UnknownVersion(0x07))
-        );
+        assert_eq!(decode_channel(&unknown), Err(BatchError::UnknownVersion(0x07)));
         unknown[0] = 0x12;
-        assert_eq!(
-            decode_channel(&unknown),
-            Err(BatchError::UnknownEncoding(1))
-        );
+        assert_eq!(decode_channel(&unknown), Err(BatchError::UnknownEncoding(1)));
         // A byte after the RLP list.
         let mut trailing = encode_channel(&input, Compression::None).to_vec();
         trailing.push(0xc0);
         assert_eq!(
             decode_channel(&trailing),
-            Err(BatchError::TrailingBytes {
-                after: "RLP batch list",
-                count: 1
-            })
+            Err(BatchError::TrailingBytes { after: "RLP batch list", count: 1 })
         );
         // Not a list at all.
-        assert!(matches!(
-            decode_channel(&[0x00, 0x80]),
-            Err(BatchError::Rlp(_))
-        ));
+        assert!(matches!(decode_channel(&[0x00, 0x80]), Err(BatchError::Rlp(_))));
         assert!(matches!(decode_channel(&[0x00]), Err(BatchError::Rlp(_))));
     }
 
@@ -249,9 +226,7 @@ mod tests {
             let channel = encode_channel(&big, *c);
             assert_eq!(
                 decode_channel(&channel),
-                Err(BatchError::ChannelTooLarge {
-                    limit: MAX_CHANNEL_DECOMPRESSED_BYTES
-                }),
+                Err(BatchError::ChannelTooLarge { limit: MAX_CHANNEL_DECOMPRESSED_BYTES }),
                 "{c}"
             );
         }
@@ -264,12 +239,7 @@ mod tests {
         let brotli = encode_channel(&input, Compression::Brotli);
         let zlib = encode_channel(&input, Compression::Zlib);
         let zstd = encode_channel(&input, Compression::Zstd);
-        assert!(
-            brotli.len() * 2 < none.len(),
-            "brotli {} vs none {}",
-            brotli.len(),
-            none.len()
-        );
+        assert!(brotli.len() * 2 < none.len(), "brotli {} vs none {}", brotli.len(), none.len());
         assert!(zlib.len() < none.len());
         assert!(zstd.len() < none.len());
     }

@@ -115,9 +115,7 @@ impl Compression {
                     Vec::with_capacity(data.len() / 2 + 64),
                     flate2::Compression::best(),
                 );
-                encoder
-                    .write_all(data)
-                    .expect("writing to a Vec cannot fail");
+                encoder.write_all(data).expect("writing to a Vec cannot fail");
                 encoder.finish().expect("writing to a Vec cannot fail")
             }
             Self::Brotli => {
@@ -167,10 +165,7 @@ impl Compression {
     }
 
     fn error(self, reason: impl Into<String>) -> BatchError {
-        BatchError::Decompression {
-            compression: self,
-            reason: reason.into(),
-        }
+        BatchError::Decompression { compression: self, reason: reason.into() }
     }
 }
 
@@ -201,10 +196,7 @@ struct BoundedSink {
 
 impl BoundedSink {
     const fn new(max: usize) -> Self {
-        Self {
-            out: Vec::new(),
-            max,
-        }
+        Self { out: Vec::new(), max }
     }
 
     fn push(&mut self, chunk: &[u8]) -> Result<(), BatchError> {
@@ -215,12 +207,7 @@ impl BoundedSink {
         if needed > self.out.capacity() {
             // Grow geometrically, but never past the limit (a plain `extend` could double a
             // buffer that is just under the limit to twice the limit).
-            let target = self
-                .out
-                .capacity()
-                .saturating_mul(2)
-                .max(needed)
-                .min(self.max);
+            let target = self.out.capacity().saturating_mul(2).max(needed).min(self.max);
             self.out.reserve_exact(target - self.out.len());
         }
         self.out.extend_from_slice(chunk);
@@ -327,9 +314,7 @@ fn inflate_zstd(data: &[u8], sink: &mut BoundedSink) -> Result<(), BatchError> {
     let mut pos = 0;
     loop {
         let input = data.get(pos..).unwrap_or_default();
-        let status = decoder
-            .run_on_buffers(input, &mut buf)
-            .map_err(|e| C.error(e.to_string()))?;
+        let status = decoder.run_on_buffers(input, &mut buf).map_err(|e| C.error(e.to_string()))?;
         pos += status.bytes_read;
         sink.push(buf.get(..status.bytes_written).unwrap_or_default())?;
         if status.remaining == 0 {
@@ -400,42 +385,25 @@ mod tests {
             assert_eq!(c.to_string(), c.name());
             assert_eq!(Compression::from_nibble(c.nibble()), Some(*c));
         }
-        assert_eq!(
-            "BROTLI".parse::<Compression>().unwrap(),
-            Compression::Brotli
-        );
-        assert!(matches!(
-            "lz4".parse::<Compression>(),
-            Err(BatchError::UnknownCompression(_))
-        ));
+        assert_eq!("BROTLI".parse::<Compression>().unwrap(), Compression::Brotli);
+        assert!(matches!("lz4".parse::<Compression>(), Err(BatchError::UnknownCompression(_))));
         assert_eq!(Compression::default(), Compression::Brotli);
         assert_eq!(Compression::from_nibble(4), None);
     }
 
     #[test]
     fn round_trip_each_algorithm() {
-        let data: Vec<u8> = (0..100_000u32)
-            .flat_map(|i| (i % 251).to_be_bytes())
-            .collect();
+        let data: Vec<u8> = (0..100_000u32).flat_map(|i| (i % 251).to_be_bytes()).collect();
         for c in Compression::ALL {
             let compressed = c.compress(&data);
-            assert_eq!(
-                c.decompress_bounded(&compressed, data.len()).unwrap(),
-                data,
-                "{c}"
-            );
+            assert_eq!(c.decompress_bounded(&compressed, data.len()).unwrap(), data, "{c}");
             assert_eq!(
                 c.decompress_bounded(&compressed, data.len() - 1),
-                Err(BatchError::ChannelTooLarge {
-                    limit: data.len() - 1
-                }),
+                Err(BatchError::ChannelTooLarge { limit: data.len() - 1 }),
                 "{c}"
             );
             // Empty input round-trips too.
-            assert_eq!(
-                c.decompress_bounded(&c.compress(&[]), 0).unwrap(),
-                Vec::<u8>::new()
-            );
+            assert_eq!(c.decompress_bounded(&c.compress(&[]), 0).unwrap(), Vec::<u8>::new());
         }
     }
 
@@ -452,16 +420,9 @@ mod tests {
             let err = c.decompress_into(&bomb, &mut sink).unwrap_err();
             assert_eq!(err, BatchError::ChannelTooLarge { limit: LIMIT }, "{c}");
             // The output buffer never held (or reserved) more than the limit...
-            assert!(
-                sink.out.len() <= LIMIT && sink.out.capacity() <= LIMIT,
-                "{c}"
-            );
+            assert!(sink.out.len() <= LIMIT && sink.out.capacity() <= LIMIT, "{c}");
             // ...and decoding stopped after ~LIMIT bytes instead of inflating all 100 MiB.
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "{c} took {:?}",
-                start.elapsed()
-            );
+            assert!(start.elapsed() < Duration::from_secs(10), "{c} took {:?}", start.elapsed());
 
             // The same bomb as a channel is rejected by the channel decoder.
             let mut channel = vec![ChannelVersion::singular(c).to_byte()];
@@ -478,10 +439,7 @@ mod tests {
         }
         sink.push(&[1; 100]).unwrap();
         assert!(sink.out.capacity() <= 1000);
-        assert_eq!(
-            sink.push(&[1]),
-            Err(BatchError::ChannelTooLarge { limit: 1000 })
-        );
+        assert_eq!(sink.push(&[1]), Err(BatchError::ChannelTooLarge { limit: 1000 }));
     }
 
     #[test]
@@ -490,24 +448,15 @@ mod tests {
         for c in [Compression::Zlib, Compression::Brotli, Compression::Zstd] {
             let compressed = c.compress(&data);
             for len in 0..compressed.len() {
-                assert!(
-                    c.decompress_bounded(&compressed[..len], 1 << 20).is_err(),
-                    "{c} {len}"
-                );
+                assert!(c.decompress_bounded(&compressed[..len], 1 << 20).is_err(), "{c} {len}");
             }
             let mut trailing = compressed.clone();
             trailing.push(0);
-            assert!(
-                c.decompress_bounded(&trailing, 1 << 20).is_err(),
-                "{c} trailing"
-            );
+            assert!(c.decompress_bounded(&trailing, 1 << 20).is_err(), "{c} trailing");
             // Two concatenated streams are not one stream.
             let mut twice = compressed.clone();
             twice.extend_from_slice(&compressed);
-            assert!(
-                c.decompress_bounded(&twice, 1 << 20).is_err(),
-                "{c} concatenated"
-            );
+            assert!(c.decompress_bounded(&twice, 1 << 20).is_err(), "{c} concatenated");
         }
     }
 
@@ -517,16 +466,10 @@ mod tests {
         // larger than the decoder allows for small outputs.
         let mut out = Vec::new();
         let mut w = zstd::stream::write::Encoder::new(&mut out, 1).unwrap();
-        w.set_parameter(zstd::stream::raw::CParameter::WindowLog(27))
-            .unwrap();
+        w.set_parameter(zstd::stream::raw::CParameter::WindowLog(27)).unwrap();
         w.write_all(&[7u8; 4096]).unwrap();
         w.finish().unwrap();
         assert!(Compression::Zstd.decompress_bounded(&out, 1000).is_err());
-        assert_eq!(
-            Compression::Zstd
-                .decompress_bounded(&out, 200 * MIB)
-                .unwrap(),
-            vec![7u8; 4096]
-        );
+        assert_eq!(Compression::Zstd.decompress_bounded(&out, 200 * MIB).unwrap(), vec![7u8; 4096]);
     }
 }

@@ -60,11 +60,7 @@ impl Frame {
         out.reserve(self.encoded_len());
         out.extend_from_slice(self.id.as_slice());
         out.extend_from_slice(&self.number.to_be_bytes());
-        out.extend_from_slice(
-            &u32::try_from(self.data.len())
-                .unwrap_or(u32::MAX)
-                .to_be_bytes(),
-        );
+        out.extend_from_slice(&u32::try_from(self.data.len()).unwrap_or(u32::MAX).to_be_bytes());
         out.extend_from_slice(&self.data);
         out.push(u8::from(self.is_last));
     }
@@ -92,10 +88,7 @@ impl Frame {
         let len = usize::try_from(len)
             .ok()
             .filter(|&len| len <= MAX_FRAME_DATA_LEN)
-            .ok_or(BatchError::FrameTooLarge {
-                len: len.into(),
-                max: MAX_FRAME_DATA_LEN,
-            })?;
+            .ok_or(BatchError::FrameTooLarge { len: len.into(), max: MAX_FRAME_DATA_LEN })?;
         let body = &data[HEADER..];
         let (frame_data, is_last) = match (body.get(..len), body.get(len)) {
             (Some(frame_data), Some(&is_last)) => (frame_data, is_last),
@@ -112,12 +105,7 @@ impl Frame {
             1 => true,
             other => return Err(BatchError::InvalidIsLast(other)),
         };
-        let frame = Self {
-            id,
-            number,
-            data: Bytes::copy_from_slice(frame_data),
-            is_last,
-        };
+        let frame = Self { id, number, data: Bytes::copy_from_slice(frame_data), is_last };
         Ok((frame, HEADER + len + 1))
     }
 }
@@ -181,12 +169,7 @@ pub fn split_channel(id: ChannelId, channel: &[u8], max_frame_data: usize) -> Ve
         .clamp(1, MAX_FRAME_DATA_LEN)
         .max(channel.len().div_ceil(MAX_FRAMES_PER_CHANNEL));
     if channel.is_empty() {
-        return vec![Frame {
-            id,
-            number: 0,
-            data: Bytes::new(),
-            is_last: true,
-        }];
+        return vec![Frame { id, number: 0, data: Bytes::new(), is_last: true }];
     }
     let count = channel.len().div_ceil(size);
     channel
@@ -231,10 +214,7 @@ mod tests {
         let mut out = Vec::new();
         frame(3, b"xyz", false).encode(&mut out);
         for len in 0..out.len() {
-            assert!(matches!(
-                Frame::decode(&out[..len]),
-                Err(BatchError::Truncated { .. })
-            ));
+            assert!(matches!(Frame::decode(&out[..len]), Err(BatchError::Truncated { .. })));
         }
         let mut bad = out.clone();
         *bad.last_mut().unwrap() = 2;
@@ -244,17 +224,11 @@ mod tests {
         huge.extend_from_slice(&u32::MAX.to_be_bytes());
         assert_eq!(
             Frame::decode(&huge),
-            Err(BatchError::FrameTooLarge {
-                len: u32::MAX.into(),
-                max: MAX_FRAME_DATA_LEN
-            })
+            Err(BatchError::FrameTooLarge { len: u32::MAX.into(), max: MAX_FRAME_DATA_LEN })
         );
         let mut max = out[..18].to_vec();
         max.extend_from_slice(&(MAX_FRAME_DATA_LEN as u32 + 1).to_be_bytes());
-        assert!(matches!(
-            Frame::decode(&max),
-            Err(BatchError::FrameTooLarge { .. })
-        ));
+        assert!(matches!(Frame::decode(&max), Err(BatchError::FrameTooLarge { .. })));
     }
 
     #[test]
@@ -268,10 +242,7 @@ mod tests {
         assert_eq!(decode_batch_data(&[0x00]), Err(BatchError::NoFrames));
         let mut v1 = data.to_vec();
         v1[0] = 0x01;
-        assert_eq!(
-            decode_batch_data(&v1),
-            Err(BatchError::UnknownDerivationVersion(1))
-        );
+        assert_eq!(decode_batch_data(&v1), Err(BatchError::UnknownDerivationVersion(1)));
 
         // One bad frame rejects all of them, even the valid first one.
         let mut bad = data.to_vec();
@@ -296,31 +267,14 @@ mod tests {
     fn split_numbers_and_sizes() {
         let id = ChannelId::repeat_byte(7);
         let empty = split_channel(id, &[], 10);
-        assert_eq!(
-            empty,
-            vec![Frame {
-                id,
-                number: 0,
-                data: Bytes::new(),
-                is_last: true
-            }]
-        );
+        assert_eq!(empty, vec![Frame { id, number: 0, data: Bytes::new(), is_last: true }]);
 
         let channel: Vec<u8> = (0..25u8).collect();
         let frames = split_channel(id, &channel, 10);
         assert_eq!(frames.len(), 3);
-        assert_eq!(
-            frames.iter().map(|f| f.number).collect::<Vec<_>>(),
-            [0, 1, 2]
-        );
-        assert_eq!(
-            frames.iter().map(|f| f.is_last).collect::<Vec<_>>(),
-            [false, false, true]
-        );
-        assert_eq!(
-            frames.iter().map(|f| f.data.len()).collect::<Vec<_>>(),
-            [10, 10, 5]
-        );
+        assert_eq!(frames.iter().map(|f| f.number).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(frames.iter().map(|f| f.is_last).collect::<Vec<_>>(), [false, false, true]);
+        assert_eq!(frames.iter().map(|f| f.data.len()).collect::<Vec<_>>(), [10, 10, 5]);
         assert_eq!(frames.concat_data(), channel);
 
         // Exact multiple: no empty trailing frame.

@@ -13,15 +13,13 @@ fn arb_block(max_txs: usize, max_tx_len: usize) -> impl Strategy<Value = BatchBl
         any::<[u8; 32]>(),
         vec(vec(any::<u8>(), 0..max_tx_len), 0..max_txs),
     )
-        .prop_map(
-            |(number, timestamp, l1_origin_number, hash, txs)| BatchBlock {
-                number,
-                timestamp,
-                l1_origin_number,
-                l1_origin_hash: B256::from(hash),
-                transactions: txs.into_iter().map(Bytes::from).collect(),
-            },
-        )
+        .prop_map(|(number, timestamp, l1_origin_number, hash, txs)| BatchBlock {
+            number,
+            timestamp,
+            l1_origin_number,
+            l1_origin_hash: B256::from(hash),
+            transactions: txs.into_iter().map(Bytes::from).collect(),
+        })
 }
 
 /// 0..20 blocks of 0..10 transactions of 0..300 random bytes.

@@ -12,7 +12,10 @@ use proptest::prelude::*;
 use rollup_contracts::L2ToL1MessagePasser;
 use rollup_protocol::{
     BlockInputs, L1Origin, L2_TO_L1_MESSAGE_PASSER, MemoryState, RollupConfig, UserDeposit,
-    batch::{BatchBlock, Compression, decode_channel_from_batch_data, encode_batch_data, encode_channel, split_channel},
+    batch::{
+        BatchBlock, Compression, decode_channel_from_batch_data, encode_batch_data, encode_channel,
+        split_channel,
+    },
     block_inputs, execute_block, genesis_header, next_base_fee,
 };
 use std::collections::BTreeMap;
@@ -33,15 +36,33 @@ struct BlockPlan {
 }
 
 fn plan() -> impl Strategy<Value = Vec<BlockPlan>> {
-    let tx = (0..4usize, 0..5usize, 0..2_000u64, prop_oneof![8 => Just(0i64), 1 => Just(1i64), 1 => Just(-1i64)])
+    let tx = (
+        0..4usize,
+        0..5usize,
+        0..2_000u64,
+        prop_oneof![8 => Just(0i64), 1 => Just(1i64), 1 => Just(-1i64)],
+    )
         .prop_map(|(from, to, amount, nonce_offset)| TxPlan { from, to, amount, nonce_offset });
-    let block = (any::<bool>(), prop::collection::vec((0..5usize, 1..1_000_000u64), 0..3), prop::collection::vec(tx, 0..6))
-        .prop_map(|(advance_origin, deposits, txs)| BlockPlan { advance_origin, deposits, txs });
+    let block = (
+        any::<bool>(),
+        prop::collection::vec((0..5usize, 1..1_000_000u64), 0..3),
+        prop::collection::vec(tx, 0..6),
+    )
+        .prop_map(|(advance_origin, deposits, txs)| BlockPlan {
+            advance_origin,
+            deposits,
+            txs,
+        });
     prop::collection::vec(block, 1..10)
 }
 
 fn origin(n: u64) -> L1Origin {
-    L1Origin { number: n, hash: keccak256(n.to_be_bytes()), timestamp: 1_000 + 12 * n, base_fee: 1_000_000_000 + n }
+    L1Origin {
+        number: n,
+        hash: keccak256(n.to_be_bytes()),
+        timestamp: 1_000 + 12 * n,
+        base_fee: 1_000_000_000 + n,
+    }
 }
 
 fn keys() -> Vec<PrivateKeySigner> {
@@ -50,7 +71,12 @@ fn keys() -> Vec<PrivateKeySigner> {
 
 fn genesis(config: &RollupConfig) -> (MemoryState, alloy_consensus::Header) {
     let mut state = MemoryState::new();
-    state.set_account(L2_TO_L1_MESSAGE_PASSER, U256::ZERO, 1, Some(L2ToL1MessagePasser::DEPLOYED_BYTECODE.clone()));
+    state.set_account(
+        L2_TO_L1_MESSAGE_PASSER,
+        U256::ZERO,
+        1,
+        Some(L2ToL1MessagePasser::DEPLOYED_BYTECODE.clone()),
+    );
     let header = genesis_header(config, &mut state, &config.genesis_l1_origin).unwrap();
     (state, header)
 }

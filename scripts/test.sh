@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command of the README: sets up what is missing, then runs every
+# test of the workspace (unit, property, contract and end-to-end tests).
+# PostgreSQL tests run when ROLLUP_TEST_POSTGRES_URL is set and skip otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo test --workspace --all-targets "$@"
