@@ -11,7 +11,10 @@ use sqlx::{
     any::AnyPoolOptions,
     migrate::{Migration, MigrationType, Migrator},
 };
-use std::{borrow::Cow, path::Path};
+use std::{borrow::Cow, path::Path, time::Duration};
+
+/// How long to wait for a database connection before failing.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +69,11 @@ pub async fn connect(
         return Err(DbError::UnsupportedUrl(url.to_string()));
     }
     let url = if postgres {
-        let admin = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+        let admin = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect(url)
+            .await?;
         admin.execute(format!("CREATE SCHEMA IF NOT EXISTS {namespace}").as_str()).await?;
         admin.close().await;
         let sep = if url.contains('?') { '&' } else { '?' };

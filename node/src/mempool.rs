@@ -251,3 +251,62 @@ impl Mempool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_primitives::{TxKind, keccak256};
+    use alloy_signer_local::PrivateKeySigner;
+    use alloy_signer::SignerSync;
+
+    fn pooled(key: u8, nonce: u64, tip: u128) -> PoolTx {
+        let signer = PrivateKeySigner::from_bytes(&keccak256([key])).unwrap();
+        let tx = TxEip1559 {
+            chain_id: 901,
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 1_000 + tip,
+            max_priority_fee_per_gas: tip,
+            to: TxKind::Call(Address::ZERO),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: Bytes::new(),
+        };
+        let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+        let tx = TxEnvelope::Eip1559(tx.into_signed(sig));
+        PoolTx { hash: *tx.tx_hash(), raw: Bytes::new(), sender: signer.address(), tx }
+    }
+
+    #[test]
+    fn best_orders_by_tip_across_senders_and_by_nonce_within() {
+        let mut pool = Mempool::default();
+        let (a0, a1, b0) = (pooled(1, 0, 5), pooled(1, 1, 100), pooled(2, 0, 50));
+        // Inserted out of order; a gap (nonce 3) is not executable.
+        pool.insert(a1.clone(), 0).unwrap();
+        pool.insert(b0.clone(), 0).unwrap();
+        pool.insert(a0.clone(), 0).unwrap();
+        pool.insert(pooled(1, 3, 1_000), 0).unwrap();
+        let order: Vec<B256> = pool.best(1_000, |_| 0).iter().map(|t| t.hash).collect();
+        // b0 (tip 50) beats a0 (tip 5); a1 (tip 100) only after a0.
+        assert_eq!(order, vec![b0.hash, a0.hash, a1.hash]);
+        assert_eq!(pool.pending_nonce(&a0.sender, 0), 2);
+        pool.prune(|a| if *a == a0.sender { 2 } else { 0 });
+        assert_eq!(pool.len(), 2, "nonces below the account nonce are pruned");
+    }
+
+    #[test]
+    fn replacement_needs_a_fee_bump() {
+        let mut pool = Mempool::default();
+        pool.insert(pooled(1, 0, 100), 0).unwrap();
+        assert_eq!(pool.insert(pooled(1, 0, 105), 0), Err(PoolError::ReplacementUnderpriced));
+        let bumped = pooled(1, 0, 300);
+        assert_eq!(pool.insert(bumped.clone(), 0), Ok(bumped.hash));
+        assert_eq!(pool.len(), 1);
+        assert_eq!(
+            pool.insert(pooled(1, 0, 400), 1),
+            Err(PoolError::NonceTooLow { address: bumped.sender, tx: 0, state: 1 })
+        );
+        assert!(matches!(pool.insert(pooled(1, 70, 1), 0), Err(PoolError::NonceTooHigh { .. })));
+    }
+}
