@@ -81,8 +81,11 @@ pub async fn connect(
     } else {
         url.to_string()
     };
-    let pool =
-        AnyPoolOptions::new().max_connections(if postgres { 8 } else { 1 }).connect(&url).await?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(if postgres { 8 } else { 1 })
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect(&url)
+        .await?;
     if !postgres {
         // WAL with synchronous=NORMAL is durable across process crashes
         // (kill -9): a committed transaction is in the WAL before COMMIT returns.
