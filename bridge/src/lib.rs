@@ -1,1 +1,95 @@
-//! stub
+//! # rollup-bridge
+//!
+//! The bridge REST API of the rollup (axum, documented with OpenAPI): users
+//! deposit ETH from L1 to L2, withdraw it back, and follow both, along with the
+//! batches and outputs the rollup posts to L1.
+//!
+//! Data flow: an indexer task polls the L1 (`Bridge`, `BatchInbox`,
+//! `OutputOracle` events) and the L2 (`L2ToL1MessagePasser.MessagePassed`)
+//! with `eth_getLogs` every 250 ms and stores what it finds in its own sqlx
+//! database (schema `bridge`), so the API answers from its index and
+//! survives restarts. Requests that act (deposit, withdraw, finalize) sign
+//! with the configured dev keys or relayer and send through the chains'
+//! public JSON-RPC; withdrawal proofs are rebuilt from the indexed
+//! withdrawals and checked against the L2 header and the L1 output root
+//! before they are served.
+//!
+//! Endpoints (see `GET /openapi.json` for the shapes): `GET /health`,
+//! `GET /v1/config`, `POST /v1/deposits`, `GET /v1/deposits/{l1_tx_hash}`,
+//! `POST /v1/withdrawals`, `GET /v1/withdrawals/{withdrawal_hash}`,
+//! `POST /v1/withdrawals/{withdrawal_hash}/finalize`, `GET /v1/batches`,
+//! `GET /v1/outputs`, `GET /openapi.json`, `GET /docs`.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod api;
+mod chain;
+mod config;
+mod error;
+mod indexer;
+mod store;
+
+pub use config::BridgeConfig;
+pub use error::{BridgeError, Result};
+
+use std::{collections::HashSet, net::SocketAddr, sync::Arc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A running bridge service (HTTP API and indexer).
+#[derive(Debug)]
+pub struct BridgeHandle {
+    /// The bound API address.
+    pub api_addr: SocketAddr,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    store: store::Store,
+}
+
+impl BridgeHandle {
+    /// `http://ip:port` of the API.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.api_addr)
+    }
+
+    /// Stops the server and the indexer, waits for them and closes the
+    /// database.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.store.close().await;
+    }
+}
+
+/// Starts the bridge: opens (and migrates) its database, serves the API on
+/// `config.api_addr` and starts the indexer. The chains need not be up yet:
+/// `/health` reports them, and the indexer retries.
+pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
+    let store = store::Store::open(&config.database_url).await?;
+    let chains = Arc::new(chain::Chains::new(
+        &config.l1_rpc_url,
+        &config.l2_rpc_url,
+        &config.dev_signers,
+        config.relayer.as_ref(),
+    )?);
+    let status = Arc::new(indexer::IndexerStatus::default());
+    status.l1_next.store(store.cursor(store::Chain::L1).await?, std::sync::atomic::Ordering::Release);
+    status.l2_next.store(store.cursor(store::Chain::L2).await?, std::sync::atomic::Ordering::Release);
+    let state = Arc::new(api::AppState {
+        dev: config.dev_signers.iter().map(|s| s.address()).collect::<HashSet<_>>(),
+        relayer: config.relayer.as_ref().map(|r| r.address()),
+        config: config.clone(),
+        chains: chains.clone(),
+        store: store.clone(),
+        indexer: status.clone(),
+    });
+    let shutdown = CancellationToken::new();
+    let (api_addr, server) = rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())
+        .await
+        .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
+    let indexer = indexer::Indexer { config, chains, store: store.clone(), status };
+    let indexer = tokio::spawn(indexer.run(shutdown.clone()));
+    tracing::info!(target: "bridge", %api_addr, "bridge API running");
+    Ok(BridgeHandle { api_addr, shutdown, tasks: vec![server, indexer], store })
+}

@@ -119,15 +119,9 @@ mod tests {
         // AddressAliasHelper: 0x0 -> offset; wraps around at 2^160.
         assert_eq!(alias_l1_to_l2(Address::ZERO), L1_TO_L2_ALIAS_OFFSET);
         let max = Address::repeat_byte(0xff);
-        assert_eq!(
-            alias_l1_to_l2(max),
-            address!("0x1111000000000000000000000000000000001110")
-        );
+        assert_eq!(alias_l1_to_l2(max), address!("0x1111000000000000000000000000000000001110"));
         let a = address!("0xdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef");
-        assert_eq!(
-            alias_l1_to_l2(a),
-            address!("0xefbebeefdeadbeefdeadbeefdeadbeefdeadd000")
-        );
+        assert_eq!(alias_l1_to_l2(a), address!("0xefbebeefdeadbeefdeadbeefdeadbeefdeadd000"));
         assert_eq!(undo_alias(alias_l1_to_l2(a)), a);
         assert_eq!(undo_alias(alias_l1_to_l2(max)), max);
         assert_eq!(
@@ -140,16 +134,8 @@ mod tests {
     fn bytecode_is_embedded() {
         for (name, creation, runtime) in [
             ("Bridge", &Bridge::BYTECODE, &Bridge::DEPLOYED_BYTECODE),
-            (
-                "BatchInbox",
-                &BatchInbox::BYTECODE,
-                &BatchInbox::DEPLOYED_BYTECODE,
-            ),
-            (
-                "OutputOracle",
-                &OutputOracle::BYTECODE,
-                &OutputOracle::DEPLOYED_BYTECODE,
-            ),
+            ("BatchInbox", &BatchInbox::BYTECODE, &BatchInbox::DEPLOYED_BYTECODE),
+            ("OutputOracle", &OutputOracle::BYTECODE, &OutputOracle::DEPLOYED_BYTECODE),
             (
                 "L2ToL1MessagePasser",
                 &L2ToL1MessagePasser::BYTECODE,
@@ -160,10 +146,7 @@ mod tests {
             assert!(!creation.is_empty(), "{name} creation code is empty");
             if name != "Burner" {
                 assert!(!runtime.is_empty(), "{name} runtime code is empty");
-                assert!(
-                    creation.len() > runtime.len(),
-                    "{name}: creation code embeds the runtime"
-                );
+                assert!(creation.len() > runtime.len(), "{name}: creation code embeds the runtime");
             }
         }
     }

@@ -118,7 +118,8 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
     let shutdown = CancellationToken::new();
     let faults = Arc::new(SequencerFaults::default());
-    let router = rollup_node::rpc::router(node.clone(), Arc::new(rpc::RollupMethods::new(node.clone())));
+    let router =
+        rollup_node::rpc::router(node.clone(), Arc::new(rpc::RollupMethods::new(node.clone())));
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| SequencerError::Bind { addr: config.rpc_addr, source })?;

@@ -85,7 +85,8 @@ async fn produce(
         }
         None => (current, Vec::new()),
     };
-    let deposits = if faults.censor_deposits.load(Ordering::Relaxed) { Vec::new() } else { deposits };
+    let deposits =
+        if faults.censor_deposits.load(Ordering::Relaxed) { Vec::new() } else { deposits };
     let timestamp = parent.header.timestamp.max(now()).max(next.timestamp);
     if timestamp > next.timestamp + rollup.max_sequencer_drift {
         tracing::warn!(target: "sequencer", l1_origin = next.number, "L1 is stalled beyond the sequencer drift; waiting");
@@ -124,7 +125,11 @@ async fn produce(
         if deposit_count > 0 {
             tracing::info!(target: "sequencer", number = executed.header.number, deposits = deposit_count, l1_origin = next.number, "included deposits");
         }
-        let block = StoredBlock { header: executed.header, hash: executed.hash, transactions: executed.transactions };
+        let block = StoredBlock {
+            header: executed.header,
+            hash: executed.hash,
+            transactions: executed.transactions,
+        };
         (block, chain.state.take_changes(), dropped)
     };
     {

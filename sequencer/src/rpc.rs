@@ -34,7 +34,8 @@ impl RollupMethods {
                 let Some(block) = self.node.chain().block(number.to()).cloned() else {
                     return Ok(Value::Null);
                 };
-                let (l1_origin_number, l1_origin_hash) = L1Origin::of_header(&block.header).unwrap_or_default();
+                let (l1_origin_number, l1_origin_hash) =
+                    L1Origin::of_header(&block.header).unwrap_or_default();
                 let batch = BatchBlock {
                     number: block.number(),
                     timestamp: block.header.timestamp,

@@ -27,15 +27,9 @@ fn append(
 #[test]
 fn initial_state() {
     let mut l1 = L1::deploy();
-    assert_eq!(
-        l1.chain.view(l1.inbox, BatchInbox::batcherCall {}),
-        l1.batcher
-    );
+    assert_eq!(l1.chain.view(l1.inbox, BatchInbox::batcherCall {}), l1.batcher);
     assert_eq!(l1.chain.view(l1.inbox, BatchInbox::nextL2BlockCall {}), 1);
-    assert_eq!(
-        l1.chain.view(l1.inbox, BatchInbox::batchCountCall {}),
-        U256::ZERO
-    );
+    assert_eq!(l1.chain.view(l1.inbox, BatchInbox::batchCountCall {}), U256::ZERO);
     l1.chain
         .try_view(l1.inbox, BatchInbox::batchOfCall { l2Block: 1 })
         .reverted_with::<BatchInbox::BlockNotBatched>();
@@ -89,40 +83,23 @@ fn batches_store_commitment_and_l1_block() {
     assert_eq!(event.commitment, keccak256(&data));
     assert!(!event.isBlob);
 
-    let batch = l1
-        .chain
-        .view(l1.inbox, BatchInbox::getBatchCall { index: U256::ZERO });
+    let batch = l1.chain.view(l1.inbox, BatchInbox::getBatchCall { index: U256::ZERO });
     assert_eq!(batch.commitment, keccak256(&data));
     assert_eq!(batch.l1Block, l1_block);
     assert_eq!((batch.l2Start, batch.l2End, batch.isBlob), (1, 5, false));
     assert_eq!(l1.chain.view(l1.inbox, BatchInbox::nextL2BlockCall {}), 6);
-    assert_eq!(
-        l1.chain.view(l1.inbox, BatchInbox::batchCountCall {}),
-        U256::from(1)
-    );
+    assert_eq!(l1.chain.view(l1.inbox, BatchInbox::batchCountCall {}), U256::from(1));
 
     l1.chain.advance(12);
     let receipt = append(&mut l1, batcher, 6, 6, b"");
     let event = receipt.event::<BatchInbox::BatchAppended>(l1.inbox);
     assert_eq!(event.batchIndex, U256::from(1));
     assert_eq!(event.commitment, keccak256([]));
-    let batch = l1.chain.view(
-        l1.inbox,
-        BatchInbox::getBatchCall {
-            index: U256::from(1),
-        },
-    );
+    let batch = l1.chain.view(l1.inbox, BatchInbox::getBatchCall { index: U256::from(1) });
     assert_eq!(batch.l1Block, l1_block + 1);
-    let out_of_range = l1.chain.try_view(
-        l1.inbox,
-        BatchInbox::getBatchCall {
-            index: U256::from(2),
-        },
-    );
-    assert!(
-        !out_of_range.result.is_success(),
-        "getBatch out of range must revert"
-    );
+    let out_of_range =
+        l1.chain.try_view(l1.inbox, BatchInbox::getBatchCall { index: U256::from(2) });
+    assert!(!out_of_range.result.is_success(), "getBatch out of range must revert");
 }
 
 #[test]
@@ -130,15 +107,7 @@ fn batch_of_finds_the_covering_batch() {
     let mut l1 = L1::deploy();
     let batcher = l1.batcher;
     // Ranges of varied lengths: [1,1] [2,4] [5,5] [6,13] [14,14] [15,20] [21,21]
-    let ranges = [
-        (1, 1),
-        (2, 4),
-        (5, 5),
-        (6, 13),
-        (14, 14),
-        (15, 20),
-        (21, 21),
-    ];
+    let ranges = [(1, 1), (2, 4), (5, 5), (6, 13), (14, 14), (15, 20), (21, 21)];
     for (start, end) in ranges {
         append(&mut l1, batcher, start, end, &start.to_be_bytes()).success();
         l1.chain.advance(12);
@@ -146,8 +115,7 @@ fn batch_of_finds_the_covering_batch() {
     for (index, (start, end)) in ranges.iter().enumerate() {
         for block in *start..=*end {
             assert_eq!(
-                l1.chain
-                    .view(l1.inbox, BatchInbox::batchOfCall { l2Block: block }),
+                l1.chain.view(l1.inbox, BatchInbox::batchOfCall { l2Block: block }),
                 U256::from(index),
                 "block {block}"
             );

@@ -30,14 +30,8 @@ fn running_hash(prev: B256, d: B256) -> B256 {
 fn deposits_emit_events_and_chain_hashes() {
     let mut l1 = L1::deploy();
     let (bridge, user) = (l1.bridge, l1.user);
-    assert_eq!(
-        l1.chain.view(bridge, Bridge::depositCountCall {}),
-        U256::ZERO
-    );
-    assert_eq!(
-        l1.chain.view(bridge, Bridge::outputOracleCall {}),
-        l1.oracle
-    );
+    assert_eq!(l1.chain.view(bridge, Bridge::depositCountCall {}), U256::ZERO);
+    assert_eq!(l1.chain.view(bridge, Bridge::outputOracleCall {}), l1.oracle);
 
     let mut prev = B256::ZERO;
     let mut locked = U256::ZERO;
@@ -45,9 +39,7 @@ fn deposits_emit_events_and_chain_hashes() {
         let to = account(0x40 + i as u8);
         let mint = wei(u128::from(i) * ETHER / 10);
         let (receipt, value, gas_limit, data) = if i % 2 == 0 {
-            let r = l1
-                .chain
-                .call(user, bridge, mint, Bridge::depositETHCall { to });
+            let r = l1.chain.call(user, bridge, mint, Bridge::depositETHCall { to });
             (r, mint, 100_000u64, Bytes::new())
         } else {
             // value may differ from mint (it is spent from the L2 balance of `from`).
@@ -60,16 +52,9 @@ fn deposits_emit_events_and_chain_hashes() {
                 gasLimit: gas_limit,
                 data: data.clone(),
             };
-            (
-                l1.chain.call(user, bridge, mint, call),
-                value,
-                gas_limit,
-                data,
-            )
+            (l1.chain.call(user, bridge, mint, call), value, gas_limit, data)
         };
-        let event = receipt
-            .success()
-            .event::<Bridge::TransactionDeposited>(bridge);
+        let event = receipt.success().event::<Bridge::TransactionDeposited>(bridge);
         assert_eq!(event.from, user, "an EOA is not aliased");
         assert_eq!(event.to, to);
         assert_eq!(event.depositIndex, U256::from(i));
@@ -80,28 +65,12 @@ fn deposits_emit_events_and_chain_hashes() {
 
         let d = deposit_hash(user, to, U256::from(i), mint, value, gas_limit, &data);
         prev = running_hash(prev, d);
-        assert_eq!(
-            l1.chain.view(
-                bridge,
-                Bridge::depositHashesCall {
-                    index: U256::from(i)
-                }
-            ),
-            prev
-        );
-        assert_eq!(
-            l1.chain.view(bridge, Bridge::depositCountCall {}),
-            U256::from(i + 1)
-        );
+        assert_eq!(l1.chain.view(bridge, Bridge::depositHashesCall { index: U256::from(i) }), prev);
+        assert_eq!(l1.chain.view(bridge, Bridge::depositCountCall {}), U256::from(i + 1));
         locked += mint;
         assert_eq!(l1.chain.balance(bridge), locked);
     }
-    let missing = l1.chain.try_view(
-        bridge,
-        Bridge::depositHashesCall {
-            index: U256::from(6),
-        },
-    );
+    let missing = l1.chain.try_view(bridge, Bridge::depositHashesCall { index: U256::from(6) });
     assert!(!missing.result.is_success());
 }
 
@@ -114,15 +83,8 @@ fn contract_callers_are_aliased() {
 
     let to = account(0x42);
     let call = Bridge::depositETHCall { to };
-    let receipt = l1.chain.send(
-        user,
-        forwarder,
-        wei(ETHER),
-        forward(bridge, call.abi_encode()),
-    );
-    let event = receipt
-        .success()
-        .event::<Bridge::TransactionDeposited>(bridge);
+    let receipt = l1.chain.send(user, forwarder, wei(ETHER), forward(bridge, call.abi_encode()));
+    let event = receipt.success().event::<Bridge::TransactionDeposited>(bridge);
     assert_eq!(event.from, alias_l1_to_l2(forwarder));
     assert_ne!(event.from, forwarder);
     assert_eq!(undo_alias(event.from), forwarder);
@@ -138,8 +100,7 @@ fn contract_callers_are_aliased() {
         &Bytes::new(),
     );
     assert_eq!(
-        l1.chain
-            .view(bridge, Bridge::depositHashesCall { index: U256::ZERO }),
+        l1.chain.view(bridge, Bridge::depositHashesCall { index: U256::ZERO }),
         running_hash(B256::ZERO, d)
     );
     assert_eq!(l1.chain.balance(bridge), wei(ETHER));
@@ -155,9 +116,7 @@ fn deposit_bounds_are_enforced() {
         gasLimit: gas_limit,
         data: Bytes::from(vec![1u8; len]),
     };
-    l1.chain
-        .call(user, bridge, U256::ZERO, call(0, 0))
-        .reverted_with::<Bridge::GasLimitTooLow>();
+    l1.chain.call(user, bridge, U256::ZERO, call(0, 0)).reverted_with::<Bridge::GasLimitTooLow>();
     l1.chain
         .call(user, bridge, U256::ZERO, call(20_999, 0))
         .reverted_with::<Bridge::GasLimitTooLow>();
@@ -170,24 +129,12 @@ fn deposit_bounds_are_enforced() {
     l1.chain
         .call(user, bridge, U256::ZERO, call(100_000, 120_001))
         .reverted_with::<Bridge::DataTooLarge>();
-    assert_eq!(
-        l1.chain.view(bridge, Bridge::depositCountCall {}),
-        U256::ZERO
-    );
+    assert_eq!(l1.chain.view(bridge, Bridge::depositCountCall {}), U256::ZERO);
 
-    l1.chain
-        .call(user, bridge, U256::ZERO, call(21_000, 0))
-        .success();
-    l1.chain
-        .call(user, bridge, U256::ZERO, call(10_000_000, 0))
-        .success();
-    l1.chain
-        .call(user, bridge, U256::ZERO, call(100_000, 120_000))
-        .success();
-    assert_eq!(
-        l1.chain.view(bridge, Bridge::depositCountCall {}),
-        U256::from(3)
-    );
+    l1.chain.call(user, bridge, U256::ZERO, call(21_000, 0)).success();
+    l1.chain.call(user, bridge, U256::ZERO, call(10_000_000, 0)).success();
+    l1.chain.call(user, bridge, U256::ZERO, call(100_000, 120_000)).success();
+    assert_eq!(l1.chain.view(bridge, Bridge::depositCountCall {}), U256::from(3));
 }
 
 #[test]

@@ -61,22 +61,13 @@ impl Receipt {
             })
             .map(|log| E::decode_log(log).expect("event decodes").data)
             .collect();
-        assert_eq!(
-            found.len(),
-            1,
-            "expected exactly one {} event",
-            E::SIGNATURE
-        );
+        assert_eq!(found.len(), 1, "expected exactly one {} event", E::SIGNATURE);
         found.pop().unwrap()
     }
 
     /// Asserts the transaction succeeded.
     pub(crate) fn success(&self) -> &Self {
-        assert!(
-            self.result.is_success(),
-            "transaction failed: {:?}",
-            self.result
-        );
+        assert!(self.result.is_success(), "transaction failed: {:?}", self.result);
         self
     }
 
@@ -121,21 +112,13 @@ impl Chain {
     pub(crate) fn fund(&mut self, who: Address, amount: U256) {
         let mut info = self.db().basic_ref(who).unwrap().unwrap_or_default();
         info.balance = amount;
-        self.evm
-            .ctx
-            .journaled_state
-            .database
-            .insert_account_info(who, info);
+        self.evm.ctx.journaled_state.database.insert_account_info(who, info);
     }
 
     /// Places `runtime` code at `at` without running any constructor (like a genesis alloc).
     pub(crate) fn install_code(&mut self, at: Address, runtime: Bytes) {
         let info = AccountInfo::from_bytecode(Bytecode::new_raw(runtime));
-        self.evm
-            .ctx
-            .journaled_state
-            .database
-            .insert_account_info(at, info);
+        self.evm.ctx.journaled_state.database.insert_account_info(at, info);
     }
 
     /// Current block timestamp.
@@ -156,11 +139,7 @@ impl Chain {
 
     /// Balance of `who`.
     pub(crate) fn balance(&self, who: Address) -> U256 {
-        self.db()
-            .basic_ref(who)
-            .unwrap()
-            .map(|i| i.balance)
-            .unwrap_or_default()
+        self.db().basic_ref(who).unwrap().map(|i| i.balance).unwrap_or_default()
     }
 
     /// Code of `who` (empty if none).
@@ -175,11 +154,7 @@ impl Chain {
 
     /// Nonce of `who`.
     pub(crate) fn nonce(&self, who: Address) -> u64 {
-        self.db()
-            .basic_ref(who)
-            .unwrap()
-            .map(|i| i.nonce)
-            .unwrap_or_default()
+        self.db().basic_ref(who).unwrap().map(|i| i.nonce).unwrap_or_default()
     }
 
     /// Raw storage word.
@@ -248,10 +223,9 @@ impl Chain {
         );
         let out = self.evm.transact(tx).expect("tx is valid").result;
         match out {
-            ExecutionResult::Success {
-                output: Output::Call(bytes),
-                ..
-            } => C::abi_decode_returns(&bytes).expect("return value decodes"),
+            ExecutionResult::Success { output: Output::Call(bytes), .. } => {
+                C::abi_decode_returns(&bytes).expect("return value decodes")
+            }
             other => panic!("view {} failed: {other:?}", C::SIGNATURE),
         }
     }
@@ -265,9 +239,7 @@ impl Chain {
             call.abi_encode().into(),
             15_000_000,
         );
-        Receipt {
-            result: self.evm.transact(tx).expect("tx is valid").result,
-        }
+        Receipt { result: self.evm.transact(tx).expect("tx is valid").result }
     }
 
     /// Deploys `creation_code ++ abi.encode(constructor args)` from `from`.
@@ -281,10 +253,7 @@ impl Chain {
         code.extend(args.abi_encode());
         let tx = self.tx(from, TxKind::Create, U256::ZERO, code.into(), 15_000_000);
         match self.evm.transact_commit(tx).expect("tx is valid") {
-            ExecutionResult::Success {
-                output: Output::Create(_, Some(addr)),
-                ..
-            } => addr,
+            ExecutionResult::Success { output: Output::Create(_, Some(addr)), .. } => addr,
             other => panic!("deployment failed: {other:?}"),
         }
     }

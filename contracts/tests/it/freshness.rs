@@ -31,11 +31,7 @@ fn artifacts_are_fresh() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
 
     let version = run(dir, "node", &["--version"]);
-    assert!(
-        version.status.success(),
-        "`node --version` failed\n{}",
-        describe(&version)
-    );
+    assert!(version.status.success(), "`node --version` failed\n{}", describe(&version));
 
     if !dir.join("node_modules/solc/package.json").exists() {
         let npm = run(dir, "npm", &["ci", "--no-audit", "--no-fund"]);

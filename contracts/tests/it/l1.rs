@@ -27,21 +27,13 @@ impl L1 {
     /// Deploys BatchInbox(batcher), OutputOracle(proposer, inbox, 1h, 1 ETH, owner), Bridge(oracle).
     pub(crate) fn deploy() -> Self {
         let mut chain = Chain::new();
-        let (deployer, batcher, proposer, owner, user) = (
-            account(0xd0),
-            account(0xba),
-            account(0xb0),
-            account(0x0e),
-            account(0xee),
-        );
+        let (deployer, batcher, proposer, owner, user) =
+            (account(0xd0), account(0xba), account(0xb0), account(0x0e), account(0xee));
         for who in [deployer, batcher, proposer, owner, user] {
             chain.fund(who, wei(1_000 * ETHER));
         }
-        let inbox = chain.deploy(
-            deployer,
-            &BatchInbox::BYTECODE,
-            BatchInbox::constructorCall { batcher },
-        );
+        let inbox =
+            chain.deploy(deployer, &BatchInbox::BYTECODE, BatchInbox::constructorCall { batcher });
         let oracle = chain.deploy(
             deployer,
             &OutputOracle::BYTECODE,
@@ -56,21 +48,9 @@ impl L1 {
         let bridge = chain.deploy(
             deployer,
             &Bridge::BYTECODE,
-            Bridge::constructorCall {
-                outputOracle: oracle,
-            },
+            Bridge::constructorCall { outputOracle: oracle },
         );
-        Self {
-            chain,
-            deployer,
-            batcher,
-            proposer,
-            owner,
-            user,
-            inbox,
-            oracle,
-            bridge,
-        }
+        Self { chain, deployer, batcher, proposer, owner, user, inbox, oracle, bridge }
     }
 
     /// Batches L2 blocks `nextL2Block()..=l2_end` in one batch.
@@ -82,11 +62,7 @@ impl L1 {
                 self.batcher,
                 self.inbox,
                 U256::ZERO,
-                BatchInbox::appendBatchCall {
-                    l2Start: start,
-                    l2End: l2_end,
-                    data,
-                },
+                BatchInbox::appendBatchCall { l2Start: start, l2End: l2_end, data },
             )
             .success();
     }
@@ -102,8 +78,6 @@ impl L1 {
                 outputRoot: output_root,
             },
         );
-        receipt
-            .event::<OutputOracle::OutputProposed>(self.oracle)
-            .outputIndex
+        receipt.event::<OutputOracle::OutputProposed>(self.oracle).outputIndex
     }
 }

@@ -34,13 +34,7 @@ pub(crate) fn root(leaves: &[B256]) -> B256 {
 
 /// rs_merkle inclusion proof of leaf `index`: `proof(&[index]).proof_hashes()`.
 pub(crate) fn proof(leaves: &[B256], index: usize) -> Vec<B256> {
-    tree(leaves)
-        .proof(&[index])
-        .proof_hashes()
-        .iter()
-        .copied()
-        .map(B256::from)
-        .collect()
+    tree(leaves).proof(&[index]).proof_hashes().iter().copied().map(B256::from).collect()
 }
 
 fn hash_pair(left: B256, right: B256) -> B256 {
@@ -145,10 +139,7 @@ fn proof_order_matches_the_solidity_verifier() {
         for i in 0..n {
             let proof = proof(&leaves, i as usize);
             assert_eq!(proof.len(), sibling_sides(i, n).len(), "n={n} i={i}");
-            assert!(
-                verify_port(root, leaves[i as usize], i, n, &proof),
-                "n={n} i={i}"
-            );
+            assert!(verify_port(root, leaves[i as usize], i, n, &proof), "n={n} i={i}");
             let rs = MerkleProof::<Keccak256>::new(proof.iter().map(|h| h.0).collect());
             assert!(rs.verify(root.0, &[i as usize], &[leaves[i as usize].0], n as usize));
         }
@@ -239,10 +230,7 @@ fn withdrawal_tree_vectors_are_reproduced_by_rs_merkle() {
         std::fs::write(vectors_path(), &text).unwrap();
     }
     let committed = std::fs::read_to_string(vectors_path()).expect("test vectors exist");
-    assert!(
-        committed == text,
-        "test-vectors/withdrawal-tree.json differs from rs_merkle's output"
-    );
+    assert!(committed == text, "test-vectors/withdrawal-tree.json differs from rs_merkle's output");
 }
 
 fn sol_verify(
@@ -272,9 +260,7 @@ fn withdrawal_tree_vectors_verify_in_solidity() {
     let bridge = chain.deploy(
         account(1),
         &Bridge::BYTECODE,
-        Bridge::constructorCall {
-            outputOracle: account(2),
-        },
+        Bridge::constructorCall { outputOracle: account(2) },
     );
     let vectors = committed_vectors();
     assert_eq!(vectors.trees.len() as u64, MAX_LEAVES);
@@ -288,61 +274,30 @@ fn withdrawal_tree_vectors_verify_in_solidity() {
             let ok = |chain: &mut Chain, index: u64, count: u64, proof: &[B256]| {
                 sol_verify(chain, bridge, tree.root, v.leaf, index, count, proof)
             };
-            assert!(
-                ok(&mut chain, i, n, &v.proof),
-                "valid proof rejected: n={n} i={i}"
-            );
+            assert!(ok(&mut chain, i, n, &v.proof), "valid proof rejected: n={n} i={i}");
             checked += 1;
 
             // Tampered proof elements.
             for k in 0..v.proof.len() {
                 let mut bad = v.proof.clone();
                 bad[k].0[31] ^= 1;
-                assert!(
-                    !ok(&mut chain, i, n, &bad),
-                    "tampered proof accepted: n={n} i={i} k={k}"
-                );
+                assert!(!ok(&mut chain, i, n, &bad), "tampered proof accepted: n={n} i={i} k={k}");
             }
             // Extra / missing elements.
             let mut longer = v.proof.clone();
             longer.push(B256::repeat_byte(7));
-            assert!(
-                !ok(&mut chain, i, n, &longer),
-                "extra element accepted: n={n} i={i}"
-            );
+            assert!(!ok(&mut chain, i, n, &longer), "extra element accepted: n={n} i={i}");
             if !v.proof.is_empty() {
                 let shorter = &v.proof[..v.proof.len() - 1];
-                assert!(
-                    !ok(&mut chain, i, n, shorter),
-                    "short proof accepted: n={n} i={i}"
-                );
+                assert!(!ok(&mut chain, i, n, shorter), "short proof accepted: n={n} i={i}");
             }
             // Tampered leaf / root.
-            assert!(!sol_verify(
-                &mut chain,
-                bridge,
-                tree.root,
-                leaf(1000),
-                i,
-                n,
-                &v.proof
-            ));
-            assert!(!sol_verify(
-                &mut chain,
-                bridge,
-                B256::repeat_byte(1),
-                v.leaf,
-                i,
-                n,
-                &v.proof
-            ));
+            assert!(!sol_verify(&mut chain, bridge, tree.root, leaf(1000), i, n, &v.proof));
+            assert!(!sol_verify(&mut chain, bridge, B256::repeat_byte(1), v.leaf, i, n, &v.proof));
 
             // Every wrong index fails.
             for j in (0..n).filter(|&j| j != i) {
-                assert!(
-                    !ok(&mut chain, j, n, &v.proof),
-                    "wrong index accepted: n={n} i={i} j={j}"
-                );
+                assert!(!ok(&mut chain, j, n, &v.proof), "wrong index accepted: n={n} i={i} j={j}");
             }
             // Out-of-range index / empty tree.
             assert!(!ok(&mut chain, n, n, &v.proof));
@@ -353,11 +308,7 @@ fn withdrawal_tree_vectors_verify_in_solidity() {
             // statement "leaf is in the tree with this root" is still true), else rejected.
             for c in (i + 1..=2 * n + 1).filter(|&c| c != n) {
                 let same_shape = sibling_sides(i, c) == sibling_sides(i, n);
-                assert_eq!(
-                    ok(&mut chain, i, c, &v.proof),
-                    same_shape,
-                    "n={n} i={i} count={c}"
-                );
+                assert_eq!(ok(&mut chain, i, c, &v.proof), same_shape, "n={n} i={i} count={c}");
                 if !same_shape {
                     wrong_counts_rejected += 1;
                 }
@@ -365,10 +316,7 @@ fn withdrawal_tree_vectors_verify_in_solidity() {
         }
     }
     assert_eq!(checked, (1..=MAX_LEAVES).sum::<u64>());
-    assert!(
-        wrong_counts_rejected > 100,
-        "only {wrong_counts_rejected} wrong counts rejected"
-    );
+    assert!(wrong_counts_rejected > 100, "only {wrong_counts_rejected} wrong counts rejected");
 }
 
 #[test]
@@ -377,9 +325,7 @@ fn extreme_indices_and_counts_return_false() {
     let bridge = chain.deploy(
         account(1),
         &Bridge::BYTECODE,
-        Bridge::constructorCall {
-            outputOracle: account(2),
-        },
+        Bridge::constructorCall { outputOracle: account(2) },
     );
     let leaves: Vec<B256> = (0..3).map(leaf).collect();
     let root = root(&leaves);

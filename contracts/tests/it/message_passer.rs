@@ -25,22 +25,10 @@ fn mapping_slot(key: B256, slot: U256) -> U256 {
 #[test]
 fn empty_state() {
     let mut l2 = l2();
-    assert_eq!(
-        l2.storage(PASSER, message_passer_slots::WITHDRAWALS_ROOT),
-        U256::ZERO
-    );
-    assert_eq!(
-        l2.storage(PASSER, message_passer_slots::WITHDRAWAL_COUNT),
-        U256::ZERO
-    );
-    assert_eq!(
-        l2.view(PASSER, L2ToL1MessagePasser::withdrawalCountCall {}),
-        U256::ZERO
-    );
-    assert_eq!(
-        l2.view(PASSER, L2ToL1MessagePasser::withdrawalsRootCall {}),
-        B256::ZERO
-    );
+    assert_eq!(l2.storage(PASSER, message_passer_slots::WITHDRAWALS_ROOT), U256::ZERO);
+    assert_eq!(l2.storage(PASSER, message_passer_slots::WITHDRAWAL_COUNT), U256::ZERO);
+    assert_eq!(l2.view(PASSER, L2ToL1MessagePasser::withdrawalCountCall {}), U256::ZERO);
+    assert_eq!(l2.view(PASSER, L2ToL1MessagePasser::withdrawalsRootCall {}), B256::ZERO);
 }
 
 #[test]
@@ -53,11 +41,7 @@ fn withdrawals_root_is_the_rs_merkle_root_of_all_withdrawals() {
     let mut hashes = Vec::new();
     for k in 1..=20u64 {
         let sender = senders[k as usize % senders.len()];
-        let value = if k % 4 == 0 {
-            U256::ZERO
-        } else {
-            wei(u128::from(k) * ETHER / 100)
-        };
+        let value = if k % 4 == 0 { U256::ZERO } else { wei(u128::from(k) * ETHER / 100) };
         let nonce_before = l2.nonce(PASSER);
         let sender_before = l2.balance(sender);
 
@@ -72,9 +56,7 @@ fn withdrawals_root_is_the_rs_merkle_root_of_all_withdrawals() {
             };
             l2.call(sender, PASSER, value, call)
         };
-        let event = receipt
-            .success()
-            .event::<L2ToL1MessagePasser::MessagePassed>(PASSER);
+        let event = receipt.success().event::<L2ToL1MessagePasser::MessagePassed>(PASSER);
         assert_eq!(event.nonce, U256::from(k - 1));
         assert_eq!(event.sender, sender);
         assert_eq!(event.value, value);
@@ -106,22 +88,10 @@ fn withdrawals_root_is_the_rs_merkle_root_of_all_withdrawals() {
             U256::from_be_bytes(root.0),
             "k={k}"
         );
-        assert_eq!(
-            l2.storage(PASSER, message_passer_slots::WITHDRAWAL_COUNT),
-            U256::from(k)
-        );
-        assert_eq!(
-            l2.view(PASSER, L2ToL1MessagePasser::withdrawalsRootCall {}),
-            root
-        );
-        assert_eq!(
-            l2.view(PASSER, L2ToL1MessagePasser::withdrawalCountCall {}),
-            U256::from(k)
-        );
-        assert!(l2.view(
-            PASSER,
-            L2ToL1MessagePasser::sentMessagesCall { withdrawalHash: h }
-        ));
+        assert_eq!(l2.storage(PASSER, message_passer_slots::WITHDRAWAL_COUNT), U256::from(k));
+        assert_eq!(l2.view(PASSER, L2ToL1MessagePasser::withdrawalsRootCall {}), root);
+        assert_eq!(l2.view(PASSER, L2ToL1MessagePasser::withdrawalCountCall {}), U256::from(k));
+        assert!(l2.view(PASSER, L2ToL1MessagePasser::sentMessagesCall { withdrawalHash: h }));
         assert_eq!(
             l2.storage(PASSER, mapping_slot(h, message_passer_slots::SENT_MESSAGES)),
             U256::from(1)
@@ -139,11 +109,7 @@ fn withdrawals_root_is_the_rs_merkle_root_of_all_withdrawals() {
         assert_eq!(l2.balance(PASSER), U256::ZERO);
         assert_eq!(l2.balance(sender), sender_before - value);
         if value.is_zero() {
-            assert_eq!(
-                l2.nonce(PASSER),
-                nonce_before,
-                "no Burner for a zero-value withdrawal"
-            );
+            assert_eq!(l2.nonce(PASSER), nonce_before, "no Burner for a zero-value withdrawal");
         } else {
             let burner = PASSER.create(nonce_before);
             assert_eq!(l2.balance(burner), U256::ZERO);
@@ -153,9 +119,7 @@ fn withdrawals_root_is_the_rs_merkle_root_of_all_withdrawals() {
     }
     assert!(!l2.view(
         PASSER,
-        L2ToL1MessagePasser::sentMessagesCall {
-            withdrawalHash: B256::repeat_byte(1)
-        }
+        L2ToL1MessagePasser::sentMessagesCall { withdrawalHash: B256::repeat_byte(1) }
     ));
 }
 
@@ -177,9 +141,7 @@ fn contract_senders_are_recorded_as_msg_sender() {
         wei(ETHER),
         crate::evm::forward(PASSER, alloy_sol_types::SolCall::abi_encode(&call)),
     );
-    let event = receipt
-        .success()
-        .event::<L2ToL1MessagePasser::MessagePassed>(PASSER);
+    let event = receipt.success().event::<L2ToL1MessagePasser::MessagePassed>(PASSER);
     assert_eq!(event.sender, forwarder);
     assert_eq!(l2.balance(forwarder), U256::ZERO);
     assert_eq!(l2.balance(PASSER), U256::ZERO);

@@ -57,20 +57,14 @@ impl Scenario {
         let mut withdrawals = Vec::new();
         for (sender, target, value, gas_limit, data) in requests {
             // Index 4 targets the Bridge, whose address is only known on L1.
-            let target = if target == Address::ZERO {
-                l1.bridge
-            } else {
-                target
-            };
+            let target = if target == Address::ZERO { l1.bridge } else { target };
             let call = L2ToL1MessagePasser::initiateWithdrawalCall {
                 target,
                 gasLimit: U256::from(gas_limit),
                 data,
             };
             let receipt = l2.call(sender, PASSER, wei(value), call);
-            let e = receipt
-                .success()
-                .event::<L2ToL1MessagePasser::MessagePassed>(PASSER);
+            let e = receipt.success().event::<L2ToL1MessagePasser::MessagePassed>(PASSER);
             withdrawals.push(Bridge::Withdrawal {
                 nonce: e.nonce,
                 sender: e.sender,
@@ -81,16 +75,13 @@ impl Scenario {
             });
         }
         let withdrawals_root = B256::from(
-            l2.storage(PASSER, message_passer_slots::WITHDRAWALS_ROOT)
-                .to_be_bytes::<32>(),
+            l2.storage(PASSER, message_passer_slots::WITHDRAWALS_ROOT).to_be_bytes::<32>(),
         );
 
         let mut l1 = l1;
         let mut leaves = Vec::new();
         for w in &withdrawals {
-            let h = l1
-                .chain
-                .view(l1.bridge, Bridge::hashWithdrawalCall { w: w.clone() });
+            let h = l1.chain.view(l1.bridge, Bridge::hashWithdrawalCall { w: w.clone() });
             assert_eq!(
                 h,
                 crate::evm::withdrawal_hash(
@@ -105,14 +96,7 @@ impl Scenario {
         l1.chain.install_code(FORWARDER, forwarder_runtime());
         // Lock enough ETH in the Bridge to pay the withdrawals.
         let (bridge, user) = (l1.bridge, l1.user);
-        l1.chain
-            .call(
-                user,
-                bridge,
-                wei(10 * ETHER),
-                Bridge::depositETHCall { to: user },
-            )
-            .success();
+        l1.chain.call(user, bridge, wei(10 * ETHER), Bridge::depositETHCall { to: user }).success();
 
         l1.batch_until(10);
         let root_proof = Bridge::OutputRootProof {
@@ -128,13 +112,7 @@ impl Scenario {
                 root_proof.blockHash,
             ),
         );
-        Self {
-            l1,
-            withdrawals,
-            leaves,
-            root_proof,
-            output_index,
-        }
+        Self { l1, withdrawals, leaves, root_proof, output_index }
     }
 
     fn finalize_call(&self, i: usize) -> Bridge::finalizeWithdrawalCall {
@@ -155,30 +133,25 @@ impl Scenario {
 
     fn finalized(&mut self, i: usize) -> bool {
         let h = self.leaves[i];
-        self.l1
-            .chain
-            .view(self.l1.bridge, Bridge::finalizedCall { withdrawalHash: h })
+        self.l1.chain.view(self.l1.bridge, Bridge::finalizedCall { withdrawalHash: h })
     }
 
     fn pass_challenge_window(&mut self) {
         self.l1.chain.advance(CHALLENGE_WINDOW);
-        assert!(self.l1.chain.view(
-            self.l1.oracle,
-            OutputOracle::isFinalCall {
-                index: self.output_index
-            }
-        ));
+        assert!(
+            self.l1
+                .chain
+                .view(self.l1.oracle, OutputOracle::isFinalCall { index: self.output_index })
+        );
     }
 }
 
 #[test]
 fn finalize_before_the_window_reverts() {
     let mut s = Scenario::new();
-    s.finalize(s.finalize_call(0))
-        .reverted_with::<Bridge::OutputNotFinal>();
+    s.finalize(s.finalize_call(0)).reverted_with::<Bridge::OutputNotFinal>();
     s.l1.chain.advance(CHALLENGE_WINDOW - 1);
-    s.finalize(s.finalize_call(0))
-        .reverted_with::<Bridge::OutputNotFinal>();
+    s.finalize(s.finalize_call(0)).reverted_with::<Bridge::OutputNotFinal>();
     // Unknown output index.
     s.l1.chain.advance(1);
     let mut call = s.finalize_call(0);
@@ -197,17 +170,14 @@ fn valid_proof_pays_out_once() {
     let recipient_before = s.l1.chain.balance(RECIPIENT);
 
     let receipt = s.finalize(s.finalize_call(0));
-    let event = receipt
-        .success()
-        .event::<Bridge::WithdrawalFinalized>(bridge);
+    let event = receipt.success().event::<Bridge::WithdrawalFinalized>(bridge);
     assert_eq!(event.withdrawalHash, s.leaves[0]);
     assert!(event.success);
     assert!(s.finalized(0));
     assert_eq!(s.l1.chain.balance(RECIPIENT), recipient_before + wei(ETHER));
     assert_eq!(s.l1.chain.balance(bridge), bridge_before - wei(ETHER));
 
-    s.finalize(s.finalize_call(0))
-        .reverted_with::<Bridge::AlreadyFinalized>();
+    s.finalize(s.finalize_call(0)).reverted_with::<Bridge::AlreadyFinalized>();
     assert_eq!(s.l1.chain.balance(RECIPIENT), recipient_before + wei(ETHER));
 
     // Every other withdrawal in the tree is independently finalizable.
@@ -227,40 +197,33 @@ fn forged_proofs_revert() {
 
     let mut call = s.finalize_call(0);
     call.proof[1].0[0] ^= 0xff;
-    s.finalize(call)
-        .reverted_with::<Bridge::InvalidMerkleProof>();
+    s.finalize(call).reverted_with::<Bridge::InvalidMerkleProof>();
 
     // A proof of another leaf.
     let mut call = s.finalize_call(0);
     call.proof = merkle::proof(&s.leaves, 1);
-    s.finalize(call)
-        .reverted_with::<Bridge::InvalidMerkleProof>();
+    s.finalize(call).reverted_with::<Bridge::InvalidMerkleProof>();
 
     // Wrong index / count.
     let mut call = s.finalize_call(0);
     call.leafIndex = U256::from(1);
-    s.finalize(call)
-        .reverted_with::<Bridge::InvalidMerkleProof>();
+    s.finalize(call).reverted_with::<Bridge::InvalidMerkleProof>();
     let mut call = s.finalize_call(6);
     call.leafCount = U256::from(8);
-    s.finalize(call)
-        .reverted_with::<Bridge::InvalidMerkleProof>();
+    s.finalize(call).reverted_with::<Bridge::InvalidMerkleProof>();
 
     // A withdrawal that was never initiated (value inflated).
     let mut call = s.finalize_call(0);
     call.w.value = wei(5 * ETHER);
-    s.finalize(call)
-        .reverted_with::<Bridge::InvalidMerkleProof>();
+    s.finalize(call).reverted_with::<Bridge::InvalidMerkleProof>();
 
     // A root proof that does not hash to the output root.
     let mut call = s.finalize_call(0);
     call.rootProof.withdrawalsRoot = B256::repeat_byte(0x33);
-    s.finalize(call)
-        .reverted_with::<Bridge::InvalidOutputRootProof>();
+    s.finalize(call).reverted_with::<Bridge::InvalidOutputRootProof>();
     let mut call = s.finalize_call(0);
     call.rootProof.stateRoot = B256::repeat_byte(0x12);
-    s.finalize(call)
-        .reverted_with::<Bridge::InvalidOutputRootProof>();
+    s.finalize(call).reverted_with::<Bridge::InvalidOutputRootProof>();
 
     assert!(!s.finalized(0));
     s.finalize(s.finalize_call(0)).success();
@@ -273,16 +236,13 @@ fn failed_calls_are_finalized_anyway() {
     let bridge = s.l1.bridge;
     let before = s.l1.chain.balance(bridge);
     let receipt = s.finalize(s.finalize_call(1));
-    let event = receipt
-        .success()
-        .event::<Bridge::WithdrawalFinalized>(bridge);
+    let event = receipt.success().event::<Bridge::WithdrawalFinalized>(bridge);
     assert_eq!(event.withdrawalHash, s.leaves[1]);
     assert!(!event.success);
     assert!(s.finalized(1));
     assert_eq!(s.l1.chain.balance(bridge), before);
     assert_eq!(s.l1.chain.balance(REVERTER), U256::ZERO);
-    s.finalize(s.finalize_call(1))
-        .reverted_with::<Bridge::AlreadyFinalized>();
+    s.finalize(s.finalize_call(1)).reverted_with::<Bridge::AlreadyFinalized>();
 }
 
 #[test]
@@ -296,15 +256,8 @@ fn relayer_must_supply_the_withdrawal_gas() {
         .send_with_gas(relayer, bridge, U256::ZERO, call.clone(), 300_000)
         .reverted_with::<Bridge::InsufficientGas>();
     assert!(!s.finalized(3));
-    let receipt =
-        s.l1.chain
-            .send_with_gas(relayer, bridge, U256::ZERO, call, 2_000_000);
-    assert!(
-        receipt
-            .success()
-            .event::<Bridge::WithdrawalFinalized>(bridge)
-            .success
-    );
+    let receipt = s.l1.chain.send_with_gas(relayer, bridge, U256::ZERO, call, 2_000_000);
+    assert!(receipt.success().event::<Bridge::WithdrawalFinalized>(bridge).success);
 }
 
 #[test]
@@ -312,8 +265,7 @@ fn withdrawals_cannot_call_the_bridge() {
     let mut s = Scenario::new();
     s.pass_challenge_window();
     assert_eq!(s.withdrawals[4].target, s.l1.bridge);
-    s.finalize(s.finalize_call(4))
-        .reverted_with::<Bridge::InvalidTarget>();
+    s.finalize(s.finalize_call(4)).reverted_with::<Bridge::InvalidTarget>();
 }
 
 #[test]
@@ -322,26 +274,18 @@ fn deleted_outputs_cannot_be_used() {
     let (owner, oracle) = (s.l1.owner, s.l1.oracle);
     let factory = account(0xfa);
     s.l1.chain
-        .call(
-            owner,
-            oracle,
-            U256::ZERO,
-            OutputOracle::setDisputeGameFactoryCall { f: factory },
-        )
+        .call(owner, oracle, U256::ZERO, OutputOracle::setDisputeGameFactoryCall { f: factory })
         .success();
     s.l1.chain
         .call(
             factory,
             oracle,
             U256::ZERO,
-            OutputOracle::deleteOutputsCall {
-                fromIndex: s.output_index,
-            },
+            OutputOracle::deleteOutputsCall { fromIndex: s.output_index },
         )
         .success();
     s.pass_challenge_window_unchecked();
-    s.finalize(s.finalize_call(0))
-        .reverted_with::<Bridge::OutputNotFinal>();
+    s.finalize(s.finalize_call(0)).reverted_with::<Bridge::OutputNotFinal>();
 }
 
 impl Scenario {

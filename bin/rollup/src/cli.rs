@@ -1,0 +1,398 @@
+//! The command line: `rollup devnet` and one subcommand per role. Every flag
+//! also reads an environment variable (`ROLLUP_...`); durations take units
+//! (`250ms`, `30s`, `7d`).
+
+use crate::{
+    deploy::{RollupFile, deploy},
+    devnet::{self, DevnetConfig, l1_genesis_alloc},
+};
+use alloy_primitives::U256;
+use clap::{Args, Parser, Subcommand};
+use eyre::Context;
+use rollup_batcher::{BatcherConfig, TxManagerConfig};
+use rollup_bridge::BridgeConfig;
+use rollup_l1_sim::L1Config;
+use rollup_node::{
+    db::sqlite_url,
+    dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer},
+};
+use rollup_protocol::{L1_CHAIN_ID, batch::Compression};
+use rollup_sequencer::SequencerConfig;
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+fn duration(s: &str) -> Result<Duration, humantime::DurationError> {
+    humantime::parse_duration(s)
+}
+
+/// An optimistic rollup stack anchored to a simulated L1.
+#[derive(Debug, Parser)]
+#[command(name = "rollup", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every role in one process: L1, sequencer, batcher/proposer, bridge API.
+    Devnet(DevnetArgs),
+    /// The L1 simulator alone (deploys the contracts on first start and writes
+    /// `<data-dir>/rollup.json`).
+    L1(L1Args),
+    /// The L2 sequencer.
+    Sequencer(SequencerArgs),
+    /// The batcher and output proposer.
+    Batcher(BatcherArgs),
+    /// The bridge REST API.
+    Bridge(BridgeArgs),
+}
+
+/// Where data lives.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Storage")]
+pub struct StorageArgs {
+    /// Directory of the SQLite databases and the rollup file.
+    #[arg(long, env = "ROLLUP_DATA_DIR", default_value = ".rollup")]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL (each role uses its own schema); SQLite files under
+    /// `--data-dir` when absent.
+    #[arg(long, env = "ROLLUP_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    fn url(&self, file: &str) -> eyre::Result<String> {
+        std::fs::create_dir_all(&self.data_dir)
+            .wrap_err_with(|| format!("cannot create data dir {}", self.data_dir.display()))?;
+        Ok(self.database_url.clone().unwrap_or_else(|| sqlite_url(&self.data_dir, file)))
+    }
+}
+
+/// Protocol parameters fixed at deployment.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Protocol")]
+pub struct ProtocolArgs {
+    /// Seconds an output stays challengeable before withdrawals against it can finalize.
+    #[arg(long, env = "ROLLUP_CHALLENGE_WINDOW", default_value = "30s", value_parser = duration)]
+    pub challenge_window: Duration,
+    /// Propose the output root of every N-th L2 block.
+    #[arg(long, env = "ROLLUP_OUTPUT_INTERVAL", default_value_t = 20)]
+    pub output_interval: u64,
+    /// Proposer bond, in wei (default 0.1 ETH).
+    #[arg(long, env = "ROLLUP_BOND_WEI", default_value = "100000000000000000")]
+    pub bond_wei: U256,
+}
+
+/// `rollup devnet`.
+#[derive(Debug, Args)]
+pub struct DevnetArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(flatten)]
+    protocol: ProtocolArgs,
+    /// Interface to bind.
+    #[arg(long, env = "ROLLUP_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// L1 JSON-RPC port.
+    #[arg(long, env = "ROLLUP_L1_PORT", default_value_t = 8545)]
+    l1_port: u16,
+    /// L2 JSON-RPC port.
+    #[arg(long, env = "ROLLUP_L2_PORT", default_value_t = 9545)]
+    l2_port: u16,
+    /// REST API port.
+    #[arg(long, env = "ROLLUP_API_PORT", default_value_t = 8080)]
+    api_port: u16,
+    /// L1 block interval.
+    #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value = "1s", value_parser = duration)]
+    l1_block_time: Duration,
+    /// L2 block interval.
+    #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value = "250ms", value_parser = duration)]
+    l2_block_time: Duration,
+    /// Post a batch at least this often.
+    #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
+    batch_interval: Duration,
+    /// Data availability: calldata (blobs come with EIP-4844 support).
+    #[arg(long, env = "ROLLUP_DA", default_value = "calldata", value_parser = ["calldata"])]
+    da: String,
+    /// Channel compression.
+    #[arg(long, env = "ROLLUP_COMPRESSION", default_value = "brotli")]
+    compression: Compression,
+    /// Delete the data dir first and start new chains.
+    #[arg(long, env = "ROLLUP_FRESH")]
+    fresh: bool,
+}
+
+/// `rollup l1`.
+#[derive(Debug, Args)]
+pub struct L1Args {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(flatten)]
+    protocol: ProtocolArgs,
+    /// Interface to bind.
+    #[arg(long, env = "ROLLUP_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// JSON-RPC port.
+    #[arg(long, env = "ROLLUP_L1_PORT", default_value_t = 8545)]
+    port: u16,
+    /// Block interval; `0s` mines one block per transaction.
+    #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value = "1s", value_parser = duration)]
+    block_time: Duration,
+}
+
+/// Flags shared by the roles that follow a deployment.
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// The rollup file written by `rollup l1` (default `<data-dir>/rollup.json`).
+    #[arg(long, env = "ROLLUP_CONFIG")]
+    rollup_config: Option<PathBuf>,
+    /// L1 JSON-RPC URL.
+    #[arg(long, env = "ROLLUP_L1_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    l1_rpc_url: String,
+    /// Interface to bind.
+    #[arg(long, env = "ROLLUP_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+}
+
+impl RoleArgs {
+    fn rollup(&self) -> eyre::Result<RollupFile> {
+        let path = self.rollup_config.clone().unwrap_or_else(|| self.storage.data_dir.join("rollup.json"));
+        RollupFile::load(&path)
+    }
+}
+
+/// `rollup sequencer`.
+#[derive(Debug, Args)]
+pub struct SequencerArgs {
+    #[command(flatten)]
+    role: RoleArgs,
+    /// L2 JSON-RPC port.
+    #[arg(long, env = "ROLLUP_L2_PORT", default_value_t = 9545)]
+    port: u16,
+    /// L2 block interval.
+    #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value = "250ms", value_parser = duration)]
+    block_time: Duration,
+}
+
+/// `rollup batcher`.
+#[derive(Debug, Args)]
+pub struct BatcherArgs {
+    #[command(flatten)]
+    role: RoleArgs,
+    /// L2 JSON-RPC URL.
+    #[arg(long, env = "ROLLUP_L2_RPC_URL", default_value = "http://127.0.0.1:9545")]
+    l2_rpc_url: String,
+    /// Channel compression.
+    #[arg(long, env = "ROLLUP_COMPRESSION", default_value = "brotli")]
+    compression: Compression,
+    /// Post a batch at least this often.
+    #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
+    batch_interval: Duration,
+}
+
+/// `rollup bridge`.
+#[derive(Debug, Args)]
+pub struct BridgeArgs {
+    #[command(flatten)]
+    role: RoleArgs,
+    /// L2 JSON-RPC URL.
+    #[arg(long, env = "ROLLUP_L2_RPC_URL", default_value = "http://127.0.0.1:9545")]
+    l2_rpc_url: String,
+    /// REST API port.
+    #[arg(long, env = "ROLLUP_API_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Sign deposits and withdrawals for dev accounts 0-9 (devnet only).
+    #[arg(long, env = "ROLLUP_DEV_SIGNERS")]
+    dev_signers: bool,
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}
+
+impl Cli {
+    /// Runs the chosen command until Ctrl-C.
+    pub async fn run(self) -> eyre::Result<()> {
+        match self.command {
+            Command::Devnet(args) => run_devnet(args).await,
+            Command::L1(args) => run_l1(args).await,
+            Command::Sequencer(args) => {
+                let rollup = args.role.rollup()?;
+                let handle = rollup_sequencer::spawn(SequencerConfig {
+                    rollup: rollup.rollup.clone(),
+                    rpc_addr: (args.role.host, args.port).into(),
+                    l1_rpc_url: args.role.l1_rpc_url.clone(),
+                    bridge: rollup.contracts.bridge,
+                    block_time: args.block_time,
+                    database_url: args.role.storage.url("l2.db")?,
+                })
+                .await?;
+                println!("L2 JSON-RPC  {} (chain id {})", handle.rpc_url(), rollup.rollup.l2_chain_id);
+                wait_for_shutdown().await;
+                handle.shutdown().await;
+                Ok(())
+            }
+            Command::Batcher(args) => {
+                let rollup = args.role.rollup()?;
+                let handle = rollup_batcher::spawn(BatcherConfig {
+                    l1_rpc_url: args.role.l1_rpc_url.clone(),
+                    l2_rpc_url: args.l2_rpc_url,
+                    batch_inbox: rollup.contracts.batch_inbox,
+                    output_oracle: rollup.contracts.output_oracle,
+                    batcher_key: role_signer(Role::Batcher),
+                    proposer_key: role_signer(Role::Proposer),
+                    compression: args.compression,
+                    output_interval: rollup.output_interval,
+                    batch_interval: args.batch_interval,
+                    max_blocks_per_batch: 500,
+                    txmgr: TxManagerConfig { chain_id: rollup.rollup.l1_chain_id, ..Default::default() },
+                    database_url: args.role.storage.url("batcher.db")?,
+                })
+                .await?;
+                wait_for_shutdown().await;
+                handle.shutdown().await;
+                Ok(())
+            }
+            Command::Bridge(args) => {
+                let rollup = args.role.rollup()?;
+                let handle = rollup_bridge::spawn(BridgeConfig {
+                    api_addr: (args.role.host, args.port).into(),
+                    l1_rpc_url: args.role.l1_rpc_url.clone(),
+                    l2_rpc_url: args.l2_rpc_url,
+                    l1_chain_id: rollup.rollup.l1_chain_id,
+                    l2_chain_id: rollup.rollup.l2_chain_id,
+                    bridge: rollup.contracts.bridge,
+                    batch_inbox: rollup.contracts.batch_inbox,
+                    output_oracle: rollup.contracts.output_oracle,
+                    batcher: rollup.batcher,
+                    proposer: rollup.proposer,
+                    challenge_window_secs: rollup.challenge_window_secs,
+                    output_interval: rollup.output_interval,
+                    database_url: args.role.storage.url("bridge.db")?,
+                    dev_signers: if args.dev_signers { (0..DEV_ACCOUNTS).map(dev_account).collect() } else { vec![] },
+                    relayer: args.dev_signers.then(|| role_signer(Role::Relayer)),
+                    faults_url: None,
+                })
+                .await?;
+                println!("REST API     {}", handle.url());
+                wait_for_shutdown().await;
+                handle.shutdown().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn run_l1(args: L1Args) -> eyre::Result<()> {
+    let handle = rollup_l1_sim::spawn(L1Config {
+        chain_id: L1_CHAIN_ID,
+        rpc_addr: (args.host, args.port).into(),
+        block_time: (!args.block_time.is_zero()).then_some(args.block_time),
+        database_url: args.storage.url("l1.db")?,
+        genesis_alloc: l1_genesis_alloc(),
+    })
+    .await?;
+    let path = args.storage.data_dir.join("rollup.json");
+    let rollup = if path.exists() {
+        RollupFile::load(&path)?
+    } else {
+        let file = deploy(
+            &handle.rpc_url(),
+            L1_CHAIN_ID,
+            args.protocol.challenge_window.as_secs(),
+            args.protocol.output_interval,
+            args.protocol.bond_wei,
+        )
+        .await?;
+        file.save(&path)?;
+        file
+    };
+    println!("L1 JSON-RPC  {} (chain id {L1_CHAIN_ID})", handle.rpc_url());
+    println!("rollup file  {}", path.display());
+    print_contracts(&rollup);
+    wait_for_shutdown().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+fn print_contracts(rollup: &RollupFile) {
+    println!("\nL1 contracts");
+    println!("  Bridge               {}", rollup.contracts.bridge);
+    println!("  BatchInbox           {}", rollup.contracts.batch_inbox);
+    println!("  OutputOracle         {}", rollup.contracts.output_oracle);
+    println!("L2 predeploys");
+    println!("  L2ToL1MessagePasser  {}", rollup_protocol::L2_TO_L1_MESSAGE_PASSER);
+}
+
+async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
+    if args.fresh && args.storage.data_dir.exists() {
+        std::fs::remove_dir_all(&args.storage.data_dir)
+            .wrap_err_with(|| format!("cannot remove {}", args.storage.data_dir.display()))?;
+    }
+    let config = DevnetConfig {
+        data_dir: args.storage.data_dir.clone(),
+        l1_addr: (args.host, args.l1_port).into(),
+        l2_addr: (args.host, args.l2_port).into(),
+        api_addr: (args.host, args.api_port).into(),
+        l1_block_time: args.l1_block_time,
+        l2_block_time: args.l2_block_time,
+        challenge_window: args.protocol.challenge_window,
+        output_interval: args.protocol.output_interval,
+        batch_interval: args.batch_interval,
+        compression: args.compression,
+        database_url: args.storage.database_url.clone(),
+        bond_wei: args.protocol.bond_wei,
+    };
+    let _ = args.da;
+    let net = devnet::spawn(config).await?;
+    println!("\nrollup devnet is running (Ctrl-C to stop; data in {})\n", args.storage.data_dir.display());
+    println!("Endpoints");
+    println!("  L1 JSON-RPC  {}  (chain id {})", net.l1.rpc_url(), net.rollup.rollup.l1_chain_id);
+    println!("  L2 JSON-RPC  {}  (chain id {})", net.sequencer.rpc_url(), net.rollup.rollup.l2_chain_id);
+    println!("  REST API     {}  (docs: {}/docs)", net.bridge.url(), net.bridge.url());
+    print_contracts(&net.rollup);
+    println!("\nParameters");
+    println!("  challenge window  {} s", net.rollup.challenge_window_secs);
+    println!("  output interval   {} L2 blocks", net.rollup.output_interval);
+    println!("\nDev accounts (10,000 ETH each on L1; mnemonic \"{DEV_MNEMONIC}\")");
+    for i in 0..DEV_ACCOUNTS {
+        let signer = dev_account(i);
+        println!("  ({i}) {}  0x{}", signer.address(), alloy_primitives::hex::encode(signer.to_bytes()));
+    }
+    println!("\nRole accounts (never use these for anything else)");
+    for (name, role) in [
+        ("deployer", Role::Deployer),
+        ("batcher", Role::Batcher),
+        ("proposer", Role::Proposer),
+        ("challenger", Role::Challenger),
+        ("relayer", Role::Relayer),
+    ] {
+        println!("  {name:<10} {}", role_signer(role).address());
+    }
+    println!();
+    wait_for_shutdown().await;
+    net.shutdown().await;
+    Ok(())
+}

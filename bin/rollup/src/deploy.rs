@@ -1,0 +1,114 @@
+//! Deployment of the L1 contracts and the rollup file (`rollup.json`) that
+//! every role reads: chain parameters and contract addresses.
+
+use alloy::sol_types::SolConstructor;
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use eyre::{Context, eyre};
+use rollup_batcher::{TxManager, TxManagerConfig};
+use rollup_contracts::{BatchInbox, Bridge, OutputOracle};
+use rollup_node::{
+    client::{L1Client, http_provider},
+    dev::{Role, role_signer},
+};
+use rollup_protocol::RollupConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tokio_util::sync::CancellationToken;
+
+/// Addresses of the L1 contracts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contracts {
+    /// `Bridge`.
+    pub bridge: Address,
+    /// `BatchInbox`.
+    pub batch_inbox: Address,
+    /// `OutputOracle`.
+    pub output_oracle: Address,
+}
+
+/// The rollup file: what every role needs to know about the deployment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupFile {
+    /// Protocol parameters (chain ids, gas limit, genesis L1 origin, ...).
+    pub rollup: RollupConfig,
+    /// L1 contracts.
+    pub contracts: Contracts,
+    /// Authorised batcher.
+    pub batcher: Address,
+    /// Authorised proposer.
+    pub proposer: Address,
+    /// Challenge window, seconds.
+    pub challenge_window_secs: u64,
+    /// Output proposal interval, L2 blocks.
+    pub output_interval: u64,
+    /// Proposer bond, wei.
+    pub bond_wei: U256,
+}
+
+impl RollupFile {
+    /// Reads `path`.
+    pub fn load(path: &Path) -> eyre::Result<Self> {
+        let text = std::fs::read_to_string(path).wrap_err_with(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text).wrap_err_with(|| format!("{} is not a rollup file", path.display()))
+    }
+
+    /// Writes `path` atomically (temp file + rename).
+    pub fn save(&self, path: &Path) -> eyre::Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self)?)?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+}
+
+/// Deploys `BatchInbox`, `OutputOracle` and `Bridge` with the deployer key
+/// and returns the rollup file anchored at the L1 block of the last deployment.
+pub async fn deploy(
+    l1_rpc_url: &str,
+    l1_chain_id: u64,
+    challenge_window_secs: u64,
+    output_interval: u64,
+    bond_wei: U256,
+) -> eyre::Result<RollupFile> {
+    let deployer = role_signer(Role::Deployer);
+    let owner = deployer.address();
+    let batcher = role_signer(Role::Batcher).address();
+    let proposer = role_signer(Role::Proposer).address();
+    let txmgr = TxManager::new(
+        http_provider(l1_rpc_url)?,
+        deployer,
+        TxManagerConfig { chain_id: l1_chain_id, ..Default::default() },
+    );
+    let batch_inbox =
+        deploy_one(&txmgr, &BatchInbox::BYTECODE, BatchInbox::constructorCall { batcher }.abi_encode()).await?;
+    let output_oracle = deploy_one(
+        &txmgr,
+        &OutputOracle::BYTECODE,
+        OutputOracle::constructorCall {
+            proposer,
+            batchInbox: batch_inbox,
+            challengeWindow: U256::from(challenge_window_secs),
+            bond: bond_wei,
+            owner,
+        }
+        .abi_encode(),
+    )
+    .await?;
+    let bridge =
+        deploy_one(&txmgr, &Bridge::BYTECODE, Bridge::constructorCall { outputOracle: output_oracle }.abi_encode()).await?;
+    let contracts = Contracts { batch_inbox, output_oracle, bridge };
+    let l1 = L1Client::new(l1_rpc_url, contracts.bridge)?;
+    let head = l1.head().await?;
+    let genesis_l1_origin = l1.origin(head).await?.ok_or_else(|| eyre!("L1 head {head} not found"))?;
+    let rollup = RollupConfig { l1_chain_id, genesis_timestamp: genesis_l1_origin.timestamp, genesis_l1_origin, ..Default::default() };
+    Ok(RollupFile { rollup, contracts, batcher, proposer, challenge_window_secs, output_interval, bond_wei })
+}
+
+async fn deploy_one(txmgr: &TxManager, code: &Bytes, args: Vec<u8>) -> eyre::Result<Address> {
+    let init: Bytes = [code.as_ref(), &args].concat().into();
+    let receipt = txmgr.send_kind(TxKind::Create, init, U256::ZERO, &CancellationToken::new()).await?.receipt;
+    if !receipt.status() {
+        return Err(eyre!("contract deployment reverted in {}", receipt.transaction_hash));
+    }
+    receipt.contract_address.ok_or_else(|| eyre!("no contract address in receipt {}", receipt.transaction_hash))
+}

@@ -1,0 +1,189 @@
+//! `rollup devnet`: every role in one process, talking over their public
+//! interfaces (L1 JSON-RPC, L2 JSON-RPC, REST), with the contracts deployed
+//! on first start and everything resumed from `--data-dir` afterwards.
+
+use crate::deploy::{RollupFile, deploy};
+use alloy_primitives::{Address, U256};
+use eyre::Context;
+use rollup_batcher::{BatcherConfig, BatcherHandle, TxManagerConfig};
+use rollup_bridge::{BridgeConfig, BridgeHandle};
+use rollup_l1_sim::{L1Config, L1Handle};
+use rollup_node::{
+    db::{is_postgres, sqlite_url},
+    dev::{DEV_ACCOUNTS, Role, dev_account, dev_addresses, role_signer},
+};
+use rollup_protocol::{L1_CHAIN_ID, batch::Compression};
+use rollup_sequencer::{SequencerConfig, SequencerHandle};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// ETH given to every dev and role account in the L1 genesis: 10,000 ETH.
+pub const GENESIS_BALANCE_WEI: U256 = U256::from_limbs([0x19e0_c9ba_b240_0000, 0x21e, 0, 0]);
+
+/// Everything `rollup devnet` can be told.
+#[derive(Clone, Debug)]
+pub struct DevnetConfig {
+    /// Where the chains and the rollup file live.
+    pub data_dir: PathBuf,
+    /// L1 JSON-RPC address.
+    pub l1_addr: SocketAddr,
+    /// L2 JSON-RPC address.
+    pub l2_addr: SocketAddr,
+    /// REST API address.
+    pub api_addr: SocketAddr,
+    /// L1 block interval.
+    pub l1_block_time: Duration,
+    /// L2 block interval.
+    pub l2_block_time: Duration,
+    /// Challenge window (used at deployment).
+    pub challenge_window: Duration,
+    /// Output interval, L2 blocks (used at deployment).
+    pub output_interval: u64,
+    /// Batch interval.
+    pub batch_interval: Duration,
+    /// Channel compression.
+    pub compression: Compression,
+    /// PostgreSQL URL; SQLite files under `data_dir` when `None`.
+    pub database_url: Option<String>,
+    /// Proposer bond, wei.
+    pub bond_wei: U256,
+}
+
+impl DevnetConfig {
+    /// Ports 0 and short intervals, for tests.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        let any: SocketAddr = ([127, 0, 0, 1], 0).into();
+        Self {
+            data_dir,
+            l1_addr: any,
+            l2_addr: any,
+            api_addr: any,
+            l1_block_time: Duration::from_millis(500),
+            l2_block_time: Duration::from_millis(100),
+            challenge_window: Duration::from_secs(6),
+            output_interval: 4,
+            batch_interval: Duration::from_millis(500),
+            compression: Compression::Brotli,
+            database_url: None,
+            bond_wei: U256::from(100_000_000_000_000_000u128),
+        }
+    }
+
+    fn db(&self, file: &str) -> String {
+        self.database_url.clone().unwrap_or_else(|| sqlite_url(&self.data_dir, file))
+    }
+}
+
+/// A running devnet.
+#[derive(Debug)]
+pub struct Devnet {
+    /// The rollup file (contracts, parameters).
+    pub rollup: RollupFile,
+    /// The L1.
+    pub l1: L1Handle,
+    /// The sequencer.
+    pub sequencer: SequencerHandle,
+    /// The batcher and proposer.
+    pub batcher: BatcherHandle,
+    /// The REST API.
+    pub bridge: BridgeHandle,
+}
+
+/// The genesis allocation of the L1: dev accounts 0-9 and the role keys.
+pub fn l1_genesis_alloc() -> Vec<(Address, U256)> {
+    let roles = [Role::Deployer, Role::Batcher, Role::Proposer, Role::Challenger, Role::Relayer];
+    dev_addresses()
+        .into_iter()
+        .chain(roles.into_iter().map(|r| role_signer(r).address()))
+        .map(|a| (a, GENESIS_BALANCE_WEI))
+        .collect()
+}
+
+/// Starts every role; deploys the contracts on first start.
+pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
+    std::fs::create_dir_all(&config.data_dir)
+        .wrap_err_with(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+    if let Some(url) = &config.database_url
+        && !is_postgres(url)
+    {
+        eyre::bail!("--database-url must be a postgres:// URL (SQLite files are the default)");
+    }
+    let l1 = rollup_l1_sim::spawn(L1Config {
+        chain_id: L1_CHAIN_ID,
+        rpc_addr: config.l1_addr,
+        block_time: Some(config.l1_block_time),
+        database_url: config.db("l1.db"),
+        genesis_alloc: l1_genesis_alloc(),
+    })
+    .await?;
+    let rollup_path = config.data_dir.join("rollup.json");
+    let rollup = if rollup_path.exists() {
+        RollupFile::load(&rollup_path)?
+    } else {
+        let file = deploy(
+            &l1.rpc_url(),
+            L1_CHAIN_ID,
+            config.challenge_window.as_secs(),
+            config.output_interval,
+            config.bond_wei,
+        )
+        .await
+        .wrap_err("deploying the L1 contracts")?;
+        file.save(&rollup_path)?;
+        tracing::info!(target: "devnet", bridge = %file.contracts.bridge, "deployed the L1 contracts");
+        file
+    };
+    let sequencer = rollup_sequencer::spawn(SequencerConfig {
+        rollup: rollup.rollup.clone(),
+        rpc_addr: config.l2_addr,
+        l1_rpc_url: l1.rpc_url(),
+        bridge: rollup.contracts.bridge,
+        block_time: config.l2_block_time,
+        database_url: config.db("l2.db"),
+    })
+    .await?;
+    let batcher = rollup_batcher::spawn(BatcherConfig {
+        l1_rpc_url: l1.rpc_url(),
+        l2_rpc_url: sequencer.rpc_url(),
+        batch_inbox: rollup.contracts.batch_inbox,
+        output_oracle: rollup.contracts.output_oracle,
+        batcher_key: role_signer(Role::Batcher),
+        proposer_key: role_signer(Role::Proposer),
+        compression: config.compression,
+        output_interval: rollup.output_interval,
+        batch_interval: config.batch_interval,
+        max_blocks_per_batch: 500,
+        txmgr: TxManagerConfig { chain_id: L1_CHAIN_ID, ..Default::default() },
+        database_url: config.db("batcher.db"),
+    })
+    .await?;
+    let bridge = rollup_bridge::spawn(BridgeConfig {
+        api_addr: config.api_addr,
+        l1_rpc_url: l1.rpc_url(),
+        l2_rpc_url: sequencer.rpc_url(),
+        l1_chain_id: L1_CHAIN_ID,
+        l2_chain_id: rollup.rollup.l2_chain_id,
+        bridge: rollup.contracts.bridge,
+        batch_inbox: rollup.contracts.batch_inbox,
+        output_oracle: rollup.contracts.output_oracle,
+        batcher: rollup.batcher,
+        proposer: rollup.proposer,
+        challenge_window_secs: rollup.challenge_window_secs,
+        output_interval: rollup.output_interval,
+        database_url: config.db("bridge.db"),
+        dev_signers: (0..DEV_ACCOUNTS).map(dev_account).collect(),
+        relayer: Some(role_signer(Role::Relayer)),
+        faults_url: None,
+    })
+    .await?;
+    Ok(Devnet { rollup, l1, sequencer, batcher, bridge })
+}
+
+impl Devnet {
+    /// Stops every role, newest first.
+    pub async fn shutdown(self) {
+        self.bridge.shutdown().await;
+        self.batcher.shutdown().await;
+        self.sequencer.shutdown().await;
+        self.l1.shutdown().await;
+    }
+}

@@ -1,0 +1,10 @@
+//! # rollup
+//!
+//! The `rollup` binary's library: the rollup file and contract deployment,
+//! the one-process devnet, and the command line. End-to-end tests compose the
+//! stack through [`devnet::spawn`], exactly as `rollup devnet` does.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod cli;
+pub mod deploy;
+pub mod devnet;

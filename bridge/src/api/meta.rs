@@ -1,0 +1,124 @@
+//! `GET /health`, `GET /v1/config`, `GET /openapi.json`, `GET /docs`.
+
+use super::{ApiDoc, Shared, types::{ConfigResponse, HealthResponse}};
+use crate::{
+    error::ApiError,
+    store::Chain,
+};
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+};
+use rollup_contracts::L2_TO_L1_MESSAGE_PASSER;
+use std::{sync::atomic::Ordering, time::Duration};
+use utoipa::OpenApi;
+
+/// How long `/health` waits for each chain.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Liveness of the bridge and the chains it depends on.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The L1 and the L2 answer", body = HealthResponse),
+        (status = 503, description = "The L1 or the L2 does not answer", body = HealthResponse),
+    )
+)]
+pub(crate) async fn health(State(s): State<Shared>) -> Response {
+    let chains = &s.chains;
+    let head = |chain| async move {
+        match tokio::time::timeout(HEALTH_TIMEOUT, chains.head(chain)).await {
+            Ok(Ok(n)) => Ok(n),
+            Ok(Err(e)) => Err(ApiError::rpc(chain, &e)),
+            Err(_) => Err(ApiError::unavailable(
+                chain.unavailable_code(),
+                format!("{} RPC did not answer within {HEALTH_TIMEOUT:?}", chain.label()),
+            )),
+        }
+    };
+    let (l1, l2) = tokio::join!(head(Chain::L1), head(Chain::L2));
+    let indexed = |next: u64| next.checked_sub(1);
+    let error = match (&l1, &l2) {
+        (Err(e), _) | (_, Err(e)) => Some(e.detail.clone()),
+        _ => None,
+    };
+    let body = HealthResponse {
+        status: if error.is_none() { "ok" } else { "unavailable" },
+        l1_block: l1.ok(),
+        l2_block: l2.ok(),
+        l1_indexed_block: indexed(s.indexer.l1_next.load(Ordering::Acquire)),
+        l2_indexed_block: indexed(s.indexer.l2_next.load(Ordering::Acquire)),
+        error,
+    };
+    let status = if body.error.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}
+
+/// Chain ids, RPC URLs, contract addresses and protocol parameters.
+#[utoipa::path(
+    get,
+    path = "/v1/config",
+    tag = "meta",
+    responses((status = 200, body = ConfigResponse))
+)]
+pub(crate) async fn config(State(s): State<Shared>) -> Json<ConfigResponse> {
+    let c = &s.config;
+    Json(ConfigResponse {
+        l1_chain_id: c.l1_chain_id,
+        l2_chain_id: c.l2_chain_id,
+        l1_rpc_url: c.l1_rpc_url.clone(),
+        l2_rpc_url: c.l2_rpc_url.clone(),
+        bridge: c.bridge.to_string(),
+        batch_inbox: c.batch_inbox.to_string(),
+        output_oracle: c.output_oracle.to_string(),
+        l2_to_l1_message_passer: L2_TO_L1_MESSAGE_PASSER.to_string(),
+        challenge_window_secs: s.challenge_window(),
+        output_interval: c.output_interval,
+        batcher: c.batcher.to_string(),
+        proposer: s.proposer().to_string(),
+    })
+}
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+)]
+pub(crate) async fn openapi() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => ([("content-type", "application/json")], json).into_response(),
+        Err(e) => ApiError::internal(format!("cannot render the OpenAPI document: {e}")).into_response(),
+    }
+}
+
+const DOCS_HTML: &str = r#"<!doctype html>
+<html>
+  <head>
+    <title>Rollup bridge API</title>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+  </head>
+  <body>
+    <noscript>This page renders <a href="/openapi.json">/openapi.json</a> with Scalar; enable JavaScript or read the JSON.</noscript>
+    <script id="api-reference" data-url="/openapi.json"></script>
+    <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
+  </body>
+</html>
+"#;
+
+/// A browsable rendering of `/openapi.json` (Scalar, loaded from a CDN).
+#[utoipa::path(
+    get,
+    path = "/docs",
+    tag = "meta",
+    responses((status = 200, description = "HTML page", content_type = "text/html", body = String))
+)]
+pub(crate) async fn docs() -> Html<&'static str> {
+    Html(DOCS_HTML)
+}

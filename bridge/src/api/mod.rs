@@ -1,0 +1,187 @@
+//! The REST API (axum): routes, shared state and the OpenAPI document.
+
+mod deposits;
+mod extract;
+mod meta;
+mod posted;
+mod types;
+mod withdrawals;
+
+use crate::{
+    chain::{Chains, SendError, revert_data},
+    config::BridgeConfig,
+    error::{ApiError, ErrorBody, ErrorDetail},
+    indexer::IndexerStatus,
+    store::{Chain, Store},
+};
+use alloy_primitives::Address;
+use axum::{
+    Router,
+    http::{Method, StatusCode, Uri},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use rollup_contracts::Bridge;
+use std::{collections::HashSet, sync::Arc, time::Duration};
+use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
+use utoipa::OpenApi;
+
+/// How long the API waits for an L1 receipt (the L1 mines every second).
+const L1_RECEIPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the API waits for an L2 receipt (the L2 seals every 250 ms).
+const L2_RECEIPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler shares.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) config: BridgeConfig,
+    pub(crate) chains: Arc<Chains>,
+    pub(crate) store: Store,
+    pub(crate) indexer: Arc<IndexerStatus>,
+    /// Accounts the API signs for.
+    pub(crate) dev: HashSet<Address>,
+    /// The relayer's account.
+    pub(crate) relayer: Option<Address>,
+}
+
+impl AppState {
+    /// The challenge window in force: the `OutputOracle`'s once read.
+    pub(crate) fn challenge_window(&self) -> u64 {
+        self.indexer.challenge_window.get().copied().unwrap_or(self.config.challenge_window_secs)
+    }
+
+    /// The proposer: the `OutputOracle`'s once read.
+    pub(crate) fn proposer(&self) -> Address {
+        self.indexer.proposer.get().copied().unwrap_or(self.config.proposer)
+    }
+}
+
+pub(crate) type Shared = Arc<AppState>;
+
+/// The OpenAPI document of the bridge API.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Rollup bridge API",
+        description = "Deposits (L1 to L2), withdrawals (L2 to L1) with their Merkle proofs, and what \
+                       the rollup posted to L1 (batches, outputs). Amounts are decimal strings in wei; \
+                       hashes and addresses are 0x-hex. Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    paths(
+        meta::health,
+        meta::config,
+        deposits::create,
+        deposits::get,
+        withdrawals::create,
+        withdrawals::get,
+        withdrawals::finalize,
+        posted::batches,
+        posted::outputs,
+        meta::openapi,
+        meta::docs,
+    ),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        types::HealthResponse,
+        types::ConfigResponse,
+        types::DepositRequest,
+        types::DepositCreated,
+        types::DepositStatus,
+        types::WithdrawalRequest,
+        types::WithdrawalCreated,
+        types::WithdrawalStatus,
+        types::WithdrawalJson,
+        types::WithdrawalProof,
+        types::OutputRootProofJson,
+        types::FinalizeResponse,
+        types::BatchItem,
+        types::BatchPage,
+        types::OutputItem,
+        types::OutputPage,
+    )),
+    tags(
+        (name = "meta", description = "Health, configuration and this document"),
+        (name = "deposits", description = "L1 to L2 ETH deposits"),
+        (name = "withdrawals", description = "L2 to L1 withdrawals and their finalization"),
+        (name = "posted", description = "Batches and outputs posted to L1"),
+    )
+)]
+pub(crate) struct ApiDoc;
+
+/// The API's routes over `state`.
+pub(crate) fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/health", get(meta::health))
+        .route("/v1/config", get(meta::config))
+        .route("/v1/deposits", post(deposits::create))
+        .route("/v1/deposits/{l1_tx_hash}", get(deposits::get))
+        .route("/v1/withdrawals", post(withdrawals::create))
+        .route("/v1/withdrawals/{withdrawal_hash}", get(withdrawals::get))
+        .route("/v1/withdrawals/{withdrawal_hash}/finalize", post(withdrawals::finalize))
+        .route("/v1/batches", get(posted::batches))
+        .route("/v1/outputs", get(posted::outputs))
+        .route("/openapi.json", get(meta::openapi))
+        .route("/docs", get(meta::docs))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!(target: "bridge", "handler panicked");
+            ApiError::internal("internal error").into_response()
+        }))
+        .layer(CorsLayer::permissive())
+}
+
+async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// The name of the custom error a contract reverted with (`Bridge` errors,
+/// or a Solidity `Error(string)`), or the selector when unknown.
+pub(crate) fn revert_name(data: &[u8]) -> String {
+    let Some(selector) = data.get(..4).and_then(|s| <[u8; 4]>::try_from(s).ok()) else {
+        return "a revert without data".into();
+    };
+    Bridge::BridgeErrors::name_by_selector(selector)
+        .map(str::to_string)
+        .or_else(|| alloy_sol_types::decode_revert_reason(data))
+        .unwrap_or_else(|| format!("unknown error 0x{}", alloy_primitives::hex::encode(selector)))
+}
+
+/// The API error of a transaction the API failed to send on `chain`.
+pub(crate) fn send_error(chain: Chain, e: SendError) -> ApiError {
+    match e {
+        SendError::NoSigner => {
+            ApiError::bad_request("unknown-signer", "this API holds no key for that account")
+        }
+        SendError::Rpc(e) => rejected(chain, &e),
+    }
+}
+
+/// The API error of a transaction `chain` refused: 409 with the custom error
+/// when it would revert, 400 with the node's message when it is invalid
+/// (nonce, funds, fees), 503 when the chain is unreachable.
+pub(crate) fn rejected(chain: Chain, e: &alloy::transports::TransportError) -> ApiError {
+    if let Some(data) = revert_data(e) {
+        return ApiError::conflict(
+            "reverted",
+            format!("the {} transaction would revert with {}", chain.label(), revert_name(&data)),
+        );
+    }
+    match e.as_error_resp() {
+        Some(payload) => ApiError::bad_request(
+            "tx-rejected",
+            format!("the {} node rejected the transaction: {}", chain.label(), payload.message),
+        ),
+        None => ApiError::rpc(chain, e),
+    }
+}

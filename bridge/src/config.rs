@@ -1,0 +1,95 @@
+//! Configuration of the bridge API service.
+
+use alloy_primitives::Address;
+use alloy_signer_local::PrivateKeySigner;
+use rollup_node::dev::{Role, dev_account, role_signer};
+use rollup_protocol::{L1_CHAIN_ID, L2_CHAIN_ID};
+use std::net::SocketAddr;
+
+/// Configuration of the bridge REST API and its indexer.
+#[derive(Clone, Debug)]
+pub struct BridgeConfig {
+    /// Address the HTTP server binds (port 0 picks a free port).
+    pub api_addr: SocketAddr,
+    /// L1 JSON-RPC URL.
+    pub l1_rpc_url: String,
+    /// L2 (sequencer) JSON-RPC URL.
+    pub l2_rpc_url: String,
+    /// Chain id of the L1 (900 on the devnet).
+    pub l1_chain_id: u64,
+    /// Chain id of the L2 (901 on the devnet).
+    pub l2_chain_id: u64,
+    /// The L1 `Bridge` contract.
+    pub bridge: Address,
+    /// The L1 `BatchInbox` contract.
+    pub batch_inbox: Address,
+    /// The L1 `OutputOracle` contract.
+    pub output_oracle: Address,
+    /// The batcher's L1 account (shown by `GET /v1/config`).
+    pub batcher: Address,
+    /// The proposer's L1 account (shown by `GET /v1/config`).
+    pub proposer: Address,
+    /// Seconds from an output's proposal until it is final. The value the
+    /// `OutputOracle` reports (`challengeWindow()`) takes precedence once read.
+    pub challenge_window_secs: u64,
+    /// L2 blocks between two proposed outputs (informational).
+    pub output_interval: u64,
+    /// Database URL of the indexer (`sqlite://...` or `postgres://...`); on
+    /// PostgreSQL its tables live in schema `bridge`.
+    pub database_url: String,
+    /// Accounts the API signs for (`{"from", "to", "amount"}` bodies): the dev
+    /// accounts 0-9 on the devnet, empty in production, where only
+    /// `{"signed_tx"}` bodies are accepted.
+    pub dev_signers: Vec<PrivateKeySigner>,
+    /// L1 account that sends `Bridge.finalizeWithdrawal` for users; without
+    /// one, the finalize endpoint returns the calldata to sign instead.
+    pub relayer: Option<PrivateKeySigner>,
+    /// URL of the fault injection service (unused for now).
+    pub faults_url: Option<String>,
+}
+
+impl Default for BridgeConfig {
+    /// The devnet defaults: API on `127.0.0.1:8080`, L1 on `:8545`, L2 on
+    /// `:9545`, dev accounts 0-9 as signers, no relayer, unknown (zero)
+    /// contract addresses and a SQLite file `bridge.db` in the working
+    /// directory.
+    fn default() -> Self {
+        Self {
+            api_addr: ([127, 0, 0, 1], 8080).into(),
+            l1_rpc_url: "http://127.0.0.1:8545".into(),
+            l2_rpc_url: "http://127.0.0.1:9545".into(),
+            l1_chain_id: L1_CHAIN_ID,
+            l2_chain_id: L2_CHAIN_ID,
+            bridge: Address::ZERO,
+            batch_inbox: Address::ZERO,
+            output_oracle: Address::ZERO,
+            batcher: role_signer(Role::Batcher).address(),
+            proposer: role_signer(Role::Proposer).address(),
+            challenge_window_secs: 30,
+            output_interval: 20,
+            database_url: "sqlite://bridge.db?mode=rwc".into(),
+            dev_signers: (0..rollup_node::dev::DEV_ACCOUNTS).map(dev_account).collect(),
+            relayer: None,
+            faults_url: None,
+        }
+    }
+}
+
+impl BridgeConfig {
+    /// A configuration for tests: the API on `127.0.0.1:0`, the given RPC
+    /// URLs and database, dev accounts 0-9 as signers, no relayer. Set the
+    /// contract addresses (and `relayer`) on the result.
+    pub fn for_tests(
+        l1_rpc_url: impl Into<String>,
+        l2_rpc_url: impl Into<String>,
+        database_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            api_addr: ([127, 0, 0, 1], 0).into(),
+            l1_rpc_url: l1_rpc_url.into(),
+            l2_rpc_url: l2_rpc_url.into(),
+            database_url: database_url.into(),
+            ..Self::default()
+        }
+    }
+}

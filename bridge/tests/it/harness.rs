@@ -1,0 +1,315 @@
+//! An in-process stack for the bridge tests: the L1 simulator with the
+//! rollup's contracts deployed, the sequencer, and the bridge API.
+
+use alloy::{
+    consensus::{SignableTransaction, TxEip1559, TxEnvelope},
+    eips::eip2718::Encodable2718,
+    network::{EthereumWallet, TransactionBuilder, TxSignerSync},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::{TransactionReceipt, TransactionRequest},
+};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{SolCall, SolConstructor};
+use rollup_bridge::{BridgeConfig, BridgeHandle};
+use rollup_contracts::{BatchInbox, Bridge, OutputOracle};
+use rollup_l1_sim::{L1Config, L1Handle};
+use rollup_node::{
+    client::L1Client,
+    db::sqlite_url,
+    dev::{DEV_ACCOUNTS, Role, dev_account, dev_signer, role_signer},
+};
+use rollup_protocol::RollupConfig;
+use rollup_sequencer::{SequencerConfig, SequencerHandle};
+use serde_json::Value;
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// Seconds until an output is final in these tests (time is advanced with
+/// `evm_increaseTime`).
+pub(crate) const CHALLENGE_WINDOW: u64 = 3_600;
+/// Wei bonded per proposal.
+pub(crate) const BOND: u64 = 100_000_000_000_000_000;
+/// 1 ether in wei.
+pub(crate) const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// The relayer's key in these tests (a dev-mnemonic index no role uses).
+pub(crate) fn relayer() -> PrivateKeySigner {
+    dev_signer(110)
+}
+
+/// Addresses of the deployed L1 contracts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Contracts {
+    pub(crate) bridge: Address,
+    pub(crate) batch_inbox: Address,
+    pub(crate) output_oracle: Address,
+}
+
+/// A running stack.
+pub(crate) struct Stack {
+    pub(crate) dir: TempDir,
+    pub(crate) l1: L1Handle,
+    pub(crate) l2: SequencerHandle,
+    pub(crate) bridge: Option<BridgeHandle>,
+    pub(crate) contracts: Contracts,
+    /// L1 provider signing for the roles and the dev accounts.
+    pub(crate) l1_rpc: DynProvider,
+    /// L2 provider (read only).
+    pub(crate) l2_rpc: DynProvider,
+    pub(crate) http: reqwest::Client,
+}
+
+/// Polls `f` every 100 ms until it returns `Some`, for at most `secs`.
+pub(crate) async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {secs}s waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends `tx` and waits for its (successful) receipt.
+pub(crate) async fn send(provider: &DynProvider, tx: TransactionRequest) -> TransactionReceipt {
+    let hash = *provider.send_transaction(tx).await.expect("send").tx_hash();
+    let receipt = eventually(60, "an L1 receipt", || async {
+        provider.get_transaction_receipt(hash).await.expect("receipt")
+    })
+    .await;
+    assert!(receipt.status(), "transaction {hash} reverted");
+    receipt
+}
+
+async fn deploy(provider: &DynProvider, from: Address, code: Vec<u8>) -> Address {
+    let tx = TransactionRequest::default().from(from).with_deploy_code(code);
+    send(provider, tx).await.contract_address.expect("contract address")
+}
+
+fn creation(bytecode: &Bytes, args: Vec<u8>) -> Vec<u8> {
+    [bytecode.as_ref(), &args].concat()
+}
+
+/// Spawns a bridge for `stack`'s chains on its database.
+pub(crate) async fn spawn_bridge(
+    dir: &TempDir,
+    l1_url: String,
+    l2_url: String,
+    contracts: Contracts,
+) -> BridgeHandle {
+    let config = BridgeConfig {
+        bridge: contracts.bridge,
+        batch_inbox: contracts.batch_inbox,
+        output_oracle: contracts.output_oracle,
+        batcher: role_signer(Role::Batcher).address(),
+        proposer: role_signer(Role::Proposer).address(),
+        challenge_window_secs: CHALLENGE_WINDOW,
+        output_interval: 10,
+        relayer: Some(relayer()),
+        ..BridgeConfig::for_tests(l1_url, l2_url, sqlite_url(dir.path(), "bridge.db"))
+    };
+    rollup_bridge::spawn(config).await.expect("spawn bridge")
+}
+
+impl Stack {
+    /// L1 (300 ms blocks), contracts, sequencer (250 ms blocks), bridge.
+    pub(crate) async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let funded = U256::from(10_000u64) * U256::from(ETHER);
+        let mut alloc: Vec<(Address, U256)> =
+            (0..DEV_ACCOUNTS).map(|i| (dev_account(i).address(), funded)).collect();
+        for role in [Role::Deployer, Role::Batcher, Role::Proposer] {
+            alloc.push((role_signer(role).address(), funded));
+        }
+        alloc.push((relayer().address(), funded));
+        // L1 blocks slightly slower than L2 blocks, so the sequencer's L1
+        // origin (one L1 block per L2 block at most) keeps up with the L1.
+        let l1 = rollup_l1_sim::spawn(L1Config {
+            block_time: Some(Duration::from_millis(300)),
+            ..L1Config::for_tests(sqlite_url(dir.path(), "l1.db"), alloc)
+        })
+        .await
+        .expect("spawn L1");
+
+        let mut wallet = EthereumWallet::new(role_signer(Role::Deployer));
+        wallet.register_signer(role_signer(Role::Batcher));
+        wallet.register_signer(role_signer(Role::Proposer));
+        for i in 0..DEV_ACCOUNTS {
+            wallet.register_signer(dev_account(i));
+        }
+        let l1_rpc = ProviderBuilder::new()
+            .wallet(wallet)
+            .connect_http(l1.rpc_url().parse().expect("url"))
+            .erased();
+        let deployer = role_signer(Role::Deployer).address();
+        let batch_inbox = deploy(
+            &l1_rpc,
+            deployer,
+            creation(
+                &BatchInbox::BYTECODE,
+                BatchInbox::constructorCall { batcher: role_signer(Role::Batcher).address() }
+                    .abi_encode(),
+            ),
+        )
+        .await;
+        let output_oracle = deploy(
+            &l1_rpc,
+            deployer,
+            creation(
+                &OutputOracle::BYTECODE,
+                OutputOracle::constructorCall {
+                    proposer: role_signer(Role::Proposer).address(),
+                    batchInbox: batch_inbox,
+                    challengeWindow: U256::from(CHALLENGE_WINDOW),
+                    bond: U256::from(BOND),
+                    owner: deployer,
+                }
+                .abi_encode(),
+            ),
+        )
+        .await;
+        let bridge = deploy(
+            &l1_rpc,
+            deployer,
+            creation(&Bridge::BYTECODE, Bridge::constructorCall { outputOracle: output_oracle }.abi_encode()),
+        )
+        .await;
+        let contracts = Contracts { bridge, batch_inbox, output_oracle };
+
+        let l1_client = L1Client::new(&l1.rpc_url(), bridge).expect("L1 client");
+        let head = l1_client.head().await.expect("L1 head");
+        let origin = l1_client.origin(head).await.expect("origin").expect("head block");
+        let l2 = rollup_sequencer::spawn(SequencerConfig {
+            rollup: RollupConfig {
+                genesis_l1_origin: origin,
+                genesis_timestamp: origin.timestamp,
+                ..RollupConfig::default()
+            },
+            rpc_addr: ([127, 0, 0, 1], 0).into(),
+            l1_rpc_url: l1.rpc_url(),
+            bridge,
+            block_time: Duration::from_millis(250),
+            database_url: sqlite_url(dir.path(), "l2.db"),
+        })
+        .await
+        .expect("spawn sequencer");
+        let l2_rpc =
+            ProviderBuilder::new().connect_http(l2.rpc_url().parse().expect("url")).erased();
+        let bridge_handle = spawn_bridge(&dir, l1.rpc_url(), l2.rpc_url(), contracts).await;
+        Self {
+            dir,
+            l1,
+            l2,
+            bridge: Some(bridge_handle),
+            contracts,
+            l1_rpc,
+            l2_rpc,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The bridge API's URL of `path`.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.bridge.as_ref().expect("bridge running").url())
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
+        crate::get(&self.http, &self.url(path)).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        crate::post(&self.http, &self.url(path), &body.to_string()).await
+    }
+
+    /// Restarts the bridge on the same database.
+    pub(crate) async fn restart_bridge(&mut self) {
+        if let Some(bridge) = self.bridge.take() {
+            bridge.shutdown().await;
+        }
+        self.bridge =
+            Some(spawn_bridge(&self.dir, self.l1.rpc_url(), self.l2.rpc_url(), self.contracts).await);
+    }
+
+    /// Raw JSON-RPC call on the L2.
+    pub(crate) async fn l2_raw(&self, method: &'static str, params: Value) -> Value {
+        self.l2_rpc.raw_request(method.into(), params).await.expect(method)
+    }
+
+    /// Raw JSON-RPC call on the L1.
+    pub(crate) async fn l1_raw(&self, method: &'static str, params: Value) -> Value {
+        self.l1_rpc.raw_request(method.into(), params).await.expect(method)
+    }
+
+    /// Appends a batch covering L2 blocks `l2_start..=l2_end` and proposes
+    /// the output of `l2_end`; returns the output root.
+    pub(crate) async fn batch_and_propose(&self, l2_start: u64, l2_end: u64) -> B256 {
+        let batcher = role_signer(Role::Batcher).address();
+        let append = BatchInbox::appendBatchCall {
+            l2Start: l2_start,
+            l2End: l2_end,
+            data: Bytes::from_static(b"test batch"),
+        };
+        send(
+            &self.l1_rpc,
+            TransactionRequest::default()
+                .from(batcher)
+                .to(self.contracts.batch_inbox)
+                .input(append.abi_encode().into()),
+        )
+        .await;
+        let output = self.l2_raw("optimism_outputAtBlock", serde_json::json!([format!("{l2_end:#x}")])).await;
+        let root: B256 = output["outputRoot"].as_str().expect("outputRoot").parse().expect("root");
+        let propose = OutputOracle::proposeCall { l2BlockNumber: U256::from(l2_end), outputRoot: root };
+        send(
+            &self.l1_rpc,
+            TransactionRequest::default()
+                .from(role_signer(Role::Proposer).address())
+                .to(self.contracts.output_oracle)
+                .value(U256::from(BOND))
+                .input(propose.abi_encode().into()),
+        )
+        .await;
+        root
+    }
+
+    /// A raw EIP-1559 transaction calling `to`, signed by `signer` for the
+    /// L1 (chain 900) or the L2 (chain 901).
+    pub(crate) async fn sign(
+        &self,
+        l2: bool,
+        signer: &PrivateKeySigner,
+        to: Address,
+        value: U256,
+        input: Vec<u8>,
+    ) -> Bytes {
+        let (provider, chain_id) = if l2 { (&self.l2_rpc, 901) } else { (&self.l1_rpc, 900) };
+        let nonce = provider.get_transaction_count(signer.address()).pending().await.expect("nonce");
+        let mut tx = TxEip1559 {
+            chain_id,
+            nonce,
+            gas_limit: 300_000,
+            max_fee_per_gas: 100_000_000_000,
+            max_priority_fee_per_gas: 1_000_000_000,
+            to: TxKind::Call(to),
+            value,
+            access_list: Default::default(),
+            input: input.into(),
+        };
+        let signature = signer.sign_transaction_sync(&mut tx).expect("sign");
+        TxEnvelope::from(tx.into_signed(signature)).encoded_2718().into()
+    }
+
+    pub(crate) async fn shutdown(mut self) {
+        if let Some(bridge) = self.bridge.take() {
+            bridge.shutdown().await;
+        }
+        self.l2.shutdown().await;
+        self.l1.shutdown().await;
+    }
+}

@@ -1,0 +1,4 @@
+//! End-to-end tests (one integration-test binary).
+#![allow(missing_docs, unreachable_pub)]
+
+mod e2e;
