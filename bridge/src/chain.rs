@@ -170,12 +170,20 @@ impl Chains {
     }
 
     /// The receipt of `hash` on `chain`, `None` while not included.
-    pub(crate) async fn receipt(&self, chain: Chain, hash: B256) -> TransportResult<Option<RpcReceipt>> {
+    pub(crate) async fn receipt(
+        &self,
+        chain: Chain,
+        hash: B256,
+    ) -> TransportResult<Option<RpcReceipt>> {
         self.provider(chain).raw_request("eth_getTransactionReceipt".into(), (hash,)).await
     }
 
     /// The header of block `number` of `chain`.
-    pub(crate) async fn header(&self, chain: Chain, number: u64) -> TransportResult<Option<RpcHeader>> {
+    pub(crate) async fn header(
+        &self,
+        chain: Chain,
+        number: u64,
+    ) -> TransportResult<Option<RpcHeader>> {
         self.provider(chain)
             .raw_request("eth_getBlockByNumber".into(), (U64::from(number), false))
             .await
@@ -225,7 +233,11 @@ impl Chains {
     }
 
     /// `eth_estimateGas` of `tx` on `chain`.
-    pub(crate) async fn estimate_gas(&self, chain: Chain, tx: TransactionRequest) -> TransportResult<u64> {
+    pub(crate) async fn estimate_gas(
+        &self,
+        chain: Chain,
+        tx: TransactionRequest,
+    ) -> TransportResult<u64> {
         self.provider(chain).estimate_gas(tx).await
     }
 
@@ -237,7 +249,11 @@ impl Chains {
     /// Fills (nonce, fees, gas, chain id), signs with the key of `tx.from`
     /// and sends `tx` on `chain`; returns its hash once the node accepted it.
     /// Sends from one account are serialized so their nonces do not collide.
-    pub(crate) async fn send(&self, chain: Chain, tx: TransactionRequest) -> Result<B256, SendError> {
+    pub(crate) async fn send(
+        &self,
+        chain: Chain,
+        tx: TransactionRequest,
+    ) -> Result<B256, SendError> {
         let provider = match chain {
             Chain::L1 => self.l1_signing.as_ref(),
             Chain::L2 => self.l2_signing.as_ref(),

@@ -24,7 +24,9 @@ use alloy::{
     sol_types::SolEvent,
 };
 use alloy_primitives::{Address, B256};
-use rollup_contracts::{BatchInbox, Bridge, L2_TO_L1_MESSAGE_PASSER, L2ToL1MessagePasser, OutputOracle};
+use rollup_contracts::{
+    BatchInbox, Bridge, L2_TO_L1_MESSAGE_PASSER, L2ToL1MessagePasser, OutputOracle,
+};
 use rollup_protocol::{UserDeposit, WithdrawalMessage};
 use std::{
     sync::{
@@ -129,7 +131,8 @@ impl Indexer {
     async fn oracle_params(&self) {
         if self.status.challenge_window.get().is_none() {
             let call = OutputOracle::challengeWindowCall {};
-            if let Ok(window) = self.chains.call(Chain::L1, self.config.output_oracle, &call).await {
+            if let Ok(window) = self.chains.call(Chain::L1, self.config.output_oracle, &call).await
+            {
                 let window = window.saturating_to::<u64>();
                 if window != self.config.challenge_window_secs {
                     tracing::warn!(target: "bridge::indexer", configured = self.config.challenge_window_secs, on_l1 = window, "challenge window differs from the OutputOracle's; using the L1 value");
@@ -139,7 +142,9 @@ impl Indexer {
         }
         if self.status.proposer.get().is_none() {
             let call = OutputOracle::proposerCall {};
-            if let Ok(proposer) = self.chains.call(Chain::L1, self.config.output_oracle, &call).await {
+            if let Ok(proposer) =
+                self.chains.call(Chain::L1, self.config.output_oracle, &call).await
+            {
                 let _ = self.status.proposer.set(proposer);
             }
         }
@@ -189,7 +194,8 @@ impl Indexer {
         let Some(topic) = log.topic0().copied() else { return Ok(None) };
         let (l1_tx_hash, l1_block, log_index) = position(log, "L1")?;
         let address = log.address();
-        let event = if address == c.bridge && topic == Bridge::TransactionDeposited::SIGNATURE_HASH {
+        let event = if address == c.bridge && topic == Bridge::TransactionDeposited::SIGNATURE_HASH
+        {
             L1Event::Deposit(deposit_from_log(log)?)
         } else if address == c.bridge && topic == Bridge::WithdrawalFinalized::SIGNATURE_HASH {
             let e = Bridge::WithdrawalFinalized::decode_log(&log.inner).map_err(bad("L1"))?;
@@ -222,7 +228,8 @@ impl Indexer {
                 commitment: e.commitment,
                 is_blob: e.isBlob,
             })
-        } else if address == c.output_oracle && topic == OutputOracle::OutputProposed::SIGNATURE_HASH
+        } else if address == c.output_oracle
+            && topic == OutputOracle::OutputProposed::SIGNATURE_HASH
         {
             let e = OutputOracle::OutputProposed::decode_log(&log.inner).map_err(bad("L1"))?;
             L1Event::Output(OutputRow {
@@ -235,7 +242,8 @@ impl Indexer {
                 timestamp: e.timestamp.saturating_to(),
                 deleted: false,
             })
-        } else if address == c.output_oracle && topic == OutputOracle::OutputsDeleted::SIGNATURE_HASH
+        } else if address == c.output_oracle
+            && topic == OutputOracle::OutputsDeleted::SIGNATURE_HASH
         {
             let e = OutputOracle::OutputsDeleted::decode_log(&log.inner).map_err(bad("L1"))?;
             L1Event::OutputsDeleted(e.fromIndex.saturating_to())

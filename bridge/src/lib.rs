@@ -74,8 +74,12 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         config.relayer.as_ref(),
     )?);
     let status = Arc::new(indexer::IndexerStatus::default());
-    status.l1_next.store(store.cursor(store::Chain::L1).await?, std::sync::atomic::Ordering::Release);
-    status.l2_next.store(store.cursor(store::Chain::L2).await?, std::sync::atomic::Ordering::Release);
+    status
+        .l1_next
+        .store(store.cursor(store::Chain::L1).await?, std::sync::atomic::Ordering::Release);
+    status
+        .l2_next
+        .store(store.cursor(store::Chain::L2).await?, std::sync::atomic::Ordering::Release);
     let state = Arc::new(api::AppState {
         dev: config.dev_signers.iter().map(|s| s.address()).collect::<HashSet<_>>(),
         relayer: config.relayer.as_ref().map(|r| r.address()),
@@ -85,9 +89,10 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         indexer: status.clone(),
     });
     let shutdown = CancellationToken::new();
-    let (api_addr, server) = rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())
-        .await
-        .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
+    let (api_addr, server) =
+        rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())
+            .await
+            .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
     let indexer = indexer::Indexer { config, chains, store: store.clone(), status };
     let indexer = tokio::spawn(indexer.run(shutdown.clone()));
     tracing::info!(target: "bridge", %api_addr, "bridge API running");

@@ -301,7 +301,11 @@ impl Store {
 
     /// Applies the events of the L1 blocks before `next_block` and moves the
     /// L1 cursor there, atomically.
-    pub(crate) async fn apply_l1(&self, events: &[L1Event], next_block: u64) -> Result<(), DbError> {
+    pub(crate) async fn apply_l1(
+        &self,
+        events: &[L1Event],
+        next_block: u64,
+    ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
         for event in events {
             match event {
@@ -407,7 +411,11 @@ impl Store {
     }
 
     /// Records that deposit `index` was credited in L2 block `l2_block`.
-    pub(crate) async fn set_deposit_credited(&self, index: u64, l2_block: u64) -> Result<(), DbError> {
+    pub(crate) async fn set_deposit_credited(
+        &self,
+        index: u64,
+        l2_block: u64,
+    ) -> Result<(), DbError> {
         sqlx::query("UPDATE deposits SET l2_block = $1 WHERE deposit_index = $2")
             .bind(int(l2_block))
             .bind(int(index))
@@ -429,7 +437,10 @@ impl Store {
 
     /// The hashes of the withdrawals initiated in L2 blocks `<= l2_block`,
     /// with their nonces, in nonce order.
-    pub(crate) async fn withdrawal_leaves(&self, l2_block: u64) -> Result<Vec<(u64, B256)>, DbError> {
+    pub(crate) async fn withdrawal_leaves(
+        &self,
+        l2_block: u64,
+    ) -> Result<Vec<(u64, B256)>, DbError> {
         sqlx::query(
             "SELECT nonce, withdrawal_hash FROM withdrawals WHERE l2_block <= $1 ORDER BY nonce",
         )
@@ -442,7 +453,10 @@ impl Store {
     }
 
     /// The finalization of withdrawal `hash`, once seen on L1.
-    pub(crate) async fn finalization(&self, hash: B256) -> Result<Option<FinalizationRow>, DbError> {
+    pub(crate) async fn finalization(
+        &self,
+        hash: B256,
+    ) -> Result<Option<FinalizationRow>, DbError> {
         sqlx::query("SELECT * FROM finalizations WHERE withdrawal_hash = $1")
             .bind(hex(hash))
             .fetch_optional(&self.pool)
@@ -459,7 +473,10 @@ impl Store {
     }
 
     /// The earliest live (not deleted) output whose L2 block is `>= l2_block`.
-    pub(crate) async fn covering_output(&self, l2_block: u64) -> Result<Option<OutputRow>, DbError> {
+    pub(crate) async fn covering_output(
+        &self,
+        l2_block: u64,
+    ) -> Result<Option<OutputRow>, DbError> {
         sqlx::query(
             "SELECT * FROM outputs WHERE deleted = 0 AND l2_block >= $1 \
              ORDER BY output_index ASC LIMIT 1",
@@ -610,15 +627,12 @@ mod tests {
         assert_eq!(store.covering_output(5).await.unwrap().unwrap().index, 0);
         assert!(store.covering_output(31).await.unwrap().is_none());
         let all = store.outputs(None, 10).await.unwrap();
-        assert_eq!(all.iter().map(|o| (o.l1_block, o.deleted)).collect::<Vec<_>>(), vec![
-            (14, false),
-            (13, true),
-            (12, false)
-        ]);
-        let page = store
-            .outputs(Some(LogPosition { l1_block: 13, log_index: 1 }), 1)
-            .await
-            .unwrap();
+        assert_eq!(
+            all.iter().map(|o| (o.l1_block, o.deleted)).collect::<Vec<_>>(),
+            vec![(14, false), (13, true), (12, false)]
+        );
+        let page =
+            store.outputs(Some(LogPosition { l1_block: 13, log_index: 1 }), 1).await.unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(page[0].l1_block, 12);
     }

@@ -257,8 +257,8 @@ mod tests {
     use super::*;
     use alloy_consensus::{SignableTransaction, TxEip1559};
     use alloy_primitives::{TxKind, keccak256};
-    use alloy_signer_local::PrivateKeySigner;
     use alloy_signer::SignerSync;
+    use alloy_signer_local::PrivateKeySigner;
 
     fn pooled(key: u8, nonce: u64, tip: u128) -> PoolTx {
         let signer = PrivateKeySigner::from_bytes(&keccak256([key])).unwrap();

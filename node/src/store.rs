@@ -75,7 +75,11 @@ impl ChainStore {
         for (address, acc) in state.accounts() {
             full.accounts.push((
                 *address,
-                Some(AccountRecord { nonce: acc.nonce, balance: acc.balance, code_hash: acc.code_hash }),
+                Some(AccountRecord {
+                    nonce: acc.nonce,
+                    balance: acc.balance,
+                    code_hash: acc.code_hash,
+                }),
             ));
             for (slot, value) in &acc.storage {
                 full.storage.push((*address, *slot, *value));

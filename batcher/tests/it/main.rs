@@ -46,7 +46,11 @@ async fn a_stuck_transaction_is_resubmitted_with_a_fee_bump() {
     miner.await.unwrap();
     assert!(confirmed.attempts >= 2, "resubmitted ({} attempts)", confirmed.attempts);
     assert!(confirmed.receipt.status());
-    let mined = provider.get_transaction_by_hash(confirmed.receipt.transaction_hash).await.unwrap().unwrap();
+    let mined = provider
+        .get_transaction_by_hash(confirmed.receipt.transaction_hash)
+        .await
+        .unwrap()
+        .unwrap();
     let first_tip = 1_000_000_000u128; // eth_maxPriorityFeePerGas of the simulator
     assert!(
         alloy::consensus::Transaction::max_priority_fee_per_gas(mined.inner.inner()).unwrap()

@@ -160,7 +160,8 @@ pub struct RoleArgs {
 
 impl RoleArgs {
     fn rollup(&self) -> eyre::Result<RollupFile> {
-        let path = self.rollup_config.clone().unwrap_or_else(|| self.storage.data_dir.join("rollup.json"));
+        let path =
+            self.rollup_config.clone().unwrap_or_else(|| self.storage.data_dir.join("rollup.json"));
         RollupFile::load(&path)
     }
 }
@@ -214,7 +215,8 @@ pub struct BridgeArgs {
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 async fn wait_for_shutdown() {
@@ -249,7 +251,11 @@ impl Cli {
                     database_url: args.role.storage.url("l2.db")?,
                 })
                 .await?;
-                println!("L2 JSON-RPC  {} (chain id {})", handle.rpc_url(), rollup.rollup.l2_chain_id);
+                println!(
+                    "L2 JSON-RPC  {} (chain id {})",
+                    handle.rpc_url(),
+                    rollup.rollup.l2_chain_id
+                );
                 wait_for_shutdown().await;
                 handle.shutdown().await;
                 Ok(())
@@ -267,7 +273,10 @@ impl Cli {
                     output_interval: rollup.output_interval,
                     batch_interval: args.batch_interval,
                     max_blocks_per_batch: 500,
-                    txmgr: TxManagerConfig { chain_id: rollup.rollup.l1_chain_id, ..Default::default() },
+                    txmgr: TxManagerConfig {
+                        chain_id: rollup.rollup.l1_chain_id,
+                        ..Default::default()
+                    },
                     database_url: args.role.storage.url("batcher.db")?,
                 })
                 .await?;
@@ -291,7 +300,11 @@ impl Cli {
                     challenge_window_secs: rollup.challenge_window_secs,
                     output_interval: rollup.output_interval,
                     database_url: args.role.storage.url("bridge.db")?,
-                    dev_signers: if args.dev_signers { (0..DEV_ACCOUNTS).map(dev_account).collect() } else { vec![] },
+                    dev_signers: if args.dev_signers {
+                        (0..DEV_ACCOUNTS).map(dev_account).collect()
+                    } else {
+                        vec![]
+                    },
                     relayer: args.dev_signers.then(|| role_signer(Role::Relayer)),
                     faults_url: None,
                 })
@@ -367,10 +380,17 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
     };
     let _ = args.da;
     let net = devnet::spawn(config).await?;
-    println!("\nrollup devnet is running (Ctrl-C to stop; data in {})\n", args.storage.data_dir.display());
+    println!(
+        "\nrollup devnet is running (Ctrl-C to stop; data in {})\n",
+        args.storage.data_dir.display()
+    );
     println!("Endpoints");
     println!("  L1 JSON-RPC  {}  (chain id {})", net.l1.rpc_url(), net.rollup.rollup.l1_chain_id);
-    println!("  L2 JSON-RPC  {}  (chain id {})", net.sequencer.rpc_url(), net.rollup.rollup.l2_chain_id);
+    println!(
+        "  L2 JSON-RPC  {}  (chain id {})",
+        net.sequencer.rpc_url(),
+        net.rollup.rollup.l2_chain_id
+    );
     println!("  REST API     {}  (docs: {}/docs)", net.bridge.url(), net.bridge.url());
     print_contracts(&net.rollup);
     println!("\nParameters");
@@ -379,7 +399,11 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
     println!("\nDev accounts (10,000 ETH each on L1; mnemonic \"{DEV_MNEMONIC}\")");
     for i in 0..DEV_ACCOUNTS {
         let signer = dev_account(i);
-        println!("  ({i}) {}  0x{}", signer.address(), alloy_primitives::hex::encode(signer.to_bytes()));
+        println!(
+            "  ({i}) {}  0x{}",
+            signer.address(),
+            alloy_primitives::hex::encode(signer.to_bytes())
+        );
     }
     println!("\nRole accounts (never use these for anything else)");
     for (name, role) in [

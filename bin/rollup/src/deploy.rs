@@ -48,8 +48,10 @@ pub struct RollupFile {
 impl RollupFile {
     /// Reads `path`.
     pub fn load(path: &Path) -> eyre::Result<Self> {
-        let text = std::fs::read_to_string(path).wrap_err_with(|| format!("cannot read {}", path.display()))?;
-        serde_json::from_str(&text).wrap_err_with(|| format!("{} is not a rollup file", path.display()))
+        let text = std::fs::read_to_string(path)
+            .wrap_err_with(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text)
+            .wrap_err_with(|| format!("{} is not a rollup file", path.display()))
     }
 
     /// Writes `path` atomically (temp file + rename).
@@ -79,8 +81,12 @@ pub async fn deploy(
         deployer,
         TxManagerConfig { chain_id: l1_chain_id, ..Default::default() },
     );
-    let batch_inbox =
-        deploy_one(&txmgr, &BatchInbox::BYTECODE, BatchInbox::constructorCall { batcher }.abi_encode()).await?;
+    let batch_inbox = deploy_one(
+        &txmgr,
+        &BatchInbox::BYTECODE,
+        BatchInbox::constructorCall { batcher }.abi_encode(),
+    )
+    .await?;
     let output_oracle = deploy_one(
         &txmgr,
         &OutputOracle::BYTECODE,
@@ -94,21 +100,42 @@ pub async fn deploy(
         .abi_encode(),
     )
     .await?;
-    let bridge =
-        deploy_one(&txmgr, &Bridge::BYTECODE, Bridge::constructorCall { outputOracle: output_oracle }.abi_encode()).await?;
+    let bridge = deploy_one(
+        &txmgr,
+        &Bridge::BYTECODE,
+        Bridge::constructorCall { outputOracle: output_oracle }.abi_encode(),
+    )
+    .await?;
     let contracts = Contracts { batch_inbox, output_oracle, bridge };
     let l1 = L1Client::new(l1_rpc_url, contracts.bridge)?;
     let head = l1.head().await?;
-    let genesis_l1_origin = l1.origin(head).await?.ok_or_else(|| eyre!("L1 head {head} not found"))?;
-    let rollup = RollupConfig { l1_chain_id, genesis_timestamp: genesis_l1_origin.timestamp, genesis_l1_origin, ..Default::default() };
-    Ok(RollupFile { rollup, contracts, batcher, proposer, challenge_window_secs, output_interval, bond_wei })
+    let genesis_l1_origin =
+        l1.origin(head).await?.ok_or_else(|| eyre!("L1 head {head} not found"))?;
+    let rollup = RollupConfig {
+        l1_chain_id,
+        genesis_timestamp: genesis_l1_origin.timestamp,
+        genesis_l1_origin,
+        ..Default::default()
+    };
+    Ok(RollupFile {
+        rollup,
+        contracts,
+        batcher,
+        proposer,
+        challenge_window_secs,
+        output_interval,
+        bond_wei,
+    })
 }
 
 async fn deploy_one(txmgr: &TxManager, code: &Bytes, args: Vec<u8>) -> eyre::Result<Address> {
     let init: Bytes = [code.as_ref(), &args].concat().into();
-    let receipt = txmgr.send_kind(TxKind::Create, init, U256::ZERO, &CancellationToken::new()).await?.receipt;
+    let receipt =
+        txmgr.send_kind(TxKind::Create, init, U256::ZERO, &CancellationToken::new()).await?.receipt;
     if !receipt.status() {
         return Err(eyre!("contract deployment reverted in {}", receipt.transaction_hash));
     }
-    receipt.contract_address.ok_or_else(|| eyre!("no contract address in receipt {}", receipt.transaction_hash))
+    receipt
+        .contract_address
+        .ok_or_else(|| eyre!("no contract address in receipt {}", receipt.transaction_hash))
 }

@@ -17,6 +17,10 @@ use alloy_primitives::B256;
 use alloy_sol_types::{SolCall, SolInterface};
 use axum::{Json, extract::State, http::StatusCode};
 use rollup_contracts::Bridge;
+use std::time::Duration;
+
+/// How long a deposit lookup waits for the L2 before answering without it.
+const L2_LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Deposits ETH from L1 to L2.
 ///
@@ -57,11 +61,16 @@ pub(crate) async fn create(
             ));
         }
         let tx = extract::signed_tx(raw, s.config.l1_chain_id, s.config.bridge, "the L1 Bridge")?;
-        let hash = s.chains.send_raw(Chain::L1, &tx.raw).await.map_err(|e| rejected(Chain::L1, &e))?;
+        let hash =
+            s.chains.send_raw(Chain::L1, &tx.raw).await.map_err(|e| rejected(Chain::L1, &e))?;
         tracing::info!(target: "bridge::api", %hash, from = %tx.from, "relayed a signed deposit");
         return Ok((
             StatusCode::CREATED,
-            Json(DepositCreated { l1_tx_hash: hash.to_string(), deposit_index: None, status: "pending".into() }),
+            Json(DepositCreated {
+                l1_tx_hash: hash.to_string(),
+                deposit_index: None,
+                status: "pending".into(),
+            }),
         ));
     }
     let from = extract::address("from", extract::required("from", &req.from)?)?;
@@ -88,7 +97,11 @@ pub(crate) async fn create(
     let Some(receipt) = receipt else {
         return Ok((
             StatusCode::CREATED,
-            Json(DepositCreated { l1_tx_hash: hash.to_string(), deposit_index: None, status: "pending".into() }),
+            Json(DepositCreated {
+                l1_tx_hash: hash.to_string(),
+                deposit_index: None,
+                status: "pending".into(),
+            }),
         ));
     };
     if !receipt.succeeded() {
@@ -101,7 +114,11 @@ pub(crate) async fn create(
     let index = rows.first().map(|d| d.deposit.index);
     Ok((
         StatusCode::CREATED,
-        Json(DepositCreated { l1_tx_hash: hash.to_string(), deposit_index: index, status: "l1-included".into() }),
+        Json(DepositCreated {
+            l1_tx_hash: hash.to_string(),
+            deposit_index: index,
+            status: "l1-included".into(),
+        }),
     ))
 }
 
@@ -143,7 +160,8 @@ pub(crate) async fn get(
     let mut rows = s.store.deposits_by_tx(hash).await?;
     if rows.is_empty() {
         // Not indexed (yet): ask the L1.
-        let receipt = s.chains.receipt(Chain::L1, hash).await.map_err(|e| ApiError::rpc(Chain::L1, &e))?;
+        let receipt =
+            s.chains.receipt(Chain::L1, hash).await.map_err(|e| ApiError::rpc(Chain::L1, &e))?;
         match receipt {
             Some(receipt) if receipt.succeeded() => {
                 rows = store_deposits(&s, &receipt).await?;
@@ -152,7 +170,11 @@ pub(crate) async fn get(
                 }
             }
             Some(receipt) => {
-                let tx = s.chains.transaction(Chain::L1, hash).await.map_err(|e| ApiError::rpc(Chain::L1, &e))?;
+                let tx = s
+                    .chains
+                    .transaction(Chain::L1, hash)
+                    .await
+                    .map_err(|e| ApiError::rpc(Chain::L1, &e))?;
                 return match tx {
                     Some(tx) if tx.to == Some(s.config.bridge) => Ok(Json(DepositStatus {
                         status: "failed".into(),
@@ -163,7 +185,11 @@ pub(crate) async fn get(
                 };
             }
             None => {
-                let tx = s.chains.transaction(Chain::L1, hash).await.map_err(|e| ApiError::rpc(Chain::L1, &e))?;
+                let tx = s
+                    .chains
+                    .transaction(Chain::L1, hash)
+                    .await
+                    .map_err(|e| ApiError::rpc(Chain::L1, &e))?;
                 return match tx {
                     Some(tx) if tx.to == Some(s.config.bridge) => Ok(Json(unmined(hash, &tx))),
                     _ => Err(ApiError::not_found(format!("no deposit transaction {hash} on L1"))),
@@ -171,17 +197,23 @@ pub(crate) async fn get(
             }
         }
     }
-    let mut row = rows.swap_remove(0);
+    let Some(mut row) = rows.into_iter().next() else { return Err(not_a_deposit(hash)) };
     if row.l2_block.is_none() {
-        match s.chains.receipt(Chain::L2, row.l2_tx_hash).await {
-            Ok(Some(receipt)) => {
+        let l2_receipt =
+            tokio::time::timeout(L2_LOOKUP_TIMEOUT, s.chains.receipt(Chain::L2, row.l2_tx_hash))
+                .await;
+        match l2_receipt {
+            Ok(Ok(Some(receipt))) => {
                 let l2_block = receipt.block_number.to();
                 s.store.set_deposit_credited(row.deposit.index, l2_block).await?;
                 row.l2_block = Some(l2_block);
             }
-            Ok(None) => {}
+            Ok(Ok(None)) => {}
             // The L1 side is known: report it rather than fail.
-            Err(e) => tracing::debug!(target: "bridge::api", %e, "L2 unreachable; deposit credit unknown"),
+            Ok(Err(e)) => {
+                tracing::debug!(target: "bridge::api", %e, "L2 unreachable; deposit credit unknown");
+            }
+            Err(_) => tracing::debug!(target: "bridge::api", "L2 slow; deposit credit unknown"),
         }
     }
     let credited = row.l2_block.is_some();

@@ -28,13 +28,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .await
             .map_err(|e| ApiError::new(e.status(), "invalid-body", e.body_text()))?;
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request("invalid-json", "the request body is empty: expected a JSON object"));
+            return Err(ApiError::bad_request(
+                "invalid-json",
+                "the request body is empty: expected a JSON object",
+            ));
         }
         serde_json::from_slice(&body).map(Self).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => {
                 ApiError::unprocessable("invalid-body", format!("invalid request body: {e}"))
             }
-            _ => ApiError::bad_request("invalid-json", format!("the request body is not valid JSON: {e}")),
+            _ => ApiError::bad_request(
+                "invalid-json",
+                format!("the request body is not valid JSON: {e}"),
+            ),
         })
     }
 }
@@ -96,14 +102,12 @@ fn invalid_address(field: &str, value: &str) -> ApiError {
 pub(crate) fn hash(what: &str, value: &str) -> ApiResult<B256> {
     let value = value.trim();
     let ok = value.len() == 66 && value.starts_with("0x");
-    ok.then(|| value.parse().ok())
-        .flatten()
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid-hash",
-                format!("{what} must be a 0x-prefixed 32-byte hex hash, got {value:?}"),
-            )
-        })
+    ok.then(|| value.parse().ok()).flatten().ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid-hash",
+            format!("{what} must be a 0x-prefixed 32-byte hex hash, got {value:?}"),
+        )
+    })
 }
 
 /// A positive amount of wei as a decimal string.
@@ -112,7 +116,9 @@ pub(crate) fn amount(value: &str) -> ApiResult<U256> {
     let bad = || {
         ApiError::bad_request(
             "invalid-amount",
-            format!("`amount` must be a positive decimal integer of wei (e.g. \"1000000000000000000\"), got {value:?}"),
+            format!(
+                "`amount` must be a positive decimal integer of wei (e.g. \"1000000000000000000\"), got {value:?}"
+            ),
         )
     };
     if value.is_empty() || value.len() > 78 || !value.bytes().all(|b| b.is_ascii_digit()) {
@@ -134,12 +140,16 @@ pub(crate) struct SignedTx {
 
 /// Decodes and checks `signed_tx`: a well-formed signed transaction for
 /// `chain_id` that calls `expected_to`.
-pub(crate) fn signed_tx(value: &str, chain_id: u64, expected_to: Address, what: &str) -> ApiResult<SignedTx> {
+pub(crate) fn signed_tx(
+    value: &str,
+    chain_id: u64,
+    expected_to: Address,
+    what: &str,
+) -> ApiResult<SignedTx> {
     let invalid = |why: String| ApiError::bad_request("invalid-signed-tx", why);
-    let raw: Bytes = value
-        .trim()
-        .parse()
-        .map_err(|_| invalid("`signed_tx` must be the 0x-hex of a signed EIP-2718 transaction".into()))?;
+    let raw: Bytes = value.trim().parse().map_err(|_| {
+        invalid("`signed_tx` must be the 0x-hex of a signed EIP-2718 transaction".into())
+    })?;
     let mut buf = raw.as_ref();
     let tx = TxEnvelope::decode_2718(&mut buf)
         .map_err(|e| invalid(format!("`signed_tx` does not decode as a transaction: {e}")))?;
@@ -174,7 +184,10 @@ mod tests {
     #[test]
     fn amounts_are_positive_decimal_wei() {
         assert_eq!(amount("1").unwrap(), U256::from(1u64));
-        assert_eq!(amount(" 1000000000000000000 ").unwrap(), U256::from(10u64).pow(U256::from(18u64)));
+        assert_eq!(
+            amount(" 1000000000000000000 ").unwrap(),
+            U256::from(10u64).pow(U256::from(18u64))
+        );
         for bad in ["", "0", "-1", "1.5", "0x10", "1e18", "abc", &"9".repeat(79)] {
             assert_eq!(amount(bad).unwrap_err().detail.code, "invalid-amount", "{bad}");
         }

@@ -1,10 +1,10 @@
 //! `GET /health`, `GET /v1/config`, `GET /openapi.json`, `GET /docs`.
 
-use super::{ApiDoc, Shared, types::{ConfigResponse, HealthResponse}};
-use crate::{
-    error::ApiError,
-    store::Chain,
+use super::{
+    ApiDoc, Shared,
+    types::{ConfigResponse, HealthResponse},
 };
+use crate::{error::ApiError, store::Chain};
 use axum::{
     Json,
     extract::State,
@@ -54,7 +54,8 @@ pub(crate) async fn health(State(s): State<Shared>) -> Response {
         l2_indexed_block: indexed(s.indexer.l2_next.load(Ordering::Acquire)),
         error,
     };
-    let status = if body.error.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status =
+        if body.error.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }
 
@@ -93,7 +94,9 @@ pub(crate) async fn config(State(s): State<Shared>) -> Json<ConfigResponse> {
 pub(crate) async fn openapi() -> Response {
     match ApiDoc::openapi().to_json() {
         Ok(json) => ([("content-type", "application/json")], json).into_response(),
-        Err(e) => ApiError::internal(format!("cannot render the OpenAPI document: {e}")).into_response(),
+        Err(e) => {
+            ApiError::internal(format!("cannot render the OpenAPI document: {e}")).into_response()
+        }
     }
 }
 

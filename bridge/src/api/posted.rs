@@ -38,14 +38,21 @@ fn page(q: &ListQuery) -> ApiResult<(u64, Option<LogPosition>)> {
     let before = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(c) => Some(LogPosition::parse(c).ok_or_else(|| {
-            ApiError::bad_request("invalid-cursor", format!("`cursor` {c:?} is not a cursor this API returned"))
+            ApiError::bad_request(
+                "invalid-cursor",
+                format!("`cursor` {c:?} is not a cursor this API returned"),
+            )
         })?),
     };
     Ok((limit, before))
 }
 
 /// Splits one extra row off `rows` into the next cursor.
-fn split<T>(mut rows: Vec<T>, limit: u64, pos: impl Fn(&T) -> LogPosition) -> (Vec<T>, Option<String>) {
+fn split<T>(
+    mut rows: Vec<T>,
+    limit: u64,
+    pos: impl Fn(&T) -> LogPosition,
+) -> (Vec<T>, Option<String>) {
     if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         let next = rows.last().map(|r| pos(r).cursor());

@@ -28,7 +28,9 @@ use alloy_primitives::{B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use axum::{Json, extract::State, http::StatusCode};
 use rollup_contracts::{Bridge, L2_TO_L1_MESSAGE_PASSER, L2ToL1MessagePasser, OutputOracle};
-use rollup_protocol::{OutputRootPreimage, verify_withdrawal_proof, withdrawal_proof, withdrawals_root};
+use rollup_protocol::{
+    OutputRootPreimage, verify_withdrawal_proof, withdrawal_proof, withdrawals_root,
+};
 
 /// Gas limit of the L1 call of withdrawals the API initiates.
 const WITHDRAWAL_GAS_LIMIT: u64 = 100_000;
@@ -71,7 +73,8 @@ pub(crate) async fn create(
             L2_TO_L1_MESSAGE_PASSER,
             "the L2ToL1MessagePasser",
         )?;
-        let hash = s.chains.send_raw(Chain::L2, &tx.raw).await.map_err(|e| rejected(Chain::L2, &e))?;
+        let hash =
+            s.chains.send_raw(Chain::L2, &tx.raw).await.map_err(|e| rejected(Chain::L2, &e))?;
         tracing::info!(target: "bridge::api", %hash, from = %tx.from, "relayed a signed withdrawal");
         hash
     } else {
@@ -272,7 +275,8 @@ pub(crate) async fn finalize(
         }));
     };
     let tx = TransactionRequest::default().from(relayer).to(bridge).input(calldata.clone().into());
-    let gas = s.chains.estimate_gas(Chain::L1, tx.clone()).await.map_err(|e| finalize_error(hash, &e))?;
+    let gas =
+        s.chains.estimate_gas(Chain::L1, tx.clone()).await.map_err(|e| finalize_error(hash, &e))?;
     // Headroom: the withdrawal's call must get its full gas limit (EIP-150 63/64).
     let tx = tx.gas_limit(gas.saturating_mul(6) / 5 + 20_000);
     let l1_tx = s.chains.send(Chain::L1, tx.clone()).await.map_err(|e| match e {
@@ -300,7 +304,10 @@ pub(crate) async fn finalize(
         };
         return Err(ApiError::conflict(
             "reverted",
-            format!("finalizeWithdrawal transaction {l1_tx} {why} in L1 block {}", receipt.block_number),
+            format!(
+                "finalizeWithdrawal transaction {l1_tx} {why} in L1 block {}",
+                receipt.block_number
+            ),
         ));
     }
     Ok(Json(FinalizeResponse {
@@ -335,7 +342,11 @@ async fn finalized(s: &Shared, hash: B256) -> ApiResult<Option<Option<B256>>> {
 /// `OutputOracle.isFinal(index)` on L1.
 async fn is_final(s: &Shared, index: u64) -> ApiResult<bool> {
     s.chains
-        .call(Chain::L1, s.config.output_oracle, &OutputOracle::isFinalCall { index: U256::from(index) })
+        .call(
+            Chain::L1,
+            s.config.output_oracle,
+            &OutputOracle::isFinalCall { index: U256::from(index) },
+        )
         .await
         .map_err(|e| e.into_api(Chain::L1, "OutputOracle.isFinal"))
 }
@@ -363,7 +374,10 @@ async fn prove(s: &Shared, w: &WithdrawalRow, output: &OutputRow) -> ApiResult<P
     if leaves.iter().enumerate().any(|(i, (nonce, _))| *nonce != i as u64) {
         return Err(ApiError::unavailable(
             "indexer-behind",
-            format!("the indexed withdrawals up to L2 block {} have gaps; retry shortly", output.l2_block),
+            format!(
+                "the indexed withdrawals up to L2 block {} have gaps; retry shortly",
+                output.l2_block
+            ),
         ));
     }
     let hashes: Vec<B256> = leaves.into_iter().map(|(_, h)| h).collect();
@@ -400,11 +414,18 @@ async fn prove(s: &Shared, w: &WithdrawalRow, output: &OutputRow) -> ApiResult<P
             ),
         ));
     }
-    let preimage =
-        OutputRootPreimage { state_root: header.state_root, withdrawals_root: root, block_hash: header.hash };
+    let preimage = OutputRootPreimage {
+        state_root: header.state_root,
+        withdrawals_root: root,
+        block_hash: header.hash,
+    };
     let on_l1 = s
         .chains
-        .call(Chain::L1, s.config.output_oracle, &OutputOracle::getOutputCall { index: U256::from(output.index) })
+        .call(
+            Chain::L1,
+            s.config.output_oracle,
+            &OutputOracle::getOutputCall { index: U256::from(output.index) },
+        )
         .await
         .map_err(|e| match e {
             crate::chain::CallError::Revert(_) => ApiError::conflict(
@@ -416,7 +437,10 @@ async fn prove(s: &Shared, w: &WithdrawalRow, output: &OutputRow) -> ApiResult<P
     if on_l1.l2BlockNumber != output.l2_block {
         return Err(ApiError::conflict(
             "output-changed",
-            format!("output {} on L1 is now for L2 block {}; retry shortly", output.index, on_l1.l2BlockNumber),
+            format!(
+                "output {} on L1 is now for L2 block {}; retry shortly",
+                output.index, on_l1.l2BlockNumber
+            ),
         ));
     }
     let computed = preimage.output_root();

@@ -50,8 +50,15 @@ async fn api_validates_input_and_reports_unreachable_chains() {
     for path in PATHS {
         assert!(paths.contains_key(*path), "{path} missing from openapi.json");
     }
-    assert_eq!(paths.len(), PATHS.len(), "unexpected paths: {:?}", paths.keys().collect::<Vec<_>>());
-    for schema in ["DepositRequest", "DepositStatus", "WithdrawalStatus", "WithdrawalProof", "ErrorBody"] {
+    assert_eq!(
+        paths.len(),
+        PATHS.len(),
+        "unexpected paths: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    for schema in
+        ["DepositRequest", "DepositStatus", "WithdrawalStatus", "WithdrawalProof", "ErrorBody"]
+    {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
     }
     let docs = http.get(url("/docs")).send().await.unwrap();
@@ -69,9 +76,22 @@ async fn api_validates_input_and_reports_unreachable_chains() {
     assert_eq!(config["l1_chain_id"], 900);
     assert_eq!(config["l2_chain_id"], 901);
     assert_eq!(config["l1_rpc_url"], down);
-    assert_eq!(config["bridge"].as_str().unwrap().parse::<Address>().unwrap(), Address::repeat_byte(0xb1));
-    assert_eq!(config["l2_to_l1_message_passer"].as_str().unwrap().to_lowercase(), "0x4200000000000000000000000000000000000016");
-    for key in ["batch_inbox", "output_oracle", "challenge_window_secs", "output_interval", "batcher", "proposer"] {
+    assert_eq!(
+        config["bridge"].as_str().unwrap().parse::<Address>().unwrap(),
+        Address::repeat_byte(0xb1)
+    );
+    assert_eq!(
+        config["l2_to_l1_message_passer"].as_str().unwrap().to_lowercase(),
+        "0x4200000000000000000000000000000000000016"
+    );
+    for key in [
+        "batch_inbox",
+        "output_oracle",
+        "challenge_window_secs",
+        "output_interval",
+        "batcher",
+        "proposer",
+    ] {
         assert!(!config[key].is_null(), "{key} missing from {config}");
     }
 
@@ -109,14 +129,22 @@ async fn api_validates_input_and_reports_unreachable_chains() {
         assert_error(&down, 503, code);
     }
     let body = json!({"from": dev, "to": to, "amount": "1", "token": to});
-    assert_error(&post(&http, &url("/v1/deposits"), &body.to_string()).await, 400, "unsupported-token");
+    assert_error(
+        &post(&http, &url("/v1/deposits"), &body.to_string()).await,
+        400,
+        "unsupported-token",
+    );
 
     // Paths and queries.
     assert_error(&get(&http, &url("/v1/deposits/0x1234")).await, 400, "invalid-hash");
     assert_error(&get(&http, &url("/v1/withdrawals/xyz")).await, 400, "invalid-hash");
     let unknown = format!("0x{}", "ab".repeat(32));
     assert_error(&get(&http, &url(&format!("/v1/withdrawals/{unknown}"))).await, 404, "not-found");
-    assert_error(&post(&http, &url(&format!("/v1/withdrawals/{unknown}/finalize")), "").await, 404, "not-found");
+    assert_error(
+        &post(&http, &url(&format!("/v1/withdrawals/{unknown}/finalize")), "").await,
+        404,
+        "not-found",
+    );
     assert_error(&get(&http, &url("/v1/nope")).await, 404, "not-found");
     let delete = http.delete(url("/v1/deposits")).send().await.unwrap();
     assert_eq!(delete.status().as_u16(), 405);
@@ -129,7 +157,11 @@ async fn api_validates_input_and_reports_unreachable_chains() {
         assert!(page["next_cursor"].is_null());
         assert_error(&get(&http, &url(&format!("{list}?limit=0"))).await, 400, "invalid-limit");
         assert_error(&get(&http, &url(&format!("{list}?limit=ten"))).await, 400, "invalid-limit");
-        assert_error(&get(&http, &url(&format!("{list}?cursor=bogus"))).await, 400, "invalid-cursor");
+        assert_error(
+            &get(&http, &url(&format!("{list}?cursor=bogus"))).await,
+            400,
+            "invalid-cursor",
+        );
         assert_eq!(get(&http, &url(&format!("{list}?limit=1000"))).await.0, 200);
     }
 

@@ -68,7 +68,11 @@ async fn deposits_are_credited_on_l2() {
     let l2_tx: B256 = field(&credited, "l2_tx_hash");
     assert_eq!(l2_tx, expected.to_tx().tx_hash());
     let l2_receipt = stack.l2_raw("eth_getTransactionReceipt", json!([l2_tx])).await;
-    let l2_block = u64::from_str_radix(l2_receipt["blockNumber"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let l2_block = u64::from_str_radix(
+        l2_receipt["blockNumber"].as_str().unwrap().trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
     assert_eq!(credited["l2_block"], l2_block);
     let after = stack.l2_rpc.get_balance(to).await.unwrap();
     assert_eq!(after - before, amount, "L2 balance of the recipient");
@@ -78,7 +82,13 @@ async fn deposits_are_credited_on_l2() {
     let to2 = Address::repeat_byte(0x43);
     let amount2 = U256::from(ETHER / 4);
     let raw = stack
-        .sign(false, &user, stack.contracts.bridge, amount2, Bridge::depositETHCall { to: to2 }.abi_encode())
+        .sign(
+            false,
+            &user,
+            stack.contracts.bridge,
+            amount2,
+            Bridge::depositETHCall { to: to2 }.abi_encode(),
+        )
         .await;
     let (status, created) = stack.post("/v1/deposits", json!({"signed_tx": raw})).await;
     assert_eq!(status, 201, "{created}");
@@ -95,7 +105,13 @@ async fn deposits_are_credited_on_l2() {
     let raw = stack.sign(false, &user, Address::repeat_byte(0x01), U256::from(1u64), vec![]).await;
     assert_error(&stack.post("/v1/deposits", json!({"signed_tx": raw})).await, 400, "wrong-target");
     let raw = stack
-        .sign(true, &user, stack.contracts.bridge, U256::from(1u64), Bridge::depositETHCall { to: to2 }.abi_encode())
+        .sign(
+            true,
+            &user,
+            stack.contracts.bridge,
+            U256::from(1u64),
+            Bridge::depositETHCall { to: to2 }.abi_encode(),
+        )
         .await;
     assert_error(&stack.post("/v1/deposits", json!({"signed_tx": raw})).await, 400, "wrong-chain");
 

@@ -17,7 +17,7 @@ use rollup_l1_sim::{L1Config, L1Handle};
 use rollup_node::{
     client::L1Client,
     db::sqlite_url,
-    dev::{DEV_ACCOUNTS, Role, dev_account, dev_signer, role_signer},
+    dev::{DEV_ACCOUNTS, Role, dev_account, role_signer},
 };
 use rollup_protocol::RollupConfig;
 use rollup_sequencer::{SequencerConfig, SequencerHandle};
@@ -33,9 +33,9 @@ pub(crate) const BOND: u64 = 100_000_000_000_000_000;
 /// 1 ether in wei.
 pub(crate) const ETHER: u128 = 1_000_000_000_000_000_000;
 
-/// The relayer's key in these tests (a dev-mnemonic index no role uses).
+/// The relayer's key.
 pub(crate) fn relayer() -> PrivateKeySigner {
-    dev_signer(110)
+    role_signer(Role::Relayer)
 }
 
 /// Addresses of the deployed L1 contracts.
@@ -71,7 +71,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {secs}s waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {secs}s waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -96,14 +99,29 @@ fn creation(bytecode: &Bytes, args: Vec<u8>) -> Vec<u8> {
     [bytecode.as_ref(), &args].concat()
 }
 
-/// Spawns a bridge for `stack`'s chains on its database.
+/// Spawns a bridge with the relayer for the chains at `l1_url` and `l2_url`
+/// on the database `bridge.db` in `dir`.
 pub(crate) async fn spawn_bridge(
     dir: &TempDir,
     l1_url: String,
     l2_url: String,
     contracts: Contracts,
 ) -> BridgeHandle {
-    let config = BridgeConfig {
+    rollup_bridge::spawn(bridge_config(dir, "bridge.db", l1_url, l2_url, contracts))
+        .await
+        .expect("spawn bridge")
+}
+
+/// The bridge configuration of the tests (with the relayer), on the database
+/// file `db` in `dir`.
+pub(crate) fn bridge_config(
+    dir: &TempDir,
+    db: &str,
+    l1_url: String,
+    l2_url: String,
+    contracts: Contracts,
+) -> BridgeConfig {
+    BridgeConfig {
         bridge: contracts.bridge,
         batch_inbox: contracts.batch_inbox,
         output_oracle: contracts.output_oracle,
@@ -112,13 +130,12 @@ pub(crate) async fn spawn_bridge(
         challenge_window_secs: CHALLENGE_WINDOW,
         output_interval: 10,
         relayer: Some(relayer()),
-        ..BridgeConfig::for_tests(l1_url, l2_url, sqlite_url(dir.path(), "bridge.db"))
-    };
-    rollup_bridge::spawn(config).await.expect("spawn bridge")
+        ..BridgeConfig::for_tests(l1_url, l2_url, sqlite_url(dir.path(), db))
+    }
 }
 
 impl Stack {
-    /// L1 (300 ms blocks), contracts, sequencer (250 ms blocks), bridge.
+    /// L1 (200 ms blocks), contracts, sequencer (250 ms blocks), bridge.
     pub(crate) async fn start() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let funded = U256::from(10_000u64) * U256::from(ETHER);
@@ -128,10 +145,11 @@ impl Stack {
             alloc.push((role_signer(role).address(), funded));
         }
         alloc.push((relayer().address(), funded));
-        // L1 blocks slightly slower than L2 blocks, so the sequencer's L1
-        // origin (one L1 block per L2 block at most) keeps up with the L1.
+        // Fast L1 blocks. The sequencer advances its L1 origin by at most one
+        // L1 block per L2 block (250 ms), so over a long test it would lag;
+        // these tests take seconds.
         let l1 = rollup_l1_sim::spawn(L1Config {
-            block_time: Some(Duration::from_millis(300)),
+            block_time: Some(Duration::from_millis(200)),
             ..L1Config::for_tests(sqlite_url(dir.path(), "l1.db"), alloc)
         })
         .await
@@ -177,7 +195,10 @@ impl Stack {
         let bridge = deploy(
             &l1_rpc,
             deployer,
-            creation(&Bridge::BYTECODE, Bridge::constructorCall { outputOracle: output_oracle }.abi_encode()),
+            creation(
+                &Bridge::BYTECODE,
+                Bridge::constructorCall { outputOracle: output_oracle }.abi_encode(),
+            ),
         )
         .await;
         let contracts = Contracts { bridge, batch_inbox, output_oracle };
@@ -232,8 +253,9 @@ impl Stack {
         if let Some(bridge) = self.bridge.take() {
             bridge.shutdown().await;
         }
-        self.bridge =
-            Some(spawn_bridge(&self.dir, self.l1.rpc_url(), self.l2.rpc_url(), self.contracts).await);
+        self.bridge = Some(
+            spawn_bridge(&self.dir, self.l1.rpc_url(), self.l2.rpc_url(), self.contracts).await,
+        );
     }
 
     /// Raw JSON-RPC call on the L2.
@@ -249,7 +271,17 @@ impl Stack {
     /// Appends a batch covering L2 blocks `l2_start..=l2_end` and proposes
     /// the output of `l2_end`; returns the output root.
     pub(crate) async fn batch_and_propose(&self, l2_start: u64, l2_end: u64) -> B256 {
-        let batcher = role_signer(Role::Batcher).address();
+        self.append_batch(l2_start, l2_end).await;
+        let output = self
+            .l2_raw("optimism_outputAtBlock", serde_json::json!([format!("{l2_end:#x}")]))
+            .await;
+        let root: B256 = output["outputRoot"].as_str().expect("outputRoot").parse().expect("root");
+        self.propose(l2_end, root).await;
+        root
+    }
+
+    /// Appends a batch covering L2 blocks `l2_start..=l2_end` (as the batcher).
+    pub(crate) async fn append_batch(&self, l2_start: u64, l2_end: u64) {
         let append = BatchInbox::appendBatchCall {
             l2Start: l2_start,
             l2End: l2_end,
@@ -258,14 +290,17 @@ impl Stack {
         send(
             &self.l1_rpc,
             TransactionRequest::default()
-                .from(batcher)
+                .from(role_signer(Role::Batcher).address())
                 .to(self.contracts.batch_inbox)
                 .input(append.abi_encode().into()),
         )
         .await;
-        let output = self.l2_raw("optimism_outputAtBlock", serde_json::json!([format!("{l2_end:#x}")])).await;
-        let root: B256 = output["outputRoot"].as_str().expect("outputRoot").parse().expect("root");
-        let propose = OutputOracle::proposeCall { l2BlockNumber: U256::from(l2_end), outputRoot: root };
+    }
+
+    /// Proposes `root` for L2 block `l2_block` (as the proposer, with the bond).
+    pub(crate) async fn propose(&self, l2_block: u64, root: B256) {
+        let propose =
+            OutputOracle::proposeCall { l2BlockNumber: U256::from(l2_block), outputRoot: root };
         send(
             &self.l1_rpc,
             TransactionRequest::default()
@@ -275,7 +310,6 @@ impl Stack {
                 .input(propose.abi_encode().into()),
         )
         .await;
-        root
     }
 
     /// A raw EIP-1559 transaction calling `to`, signed by `signer` for the
@@ -289,7 +323,8 @@ impl Stack {
         input: Vec<u8>,
     ) -> Bytes {
         let (provider, chain_id) = if l2 { (&self.l2_rpc, 901) } else { (&self.l1_rpc, 900) };
-        let nonce = provider.get_transaction_count(signer.address()).pending().await.expect("nonce");
+        let nonce =
+            provider.get_transaction_count(signer.address()).pending().await.expect("nonce");
         let mut tx = TxEip1559 {
             chain_id,
             nonce,

@@ -2,12 +2,15 @@
 //! final after the challenge window, finalized on L1 by the relayer.
 
 use crate::{
-    assert_error, deposits::wait_credited, field,
-    harness::{CHALLENGE_WINDOW, ETHER, Stack, eventually},
+    assert_error,
+    deposits::wait_credited,
+    field,
+    harness::{CHALLENGE_WINDOW, ETHER, Stack, bridge_config, eventually, send},
 };
-use alloy::providers::Provider;
+use alloy::{providers::Provider, rpc::types::TransactionRequest};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
+use rollup_bridge::BridgeConfig;
 use rollup_contracts::{L2_TO_L1_MESSAGE_PASSER, L2ToL1MessagePasser, OutputOracle};
 use rollup_node::dev::dev_account;
 use rollup_protocol::{OutputRootPreimage, WithdrawalMessage, verify_withdrawal_proof};
@@ -53,7 +56,8 @@ async fn withdrawals_are_proven_and_finalized() {
                 gasLimit: U256::from(100_000u64),
                 data: Bytes::new(),
             };
-            let raw = stack.sign(true, &user, L2_TO_L1_MESSAGE_PASSER, *amount, call.abi_encode()).await;
+            let raw =
+                stack.sign(true, &user, L2_TO_L1_MESSAGE_PASSER, *amount, call.abi_encode()).await;
             let created = stack.post("/v1/withdrawals", json!({"signed_tx": raw})).await;
             assert_eq!(field::<B256>(&created.1, "l2_tx_hash"), keccak256(&raw));
             created
@@ -86,7 +90,11 @@ async fn withdrawals_are_proven_and_finalized() {
     assert!(initiated["proof"].is_null());
     assert_eq!(field::<Address>(&initiated, "to"), target);
     assert_eq!(field::<U256>(&initiated, "amount"), amounts[0]);
-    assert_error(&stack.post(&format!("/v1/withdrawals/{first}/finalize"), json!({})).await, 409, "not-final");
+    assert_error(
+        &stack.post(&format!("/v1/withdrawals/{first}/finalize"), json!({})).await,
+        409,
+        "not-final",
+    );
 
     // Output 0 covers every withdrawal; output 1 comes after.
     let root = stack.batch_and_propose(1, last_block).await;
@@ -104,7 +112,7 @@ async fn withdrawals_are_proven_and_finalized() {
     let output = stack
         .l1_rpc
         .call(
-            alloy::rpc::types::TransactionRequest::default()
+            TransactionRequest::default()
                 .to(stack.contracts.output_oracle)
                 .input(OutputOracle::getOutputCall { index: U256::ZERO }.abi_encode().into()),
         )
@@ -136,8 +144,12 @@ async fn withdrawals_are_proven_and_finalized() {
     }
 
     // Lists, newest first, paginated.
-    let (status, outputs) = stack.get("/v1/outputs?limit=1").await;
-    assert_eq!(status, 200, "{outputs}");
+    let outputs = eventually(30, "output 1 to be indexed", || async {
+        let (status, outputs) = stack.get("/v1/outputs?limit=1").await;
+        assert_eq!(status, 200, "{outputs}");
+        (outputs["items"][0]["index"] == 1).then_some(outputs)
+    })
+    .await;
     assert_eq!(outputs["items"].as_array().unwrap().len(), 1);
     assert_eq!(outputs["items"][0]["index"], 1);
     assert_eq!(outputs["items"][0]["l2_block"], later);
@@ -159,8 +171,16 @@ async fn withdrawals_are_proven_and_finalized() {
     assert_eq!(batches[0]["l2_start"], last_block + 1);
 
     // Final after the challenge window.
-    assert_error(&stack.post(&format!("/v1/withdrawals/{first}/finalize"), json!({})).await, 409, "not-final");
-    stack.l1_raw("evm_increaseTime", json!([CHALLENGE_WINDOW + 1])).await;
+    assert_error(
+        &stack.post(&format!("/v1/withdrawals/{first}/finalize"), json!({})).await,
+        409,
+        "not-final",
+    );
+    // The devnet L1 clock runs ahead of the wall clock (one second per block
+    // at least), so jump to the output's finality time rather than by the window.
+    let finalizable_at = output.timestamp + CHALLENGE_WINDOW;
+    stack.l1_raw("evm_setNextBlockTimestamp", json!([format!("{finalizable_at:#x}")])).await;
+    stack.l1_raw("evm_mine", json!([])).await;
     stack.l1_raw("evm_mine", json!([])).await;
     let ready = status_of(&stack, first).await;
     assert_eq!(ready["status"], "ready-to-finalize", "{ready}");
@@ -201,5 +221,99 @@ async fn withdrawals_are_proven_and_finalized() {
     let (_, outputs) = stack.get("/v1/outputs").await;
     assert_eq!(outputs["items"].as_array().unwrap().len(), 2);
 
+    // Without a relayer (and a fresh index), the API hands out the calldata
+    // and the user sends it.
+    let second = withdrawals[1].0;
+    let config = BridgeConfig {
+        relayer: None,
+        ..bridge_config(
+            &stack.dir,
+            "bare.db",
+            stack.l1.rpc_url(),
+            stack.l2.rpc_url(),
+            stack.contracts,
+        )
+    };
+    let bare = rollup_bridge::spawn(config).await.expect("spawn");
+    let bare_url = format!("{}/v1/withdrawals/{second}", bare.url());
+    eventually(30, "the fresh index to cover the withdrawal", || async {
+        let (_, body) = crate::get(&stack.http, &bare_url).await;
+        (body["status"] == "ready-to-finalize" && body["proof"].is_object()).then_some(())
+    })
+    .await;
+    let calldata = crate::post(&stack.http, &format!("{bare_url}/finalize"), "").await;
+    assert_eq!(calldata.0, 200, "{}", calldata.1);
+    assert_eq!(calldata.1["status"], "ready-to-finalize");
+    assert!(calldata.1["l1_tx_hash"].is_null());
+    assert_eq!(field::<Address>(&calldata.1, "to"), stack.contracts.bridge);
+    let input: Bytes = field(&calldata.1, "calldata");
+    let before = stack.l1_rpc.get_balance(target).await.unwrap();
+    send(
+        &stack.l1_rpc,
+        TransactionRequest::default()
+            .from(dev_account(3).address())
+            .to(stack.contracts.bridge)
+            .input(input.into()),
+    )
+    .await;
+    assert_eq!(stack.l1_rpc.get_balance(target).await.unwrap() - before, amounts[1]);
+    let (_, body) = crate::get(&stack.http, &bare_url).await;
+    assert_eq!(body["status"], "finalized");
+    assert_error(
+        &crate::post(&stack.http, &format!("{bare_url}/finalize"), "").await,
+        409,
+        "already-finalized",
+    );
+    bare.shutdown().await;
+
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_output_root_is_reported() {
+    let stack = Stack::start().await;
+    let user = dev_account(4);
+    let (status, created) = stack
+        .post(
+            "/v1/deposits",
+            json!({"from": user.address(), "to": user.address(), "amount": U256::from(ETHER).to_string()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    wait_credited(&stack, field(&created, "l1_tx_hash")).await;
+    let (status, created) = stack
+        .post(
+            "/v1/withdrawals",
+            json!({"from": user.address(), "to": user.address(), "amount": U256::from(ETHER / 10).to_string()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let hash: B256 = field(&created, "withdrawal_hash");
+    let block = created["l2_block"].as_u64().unwrap();
+
+    // The proposer commits to a root the L2 chain does not give.
+    stack.append_batch(1, block).await;
+    stack.propose(block, B256::repeat_byte(0xee)).await;
+    let mismatch = eventually(30, "the wrong output to be indexed", || async {
+        let got = stack.get(&format!("/v1/withdrawals/{hash}")).await;
+        (got.0 == 409).then_some(got)
+    })
+    .await;
+    assert_error(&mismatch, 409, "output-root-mismatch");
+    // Not final yet: that comes first.
+    assert_error(
+        &stack.post(&format!("/v1/withdrawals/{hash}/finalize"), json!({})).await,
+        409,
+        "not-final",
+    );
+    let (_, outputs) = stack.get("/v1/outputs").await;
+    let finalizable_at = outputs["items"][0]["finalizable_at"].as_u64().unwrap();
+    stack.l1_raw("evm_setNextBlockTimestamp", json!([format!("{finalizable_at:#x}")])).await;
+    stack.l1_raw("evm_mine", json!([])).await;
+    assert_error(
+        &stack.post(&format!("/v1/withdrawals/{hash}/finalize"), json!({})).await,
+        409,
+        "output-root-mismatch",
+    );
     stack.shutdown().await;
 }

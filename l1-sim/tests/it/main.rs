@@ -24,7 +24,8 @@ fn eth(n: u64) -> U256 {
 
 async fn start(dir: &Path, block_time: Option<Duration>) -> L1Handle {
     let url = format!("sqlite://{}?mode=rwc", dir.join("l1.db").display());
-    let mut config = L1Config::for_tests(url, (1..=4).map(|i| (key(i).address(), eth(1000))).collect());
+    let mut config =
+        L1Config::for_tests(url, (1..=4).map(|i| (key(i).address(), eth(1000))).collect());
     config.block_time = block_time;
     spawn(config).await.unwrap()
 }
@@ -71,14 +72,19 @@ async fn mines_signed_transactions_with_receipts_and_logs() {
     assert!(receipt.status());
     assert_eq!(receipt.gas_used, 21_000);
     assert_eq!(provider.get_balance(to).await.unwrap(), U256::from(12345));
-    let block = provider.get_block_by_number(receipt.block_number.unwrap().into()).await.unwrap().unwrap();
+    let block =
+        provider.get_block_by_number(receipt.block_number.unwrap().into()).await.unwrap().unwrap();
     assert_eq!(block.header.hash, receipt.block_hash.unwrap());
     assert_eq!(block.transactions.hashes().next(), Some(receipt.transaction_hash));
     // A contract that emits a log: LOG0 of 32 bytes of memory.
     // PUSH1 0x2a PUSH1 0 MSTORE PUSH1 32 PUSH1 0 LOG0 STOP
-    let runtime = Bytes::from_static(&[0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xa0, 0x00]);
+    let runtime =
+        Bytes::from_static(&[0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xa0, 0x00]);
     let emitter = address!("00000000000000000000000000000000000000bb");
-    assert_eq!(call(&l1.rpc_url(), "anvil_setCode", json!([emitter, runtime])).await["result"], Value::Null);
+    assert_eq!(
+        call(&l1.rpc_url(), "anvil_setCode", json!([emitter, runtime])).await["result"],
+        Value::Null
+    );
     let tx = TransactionRequest::default().with_to(emitter).with_gas_limit(50_000);
     let receipt = provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     assert_eq!(receipt.inner.logs().len(), 1);
@@ -100,7 +106,13 @@ async fn base_fee_rises_with_demand_and_falls_without() {
     let burner = address!("00000000000000000000000000000000000000cc");
     call(&url, "anvil_setCode", json!([burner, "0x5b600056"])).await;
     call(&url, "evm_mine", json!([])).await;
-    let base = |b: &Value| u64::from_str_radix(b["result"]["baseFeePerGas"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let base = |b: &Value| {
+        u64::from_str_radix(
+            b["result"]["baseFeePerGas"].as_str().unwrap().trim_start_matches("0x"),
+            16,
+        )
+        .unwrap()
+    };
     for (i, signer) in [key(1), key(2)].iter().enumerate() {
         let mut tx = transfer(0, burner, U256::ZERO);
         tx.gas_limit = 25_000_000;
@@ -127,7 +139,8 @@ async fn bad_input_gets_standard_errors() {
     let l1 = start(dir.path(), Some(Duration::from_secs(3600))).await;
     let url = l1.rpc_url();
     let client = reqwest::Client::new();
-    let parse: Value = client.post(&url).body("{not json").send().await.unwrap().json().await.unwrap();
+    let parse: Value =
+        client.post(&url).body("{not json").send().await.unwrap().json().await.unwrap();
     assert_eq!(parse["error"]["code"], -32700);
     assert_eq!(rpc(&url, json!({"id": 1})).await["error"]["code"], -32600);
     assert_eq!(call(&url, "eth_nope", json!([])).await["error"]["code"], -32601);
@@ -144,19 +157,38 @@ async fn bad_input_gets_standard_errors() {
     assert!(message(send(signed(wrong_chain, &key(1))).await).starts_with("invalid chain id"));
     let mut low_gas = transfer(0, Address::ZERO, U256::ZERO);
     low_gas.gas_limit = 20_000;
-    assert_eq!(message(send(signed(low_gas, &key(1))).await), "intrinsic gas too low: gas 20000, minimum needed 21000");
+    assert_eq!(
+        message(send(signed(low_gas, &key(1))).await),
+        "intrinsic gas too low: gas 20000, minimum needed 21000"
+    );
     let broke = key(9);
-    assert!(message(send(signed(transfer(0, Address::ZERO, U256::from(1)), &broke)).await)
-        .starts_with("insufficient funds for gas * price + value"));
+    assert!(
+        message(send(signed(transfer(0, Address::ZERO, U256::from(1)), &broke)).await)
+            .starts_with("insufficient funds for gas * price + value")
+    );
     let mut underpriced = transfer(0, Address::ZERO, U256::ZERO);
     underpriced.max_fee_per_gas = 1;
     underpriced.max_priority_fee_per_gas = 1;
-    assert!(message(send(signed(underpriced, &key(1))).await).starts_with("max fee per gas less than block base fee"));
-    let legacy = TxLegacy { chain_id: None, nonce: 0, gas_price: 10_000_000_000, gas_limit: 21_000, to: TxKind::Call(Address::ZERO), value: U256::ZERO, input: Bytes::new() };
+    assert!(
+        message(send(signed(underpriced, &key(1))).await)
+            .starts_with("max fee per gas less than block base fee")
+    );
+    let legacy = TxLegacy {
+        chain_id: None,
+        nonce: 0,
+        gas_price: 10_000_000_000,
+        gas_limit: 21_000,
+        to: TxKind::Call(Address::ZERO),
+        value: U256::ZERO,
+        input: Bytes::new(),
+    };
     let mut legacy_tx = legacy;
     let sig = key(1).sign_transaction_sync(&mut legacy_tx).unwrap();
     let raw: Bytes = TxEnvelope::Legacy(legacy_tx.into_signed(sig)).encoded_2718().into();
-    assert!(message(send(raw).await).starts_with("invalid chain id"), "pre-EIP-155 transactions are refused");
+    assert!(
+        message(send(raw).await).starts_with("invalid chain id"),
+        "pre-EIP-155 transactions are refused"
+    );
     let mut big = transfer(0, Address::ZERO, U256::ZERO);
     big.input = vec![1u8; 130 * 1024].into();
     big.gas_limit = 10_000_000;
@@ -167,17 +199,24 @@ async fn bad_input_gets_standard_errors() {
     assert_eq!(message(send(ok).await), "already known");
     let mut same_nonce = transfer(0, Address::repeat_byte(1), U256::ZERO);
     same_nonce.max_priority_fee_per_gas += 1;
-    assert_eq!(message(send(signed(same_nonce, &key(1))).await), "replacement transaction underpriced");
+    assert_eq!(
+        message(send(signed(same_nonce, &key(1))).await),
+        "replacement transaction underpriced"
+    );
     call(&url, "evm_mine", json!([])).await;
     assert_eq!(
         message(send(signed(transfer(0, Address::ZERO, U256::from(5)), &key(1))).await),
         format!("nonce too low: address {}, tx: 0 state: 1", key(1).address())
     );
     // Batch requests answer in order, errors included.
-    let batch = rpc(&url, json!([
-        {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
-        {"jsonrpc": "2.0", "id": 2, "method": "eth_nope", "params": []},
-    ])).await;
+    let batch = rpc(
+        &url,
+        json!([
+            {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
+            {"jsonrpc": "2.0", "id": 2, "method": "eth_nope", "params": []},
+        ]),
+    )
+    .await;
     assert_eq!(batch[0]["id"], 1);
     assert!(batch[0]["result"].is_string());
     assert_eq!(batch[1]["error"]["code"], -32601);
@@ -193,7 +232,11 @@ async fn restart_resumes_the_chain() {
     let hash = call(&l1.rpc_url(), "eth_sendRawTransaction", json!([raw])).await["result"].clone();
     let provider = ProviderBuilder::new().connect_http(l1.rpc_url().parse().unwrap());
     let receipt = loop {
-        if let Some(r) = provider.get_transaction_receipt(serde_json::from_value(hash.clone()).unwrap()).await.unwrap() {
+        if let Some(r) = provider
+            .get_transaction_receipt(serde_json::from_value(hash.clone()).unwrap())
+            .await
+            .unwrap()
+        {
             break r;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -205,7 +248,10 @@ async fn restart_resumes_the_chain() {
     let l1 = start(dir.path(), None).await;
     let provider = ProviderBuilder::new().connect_http(l1.rpc_url().parse().unwrap());
     assert_eq!(provider.get_block_number().await.unwrap(), head);
-    assert_eq!(provider.get_block_by_number(head.into()).await.unwrap().unwrap().header.hash, head_hash);
+    assert_eq!(
+        provider.get_block_by_number(head.into()).await.unwrap().unwrap().header.hash,
+        head_hash
+    );
     assert_eq!(provider.get_balance(to).await.unwrap(), U256::from(777));
     assert_eq!(provider.get_transaction_count(key(1).address()).await.unwrap(), 1);
     let again = provider.get_transaction_receipt(receipt.transaction_hash).await.unwrap().unwrap();
@@ -229,9 +275,16 @@ async fn dev_methods_control_time_balances_and_snapshots() {
     assert_eq!(call(&url, "evm_revert", json!([snapshot])).await["result"], true);
     assert_eq!(call(&url, "eth_blockNumber", json!([])).await["result"], "0x0");
     assert_eq!(call(&url, "eth_getBalance", json!([who, "latest"])).await["result"], "0x1000");
-    assert_eq!(call(&url, "evm_revert", json!([snapshot])).await["result"], false, "a snapshot reverts once");
+    assert_eq!(
+        call(&url, "evm_revert", json!([snapshot])).await["result"],
+        false,
+        "a snapshot reverts once"
+    );
 
-    let ts = |v: Value| u64::from_str_radix(v["result"]["timestamp"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let ts = |v: Value| {
+        u64::from_str_radix(v["result"]["timestamp"].as_str().unwrap().trim_start_matches("0x"), 16)
+            .unwrap()
+    };
     let now = ts(call(&url, "eth_getBlockByNumber", json!(["latest", false])).await);
     call(&url, "evm_setNextBlockTimestamp", json!([now + 1000])).await;
     call(&url, "evm_mine", json!([])).await;

@@ -9,18 +9,30 @@ use rollup_protocol::MemoryState;
 
 async fn round_trip(store: ChainStore) {
     let mut state = MemoryState::new();
-    state.set_account(Address::repeat_byte(1), U256::from(10), 1, Some(Bytes::from_static(&[0x60, 0x00])));
+    state.set_account(
+        Address::repeat_byte(1),
+        U256::from(10),
+        1,
+        Some(Bytes::from_static(&[0x60, 0x00])),
+    );
     state.set_storage(Address::repeat_byte(1), U256::from(7), U256::from(99));
     state.set_account(Address::repeat_byte(2), U256::from(5), 0, None);
-    let genesis = Header { number: 0, state_root: state.compute_state_root(), ..Default::default() };
-    let block0 = StoredBlock { hash: genesis.hash_slow(), header: genesis.clone(), transactions: vec![] };
+    let genesis =
+        Header { number: 0, state_root: state.compute_state_root(), ..Default::default() };
+    let block0 =
+        StoredBlock { hash: genesis.hash_slow(), header: genesis.clone(), transactions: vec![] };
     store.append_block(&block0, &state.take_changes()).await.unwrap();
 
     // Block 1 changes a slot, deletes an account, clears a slot.
     state.set_storage(Address::repeat_byte(1), U256::from(7), U256::ZERO);
     state.set_storage(Address::repeat_byte(1), U256::from(8), U256::from(1));
     state.set_account(Address::repeat_byte(3), U256::from(1), 0, None);
-    let header = Header { number: 1, parent_hash: block0.hash, state_root: state.compute_state_root(), ..Default::default() };
+    let header = Header {
+        number: 1,
+        parent_hash: block0.hash,
+        state_root: state.compute_state_root(),
+        ..Default::default()
+    };
     let block1 = StoredBlock { hash: header.hash_slow(), header, transactions: vec![] };
     store.append_block(&block1, &state.take_changes()).await.unwrap();
     // A second block with the same number is refused, and changes nothing.

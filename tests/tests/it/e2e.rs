@@ -130,9 +130,10 @@ async fn deposit_transfer_batch_output_withdraw_finalize() {
         })
         .await;
     let tx = l1.get_transaction_by_hash(batch_tx).await.unwrap().unwrap();
-    let call =
-        BatchInbox::appendBatchCall::abi_decode(alloy::consensus::Transaction::input(tx.inner.inner()))
-            .unwrap();
+    let call = BatchInbox::appendBatchCall::abi_decode(alloy::consensus::Transaction::input(
+        tx.inner.inner(),
+    ))
+    .unwrap();
     assert_eq!(
         keccak256(&call.data),
         batch_event.commitment,

@@ -94,7 +94,9 @@ async fn a_confirmed_l2_transaction_survives_kill_9() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let tx = TransactionRequest::default().with_to(dev_account(1).address()).with_value(U256::from(1234));
+    let tx = TransactionRequest::default()
+        .with_to(dev_account(1).address())
+        .with_value(U256::from(1234));
     let receipt = l2.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
