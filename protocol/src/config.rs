@@ -66,7 +66,7 @@ impl Default for RollupConfig {
             l2_block_gas_limit: 30_000_000,
             genesis_timestamp: 0,
             max_sequencer_drift: 600,
-            sequencing_window: 20,
+            sequencing_window: 3_600,
             l1_fee_scalar: 1_500_000,
             genesis_l1_origin: crate::L1Origin::default(),
         }

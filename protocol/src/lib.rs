@@ -41,4 +41,7 @@ pub use withdrawals::{
 };
 mod derive;
 
-pub use derive::{DerivationError, block_inputs};
+pub use derive::{
+    Derivation, DerivationError, DerivedFrom, L1View, PostedBatch, block_inputs,
+    deposit_only_inputs,
+};

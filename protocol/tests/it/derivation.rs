@@ -11,12 +11,10 @@ use alloy_signer_local::PrivateKeySigner;
 use proptest::prelude::*;
 use rollup_contracts::L2ToL1MessagePasser;
 use rollup_protocol::{
-    BlockInputs, L1Origin, L2_TO_L1_MESSAGE_PASSER, MemoryState, RollupConfig, UserDeposit,
-    batch::{
-        BatchBlock, Compression, decode_channel_from_batch_data, encode_batch_data, encode_channel,
-        split_channel,
-    },
-    block_inputs, execute_block, genesis_header, next_base_fee,
+    BlockInputs, Derivation, DerivedFrom, L1Origin, L1View, L2_TO_L1_MESSAGE_PASSER, MemoryState,
+    PostedBatch, RollupConfig, UserDeposit,
+    batch::{BatchBlock, Compression, encode_batch_data, encode_channel, split_channel},
+    execute_block, genesis_header, next_base_fee,
 };
 use std::collections::BTreeMap;
 
@@ -161,22 +159,100 @@ proptest! {
             encode_batch_data(&split_channel(B128::with_last_byte(i as u8), &channel, 200))
         }).collect();
 
-        // The verifier: decode, derive, re-execute from genesis.
-        let (mut vstate, mut vparent) = genesis(&config);
+        // The verifier: the derivation pipeline over what was posted.
+        let l1 = MapL1 { deposits: deposits_by_origin };
+        let mut derivation = Derivation::new(config.clone(), genesis(&config).0);
         let mut derived = 0;
-        for data in &posted {
-            for batch in decode_channel_from_batch_data(data).unwrap() {
-                let o = origin(batch.l1_origin_number);
-                let deposits = deposits_by_origin.get(&o.number).cloned().unwrap_or_default();
-                let inputs = block_inputs(&config, &vparent, &batch, &o, &deposits).unwrap();
-                let executed = execute_block(&config, &mut vstate, &vparent, &inputs).unwrap();
+        let mut start = 1;
+        for (i, data) in posted.iter().enumerate() {
+            let claimed = built.chunks(per_batch).nth(i).unwrap().len() as u64;
+            let batch = PostedBatch { index: i as u64, l1_block: origin_number + 1, l2_start: start, l2_end: start + claimed - 1, data: data.clone() };
+            start += claimed;
+            for (executed, from) in derivation.apply_batch(&batch, &l1) {
+                prop_assert_eq!(&from, &DerivedFrom::Batch);
                 prop_assert!(executed.skipped.is_empty(), "derivation re-executes only included transactions");
                 prop_assert_eq!(&executed.header, &sequencer_headers[derived]);
-                vparent = executed.header;
                 derived += 1;
             }
         }
+        let vstate_root = derivation.head().state_root;
         prop_assert_eq!(derived, blocks.len());
-        prop_assert_eq!(vstate.compute_state_root(), sequencer_root);
+        prop_assert_eq!(vstate_root, sequencer_root);
+    }
+}
+
+struct MapL1 {
+    deposits: BTreeMap<u64, Vec<UserDeposit>>,
+}
+
+impl L1View for MapL1 {
+    fn origin(&self, number: u64) -> Option<L1Origin> {
+        (number < 1_000).then(|| origin(number))
+    }
+
+    fn deposits(&self, number: u64) -> Vec<UserDeposit> {
+        self.deposits.get(&number).cloned().unwrap_or_default()
+    }
+}
+
+fn garbage() -> impl Strategy<Value = Bytes> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..300).prop_map(Bytes::from),
+        // a valid frame header with an unknown channel version
+        Just(Bytes::from(
+            encode_batch_data(&split_channel(B128::ZERO, &[0x77, 1, 2, 3], 100)).to_vec()
+        )),
+        // a brotli channel that would inflate to 64 MiB of zeros
+        Just({
+            let zeros = vec![0u8; 64 << 20];
+            let mut channel = vec![0x02];
+            channel.extend(Compression::Brotli.compress(&zeros));
+            encode_batch_data(&split_channel(B128::ZERO, &channel, 200_000))
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Garbage batches (random bytes, unknown versions, bombs, truncations)
+    /// become deposit-only blocks; deposits still land; nothing panics.
+    #[test]
+    fn garbage_in_the_inbox_yields_deposit_only_blocks(
+        junk in prop::collection::vec((garbage(), 1..4u64, any::<u16>()), 1..5),
+    ) {
+        let config = RollupConfig { genesis_l1_origin: origin(0), genesis_timestamp: origin(0).timestamp, ..Default::default() };
+        let key = keys()[0].address();
+        let mut deposits = BTreeMap::new();
+        let mut minted = U256::ZERO;
+        for n in 1..40u64 {
+            let mint = U256::from(n) * U256::from(1_000_000_000u64);
+            deposits.insert(n, vec![UserDeposit { from: key, to: key, index: n - 1, mint, value: U256::ZERO, gas_limit: 50_000, data: Bytes::new() }]);
+            minted += mint;
+        }
+        let l1 = MapL1 { deposits };
+        let mut derivation = Derivation::new(config.clone(), genesis(&config).0);
+        let mut start = 1;
+        let mut l1_block = 2;
+        for (i, (data, len, cut)) in junk.iter().enumerate() {
+            // truncate some of them at a random point
+            let data = if cut % 3 == 0 { data.slice(..(*cut as usize % (data.len() + 1))) } else { data.clone() };
+            let batch = PostedBatch { index: i as u64, l1_block, l2_start: start, l2_end: start + len - 1, data };
+            let derived = derivation.apply_batch(&batch, &l1);
+            prop_assert_eq!(derived.len() as u64, *len);
+            for (executed, from) in &derived {
+                prop_assert!(matches!(from, DerivedFrom::DepositOnly(_)));
+                prop_assert!(executed.transactions.iter().all(|t| t.tx.is_deposit()));
+            }
+            start += len;
+            l1_block += 3;
+        }
+        prop_assert_eq!(derivation.head().number, start - 1);
+        // The origin advanced once per block while the L1 had blocks before each batch:
+        // every deposit of those L1 blocks is on L2.
+        let origin_reached = L1Origin::of_header(derivation.head()).unwrap().0;
+        let expected: U256 = (1..=origin_reached).map(|n| U256::from(n) * U256::from(1_000_000_000u64)).sum();
+        prop_assert_eq!(derivation.state().balance(&key), expected);
+        prop_assert!(expected <= minted);
     }
 }
