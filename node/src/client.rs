@@ -8,8 +8,8 @@ use alloy::{
     sol_types::SolEvent,
 };
 use alloy_primitives::Address;
-use rollup_contracts::Bridge;
-use rollup_protocol::{L1Origin, UserDeposit};
+use rollup_contracts::{BatchInbox, Bridge};
+use rollup_protocol::{L1Origin, PostedBatch, UserDeposit};
 
 /// Errors reading the L1.
 #[derive(Debug, thiserror::Error)]
@@ -70,18 +70,73 @@ impl L1Client {
 
     /// The deposits made in L1 block `number`, in deposit-index order.
     pub async fn deposits(&self, number: u64) -> Result<Vec<UserDeposit>, ClientError> {
+        Ok(self.deposits_in_range(number, number).await?.into_iter().map(|(_, d)| d).collect())
+    }
+
+    /// The deposits made in L1 blocks `from..=to` with their L1 block, in
+    /// deposit-index order.
+    pub async fn deposits_in_range(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, UserDeposit)>, ClientError> {
         let filter = Filter::new()
             .address(self.bridge)
             .event_signature(Bridge::TransactionDeposited::SIGNATURE_HASH)
-            .from_block(number)
-            .to_block(number);
+            .from_block(from)
+            .to_block(to);
         let mut deposits = Vec::new();
         for log in self.provider.get_logs(&filter).await? {
             let event = Bridge::TransactionDeposited::decode_log(&log.inner)
                 .map_err(|e| ClientError::BadData(e.to_string()))?;
-            deposits.push(UserDeposit::from(&event.data));
+            let block =
+                log.block_number.ok_or_else(|| ClientError::BadData("log without block".into()))?;
+            deposits.push((block, UserDeposit::from(&event.data)));
         }
-        deposits.sort_by_key(|d| d.index);
+        deposits.sort_by_key(|(_, d)| d.index);
         Ok(deposits)
+    }
+
+    /// The batches appended to `inbox` in L1 blocks `from..=to`, in order,
+    /// with their data read from the calldata of the `appendBatch` calls.
+    /// Only the inbox's own events count, so only its authorised batcher's
+    /// data is read.
+    pub async fn batches(
+        &self,
+        inbox: Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<PostedBatch>, ClientError> {
+        use alloy::{consensus::Transaction, sol_types::SolCall};
+        let filter = Filter::new()
+            .address(inbox)
+            .event_signature(BatchInbox::BatchAppended::SIGNATURE_HASH)
+            .from_block(from)
+            .to_block(to);
+        let mut batches = Vec::new();
+        for log in self.provider.get_logs(&filter).await? {
+            let event = BatchInbox::BatchAppended::decode_log(&log.inner)
+                .map_err(|e| ClientError::BadData(e.to_string()))?;
+            let hash = log
+                .transaction_hash
+                .ok_or_else(|| ClientError::BadData("log without tx".into()))?;
+            let tx = self.provider.get_transaction_by_hash(hash).await?.ok_or_else(|| {
+                ClientError::BadData(format!("batch transaction {hash} not found"))
+            })?;
+            // A call that is not a direct appendBatch (e.g. through a contract)
+            // carries no data we can read: it derives as an invalid batch.
+            let data = BatchInbox::appendBatchCall::abi_decode(tx.inner.inner().input())
+                .map(|c| c.data)
+                .unwrap_or_default();
+            batches.push(PostedBatch {
+                index: event.batchIndex.saturating_to(),
+                l1_block: log.block_number.unwrap_or_default(),
+                l2_start: event.l2Start,
+                l2_end: event.l2End,
+                data,
+            });
+        }
+        batches.sort_by_key(|b| b.index);
+        Ok(batches)
     }
 }

@@ -13,6 +13,7 @@
 pub mod batch;
 mod config;
 mod deposit;
+mod genesis;
 mod l1_fee;
 mod receipt;
 mod state;
@@ -20,6 +21,7 @@ mod tx;
 
 pub use config::*;
 pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
+pub use genesis::l2_genesis_state;
 pub use l1_fee::{calldata_gas, l1_data_fee};
 pub use receipt::RollupReceipt;
 pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};

@@ -12,11 +12,9 @@
 //! batcher through `rollup_getBatchBlock` and `optimism_outputAtBlock`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
-mod genesis;
 mod producer;
 mod rpc;
 
-pub use genesis::genesis_state;
 pub use producer::SequencerFaults;
 
 use alloy_primitives::Address;
@@ -108,7 +106,7 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
     let store = ChainStore::open(&config.database_url, "l2").await?;
     let rollup = config.rollup.clone();
     let node = Node::open(node_config(&rollup), store, || {
-        let mut state = genesis_state();
+        let mut state = rollup_protocol::l2_genesis_state();
         let header = genesis_header(&rollup, &mut state, &rollup.genesis_l1_origin)
             .unwrap_or_else(|never| match never {});
         (state, header)

@@ -7,6 +7,7 @@ use alloy_primitives::{Address, U256};
 use eyre::Context;
 use rollup_batcher::{BatcherConfig, BatcherHandle, TxManagerConfig};
 use rollup_bridge::{BridgeConfig, BridgeHandle};
+use rollup_challenger::{ChallengerConfig, ChallengerHandle};
 use rollup_l1_sim::{L1Config, L1Handle};
 use rollup_node::{
     db::{is_postgres, sqlite_url},
@@ -86,6 +87,8 @@ pub struct Devnet {
     pub batcher: BatcherHandle,
     /// The REST API.
     pub bridge: BridgeHandle,
+    /// The challenger.
+    pub challenger: ChallengerHandle,
 }
 
 /// The genesis allocation of the L1: dev accounts 0-9 and the role keys.
@@ -175,12 +178,22 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         faults_url: None,
     })
     .await?;
-    Ok(Devnet { rollup, l1, sequencer, batcher, bridge })
+    let challenger = rollup_challenger::spawn(ChallengerConfig {
+        rollup: rollup.rollup.clone(),
+        l1_rpc_url: l1.rpc_url(),
+        bridge: rollup.contracts.bridge,
+        batch_inbox: rollup.contracts.batch_inbox,
+        output_oracle: rollup.contracts.output_oracle,
+        poll_interval: Duration::from_millis(250),
+    })
+    .await?;
+    Ok(Devnet { rollup, l1, sequencer, batcher, bridge, challenger })
 }
 
 impl Devnet {
     /// Stops every role, newest first.
     pub async fn shutdown(self) {
+        self.challenger.shutdown().await;
         self.bridge.shutdown().await;
         self.batcher.shutdown().await;
         self.sequencer.shutdown().await;

@@ -9,12 +9,11 @@ use alloy_primitives::{Address, B128, Bytes, TxKind, U256, keccak256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use proptest::prelude::*;
-use rollup_contracts::L2ToL1MessagePasser;
 use rollup_protocol::{
-    BlockInputs, Derivation, DerivedFrom, L1Origin, L1View, L2_TO_L1_MESSAGE_PASSER, MemoryState,
-    PostedBatch, RollupConfig, UserDeposit,
+    BlockInputs, Derivation, DerivedFrom, L1Origin, L1View, MemoryState, PostedBatch, RollupConfig,
+    UserDeposit,
     batch::{BatchBlock, Compression, encode_batch_data, encode_channel, split_channel},
-    execute_block, genesis_header, next_base_fee,
+    execute_block, genesis_header, l2_genesis_state, next_base_fee,
 };
 use std::collections::BTreeMap;
 
@@ -68,13 +67,7 @@ fn keys() -> Vec<PrivateKeySigner> {
 }
 
 fn genesis(config: &RollupConfig) -> (MemoryState, alloy_consensus::Header) {
-    let mut state = MemoryState::new();
-    state.set_account(
-        L2_TO_L1_MESSAGE_PASSER,
-        U256::ZERO,
-        1,
-        Some(L2ToL1MessagePasser::DEPLOYED_BYTECODE.clone()),
-    );
+    let mut state = l2_genesis_state();
     let header = genesis_header(config, &mut state, &config.genesis_l1_origin).unwrap();
     (state, header)
 }

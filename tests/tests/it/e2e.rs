@@ -263,7 +263,16 @@ async fn deposit_transfer_batch_output_withdraw_finalize() {
         .await
         .unwrap();
     assert_eq!(status["status"], "finalized");
-    let _ = index;
+
+    // The challenger, deriving from L1 alone, agrees with every output so far.
+    let status =
+        eventually("the challenger to check the output", Duration::from_secs(20), || async {
+            let status = net.challenger.status().await;
+            (status.outputs_checked > index).then_some(status)
+        })
+        .await;
+    assert!(status.derived_head >= output.l2BlockNumber);
+    assert!(status.invalid_outputs.is_empty(), "{:?}", status.invalid_outputs);
 
     // 7. The bridge holds exactly the L2 ETH supply.
     let supply: U256 = l2_alice.raw_request("rollup_ethSupply".into(), ()).await.unwrap();

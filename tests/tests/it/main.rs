@@ -2,3 +2,4 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod e2e;
+mod faults;

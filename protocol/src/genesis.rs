@@ -1,13 +1,13 @@
 //! The L2 genesis state: the predeploys and nothing else. All L2 ETH comes
 //! from deposits, so the L1 bridge always backs it.
 
+use crate::{L2_TO_L1_MESSAGE_PASSER, MemoryState};
 use alloy_primitives::U256;
 use rollup_contracts::L2ToL1MessagePasser;
-use rollup_protocol::{L2_TO_L1_MESSAGE_PASSER, MemoryState};
 
-/// The genesis state: `L2ToL1MessagePasser` runtime code at
-/// `0x4200000000000000000000000000000000000016`.
-pub fn genesis_state() -> MemoryState {
+/// The L2 genesis state: `L2ToL1MessagePasser` runtime code at
+/// `0x4200000000000000000000000000000000000016` (nonce 1, as a deployed contract).
+pub fn l2_genesis_state() -> MemoryState {
     let mut state = MemoryState::new();
     state.set_account(
         L2_TO_L1_MESSAGE_PASSER,

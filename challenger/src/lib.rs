@@ -1,0 +1,245 @@
+//! # rollup-challenger
+//!
+//! The challenger trusts nobody: it reads only the L1 (the `BatchInbox`
+//! batches and their calldata, the `Bridge` deposit events, L1 block headers),
+//! derives the L2 chain with the protocol's derivation rules and the same STF
+//! the sequencer runs ([`rollup_protocol::Derivation`]), recomputes the output
+//! root of every block, and compares it with every output the proposer posts
+//! to the `OutputOracle`. A mismatch within the challenge window is a fraud.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod l1;
+
+use alloy::{providers::Provider, rpc::types::TransactionRequest, sol_types::SolCall};
+use alloy_primitives::{Address, B256, U256};
+use l1::L1Cache;
+use rollup_contracts::OutputOracle;
+use rollup_node::client::{ClientError, L1Client};
+use rollup_protocol::{Derivation, DerivedFrom, RollupConfig, l2_genesis_state};
+use serde::Serialize;
+use std::{sync::Arc, time::Duration};
+use tokio::{
+    sync::{RwLock, broadcast},
+    task::JoinHandle,
+};
+use tokio_util::sync::CancellationToken;
+
+/// Configuration of the challenger.
+#[derive(Clone, Debug)]
+pub struct ChallengerConfig {
+    /// The rollup's protocol parameters (genesis L1 origin included).
+    pub rollup: RollupConfig,
+    /// L1 JSON-RPC URL.
+    pub l1_rpc_url: String,
+    /// `Bridge` on L1.
+    pub bridge: Address,
+    /// `BatchInbox` on L1.
+    pub batch_inbox: Address,
+    /// `OutputOracle` on L1.
+    pub output_oracle: Address,
+    /// How often to poll the L1.
+    pub poll_interval: Duration,
+}
+
+/// What the challenger found or did, streamed to watchers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ChallengerEvent {
+    /// Blocks derived from a batch.
+    Derived {
+        /// Batch index.
+        batch: u64,
+        /// First block.
+        l2_start: u64,
+        /// Last block.
+        l2_end: u64,
+        /// Blocks replaced by deposit-only blocks, with the reason.
+        replaced: Vec<(u64, String)>,
+    },
+    /// An output matches the derived chain.
+    OutputValid {
+        /// Output index.
+        output_index: u64,
+        /// L2 block.
+        l2_block: u64,
+    },
+    /// An output does not match the derived chain.
+    OutputInvalid {
+        /// Output index.
+        output_index: u64,
+        /// L2 block.
+        l2_block: u64,
+        /// Root proposed.
+        proposed: B256,
+        /// Root derived from L1.
+        derived: B256,
+    },
+}
+
+/// What the challenger knows now.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ChallengerStatus {
+    /// Derived L2 head.
+    pub derived_head: u64,
+    /// Outputs checked so far.
+    pub outputs_checked: u64,
+    /// Outputs found invalid (index, L2 block).
+    pub invalid_outputs: Vec<(u64, u64)>,
+}
+
+/// A running challenger.
+#[derive(Debug)]
+pub struct ChallengerHandle {
+    events: broadcast::Sender<ChallengerEvent>,
+    status: Arc<RwLock<ChallengerStatus>>,
+    shutdown: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl ChallengerHandle {
+    /// A stream of events.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChallengerEvent> {
+        self.events.subscribe()
+    }
+
+    /// The current status.
+    pub async fn status(&self) -> ChallengerStatus {
+        self.status.read().await.clone()
+    }
+
+    /// Stops and waits.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+    }
+}
+
+/// Errors starting the challenger.
+#[derive(Debug, thiserror::Error)]
+pub enum ChallengerError {
+    /// The L1 client could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Starts the challenger.
+pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, ChallengerError> {
+    let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
+    let (events, _) = broadcast::channel(1024);
+    let status = Arc::new(RwLock::new(ChallengerStatus::default()));
+    let shutdown = CancellationToken::new();
+    let worker = Worker {
+        derivation: Derivation::new(config.rollup.clone(), l2_genesis_state()),
+        cache: L1Cache::default(),
+        l1,
+        events: events.clone(),
+        status: status.clone(),
+        scanned_to: config.rollup.genesis_l1_origin.number,
+        outputs_checked: 0,
+        config,
+    };
+    let task = tokio::spawn(worker.run(shutdown.clone()));
+    Ok(ChallengerHandle { events, status, shutdown, task })
+}
+
+#[derive(Debug)]
+struct Worker {
+    config: ChallengerConfig,
+    l1: L1Client,
+    derivation: Derivation,
+    cache: L1Cache,
+    events: broadcast::Sender<ChallengerEvent>,
+    status: Arc<RwLock<ChallengerStatus>>,
+    /// L1 blocks scanned for batches.
+    scanned_to: u64,
+    /// Next output index to check.
+    outputs_checked: u64,
+}
+
+impl Worker {
+    async fn run(mut self, shutdown: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
+            }
+            if let Err(e) = self.step().await {
+                tracing::warn!(target: "challenger", %e, "step failed; retrying");
+            }
+        }
+    }
+
+    async fn step(&mut self) -> Result<(), ClientError> {
+        let head = self.l1.head().await?;
+        if head > self.scanned_to {
+            let to = head.min(self.scanned_to + 1_000);
+            self.cache.fetch_to(&self.l1, to).await?;
+            for batch in self.l1.batches(self.config.batch_inbox, self.scanned_to + 1, to).await? {
+                let derived = self.derivation.apply_batch(&batch, &self.cache);
+                let replaced: Vec<(u64, String)> = derived
+                    .iter()
+                    .filter_map(|(b, from)| match from {
+                        DerivedFrom::DepositOnly(reason) => Some((b.header.number, reason.clone())),
+                        DerivedFrom::Batch => None,
+                    })
+                    .collect();
+                for (number, reason) in &replaced {
+                    tracing::warn!(target: "challenger", number, %reason, "batched block invalid: derived a deposit-only block");
+                }
+                let _ = self.events.send(ChallengerEvent::Derived {
+                    batch: batch.index,
+                    l2_start: batch.l2_start,
+                    l2_end: batch.l2_end,
+                    replaced,
+                });
+            }
+            self.scanned_to = to;
+            self.status.write().await.derived_head = self.derivation.head().number;
+        }
+        self.check_outputs().await
+    }
+
+    async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, ClientError> {
+        let request = TransactionRequest::default()
+            .to(self.config.output_oracle)
+            .input(call.abi_encode().into());
+        let out = self.l1.provider().call(request).await?;
+        C::abi_decode_returns(&out).map_err(|e| ClientError::BadData(e.to_string()))
+    }
+
+    /// Compares every new output whose block is derived with the derived root.
+    async fn check_outputs(&mut self) -> Result<(), ClientError> {
+        let count: U256 = self.view(OutputOracle::outputCountCall {}).await?;
+        // Outputs deleted by a dispute are re-proposed under the same indices.
+        self.outputs_checked = self.outputs_checked.min(count.saturating_to());
+        while U256::from(self.outputs_checked) < count {
+            let index = self.outputs_checked;
+            let output =
+                self.view(OutputOracle::getOutputCall { index: U256::from(index) }).await?;
+            let Some(derived) = self.derivation.output_root(output.l2BlockNumber) else {
+                return Ok(()); // not derived yet
+            };
+            if derived == output.outputRoot {
+                let _ = self.events.send(ChallengerEvent::OutputValid {
+                    output_index: index,
+                    l2_block: output.l2BlockNumber,
+                });
+            } else {
+                tracing::warn!(
+                    target: "challenger", output_index = index, l2_block = output.l2BlockNumber,
+                    proposed = %output.outputRoot, %derived, "INVALID OUTPUT ROOT"
+                );
+                self.status.write().await.invalid_outputs.push((index, output.l2BlockNumber));
+                let _ = self.events.send(ChallengerEvent::OutputInvalid {
+                    output_index: index,
+                    l2_block: output.l2BlockNumber,
+                    proposed: output.outputRoot,
+                    derived,
+                });
+            }
+            self.outputs_checked += 1;
+            self.status.write().await.outputs_checked = self.outputs_checked;
+        }
+        Ok(())
+    }
+}
