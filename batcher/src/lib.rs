@@ -14,11 +14,11 @@
 //! contracts enforce both as well).
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod defense;
 mod store;
-mod txmgr;
 
+pub use rollup_node::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
 pub use store::{BatchRecord, BatcherStore, OutputRecord};
-pub use txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
 
 use alloy::{
     providers::{Provider, RootProvider},
@@ -73,6 +73,8 @@ pub struct BatcherConfig {
     pub txmgr: TxManagerConfig,
     /// Database URL.
     pub database_url: String,
+    /// `DisputeGameFactory` on L1: when set, the proposer defends its outputs.
+    pub dispute_game_factory: Option<Address>,
 }
 
 /// Errors of the batcher.
@@ -103,6 +105,8 @@ pub enum BatcherError {
 pub struct ProposerFaults {
     /// Propose a wrong output root next (once).
     pub invalid_output_root: AtomicBool,
+    /// Stop defending outputs in dispute games (the proposer's clock runs out).
+    pub stop_defending: AtomicBool,
 }
 
 /// A running batcher.
@@ -196,7 +200,8 @@ impl Batcher {
                 *last_post = tokio::time::Instant::now();
             }
         }
-        self.propose(shutdown).await
+        self.propose(shutdown).await?;
+        self.defend(shutdown).await
     }
 
     async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, BatcherError> {

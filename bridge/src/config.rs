@@ -4,7 +4,20 @@ use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
 use rollup_node::dev::{Role, dev_account, role_signer};
 use rollup_protocol::{L1_CHAIN_ID, L2_CHAIN_ID};
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
+
+/// Devnet-only controls the bridge exposes over REST (implemented by `rollup devnet`).
+pub trait DevnetControl: Send + Sync + std::fmt::Debug + 'static {
+    /// Fault kinds it accepts, e.g. "invalid-output-root", "invalid-state-transition", "censor-deposits".
+    fn fault_kinds(&self) -> Vec<&'static str>;
+    /// Arms fault `kind` (Err(message) for an unknown kind).
+    fn inject_fault(&self, kind: &str) -> Result<(), String>;
+    /// Asks the challenger to dispute output `index` now; resolves when the game is opened (or errors).
+    fn request_challenge(
+        &self,
+        output_index: u64,
+    ) -> futures::future::BoxFuture<'static, Result<(), String>>;
+}
 
 /// Configuration of the bridge REST API and its indexer.
 #[derive(Clone, Debug)]
@@ -25,6 +38,10 @@ pub struct BridgeConfig {
     pub batch_inbox: Address,
     /// The L1 `OutputOracle` contract.
     pub output_oracle: Address,
+    /// The L1 `DisputeGameFactory` contract, if one is deployed: its games are
+    /// served by `/v1/challenges` and streamed by `/v1/events`. `None`: no
+    /// dispute games (`/v1/challenges` answers 404 `no-dispute-game`).
+    pub dispute_game_factory: Option<Address>,
     /// The batcher's L1 account (shown by `GET /v1/config`).
     pub batcher: Address,
     /// The proposer's L1 account (shown by `GET /v1/config`).
@@ -44,14 +61,15 @@ pub struct BridgeConfig {
     /// L1 account that sends `Bridge.finalizeWithdrawal` for users; without
     /// one, the finalize endpoint returns the calldata to sign instead.
     pub relayer: Option<PrivateKeySigner>,
-    /// URL of the fault injection service (unused for now).
-    pub faults_url: Option<String>,
+    /// Devnet controls (fault injection, challenges on request) behind
+    /// `POST /v1/faults` and `POST /v1/challenges`; `None` outside a devnet.
+    pub devnet: Option<Arc<dyn DevnetControl>>,
 }
 
 impl Default for BridgeConfig {
     /// The devnet defaults: API on `127.0.0.1:8080`, L1 on `:8545`, L2 on
-    /// `:9545`, dev accounts 0-9 as signers, no relayer, unknown (zero)
-    /// contract addresses and a SQLite file `bridge.db` in the working
+    /// `:9545`, dev accounts 0-9 as signers, no relayer, no devnet controls,
+    /// no dispute game factory, unknown (zero) contract addresses and a SQLite file `bridge.db` in the working
     /// directory.
     fn default() -> Self {
         Self {
@@ -63,6 +81,7 @@ impl Default for BridgeConfig {
             bridge: Address::ZERO,
             batch_inbox: Address::ZERO,
             output_oracle: Address::ZERO,
+            dispute_game_factory: None,
             batcher: role_signer(Role::Batcher).address(),
             proposer: role_signer(Role::Proposer).address(),
             challenge_window_secs: 30,
@@ -70,15 +89,16 @@ impl Default for BridgeConfig {
             database_url: "sqlite://bridge.db?mode=rwc".into(),
             dev_signers: (0..rollup_node::dev::DEV_ACCOUNTS).map(dev_account).collect(),
             relayer: None,
-            faults_url: None,
+            devnet: None,
         }
     }
 }
 
 impl BridgeConfig {
     /// A configuration for tests: the API on `127.0.0.1:0`, the given RPC
-    /// URLs and database, dev accounts 0-9 as signers, no relayer. Set the
-    /// contract addresses (and `relayer`) on the result.
+    /// URLs and database, dev accounts 0-9 as signers, no relayer, no dispute
+    /// game factory and no devnet controls. Set the contract addresses (and
+    /// `relayer`, `dispute_game_factory`, `devnet`) on the result.
     pub fn for_tests(
         l1_rpc_url: impl Into<String>,
         l2_rpc_url: impl Into<String>,

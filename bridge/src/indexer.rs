@@ -2,20 +2,33 @@
 //! `eth_getLogs` and stores what the API serves:
 //!
 //! - L1 `Bridge.TransactionDeposited` (deposits), `Bridge.WithdrawalFinalized`,
-//!   `BatchInbox.BatchAppended` (batches), `OutputOracle.OutputProposed` and
-//!   `OutputsDeleted` (outputs);
-//! - L2 `L2ToL1MessagePasser.MessagePassed` (withdrawals).
+//!   `BatchInbox.BatchAppended` (batches), `OutputOracle.OutputProposed`,
+//!   `OutputsDeleted`, `OutputChallenged` (outputs) and `BondSlashed`, and,
+//!   when a `DisputeGameFactory` is configured, its `GameCreated`, `Moved`,
+//!   `BlockProven`, `GameResolved` and `GameCancelled` (the results are
+//!   stored; the games themselves are read from the factory's views);
+//! - L2 `L2ToL1MessagePasser.MessagePassed` (withdrawals), and the receipts
+//!   of the L2 deposit transactions of deposits not yet credited.
 //!
 //! The events of a block range and the cursor past it are written in one
 //! database transaction, so after a restart the scan resumes where it
 //! stopped without gaps or duplicates. (The devnet L1 does not reorg; a
-//! reorg-aware cursor would also keep block hashes.)
+//! reorg-aware cursor would also keep block hashes.) Once written, they are
+//! announced on the [`EventBus`] (`GET /v1/events`), so each is announced
+//! once, and never again for blocks indexed before a restart.
 
 use crate::{
     chain::Chains,
     config::BridgeConfig,
+    events::{
+        BatchEvent, BondSlashedEvent, BridgeEvent, ChallengeCancelledEvent, ChallengeMoveEvent,
+        ChallengeOpenedEvent, ChallengeProvenEvent, ChallengeResolvedEvent, DepositEvent, EventBus,
+        OutputChallengedEvent, OutputEvent, OutputsDeletedEvent, RangeJson, WithdrawalEvent,
+        WithdrawalFinalizedEvent, side_name,
+    },
     store::{
-        BatchRow, Chain, DepositRow, FinalizationRow, L1Event, OutputRow, Store, WithdrawalRow,
+        BatchRow, Chain, DepositRow, FinalizationRow, GameResultRow, L1Event, OutputRow, Store,
+        WithdrawalRow,
     },
 };
 use alloy::{
@@ -25,7 +38,8 @@ use alloy::{
 };
 use alloy_primitives::{Address, B256};
 use rollup_contracts::{
-    BatchInbox, Bridge, L2_TO_L1_MESSAGE_PASSER, L2ToL1MessagePasser, OutputOracle,
+    BatchInbox, Bridge, DisputeGameFactory, L2_TO_L1_MESSAGE_PASSER, L2ToL1MessagePasser,
+    OutputOracle,
 };
 use rollup_protocol::{UserDeposit, WithdrawalMessage};
 use std::{
@@ -41,6 +55,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// Most blocks per `eth_getLogs` query.
 const MAX_RANGE: u64 = 1_000;
+/// Most uncredited deposits whose L2 receipt is looked up per scan.
+const MAX_CREDIT_CHECKS: u64 = 64;
 
 /// Progress of the indexer, shared with the API.
 #[derive(Debug, Default)]
@@ -81,6 +97,7 @@ pub(crate) struct Indexer {
     pub(crate) chains: Arc<Chains>,
     pub(crate) store: Store,
     pub(crate) status: Arc<IndexerStatus>,
+    pub(crate) events: EventBus,
 }
 
 fn position(log: &Log, chain: &'static str) -> Result<(B256, u64, u64), IndexError> {
@@ -163,48 +180,79 @@ impl Indexer {
         }
         let to = head.min(from + MAX_RANGE - 1);
         let c = &self.config;
+        let mut addresses = vec![c.bridge, c.batch_inbox, c.output_oracle];
+        let mut signatures = vec![
+            Bridge::TransactionDeposited::SIGNATURE_HASH,
+            Bridge::WithdrawalFinalized::SIGNATURE_HASH,
+            BatchInbox::BatchAppended::SIGNATURE_HASH,
+            OutputOracle::OutputProposed::SIGNATURE_HASH,
+            OutputOracle::OutputsDeleted::SIGNATURE_HASH,
+            OutputOracle::OutputChallenged::SIGNATURE_HASH,
+            OutputOracle::BondSlashed::SIGNATURE_HASH,
+        ];
+        if let Some(factory) = c.dispute_game_factory {
+            addresses.push(factory);
+            signatures.extend([
+                DisputeGameFactory::GameCreated::SIGNATURE_HASH,
+                DisputeGameFactory::Moved::SIGNATURE_HASH,
+                DisputeGameFactory::BlockProven::SIGNATURE_HASH,
+                DisputeGameFactory::GameResolved::SIGNATURE_HASH,
+                DisputeGameFactory::GameCancelled::SIGNATURE_HASH,
+            ]);
+        }
         let filter = Filter::new()
-            .address(vec![c.bridge, c.batch_inbox, c.output_oracle])
-            .event_signature(vec![
-                Bridge::TransactionDeposited::SIGNATURE_HASH,
-                Bridge::WithdrawalFinalized::SIGNATURE_HASH,
-                BatchInbox::BatchAppended::SIGNATURE_HASH,
-                OutputOracle::OutputProposed::SIGNATURE_HASH,
-                OutputOracle::OutputsDeleted::SIGNATURE_HASH,
-            ])
+            .address(addresses)
+            .event_signature(signatures)
             .from_block(from)
             .to_block(to);
         let logs = self.chains.provider(Chain::L1).get_logs(&filter).await.map_err(rpc)?;
-        let mut events = Vec::with_capacity(logs.len());
+        let mut rows = Vec::with_capacity(logs.len());
+        let mut announced = Vec::with_capacity(logs.len());
         for log in &logs {
-            if let Some(event) = self.l1_event(log).await? {
-                events.push(event);
-            }
+            let (row, event) = self.l1_event(log).await?;
+            rows.extend(row);
+            announced.extend(event);
         }
-        self.store.apply_l1(&events, to + 1).await?;
+        self.store.apply_l1(&rows, to + 1).await?;
         self.status.l1_next.store(to + 1, Ordering::Release);
-        if !events.is_empty() {
-            tracing::debug!(target: "bridge::indexer", from, to, events = events.len(), "indexed L1 blocks");
+        if !rows.is_empty() {
+            tracing::debug!(target: "bridge::indexer", from, to, events = rows.len(), "indexed L1 blocks");
         }
+        self.events.send_all(announced);
         Ok(())
     }
 
-    async fn l1_event(&self, log: &Log) -> Result<Option<L1Event>, IndexError> {
+    /// What an L1 log means for the database and for `/v1/events`.
+    async fn l1_event(
+        &self,
+        log: &Log,
+    ) -> Result<(Option<L1Event>, Option<BridgeEvent>), IndexError> {
         let c = &self.config;
-        let Some(topic) = log.topic0().copied() else { return Ok(None) };
+        let Some(topic) = log.topic0().copied() else { return Ok((None, None)) };
         let (l1_tx_hash, l1_block, log_index) = position(log, "L1")?;
+        let tx = l1_tx_hash.to_string();
         let address = log.address();
-        let event = if address == c.bridge && topic == Bridge::TransactionDeposited::SIGNATURE_HASH
+        let factory = c.dispute_game_factory.filter(|f| *f == address);
+        let found = if address == c.bridge && topic == Bridge::TransactionDeposited::SIGNATURE_HASH
         {
-            L1Event::Deposit(deposit_from_log(log)?)
+            let row = deposit_from_log(log)?;
+            let event = BridgeEvent::DepositInitiated(deposit_event(&row));
+            (Some(L1Event::Deposit(row)), Some(event))
         } else if address == c.bridge && topic == Bridge::WithdrawalFinalized::SIGNATURE_HASH {
             let e = Bridge::WithdrawalFinalized::decode_log(&log.inner).map_err(bad("L1"))?;
-            L1Event::Finalized(FinalizationRow {
+            let event = BridgeEvent::WithdrawalFinalized(WithdrawalFinalizedEvent {
+                withdrawal_hash: e.withdrawalHash.to_string(),
+                success: e.success,
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            let row = FinalizationRow {
                 withdrawal_hash: e.withdrawalHash,
                 l1_tx_hash,
                 l1_block,
                 success: e.success,
-            })
+            };
+            (Some(L1Event::Finalized(row)), Some(event))
         } else if address == c.batch_inbox && topic == BatchInbox::BatchAppended::SIGNATURE_HASH {
             let e = BatchInbox::BatchAppended::decode_log(&log.inner).map_err(bad("L1"))?;
             let l1_timestamp = match log.block_timestamp {
@@ -217,7 +265,7 @@ impl Indexer {
                     .map(|h| h.timestamp.to())
                     .unwrap_or_default(),
             };
-            L1Event::Batch(BatchRow {
+            let row = BatchRow {
                 index: e.batchIndex.saturating_to(),
                 l1_block,
                 log_index,
@@ -227,12 +275,23 @@ impl Indexer {
                 l2_end: e.l2End,
                 commitment: e.commitment,
                 is_blob: e.isBlob,
-            })
+            };
+            let event = BridgeEvent::BatchPosted(BatchEvent {
+                index: row.index,
+                l2_start: row.l2_start,
+                l2_end: row.l2_end,
+                commitment: row.commitment.to_string(),
+                is_blob: row.is_blob,
+                timestamp: l1_timestamp,
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (Some(L1Event::Batch(row)), Some(event))
         } else if address == c.output_oracle
             && topic == OutputOracle::OutputProposed::SIGNATURE_HASH
         {
             let e = OutputOracle::OutputProposed::decode_log(&log.inner).map_err(bad("L1"))?;
-            L1Event::Output(OutputRow {
+            let row = OutputRow {
                 index: e.outputIndex.saturating_to(),
                 l1_block,
                 log_index,
@@ -241,16 +300,130 @@ impl Indexer {
                 output_root: e.outputRoot,
                 timestamp: e.timestamp.saturating_to(),
                 deleted: false,
-            })
+                challenged: false,
+            };
+            let event = BridgeEvent::OutputProposed(OutputEvent {
+                index: row.index,
+                l2_block: row.l2_block,
+                output_root: row.output_root.to_string(),
+                timestamp: row.timestamp,
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (Some(L1Event::Output(row)), Some(event))
         } else if address == c.output_oracle
             && topic == OutputOracle::OutputsDeleted::SIGNATURE_HASH
         {
             let e = OutputOracle::OutputsDeleted::decode_log(&log.inner).map_err(bad("L1"))?;
-            L1Event::OutputsDeleted(e.fromIndex.saturating_to())
+            let from_index = e.fromIndex.saturating_to();
+            let event = BridgeEvent::OutputsDeleted(OutputsDeletedEvent {
+                from_index,
+                prev_next_index: e.prevNextIndex.saturating_to(),
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (Some(L1Event::OutputsDeleted(from_index)), Some(event))
+        } else if address == c.output_oracle
+            && topic == OutputOracle::OutputChallenged::SIGNATURE_HASH
+        {
+            let e = OutputOracle::OutputChallenged::decode_log(&log.inner).map_err(bad("L1"))?;
+            let index = e.outputIndex.saturating_to();
+            let event = BridgeEvent::OutputChallenged(OutputChallengedEvent {
+                output_index: index,
+                challenged: e.challenged,
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (Some(L1Event::OutputChallenged(index, e.challenged)), Some(event))
+        } else if address == c.output_oracle && topic == OutputOracle::BondSlashed::SIGNATURE_HASH {
+            let e = OutputOracle::BondSlashed::decode_log(&log.inner).map_err(bad("L1"))?;
+            let event = BridgeEvent::BondSlashed(BondSlashedEvent {
+                output_index: e.outputIndex.saturating_to(),
+                to: e.to.to_string(),
+                amount: e.amount.to_string(),
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (None, Some(event))
+        } else if factory.is_some() && topic == DisputeGameFactory::GameCreated::SIGNATURE_HASH {
+            let e = DisputeGameFactory::GameCreated::decode_log(&log.inner).map_err(bad("L1"))?;
+            let event = BridgeEvent::ChallengeOpened(ChallengeOpenedEvent {
+                game_id: e.gameId.saturating_to(),
+                output_index: e.outputIndex.saturating_to(),
+                challenger: e.challenger.to_string(),
+                range: RangeJson { lo: e.lo, hi: e.hi },
+                agreed_root: e.loRoot.to_string(),
+                disputed_root: e.proposerRoot.to_string(),
+                counter_root: e.counterRoot.to_string(),
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (None, Some(event))
+        } else if factory.is_some() && topic == DisputeGameFactory::Moved::SIGNATURE_HASH {
+            let e = DisputeGameFactory::Moved::decode_log(&log.inner).map_err(bad("L1"))?;
+            let posted = e.midBlock != 0;
+            let event = BridgeEvent::ChallengeMove(ChallengeMoveEvent {
+                game_id: e.gameId.saturating_to(),
+                side: side_name(e.side),
+                agreed: e.agreed,
+                range: RangeJson { lo: e.lo, hi: e.hi },
+                mid_block: posted.then_some(e.midBlock),
+                mid_root: posted.then(|| e.midRoot.to_string()),
+                clock_used_secs: e.clockUsed,
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (None, Some(event))
+        } else if factory.is_some() && topic == DisputeGameFactory::BlockProven::SIGNATURE_HASH {
+            let e = DisputeGameFactory::BlockProven::decode_log(&log.inner).map_err(bad("L1"))?;
+            let game_id = e.gameId.saturating_to();
+            let event = BridgeEvent::ChallengeProven(ChallengeProvenEvent {
+                game_id,
+                l2_block: e.block,
+                output_root: e.outputRoot.to_string(),
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            let row = GameResultRow {
+                game_id,
+                proven: Some((e.block, e.outputRoot)),
+                l1_block,
+                l1_tx_hash,
+                ..GameResultRow::default()
+            };
+            (Some(L1Event::GameProven(row)), Some(event))
+        } else if factory.is_some() && topic == DisputeGameFactory::GameResolved::SIGNATURE_HASH {
+            let e = DisputeGameFactory::GameResolved::decode_log(&log.inner).map_err(bad("L1"))?;
+            let game_id = e.gameId.saturating_to();
+            let event = BridgeEvent::ChallengeResolved(ChallengeResolvedEvent {
+                game_id,
+                winner: side_name(e.winner),
+                reason: e.reason.clone(),
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            let row = GameResultRow {
+                game_id,
+                winner: Some(e.winner),
+                reason: Some(e.reason.clone()),
+                l1_block,
+                l1_tx_hash,
+                ..GameResultRow::default()
+            };
+            (Some(L1Event::GameResolved(row)), Some(event))
+        } else if factory.is_some() && topic == DisputeGameFactory::GameCancelled::SIGNATURE_HASH {
+            let e = DisputeGameFactory::GameCancelled::decode_log(&log.inner).map_err(bad("L1"))?;
+            let event = BridgeEvent::ChallengeCancelled(ChallengeCancelledEvent {
+                game_id: e.gameId.saturating_to(),
+                output_index: e.outputIndex.saturating_to(),
+                l1_block,
+                l1_tx_hash: tx,
+            });
+            (None, Some(event))
         } else {
-            return Ok(None);
+            (None, None)
         };
-        Ok(Some(event))
+        Ok(found)
     }
 
     async fn index_l2(&self) -> Result<(), IndexError> {
@@ -268,12 +441,71 @@ impl Indexer {
             .to_block(to);
         let logs = self.chains.provider(Chain::L2).get_logs(&filter).await.map_err(rpc)?;
         let withdrawals = logs.iter().map(withdrawal_from_log).collect::<Result<Vec<_>, _>>()?;
-        self.store.apply_l2(&withdrawals, to + 1).await?;
-        self.status.l2_next.store(to + 1, Ordering::Release);
-        if !withdrawals.is_empty() {
-            tracing::debug!(target: "bridge::indexer", from, to, withdrawals = withdrawals.len(), "indexed L2 blocks");
+        // Deposits credited up to `to` (usually in `from..=to`; earlier if the
+        // deposit was indexed on L1 after its L2 block was scanned).
+        // Only deposits whose L1 block is indexed (`deposit-initiated` announced).
+        let l1_next = self.status.l1_next.load(Ordering::Acquire);
+        let mut credited = Vec::new();
+        for mut deposit in self.store.uncredited_deposits(MAX_CREDIT_CHECKS).await? {
+            if deposit.l1_block >= l1_next {
+                continue;
+            }
+            let Some(receipt) =
+                self.chains.receipt(Chain::L2, deposit.l2_tx_hash).await.map_err(rpc)?
+            else {
+                continue;
+            };
+            let l2_block: u64 = receipt.block_number.to();
+            if l2_block <= to {
+                deposit.l2_block = Some(l2_block);
+                credited.push(deposit);
+            }
         }
+        let credits: Vec<_> =
+            credited.iter().filter_map(|d| d.l2_block.map(|b| (d.deposit.index, b))).collect();
+        self.store.apply_l2(&withdrawals, &credits, to + 1).await?;
+        self.status.l2_next.store(to + 1, Ordering::Release);
+        if !withdrawals.is_empty() || !credits.is_empty() {
+            tracing::debug!(target: "bridge::indexer", from, to, withdrawals = withdrawals.len(), deposits = credits.len(), "indexed L2 blocks");
+        }
+        // Per L2 block: its deposits come first.
+        let mut announced: Vec<(u64, u8, u64, BridgeEvent)> = credited
+            .iter()
+            .map(|d| {
+                let block = d.l2_block.unwrap_or_default();
+                (block, 0, d.deposit.index, BridgeEvent::DepositCredited(deposit_event(d)))
+            })
+            .collect();
+        announced.extend(withdrawals.iter().map(|w| {
+            let nonce = w.message.nonce.saturating_to();
+            let event = BridgeEvent::WithdrawalInitiated(WithdrawalEvent {
+                withdrawal_hash: w.hash.to_string(),
+                nonce,
+                from: w.message.sender.to_string(),
+                to: w.message.target.to_string(),
+                amount: w.message.value.to_string(),
+                l2_block: w.l2_block,
+                l2_tx_hash: w.l2_tx_hash.to_string(),
+            });
+            (w.l2_block, 1, nonce, event)
+        }));
+        announced.sort_by_key(|(block, order, index, _)| (*block, *order, *index));
+        self.events.send_all(announced.into_iter().map(|(.., e)| e).collect());
         Ok(())
+    }
+}
+
+/// The event of a deposit (`deposit-credited` when its L2 block is known).
+fn deposit_event(d: &DepositRow) -> DepositEvent {
+    DepositEvent {
+        deposit_index: d.deposit.index,
+        from: d.deposit.from.to_string(),
+        to: d.deposit.to.to_string(),
+        amount: d.deposit.mint.to_string(),
+        l1_block: d.l1_block,
+        l1_tx_hash: d.l1_tx_hash.to_string(),
+        l2_tx_hash: d.l2_tx_hash.to_string(),
+        l2_block: d.l2_block,
     }
 }
 

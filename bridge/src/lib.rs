@@ -5,10 +5,12 @@
 //! batches and outputs the rollup posts to L1.
 //!
 //! Data flow: an indexer task polls the L1 (`Bridge`, `BatchInbox`,
-//! `OutputOracle` events) and the L2 (`L2ToL1MessagePasser.MessagePassed`)
-//! with `eth_getLogs` every 250 ms and stores what it finds in its own sqlx
-//! database (schema `bridge`), so the API answers from its index and
-//! survives restarts. Requests that act (deposit, withdraw, finalize) sign
+//! `OutputOracle` and, when configured, `DisputeGameFactory` events) and the
+//! L2 (`L2ToL1MessagePasser.MessagePassed`, deposit receipts) with
+//! `eth_getLogs` every 250 ms, stores what it finds in its own sqlx database
+//! (schema `bridge`), so the API answers from its index and survives
+//! restarts, and announces it on `GET /v1/events` (Server-Sent Events).
+//! Dispute games are read from the factory's views. Requests that act (deposit, withdraw, finalize) sign
 //! with the configured dev keys or relayer and send through the chains'
 //! public JSON-RPC; withdrawal proofs are rebuilt from the indexed
 //! withdrawals and checked against the L2 header and the L1 output root
@@ -18,17 +20,22 @@
 //! `GET /v1/config`, `POST /v1/deposits`, `GET /v1/deposits/{l1_tx_hash}`,
 //! `POST /v1/withdrawals`, `GET /v1/withdrawals/{withdrawal_hash}`,
 //! `POST /v1/withdrawals/{withdrawal_hash}/finalize`, `GET /v1/batches`,
-//! `GET /v1/outputs`, `GET /openapi.json`, `GET /docs`.
+//! `GET /v1/outputs`, `GET /v1/challenges`, `GET /v1/challenges/{id}`,
+//! `POST /v1/challenges`, `POST /v1/faults`, `GET /v1/events`,
+//! `GET /openapi.json`, `GET /docs`. The devnet-only ones (`POST
+//! /v1/challenges`, `POST /v1/faults`) act through
+//! [`BridgeConfig::devnet`] ([`DevnetControl`]).
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod api;
 mod chain;
 mod config;
 mod error;
+mod events;
 mod indexer;
 mod store;
 
-pub use config::BridgeConfig;
+pub use config::{BridgeConfig, DevnetControl};
 pub use error::{BridgeError, Result};
 
 use std::{collections::HashSet, net::SocketAddr, sync::Arc};
@@ -80,6 +87,8 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
     status
         .l2_next
         .store(store.cursor(store::Chain::L2).await?, std::sync::atomic::Ordering::Release);
+    let events = events::EventBus::default();
+    let shutdown = CancellationToken::new();
     let state = Arc::new(api::AppState {
         dev: config.dev_signers.iter().map(|s| s.address()).collect::<HashSet<_>>(),
         relayer: config.relayer.as_ref().map(|r| r.address()),
@@ -87,13 +96,14 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         chains: chains.clone(),
         store: store.clone(),
         indexer: status.clone(),
+        events: events.clone(),
+        shutdown: shutdown.clone(),
     });
-    let shutdown = CancellationToken::new();
     let (api_addr, server) =
         rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())
             .await
             .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
-    let indexer = indexer::Indexer { config, chains, store: store.clone(), status };
+    let indexer = indexer::Indexer { config, chains, store: store.clone(), status, events };
     let indexer = tokio::spawn(indexer.run(shutdown.clone()));
     tracing::info!(target: "bridge", %api_addr, "bridge API running");
     Ok(BridgeHandle { api_addr, shutdown, tasks: vec![server, indexer], store })

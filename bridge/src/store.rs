@@ -10,12 +10,20 @@ use rollup_protocol::{UserDeposit, WithdrawalMessage};
 use sqlx::{AnyPool, Row, any::AnyRow};
 use std::str::FromStr;
 
-const MIGRATIONS: &[SchemaMigration] = &[SchemaMigration {
-    version: 1,
-    description: "bridge indexer",
-    sqlite: include_str!("../migrations/0001_bridge.sql"),
-    postgres: include_str!("../migrations/0001_bridge.sql"),
-}];
+const MIGRATIONS: &[SchemaMigration] = &[
+    SchemaMigration {
+        version: 1,
+        description: "bridge indexer",
+        sqlite: include_str!("../migrations/0001_bridge.sql"),
+        postgres: include_str!("../migrations/0001_bridge.sql"),
+    },
+    SchemaMigration {
+        version: 2,
+        description: "dispute games",
+        sqlite: include_str!("../migrations/0002_games.sql"),
+        postgres: include_str!("../migrations/0002_games.sql"),
+    },
+];
 
 /// Which chain a cursor belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +100,22 @@ pub(crate) struct OutputRow {
     /// L1 timestamp of the proposal, in unix seconds.
     pub(crate) timestamp: u64,
     pub(crate) deleted: bool,
+    /// A dispute game about it is in progress.
+    pub(crate) challenged: bool,
+}
+
+/// How a dispute game ended, as far as the indexer has seen it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct GameResultRow {
+    pub(crate) game_id: u64,
+    /// 1 proposer, 2 challenger (`None` until `GameResolved` is seen).
+    pub(crate) winner: Option<u8>,
+    /// `proof` or `clock`.
+    pub(crate) reason: Option<String>,
+    /// The block the EXECUTE precompile re-executed, and its output root.
+    pub(crate) proven: Option<(u64, B256)>,
+    pub(crate) l1_block: u64,
+    pub(crate) l1_tx_hash: B256,
 }
 
 /// What the indexer found in an L1 block range, in log order.
@@ -103,6 +127,12 @@ pub(crate) enum L1Event {
     /// `OutputsDeleted(fromIndex, ..)`: every live output at or above the index.
     OutputsDeleted(u64),
     Finalized(FinalizationRow),
+    /// `OutputChallenged(index, challenged)` of the live output at `index`.
+    OutputChallenged(u64, bool),
+    /// `BlockProven(gameId, block, outputRoot)` (`winner`, `reason` unset).
+    GameProven(GameResultRow),
+    /// `GameResolved(gameId, winner, reason)` (`proven` unset).
+    GameResolved(GameResultRow),
 }
 
 /// Position of a row in the L1 log order, the key of the list pages.
@@ -217,6 +247,7 @@ fn output_row(row: &AnyRow) -> Result<OutputRow, DbError> {
         output_root: get_parsed(row, "output_root")?,
         timestamp: get_u64(row, "proposed_at")?,
         deleted: get_u64(row, "deleted")? != 0,
+        challenged: get_u64(row, "challenged")? != 0,
     })
 }
 
@@ -353,6 +384,45 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                L1Event::OutputChallenged(index, challenged) => {
+                    sqlx::query(
+                        "UPDATE outputs SET challenged = $1 WHERE output_index = $2 AND deleted = 0",
+                    )
+                    .bind(i64::from(*challenged))
+                    .bind(int(*index))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                L1Event::GameProven(g) => {
+                    let (block, root) = g.proven.unwrap_or_default();
+                    sqlx::query(
+                        "INSERT INTO game_results (game_id, proven_block, proven_root, l1_block, \
+                         l1_tx_hash) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (game_id) DO UPDATE \
+                         SET proven_block = excluded.proven_block, proven_root = excluded.proven_root",
+                    )
+                    .bind(int(g.game_id))
+                    .bind(int(block))
+                    .bind(hex(root))
+                    .bind(int(g.l1_block))
+                    .bind(hex(g.l1_tx_hash))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                L1Event::GameResolved(g) => {
+                    sqlx::query(
+                        "INSERT INTO game_results (game_id, winner, reason, l1_block, l1_tx_hash) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (game_id) DO UPDATE \
+                         SET winner = excluded.winner, reason = excluded.reason, \
+                         l1_block = excluded.l1_block, l1_tx_hash = excluded.l1_tx_hash",
+                    )
+                    .bind(int(g.game_id))
+                    .bind(g.winner.map(i64::from))
+                    .bind(g.reason.clone())
+                    .bind(int(g.l1_block))
+                    .bind(hex(g.l1_tx_hash))
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 L1Event::Finalized(f) => {
                     sqlx::query(
                         "INSERT INTO finalizations (withdrawal_hash, l1_tx_hash, l1_block, success) \
@@ -372,16 +442,25 @@ impl Store {
         Ok(())
     }
 
-    /// Stores the withdrawals of the L2 blocks before `next_block` and moves
-    /// the L2 cursor there, atomically.
+    /// Stores the withdrawals of the L2 blocks before `next_block` and the
+    /// deposits credited there (`(deposit index, L2 block)`), and moves the L2
+    /// cursor there, atomically.
     pub(crate) async fn apply_l2(
         &self,
         withdrawals: &[WithdrawalRow],
+        credits: &[(u64, u64)],
         next_block: u64,
     ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
         for w in withdrawals {
             insert_withdrawal(&mut *tx, w).await?;
+        }
+        for (index, l2_block) in credits {
+            sqlx::query("UPDATE deposits SET l2_block = $1 WHERE deposit_index = $2")
+                .bind(int(*l2_block))
+                .bind(int(*index))
+                .execute(&mut *tx)
+                .await?;
         }
         set_cursor(&mut tx, Chain::L2, next_block).await?;
         tx.commit().await?;
@@ -410,18 +489,59 @@ impl Store {
             .collect()
     }
 
-    /// Records that deposit `index` was credited in L2 block `l2_block`.
-    pub(crate) async fn set_deposit_credited(
-        &self,
-        index: u64,
-        l2_block: u64,
-    ) -> Result<(), DbError> {
-        sqlx::query("UPDATE deposits SET l2_block = $1 WHERE deposit_index = $2")
-            .bind(int(l2_block))
-            .bind(int(index))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Up to `limit` deposits not yet seen credited on L2, oldest first. (Only
+    /// the indexer records credits, with its L2 cursor, so that it announces
+    /// each credit exactly once.)
+    pub(crate) async fn uncredited_deposits(&self, limit: u64) -> Result<Vec<DepositRow>, DbError> {
+        sqlx::query(
+            "SELECT * FROM deposits WHERE l2_block IS NULL ORDER BY deposit_index ASC LIMIT $1",
+        )
+        .bind(int(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(deposit_row)
+        .collect()
+    }
+
+    /// The smallest index of a live output marked challenged (no output at
+    /// or after it is final).
+    pub(crate) async fn first_challenged_output(&self) -> Result<Option<u64>, DbError> {
+        let row = sqlx::query(
+            "SELECT MIN(output_index) AS first_index FROM outputs WHERE challenged = 1 AND deleted = 0",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        get_opt_u64(&row, "first_index")
+    }
+
+    /// What the indexer saw of the end of game `game_id`.
+    pub(crate) async fn game_result(&self, game_id: u64) -> Result<Option<GameResultRow>, DbError> {
+        sqlx::query("SELECT * FROM game_results WHERE game_id = $1")
+            .bind(int(game_id))
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| {
+                let winner = get_opt_u64(&r, "winner")?.map(|w| u8::try_from(w).unwrap_or(0));
+                let block = get_opt_u64(&r, "proven_block")?;
+                let root: Option<String> = r.try_get("proven_root")?;
+                let proven = match (block, root) {
+                    (Some(block), Some(root)) => Some((
+                        block,
+                        root.parse().map_err(|_| DbError::Corrupt(format!("bad root {root:?}")))?,
+                    )),
+                    _ => None,
+                };
+                Ok(GameResultRow {
+                    game_id,
+                    winner,
+                    reason: r.try_get("reason")?,
+                    proven,
+                    l1_block: get_u64(&r, "l1_block")?,
+                    l1_tx_hash: get_parsed(&r, "l1_tx_hash")?,
+                })
+            })
+            .transpose()
     }
 
     /// The withdrawal with hash `hash`.
@@ -585,6 +705,7 @@ mod tests {
             output_root: B256::repeat_byte(4),
             timestamp: 100,
             deleted: false,
+            challenged: false,
         };
         let events = vec![
             L1Event::Deposit(row.clone()),
@@ -596,7 +717,7 @@ mod tests {
         store.apply_l1(&events, 15).await.unwrap();
         // Applying twice is harmless (the API may have stored a deposit first).
         store.put_deposit(&row).await.unwrap();
-        store.set_deposit_credited(3, 77).await.unwrap();
+        assert_eq!(store.uncredited_deposits(10).await.unwrap(), vec![row.clone()]);
         let withdrawal = WithdrawalRow {
             hash: B256::repeat_byte(5),
             message: WithdrawalMessage {
@@ -610,7 +731,8 @@ mod tests {
             l2_block: 15,
             l2_tx_hash: B256::repeat_byte(8),
         };
-        store.apply_l2(std::slice::from_ref(&withdrawal), 40).await.unwrap();
+        store.apply_l2(std::slice::from_ref(&withdrawal), &[(3, 77)], 40).await.unwrap();
+        assert!(store.uncredited_deposits(10).await.unwrap().is_empty());
         store.close().await;
 
         let store = Store::open(&url).await.unwrap();
@@ -635,5 +757,47 @@ mod tests {
             store.outputs(Some(LogPosition { l1_block: 13, log_index: 1 }), 1).await.unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(page[0].l1_block, 12);
+
+        // Dispute games: the challenged flag of live outputs, and results.
+        assert_eq!(store.first_challenged_output().await.unwrap(), None);
+        let result = GameResultRow {
+            game_id: 4,
+            l1_block: 16,
+            l1_tx_hash: B256::repeat_byte(0xaa),
+            ..GameResultRow::default()
+        };
+        let events = vec![
+            L1Event::OutputChallenged(1, true),
+            L1Event::OutputChallenged(0, true),
+            L1Event::OutputChallenged(0, false),
+            L1Event::GameProven(GameResultRow {
+                proven: Some((30, B256::repeat_byte(0xbb))),
+                ..result.clone()
+            }),
+            L1Event::GameResolved(GameResultRow {
+                winner: Some(2),
+                reason: Some("proof".into()),
+                ..result.clone()
+            }),
+        ];
+        store.apply_l1(&events, 17).await.unwrap();
+        assert_eq!(store.first_challenged_output().await.unwrap(), Some(1));
+        let all = store.outputs(None, 10).await.unwrap();
+        assert_eq!(
+            all.iter().map(|o| (o.index, o.deleted, o.challenged)).collect::<Vec<_>>(),
+            vec![(1, false, true), (1, true, false), (0, false, false)]
+        );
+        assert_eq!(
+            store.game_result(4).await.unwrap(),
+            Some(GameResultRow {
+                winner: Some(2),
+                reason: Some("proof".into()),
+                proven: Some((30, B256::repeat_byte(0xbb))),
+                ..result
+            })
+        );
+        assert_eq!(store.game_result(5).await.unwrap(), None);
+        store.apply_l1(&[L1Event::OutputsDeleted(1)], 18).await.unwrap();
+        assert_eq!(store.first_challenged_output().await.unwrap(), None);
     }
 }

@@ -8,18 +8,23 @@
 //! to the `OutputOracle`. A mismatch within the challenge window is a fraud.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod games;
 mod l1;
 
+use alloy::signers::local::PrivateKeySigner;
 use alloy::{providers::Provider, rpc::types::TransactionRequest, sol_types::SolCall};
 use alloy_primitives::{Address, B256, U256};
 use l1::L1Cache;
 use rollup_contracts::OutputOracle;
-use rollup_node::client::{ClientError, L1Client};
+use rollup_node::{
+    client::{ClientError, L1Client},
+    txmgr::{TxManager, TxManagerConfig},
+};
 use rollup_protocol::{Derivation, DerivedFrom, RollupConfig, l2_genesis_state};
 use serde::Serialize;
 use std::{sync::Arc, time::Duration};
 use tokio::{
-    sync::{RwLock, broadcast},
+    sync::{RwLock, broadcast, mpsc, oneshot},
     task::JoinHandle,
 };
 use tokio_util::sync::CancellationToken;
@@ -39,6 +44,15 @@ pub struct ChallengerConfig {
     pub output_oracle: Address,
     /// How often to poll the L1.
     pub poll_interval: Duration,
+    /// `DisputeGameFactory` on L1; without it the challenger only reports.
+    pub dispute_game_factory: Option<Address>,
+    /// Key that opens games and plays the challenger side.
+    pub attacker_key: PrivateKeySigner,
+    /// Registered defender key that plays the proposer side of games against
+    /// correct outputs.
+    pub defender_key: Option<PrivateKeySigner>,
+    /// Transaction manager settings.
+    pub txmgr: TxManagerConfig,
 }
 
 /// What the challenger found or did, streamed to watchers.
@@ -61,6 +75,26 @@ pub enum ChallengerEvent {
         /// Output index.
         output_index: u64,
         /// L2 block.
+        l2_block: u64,
+    },
+    /// A bisection move was made.
+    Moved {
+        /// Game id.
+        game_id: u64,
+        /// Range after answering the pending midpoint.
+        lo: u64,
+        /// Range after answering the pending midpoint.
+        hi: u64,
+        /// Whether the pending midpoint was agreed with.
+        agreed: bool,
+        /// Root posted at the new midpoint (zero when the bisection is over).
+        mid_root: B256,
+    },
+    /// The last disputed block was proven with EXECUTE.
+    Proved {
+        /// Game id.
+        game_id: u64,
+        /// The block.
         l2_block: u64,
     },
     /// An output does not match the derived chain.
@@ -90,6 +124,7 @@ pub struct ChallengerStatus {
 /// A running challenger.
 #[derive(Debug)]
 pub struct ChallengerHandle {
+    requests: mpsc::UnboundedSender<ChallengeRequest>,
     events: broadcast::Sender<ChallengerEvent>,
     status: Arc<RwLock<ChallengerStatus>>,
     shutdown: CancellationToken,
@@ -107,11 +142,47 @@ impl ChallengerHandle {
         self.status.read().await.clone()
     }
 
+    /// Disputes output `output_index` now (see [`ChallengerClient::request_challenge`]).
+    pub async fn request_challenge(&self, output_index: u64) -> Result<(), String> {
+        self.client().request_challenge(output_index).await
+    }
+
+    /// A cloneable client for on-demand challenges.
+    pub fn client(&self) -> ChallengerClient {
+        ChallengerClient { requests: self.requests.clone() }
+    }
+
     /// Stops and waits.
     pub async fn shutdown(self) {
         self.shutdown.cancel();
         let _ = self.task.await;
     }
+}
+
+/// Asks a running challenger to dispute an output now.
+#[derive(Clone, Debug)]
+pub struct ChallengerClient {
+    requests: mpsc::UnboundedSender<ChallengeRequest>,
+}
+
+impl ChallengerClient {
+    /// Disputes output `output_index` now, whatever the derived chain says:
+    /// with the derived root as counter-claim when the output is wrong, and
+    /// with a wrong counter-claim when it is right (a challenge that the
+    /// challenger's own defender key then wins for the proposer).
+    pub async fn request_challenge(&self, output_index: u64) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(ChallengeRequest { output_index, reply })
+            .map_err(|_| "the challenger has stopped".to_string())?;
+        answer.await.map_err(|_| "the challenger has stopped".to_string())?
+    }
+}
+
+#[derive(Debug)]
+struct ChallengeRequest {
+    output_index: u64,
+    reply: oneshot::Sender<Result<(), String>>,
 }
 
 /// Errors starting the challenger.
@@ -125,7 +196,20 @@ pub enum ChallengerError {
 /// Starts the challenger.
 pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, ChallengerError> {
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
+    let players = config.dispute_game_factory.map(|factory| games::Players {
+        factory,
+        attacker: TxManager::new(
+            l1.provider().clone(),
+            config.attacker_key.clone(),
+            config.txmgr.clone(),
+        ),
+        defender: config
+            .defender_key
+            .clone()
+            .map(|key| TxManager::new(l1.provider().clone(), key, config.txmgr.clone())),
+    });
     let (events, _) = broadcast::channel(1024);
+    let (requests, incoming) = mpsc::unbounded_channel();
     let status = Arc::new(RwLock::new(ChallengerStatus::default()));
     let shutdown = CancellationToken::new();
     let worker = Worker {
@@ -136,10 +220,13 @@ pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, Challen
         status: status.clone(),
         scanned_to: config.rollup.genesis_l1_origin.number,
         outputs_checked: 0,
+        players,
+        batches: Vec::new(),
+        first_open_game: 0,
         config,
     };
-    let task = tokio::spawn(worker.run(shutdown.clone()));
-    Ok(ChallengerHandle { events, status, shutdown, task })
+    let task = tokio::spawn(worker.run(incoming, shutdown.clone()));
+    Ok(ChallengerHandle { requests, events, status, shutdown, task })
 }
 
 #[derive(Debug)]
@@ -154,22 +241,40 @@ struct Worker {
     scanned_to: u64,
     /// Next output index to check.
     outputs_checked: u64,
+    /// Keys and factory, when disputing is enabled.
+    players: Option<games::Players>,
+    /// Every batch posted so far (to rebuild a block for a proof).
+    batches: Vec<rollup_protocol::PostedBatch>,
+    /// Games below this id are over.
+    first_open_game: u64,
 }
 
 impl Worker {
-    async fn run(mut self, shutdown: CancellationToken) {
+    async fn run(
+        mut self,
+        mut requests: mpsc::UnboundedReceiver<ChallengeRequest>,
+        shutdown: CancellationToken,
+    ) {
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(self.config.poll_interval) => {}
+                Some(request) = requests.recv() => {
+                    let result = self.on_demand(request.output_index, &shutdown).await;
+                    let _ = request.reply.send(result);
+                    continue;
+                }
             }
-            if let Err(e) = self.step().await {
+            if let Err(e) = self.step(&shutdown).await {
                 tracing::warn!(target: "challenger", %e, "step failed; retrying");
+            }
+            if let Err(e) = self.play(&shutdown).await {
+                tracing::warn!(target: "challenger", %e, "dispute step failed; retrying");
             }
         }
     }
 
-    async fn step(&mut self) -> Result<(), ClientError> {
+    async fn step(&mut self, shutdown: &CancellationToken) -> Result<(), ClientError> {
         let head = self.l1.head().await?;
         if head > self.scanned_to {
             let to = head.min(self.scanned_to + 1_000);
@@ -192,11 +297,29 @@ impl Worker {
                     l2_end: batch.l2_end,
                     replaced,
                 });
+                self.batches.push(batch);
             }
             self.scanned_to = to;
             self.status.write().await.derived_head = self.derivation.head().number;
         }
-        self.check_outputs().await
+        self.check_outputs(shutdown).await
+    }
+
+    async fn on_demand(&mut self, index: u64, shutdown: &CancellationToken) -> Result<(), String> {
+        let output = self
+            .view(OutputOracle::getOutputCall { index: U256::from(index) })
+            .await
+            .map_err(|e| e.to_string())?;
+        let derived = self
+            .derivation
+            .output_root(output.l2BlockNumber)
+            .ok_or_else(|| format!("L2 block {} is not derived yet", output.l2BlockNumber))?;
+        let counter = if derived == output.outputRoot {
+            alloy_primitives::keccak256(derived)
+        } else {
+            derived
+        };
+        self.open_game(index, counter, shutdown).await.map_err(|e| e.to_string())
     }
 
     async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, ClientError> {
@@ -208,7 +331,7 @@ impl Worker {
     }
 
     /// Compares every new output whose block is derived with the derived root.
-    async fn check_outputs(&mut self) -> Result<(), ClientError> {
+    async fn check_outputs(&mut self, shutdown: &CancellationToken) -> Result<(), ClientError> {
         let count: U256 = self.view(OutputOracle::outputCountCall {}).await?;
         // Outputs deleted by a dispute are re-proposed under the same indices.
         self.outputs_checked = self.outputs_checked.min(count.saturating_to());
@@ -229,13 +352,27 @@ impl Worker {
                     target: "challenger", output_index = index, l2_block = output.l2BlockNumber,
                     proposed = %output.outputRoot, %derived, "INVALID OUTPUT ROOT"
                 );
-                self.status.write().await.invalid_outputs.push((index, output.l2BlockNumber));
+                {
+                    let mut status = self.status.write().await;
+                    if !status.invalid_outputs.contains(&(index, output.l2BlockNumber)) {
+                        status.invalid_outputs.push((index, output.l2BlockNumber));
+                    }
+                }
                 let _ = self.events.send(ChallengerEvent::OutputInvalid {
                     output_index: index,
                     l2_block: output.l2BlockNumber,
                     proposed: output.outputRoot,
                     derived,
                 });
+                let final_: bool =
+                    self.view(OutputOracle::isFinalCall { index: U256::from(index) }).await?;
+                if !final_ {
+                    // The earliest wrong output: later ones fall with it.
+                    if let Err(e) = self.open_game(index, derived, shutdown).await {
+                        tracing::warn!(target: "challenger", %e, output_index = index, "cannot open a game; will retry");
+                        return Ok(());
+                    }
+                }
             }
             self.outputs_checked += 1;
             self.status.write().await.outputs_checked = self.outputs_checked;

@@ -10,7 +10,9 @@ import {OutputOracle} from "./OutputOracle.sol";
 ///         `TransactionDeposited`; the sequencer turns every event into an L2 deposit
 ///         transaction that mints `mint` wei to `from` and then calls `to` with `value`,
 ///         `gasLimit` and `data`. The deposits are chained in a running hash
-///         (`depositHashes`) so L2 can commit to exactly which deposits it included.
+///         (`depositHashes`) so L2 can commit to exactly which deposits it included, and the
+///         L1 block of every deposit is recorded (`depositBlock`) so a dispute game can check
+///         that a block was given exactly the deposits of its L1 origin.
 ///
 ///         Withdrawals (L2 -> L1): the L2ToL1MessagePasser predeploy appends every withdrawal
 ///         hash to a Merkle tree whose root is part of the L2 output root. Once an output is
@@ -97,6 +99,8 @@ contract Bridge {
 
     bytes32[] internal _depositHashes;
     mapping(bytes32 => bool) internal _finalized;
+    /// @dev L1 block number of each deposit, parallel to `_depositHashes`.
+    uint64[] internal _depositBlocks;
 
     /// @param outputOracle The OutputOracle withdrawals are proven against.
     constructor(address outputOracle) {
@@ -135,6 +139,12 @@ contract Bridge {
     ///         Reverts with a panic if `index >= depositCount()`.
     function depositHashes(uint256 index) external view returns (bytes32) {
         return _depositHashes[index];
+    }
+
+    /// @notice The L1 block number deposit `index` was made in (non-decreasing in `index`).
+    ///         Reverts with a panic if `index >= depositCount()`.
+    function depositBlock(uint256 index) external view returns (uint64) {
+        return _depositBlocks[index];
     }
 
     /// @notice Whether the withdrawal with this hash was finalized.
@@ -229,6 +239,7 @@ contract Bridge {
         bytes32 prev = depositIndex == 0 ? bytes32(0) : _depositHashes[depositIndex - 1];
         bytes32 d = keccak256(abi.encode(from, to, depositIndex, msg.value, value, gasLimit, data));
         _depositHashes.push(keccak256(abi.encodePacked(prev, d)));
+        _depositBlocks.push(uint64(block.number));
 
         emit TransactionDeposited(from, to, depositIndex, msg.value, value, gasLimit, data);
     }

@@ -17,13 +17,25 @@
 //!   without gaps (starting at L2 block 1), storing `keccak256(data)` and the L1 block of each
 //!   batch; derivation reads the batches back, and `nextL2Block()` bounds what can be proposed.
 //! - [`OutputOracle`]: the proposer posts a bonded output root for an already batched L2 block;
-//!   it becomes final after the challenge window, after which the bond can be reclaimed. A
-//!   dispute game factory (set once by the owner) can delete non-final outputs.
+//!   it becomes final after the challenge window unless it (or an earlier output) is being
+//!   challenged, after which the bond can be reclaimed. The dispute game factory (set once by
+//!   the owner) marks outputs challenged, deletes non-final outputs and slashes their bonds; the
+//!   owner sets the genesis output root (L2 block 0) once, the anchor of disputes of output 0.
 //! - [`Bridge`]: deposits (`depositETH` / `depositTransaction`) lock ETH and emit
 //!   `TransactionDeposited`, which the sequencer turns into L2 deposit transactions; contract
-//!   callers are aliased ([`alias_l1_to_l2`]) and every deposit extends a running hash.
-//!   Withdrawals are finalized against a final output with an output root preimage and a
-//!   Merkle proof of the withdrawal hash in the withdrawals root.
+//!   callers are aliased ([`alias_l1_to_l2`]) and every deposit extends a running hash and
+//!   records its L1 block (`depositBlock`). Withdrawals are finalized against a final output
+//!   with an output root preimage and a Merkle proof of the withdrawal hash in the withdrawals
+//!   root.
+//! - [`DisputeGameFactory`]: interactive bisection games over non-final outputs. A challenger
+//!   posts `challengerBond` and its own root; the PROPOSER side (the output's proposer or an
+//!   owner-appointed defender) and the challenger alternately answer the pending midpoint root
+//!   (agree: it becomes the agreed `lo`; disagree: it becomes the disputed `hi`) and post their
+//!   own root at the new midpoint, each under a chess clock of `clockSeconds`. When one block
+//!   is left, `proveBlock` checks the agreed pre-output, the batch, the L1 origin and the
+//!   deposits and re-executes the block with the L1 EXECUTE precompile at
+//!   [`EXECUTE_PRECOMPILE`]; the side whose claim matches wins the other's bond. A proposer that
+//!   loses has the output and every later one deleted.
 //!
 //! L2:
 //! - [`L2ToL1MessagePasser`]: predeploy at [`L2_TO_L1_MESSAGE_PASSER`] (runtime code placed in the
@@ -60,6 +72,14 @@ sol!(
 );
 
 sol!(
+    // `proveBlock` and the `GameCreated` / `Moved` events have more than 7 fields.
+    #[allow(missing_docs, clippy::too_many_arguments)]
+    #[sol(all_derives)]
+    DisputeGameFactory,
+    "out/DisputeGameFactory.json"
+);
+
+sol!(
     #[allow(missing_docs)]
     #[sol(all_derives)]
     L2ToL1MessagePasser,
@@ -72,6 +92,13 @@ sol!(
     Burner,
     "out/Burner.json"
 );
+
+/// Address of the L1 EXECUTE precompile that [`DisputeGameFactory`]`.proveBlock` calls: input
+/// `abi.encode(uint64 blockNumber, bytes parentHeader, bytes batchData, bytes l1OriginHeader,
+/// bytes deposits, bytes witness)` (deposits as `abi.encode(DisputeGameFactory.Deposit[])`),
+/// output `abi.encode(bytes32 outputRoot)` of the re-executed L2 block; a failure (or any output
+/// that is not 32 bytes) makes the proof revert with `ExecutionFailed`.
+pub const EXECUTE_PRECOMPILE: Address = address!("0x0000000000000000000000000000000000000101");
 
 /// Address of the [`L2ToL1MessagePasser`] predeploy on L2.
 pub const L2_TO_L1_MESSAGE_PASSER: Address = address!("0x4200000000000000000000000000000000000016");
@@ -136,6 +163,11 @@ mod tests {
             ("Bridge", &Bridge::BYTECODE, &Bridge::DEPLOYED_BYTECODE),
             ("BatchInbox", &BatchInbox::BYTECODE, &BatchInbox::DEPLOYED_BYTECODE),
             ("OutputOracle", &OutputOracle::BYTECODE, &OutputOracle::DEPLOYED_BYTECODE),
+            (
+                "DisputeGameFactory",
+                &DisputeGameFactory::BYTECODE,
+                &DisputeGameFactory::DEPLOYED_BYTECODE,
+            ),
             (
                 "L2ToL1MessagePasser",
                 &L2ToL1MessagePasser::BYTECODE,

@@ -12,7 +12,9 @@ use revm::{
     context_interface::result::{EVMError, ExecutionResult, Output},
 };
 use rollup_node::{Node, StoredBlock, db::DbError};
-use rollup_protocol::{BlockEnvInput, ExecutedTx, RollupReceipt, build_evm, tx_env};
+use rollup_protocol::{
+    BlockEnvInput, ExecutedTx, RollupReceipt, build_evm_with_precompiles, tx_env,
+};
 use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
@@ -44,7 +46,12 @@ pub async fn build_block(
             let state = &chain.state;
             node.pool().best(base_fee, |a| state.nonce(a))
         };
-        let mut evm = build_evm(&mut chain.state, node.config().chain_id, &env);
+        let mut evm = build_evm_with_precompiles(
+            &mut chain.state,
+            node.config().chain_id,
+            &env,
+            node.config().precompiles,
+        );
         let mut cumulative = 0u64;
         let mut txs = Vec::new();
         let mut dropped = Vec::new();

@@ -9,8 +9,10 @@
 
 mod builder;
 mod dev;
+mod execute;
 
 pub use builder::build_block;
+pub use execute::l1_precompiles;
 
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::EMPTY_REQUESTS_HASH};
@@ -144,6 +146,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         min_base_fee: L1_MIN_BASE_FEE,
         suggested_tip: 1_000_000_000,
         l1_fee_scalar: None,
+        precompiles: Some(execute::l1_precompiles()),
     };
     let node = Node::open(node_config, store, || genesis(&config)).await?;
     let shutdown = CancellationToken::new();

@@ -68,6 +68,27 @@ impl L1Client {
         }))
     }
 
+    /// The RLP encoding of L1 block `number`'s header (whose keccak256 is
+    /// the block hash), `None` if not yet mined.
+    pub async fn header_rlp(
+        &self,
+        number: u64,
+    ) -> Result<Option<alloy_primitives::Bytes>, ClientError> {
+        let Some(block) =
+            self.provider.get_block_by_number(BlockNumberOrTag::Number(number)).await?
+        else {
+            return Ok(None);
+        };
+        let hash = block.header.hash;
+        let rlp = alloy_rlp::encode(&block.header.inner);
+        if alloy_primitives::keccak256(&rlp) != hash {
+            return Err(ClientError::BadData(format!(
+                "L1 block {number}: header does not hash to its hash"
+            )));
+        }
+        Ok(Some(rlp.into()))
+    }
+
     /// The deposits made in L1 block `number`, in deposit-index order.
     pub async fn deposits(&self, number: u64) -> Result<Vec<UserDeposit>, ClientError> {
         Ok(self.deposits_in_range(number, number).await?.into_iter().map(|(_, d)| d).collect())

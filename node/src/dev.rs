@@ -23,6 +23,8 @@ pub enum Role {
     Challenger = 103,
     /// Sends `finalizeWithdrawal` on L1 for users of the bridge API.
     Relayer = 104,
+    /// Defends correct outputs in dispute games (a registered defender).
+    Defender = 105,
 }
 
 /// The signer at `m/44'/60'/0'/0/{index}` of [`DEV_MNEMONIC`].

@@ -15,6 +15,7 @@ pub mod mempool;
 mod node;
 pub mod rpc;
 mod store;
+pub mod txmgr;
 
 pub use chain::{Chain, StoredBlock, TxLocation};
 pub use node::{Node, NodeConfig};

@@ -35,6 +35,8 @@ pub struct NodeConfig {
     pub suggested_tip: u128,
     /// L2 only: the L1 data fee scalar (millionths), charged on top of gas.
     pub l1_fee_scalar: Option<u64>,
+    /// A precompile set other than Prague's (the L1's adds EXECUTE).
+    pub precompiles: Option<&'static revm::precompile::Precompiles>,
 }
 
 /// A chain node (L1 simulator or L2 sequencer).

@@ -268,6 +268,11 @@ impl Derivation {
         &self.state
     }
 
+    /// The L1 origin of block `number`.
+    pub fn origin(&self, number: u64) -> Option<L1Origin> {
+        self.origins.get(usize::try_from(number).ok()?).copied()
+    }
+
     /// Output root of block `number`.
     pub fn output_root(&self, number: u64) -> Option<B256> {
         let header = self.header(number)?;
@@ -281,48 +286,6 @@ impl Derivation {
         )
     }
 
-    /// The block inputs of every block of `batch`, in order, by the rules
-    /// above, given the chain up to the batch's first block. Used both to
-    /// extend the chain and to rebuild one block for a proof.
-    fn next_inputs(
-        &self,
-        parent: &Header,
-        parent_origin: L1Origin,
-        batch: &PostedBatch,
-        block: Option<&BatchBlock>,
-        l1: &impl L1View,
-    ) -> (BlockInputs, DerivedFrom) {
-        let attempt = || -> Result<BlockInputs, DerivationError> {
-            let block = block
-                .ok_or(DerivationError::WrongRange { start: batch.l2_start, end: batch.l2_end })?;
-            let origin =
-                l1.origin(block.l1_origin_number).ok_or(DerivationError::UnknownOrigin {
-                    number: block.number,
-                    origin: block.l1_origin_number,
-                })?;
-            block_inputs(
-                &self.config,
-                parent,
-                block,
-                &origin,
-                &l1.deposits(origin.number),
-                batch.l1_block,
-            )
-        };
-        match attempt() {
-            Ok(inputs) => (inputs, DerivedFrom::Batch),
-            Err(e) => {
-                let next = parent_origin.number + 1;
-                let advance = (next < batch.l1_block).then(|| l1.origin(next)).flatten();
-                let next_origin = advance.map(|o| (o, l1.deposits(o.number)));
-                (
-                    deposit_only_inputs(parent, parent_origin, next_origin),
-                    DerivedFrom::DepositOnly(e.to_string()),
-                )
-            }
-        }
-    }
-
     /// Derives and executes every block of `batch`, which must start right
     /// after the head. Returns how each block was derived.
     pub fn apply_batch(
@@ -330,16 +293,28 @@ impl Derivation {
         batch: &PostedBatch,
         l1: &impl L1View,
     ) -> Vec<(ExecutedBlock, DerivedFrom)> {
+        self.apply_batch_up_to(batch, l1, u64::MAX)
+    }
+
+    /// Like [`Self::apply_batch`], stopping after block `last` (to rebuild
+    /// the state at a given block for a proof).
+    pub fn apply_batch_up_to(
+        &mut self,
+        batch: &PostedBatch,
+        l1: &impl L1View,
+        last: u64,
+    ) -> Vec<(ExecutedBlock, DerivedFrom)> {
         let blocks = decode_batch(batch);
         let mut out = Vec::new();
-        for number in batch.l2_start..=batch.l2_end {
+        for number in batch.l2_start..=batch.l2_end.min(last) {
             if number != self.head().number + 1 {
                 break;
             }
             let parent = self.head().clone();
             let parent_origin = *self.origins.last().expect("genesis origin");
             let block = blocks.iter().find(|b| b.number == number);
-            let (inputs, from) = self.next_inputs(&parent, parent_origin, batch, block, l1);
+            let (inputs, from) =
+                derive_block_inputs(&self.config, &parent, parent_origin, batch, block, l1);
             let executed = execute_block(&self.config, &mut self.state, &parent, &inputs)
                 .unwrap_or_else(|e| match e {
                     crate::StfError::Database(never) => match never {},
@@ -364,13 +339,48 @@ impl Derivation {
         let parent_origin = *self.origins.get(usize::try_from(number - 1).ok()?)?;
         let blocks = decode_batch(batch);
         let block = blocks.iter().find(|b| b.number == number);
-        Some(self.next_inputs(&parent, parent_origin, batch, block, l1).0)
+        Some(derive_block_inputs(&self.config, &parent, parent_origin, batch, block, l1).0)
+    }
+}
+
+/// The inputs of the block after `parent` (whose L1 origin is
+/// `parent_origin`) by the rules above: `block` is that block as found in
+/// `batch` (see [`decode_batch`]), `None` when the batch does not carry it.
+/// Used by derivation and by the L1's EXECUTE precompile alike.
+pub fn derive_block_inputs(
+    config: &RollupConfig,
+    parent: &Header,
+    parent_origin: L1Origin,
+    batch: &PostedBatch,
+    block: Option<&BatchBlock>,
+    l1: &impl L1View,
+) -> (BlockInputs, DerivedFrom) {
+    let attempt = || -> Result<BlockInputs, DerivationError> {
+        let block = block
+            .ok_or(DerivationError::WrongRange { start: batch.l2_start, end: batch.l2_end })?;
+        let origin = l1.origin(block.l1_origin_number).ok_or(DerivationError::UnknownOrigin {
+            number: block.number,
+            origin: block.l1_origin_number,
+        })?;
+        block_inputs(config, parent, block, &origin, &l1.deposits(origin.number), batch.l1_block)
+    };
+    match attempt() {
+        Ok(inputs) => (inputs, DerivedFrom::Batch),
+        Err(e) => {
+            let next = parent_origin.number + 1;
+            let advance = (next < batch.l1_block).then(|| l1.origin(next)).flatten();
+            let next_origin = advance.map(|o| (o, l1.deposits(o.number)));
+            (
+                deposit_only_inputs(parent, parent_origin, next_origin),
+                DerivedFrom::DepositOnly(e.to_string()),
+            )
+        }
     }
 }
 
 /// The blocks of a batch, or none when its data is invalid or carries other
 /// blocks than the range it claims.
-fn decode_batch(batch: &PostedBatch) -> Vec<BatchBlock> {
+pub fn decode_batch(batch: &PostedBatch) -> Vec<BatchBlock> {
     match decode_channel_from_batch_data(&batch.data) {
         Ok(blocks)
             if blocks.len() as u64 == batch.l2_end + 1 - batch.l2_start

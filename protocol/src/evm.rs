@@ -7,6 +7,7 @@ use revm::{
     Context, Database, MainBuilder, MainContext,
     context::{BlockEnv, CfgEnv, TxEnv, either::Either},
     handler::MainnetEvm,
+    precompile::Precompiles,
     primitives::hardfork::SpecId,
 };
 
@@ -52,9 +53,25 @@ impl BlockEnvInput {
 
 /// Builds an EVM for `chain_id` over `db` with the given block environment.
 pub fn build_evm<DB: Database>(db: DB, chain_id: u64, block: &BlockEnvInput) -> RollupEvm<DB> {
+    build_evm_with_precompiles(db, chain_id, block, None)
+}
+
+/// Like [`build_evm`], with a precompile set other than Prague's (the L1's
+/// adds EXECUTE).
+pub fn build_evm_with_precompiles<DB: Database>(
+    db: DB,
+    chain_id: u64,
+    block: &BlockEnvInput,
+    precompiles: Option<&'static Precompiles>,
+) -> RollupEvm<DB> {
     let mut cfg = CfgEnv::new_with_spec(SPEC);
     cfg.chain_id = chain_id;
-    Context::mainnet().with_db(db).with_block(block.block_env()).with_cfg(cfg).build_mainnet()
+    let mut evm =
+        Context::mainnet().with_db(db).with_block(block.block_env()).with_cfg(cfg).build_mainnet();
+    if let Some(precompiles) = precompiles {
+        evm.precompiles.precompiles = precompiles;
+    }
+    evm
 }
 
 /// revm's transaction environment of a signed Ethereum transaction from `sender`.

@@ -17,6 +17,7 @@ mod genesis;
 mod l1_fee;
 mod receipt;
 mod state;
+mod stateless;
 mod tx;
 
 pub use config::*;
@@ -25,13 +26,16 @@ pub use genesis::l2_genesis_state;
 pub use l1_fee::{calldata_gas, l1_data_fee};
 pub use receipt::RollupReceipt;
 pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};
+pub use stateless::{
+    SparseTrie, Witness, WitnessDb, WitnessError, build_witness, execute_stateless,
+};
 pub use tx::{RollupTxEnvelope, TxDecodeError};
 mod evm;
 mod output;
 mod stf;
 mod withdrawals;
 
-pub use evm::{BlockEnvInput, RollupEvm, SPEC, build_evm, tx_env};
+pub use evm::{BlockEnvInput, RollupEvm, SPEC, build_evm, build_evm_with_precompiles, tx_env};
 pub use output::OutputRootPreimage;
 pub use stf::{
     BlockInputs, ExecutedBlock, ExecutedTx, L1Origin, SkipReason, SkippedTx, StfError,
@@ -44,6 +48,16 @@ pub use withdrawals::{
 mod derive;
 
 pub use derive::{
-    Derivation, DerivationError, DerivedFrom, L1View, PostedBatch, block_inputs,
-    deposit_only_inputs,
+    Derivation, DerivationError, DerivedFrom, L1View, PostedBatch, block_inputs, decode_batch,
+    deposit_only_inputs, derive_block_inputs,
 };
+mod precompile;
+
+pub use precompile::{
+    BatchRecord, EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE, EXECUTE_PRECOMPILE, ExecuteDeposit,
+    ExecuteError, ExecuteOutput, L1BlockData, encode_execute_input, execute_precompile,
+    executeCall,
+};
+mod dispute;
+
+pub use dispute::{BisectionMove, BisectionState, next_move};

@@ -2,13 +2,15 @@
 //! when the L1 has one more), collect that L1 block's deposits, take the
 //! pool's best transactions and execute them with the protocol STF.
 
-use alloy_primitives::B256;
+use alloy_primitives::{B256, U256};
 use rollup_node::{Node, StoredBlock, client::L1Client};
-use rollup_protocol::{BlockInputs, L1Origin, RollupConfig, SkipReason, execute_block};
+use rollup_protocol::{
+    BlockInputs, L1Origin, RollupConfig, SEQUENCER_FEE_VAULT, SkipReason, StateDb, execute_block,
+};
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -20,6 +22,12 @@ use tokio_util::sync::CancellationToken;
 pub struct SequencerFaults {
     /// Leave L1 deposits out of L2 blocks.
     pub censor_deposits: AtomicBool,
+    /// Seal the next block over a state that differs from what its
+    /// transactions produce (1 wei more in the sequencer fee vault), so the
+    /// batch and the outputs disagree from that block on (once).
+    pub invalid_state_transition: AtomicBool,
+    /// The number of the last block sealed with `invalid_state_transition`.
+    pub faulted_block: AtomicU64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,10 +117,17 @@ async fn produce(
             deposits,
             transactions: candidates.iter().map(|c| c.raw.clone()).collect(),
         };
-        let executed = execute_block(rollup, &mut chain.state, &parent.header, &inputs)
+        let mut executed = execute_block(rollup, &mut chain.state, &parent.header, &inputs)
             .unwrap_or_else(|e| match e {
                 rollup_protocol::StfError::Database(never) => match never {},
             });
+        if faults.invalid_state_transition.swap(false, Ordering::Relaxed) {
+            let _ = chain.state.add_balance(SEQUENCER_FEE_VAULT, U256::from(1));
+            executed.header.state_root = chain.state.compute_state_root();
+            executed.hash = executed.header.hash_slow();
+            faults.faulted_block.store(executed.header.number, Ordering::Relaxed);
+            tracing::warn!(target: "sequencer", number = executed.header.number, "FAULT: sealed a block over a wrong state");
+        }
         let dropped: Vec<B256> = executed
             .skipped
             .iter()

@@ -3,7 +3,7 @@
 //! (`250ms`, `30s`, `7d`).
 
 use crate::{
-    deploy::{RollupFile, deploy},
+    deploy::{DeployParams, RollupFile, deploy},
     devnet::{self, DevnetConfig, l1_genesis_alloc},
 };
 use alloy_primitives::U256;
@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use eyre::Context;
 use rollup_batcher::{BatcherConfig, TxManagerConfig};
 use rollup_bridge::BridgeConfig;
+use rollup_challenger::ChallengerConfig;
 use rollup_l1_sim::L1Config;
 use rollup_node::{
     db::sqlite_url,
@@ -47,6 +48,15 @@ pub enum Command {
     Batcher(BatcherArgs),
     /// The bridge REST API.
     Bridge(BridgeArgs),
+    /// The challenger: derives the L2 from L1 alone and disputes wrong outputs.
+    Challenger(ChallengerArgs),
+}
+
+/// `rollup challenger`.
+#[derive(Debug, Args)]
+pub struct ChallengerArgs {
+    #[command(flatten)]
+    role: RoleArgs,
 }
 
 /// Where data lives.
@@ -83,6 +93,25 @@ pub struct ProtocolArgs {
     /// Proposer bond, in wei (default 0.1 ETH).
     #[arg(long, env = "ROLLUP_BOND_WEI", default_value = "100000000000000000")]
     pub bond_wei: U256,
+    /// Challenger bond, in wei (default 0.1 ETH).
+    #[arg(long, env = "ROLLUP_CHALLENGER_BOND_WEI", default_value = "100000000000000000")]
+    pub challenger_bond_wei: U256,
+    /// Chess clock of each side of a dispute game.
+    #[arg(long, env = "ROLLUP_GAME_CLOCK", default_value = "60s", value_parser = duration)]
+    pub game_clock: Duration,
+}
+
+impl ProtocolArgs {
+    fn deploy_params(&self) -> DeployParams {
+        DeployParams {
+            l1_chain_id: L1_CHAIN_ID,
+            challenge_window_secs: self.challenge_window.as_secs(),
+            output_interval: self.output_interval,
+            bond_wei: self.bond_wei,
+            challenger_bond_wei: self.challenger_bond_wei,
+            game_clock_secs: self.game_clock.as_secs(),
+        }
+    }
 }
 
 /// `rollup devnet`.
@@ -278,6 +307,29 @@ impl Cli {
                         ..Default::default()
                     },
                     database_url: args.role.storage.url("batcher.db")?,
+                    dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
+                })
+                .await?;
+                wait_for_shutdown().await;
+                handle.shutdown().await;
+                Ok(())
+            }
+            Command::Challenger(args) => {
+                let rollup = args.role.rollup()?;
+                let handle = rollup_challenger::spawn(ChallengerConfig {
+                    rollup: rollup.rollup.clone(),
+                    l1_rpc_url: args.role.l1_rpc_url.clone(),
+                    bridge: rollup.contracts.bridge,
+                    batch_inbox: rollup.contracts.batch_inbox,
+                    output_oracle: rollup.contracts.output_oracle,
+                    poll_interval: Duration::from_millis(250),
+                    dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
+                    attacker_key: role_signer(Role::Challenger),
+                    defender_key: Some(role_signer(Role::Defender)),
+                    txmgr: TxManagerConfig {
+                        chain_id: rollup.rollup.l1_chain_id,
+                        ..Default::default()
+                    },
                 })
                 .await?;
                 wait_for_shutdown().await;
@@ -306,7 +358,8 @@ impl Cli {
                         vec![]
                     },
                     relayer: args.dev_signers.then(|| role_signer(Role::Relayer)),
-                    faults_url: None,
+                    dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
+                    devnet: None,
                 })
                 .await?;
                 println!("REST API     {}", handle.url());
@@ -331,14 +384,7 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
     let rollup = if path.exists() {
         RollupFile::load(&path)?
     } else {
-        let file = deploy(
-            &handle.rpc_url(),
-            L1_CHAIN_ID,
-            args.protocol.challenge_window.as_secs(),
-            args.protocol.output_interval,
-            args.protocol.bond_wei,
-        )
-        .await?;
+        let file = deploy(&handle.rpc_url(), args.protocol.deploy_params()).await?;
         file.save(&path)?;
         file
     };
@@ -355,6 +401,7 @@ fn print_contracts(rollup: &RollupFile) {
     println!("  Bridge               {}", rollup.contracts.bridge);
     println!("  BatchInbox           {}", rollup.contracts.batch_inbox);
     println!("  OutputOracle         {}", rollup.contracts.output_oracle);
+    println!("  DisputeGameFactory   {}", rollup.contracts.dispute_game_factory);
     println!("L2 predeploys");
     println!("  L2ToL1MessagePasser  {}", rollup_protocol::L2_TO_L1_MESSAGE_PASSER);
 }
@@ -377,6 +424,8 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         compression: args.compression,
         database_url: args.storage.database_url.clone(),
         bond_wei: args.protocol.bond_wei,
+        challenger_bond_wei: args.protocol.challenger_bond_wei,
+        game_clock: args.protocol.game_clock,
     };
     let _ = args.da;
     let net = devnet::spawn(config).await?;
@@ -396,6 +445,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
     println!("\nParameters");
     println!("  challenge window  {} s", net.rollup.challenge_window_secs);
     println!("  output interval   {} L2 blocks", net.rollup.output_interval);
+    println!("  game clock        {} s per side", net.rollup.game_clock_secs);
     println!("\nDev accounts (10,000 ETH each on L1; mnemonic \"{DEV_MNEMONIC}\")");
     for i in 0..DEV_ACCOUNTS {
         let signer = dev_account(i);
@@ -412,6 +462,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         ("proposer", Role::Proposer),
         ("challenger", Role::Challenger),
         ("relayer", Role::Relayer),
+        ("defender", Role::Defender),
     ] {
         println!("  {name:<10} {}", role_signer(role).address());
     }

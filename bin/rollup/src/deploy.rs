@@ -1,16 +1,16 @@
 //! Deployment of the L1 contracts and the rollup file (`rollup.json`) that
 //! every role reads: chain parameters and contract addresses.
 
-use alloy::sol_types::SolConstructor;
+use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use eyre::{Context, eyre};
 use rollup_batcher::{TxManager, TxManagerConfig};
-use rollup_contracts::{BatchInbox, Bridge, OutputOracle};
+use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
 use rollup_node::{
     client::{L1Client, http_provider},
     dev::{Role, role_signer},
 };
-use rollup_protocol::RollupConfig;
+use rollup_protocol::{Derivation, RollupConfig, l2_genesis_state};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +24,8 @@ pub struct Contracts {
     pub batch_inbox: Address,
     /// `OutputOracle`.
     pub output_oracle: Address,
+    /// `DisputeGameFactory`.
+    pub dispute_game_factory: Address,
 }
 
 /// The rollup file: what every role needs to know about the deployment.
@@ -43,6 +45,12 @@ pub struct RollupFile {
     pub output_interval: u64,
     /// Proposer bond, wei.
     pub bond_wei: U256,
+    /// Challenger bond, wei.
+    pub challenger_bond_wei: U256,
+    /// Chess clock of each side of a dispute game, seconds.
+    pub game_clock_secs: u64,
+    /// Registered defender (plays the proposer side of games against correct outputs).
+    pub defender: Address,
 }
 
 impl RollupFile {
@@ -65,13 +73,33 @@ impl RollupFile {
 
 /// Deploys `BatchInbox`, `OutputOracle` and `Bridge` with the deployer key
 /// and returns the rollup file anchored at the L1 block of the last deployment.
-pub async fn deploy(
-    l1_rpc_url: &str,
-    l1_chain_id: u64,
-    challenge_window_secs: u64,
-    output_interval: u64,
-    bond_wei: U256,
-) -> eyre::Result<RollupFile> {
+/// Parameters fixed at deployment.
+#[derive(Clone, Copy, Debug)]
+pub struct DeployParams {
+    /// L1 chain id.
+    pub l1_chain_id: u64,
+    /// Challenge window, seconds.
+    pub challenge_window_secs: u64,
+    /// Output interval, L2 blocks.
+    pub output_interval: u64,
+    /// Proposer bond, wei.
+    pub bond_wei: U256,
+    /// Challenger bond, wei.
+    pub challenger_bond_wei: U256,
+    /// Chess clock per side, seconds.
+    pub game_clock_secs: u64,
+}
+
+/// Deploys the L1 contracts and wires the dispute game (see [`RollupFile`]).
+pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<RollupFile> {
+    let DeployParams {
+        l1_chain_id,
+        challenge_window_secs,
+        output_interval,
+        bond_wei,
+        challenger_bond_wei,
+        game_clock_secs,
+    } = params;
     let deployer = role_signer(Role::Deployer);
     let owner = deployer.address();
     let batcher = role_signer(Role::Batcher).address();
@@ -106,7 +134,21 @@ pub async fn deploy(
         Bridge::constructorCall { outputOracle: output_oracle }.abi_encode(),
     )
     .await?;
-    let contracts = Contracts { batch_inbox, output_oracle, bridge };
+    let dispute_game_factory = deploy_one(
+        &txmgr,
+        &DisputeGameFactory::BYTECODE,
+        DisputeGameFactory::constructorCall {
+            outputOracle: output_oracle,
+            batchInbox: batch_inbox,
+            challengerBond: challenger_bond_wei,
+            clockSeconds: game_clock_secs,
+            owner,
+        }
+        .abi_encode(),
+    )
+    .await?;
+    let defender = role_signer(Role::Defender).address();
+    let contracts = Contracts { batch_inbox, output_oracle, bridge, dispute_game_factory };
     let l1 = L1Client::new(l1_rpc_url, contracts.bridge)?;
     let head = l1.head().await?;
     let genesis_l1_origin =
@@ -117,6 +159,34 @@ pub async fn deploy(
         genesis_l1_origin,
         ..Default::default()
     };
+    // The agreed anchor of disputes over the first output: the L2 genesis.
+    let genesis_output = Derivation::new(rollup.clone(), l2_genesis_state())
+        .output_root(0)
+        .ok_or_else(|| eyre!("no L2 genesis"))?;
+    for (to, input) in [
+        (
+            output_oracle,
+            OutputOracle::setDisputeGameFactoryCall { f: dispute_game_factory }.abi_encode(),
+        ),
+        (
+            output_oracle,
+            OutputOracle::setGenesisOutputRootCall { root: genesis_output }.abi_encode(),
+        ),
+        (
+            dispute_game_factory,
+            DisputeGameFactory::setBridgeCall { newBridge: bridge }.abi_encode(),
+        ),
+        (
+            dispute_game_factory,
+            DisputeGameFactory::setDefenderCall { defender, allowed: true }.abi_encode(),
+        ),
+    ] {
+        let receipt =
+            txmgr.send(to, input.into(), U256::ZERO, &CancellationToken::new()).await?.receipt;
+        if !receipt.status() {
+            return Err(eyre!("wiring the dispute game reverted in {}", receipt.transaction_hash));
+        }
+    }
     Ok(RollupFile {
         rollup,
         contracts,
@@ -125,6 +195,9 @@ pub async fn deploy(
         challenge_window_secs,
         output_interval,
         bond_wei,
+        challenger_bond_wei,
+        game_clock_secs,
+        defender,
     })
 }
 

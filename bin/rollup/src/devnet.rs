@@ -2,19 +2,23 @@
 //! interfaces (L1 JSON-RPC, L2 JSON-RPC, REST), with the contracts deployed
 //! on first start and everything resumed from `--data-dir` afterwards.
 
-use crate::deploy::{RollupFile, deploy};
+use crate::deploy::{DeployParams, RollupFile, deploy};
 use alloy_primitives::{Address, U256};
 use eyre::Context;
+use futures::future::BoxFuture;
+use rollup_batcher::ProposerFaults;
 use rollup_batcher::{BatcherConfig, BatcherHandle, TxManagerConfig};
-use rollup_bridge::{BridgeConfig, BridgeHandle};
-use rollup_challenger::{ChallengerConfig, ChallengerHandle};
+use rollup_bridge::{BridgeConfig, BridgeHandle, DevnetControl};
+use rollup_challenger::{ChallengerClient, ChallengerConfig, ChallengerHandle};
 use rollup_l1_sim::{L1Config, L1Handle};
 use rollup_node::{
     db::{is_postgres, sqlite_url},
     dev::{DEV_ACCOUNTS, Role, dev_account, dev_addresses, role_signer},
 };
 use rollup_protocol::{L1_CHAIN_ID, batch::Compression};
+use rollup_sequencer::SequencerFaults;
 use rollup_sequencer::{SequencerConfig, SequencerHandle};
+use std::sync::{Arc, atomic::Ordering};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// ETH given to every dev and role account in the L1 genesis: 10,000 ETH.
@@ -47,6 +51,10 @@ pub struct DevnetConfig {
     pub database_url: Option<String>,
     /// Proposer bond, wei.
     pub bond_wei: U256,
+    /// Challenger bond, wei.
+    pub challenger_bond_wei: U256,
+    /// Chess clock per side of a dispute game (used at deployment).
+    pub game_clock: Duration,
 }
 
 impl DevnetConfig {
@@ -60,12 +68,14 @@ impl DevnetConfig {
             api_addr: any,
             l1_block_time: Duration::from_millis(500),
             l2_block_time: Duration::from_millis(100),
-            challenge_window: Duration::from_secs(6),
+            challenge_window: Duration::from_secs(10),
             output_interval: 4,
             batch_interval: Duration::from_millis(500),
             compression: Compression::Brotli,
             database_url: None,
             bond_wei: U256::from(100_000_000_000_000_000u128),
+            challenger_bond_wei: U256::from(100_000_000_000_000_000u128),
+            game_clock: Duration::from_secs(20),
         }
     }
 
@@ -93,7 +103,14 @@ pub struct Devnet {
 
 /// The genesis allocation of the L1: dev accounts 0-9 and the role keys.
 pub fn l1_genesis_alloc() -> Vec<(Address, U256)> {
-    let roles = [Role::Deployer, Role::Batcher, Role::Proposer, Role::Challenger, Role::Relayer];
+    let roles = [
+        Role::Deployer,
+        Role::Batcher,
+        Role::Proposer,
+        Role::Challenger,
+        Role::Relayer,
+        Role::Defender,
+    ];
     dev_addresses()
         .into_iter()
         .chain(roles.into_iter().map(|r| role_signer(r).address()))
@@ -124,10 +141,14 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
     } else {
         let file = deploy(
             &l1.rpc_url(),
-            L1_CHAIN_ID,
-            config.challenge_window.as_secs(),
-            config.output_interval,
-            config.bond_wei,
+            DeployParams {
+                l1_chain_id: L1_CHAIN_ID,
+                challenge_window_secs: config.challenge_window.as_secs(),
+                output_interval: config.output_interval,
+                bond_wei: config.bond_wei,
+                challenger_bond_wei: config.challenger_bond_wei,
+                game_clock_secs: config.game_clock.as_secs(),
+            },
         )
         .await
         .wrap_err("deploying the L1 contracts")?;
@@ -157,6 +178,20 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         max_blocks_per_batch: 500,
         txmgr: TxManagerConfig { chain_id: L1_CHAIN_ID, ..Default::default() },
         database_url: config.db("batcher.db"),
+        dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
+    })
+    .await?;
+    let challenger = rollup_challenger::spawn(ChallengerConfig {
+        rollup: rollup.rollup.clone(),
+        l1_rpc_url: l1.rpc_url(),
+        bridge: rollup.contracts.bridge,
+        batch_inbox: rollup.contracts.batch_inbox,
+        output_oracle: rollup.contracts.output_oracle,
+        poll_interval: Duration::from_millis(250),
+        dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
+        attacker_key: role_signer(Role::Challenger),
+        defender_key: Some(role_signer(Role::Defender)),
+        txmgr: TxManagerConfig { chain_id: L1_CHAIN_ID, ..Default::default() },
     })
     .await?;
     let bridge = rollup_bridge::spawn(BridgeConfig {
@@ -175,16 +210,12 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         database_url: config.db("bridge.db"),
         dev_signers: (0..DEV_ACCOUNTS).map(dev_account).collect(),
         relayer: Some(role_signer(Role::Relayer)),
-        faults_url: None,
-    })
-    .await?;
-    let challenger = rollup_challenger::spawn(ChallengerConfig {
-        rollup: rollup.rollup.clone(),
-        l1_rpc_url: l1.rpc_url(),
-        bridge: rollup.contracts.bridge,
-        batch_inbox: rollup.contracts.batch_inbox,
-        output_oracle: rollup.contracts.output_oracle,
-        poll_interval: Duration::from_millis(250),
+        dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
+        devnet: Some(Arc::new(Controls {
+            sequencer: sequencer.faults.clone(),
+            proposer: batcher.faults.clone(),
+            challenger: challenger.client(),
+        })),
     })
     .await?;
     Ok(Devnet { rollup, l1, sequencer, batcher, bridge, challenger })
@@ -198,5 +229,38 @@ impl Devnet {
         self.batcher.shutdown().await;
         self.sequencer.shutdown().await;
         self.l1.shutdown().await;
+    }
+}
+
+/// The devnet's fault switches and on-demand challenges, for `POST /v1/faults`
+/// and `POST /v1/challenges`.
+#[derive(Debug)]
+struct Controls {
+    sequencer: Arc<SequencerFaults>,
+    proposer: Arc<ProposerFaults>,
+    challenger: ChallengerClient,
+}
+
+impl DevnetControl for Controls {
+    fn fault_kinds(&self) -> Vec<&'static str> {
+        vec!["invalid-output-root", "invalid-state-transition", "censor-deposits", "stop-defending"]
+    }
+
+    fn inject_fault(&self, kind: &str) -> Result<(), String> {
+        let flag = match kind {
+            "invalid-output-root" => &self.proposer.invalid_output_root,
+            "invalid-state-transition" => &self.sequencer.invalid_state_transition,
+            "censor-deposits" => &self.sequencer.censor_deposits,
+            "stop-defending" => &self.proposer.stop_defending,
+            other => return Err(format!("unknown fault kind {other:?}")),
+        };
+        flag.store(true, Ordering::Relaxed);
+        tracing::warn!(target: "devnet", kind, "fault armed");
+        Ok(())
+    }
+
+    fn request_challenge(&self, output_index: u64) -> BoxFuture<'static, Result<(), String>> {
+        let client = self.challenger.clone();
+        Box::pin(async move { client.request_challenge(output_index).await })
     }
 }

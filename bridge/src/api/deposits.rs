@@ -198,15 +198,15 @@ pub(crate) async fn get(
         }
     }
     let Some(mut row) = rows.into_iter().next() else { return Err(not_a_deposit(hash)) };
+    // Only the indexer records credits (it announces them on `/v1/events`
+    // once): until it has, ask the L2.
     if row.l2_block.is_none() {
         let l2_receipt =
             tokio::time::timeout(L2_LOOKUP_TIMEOUT, s.chains.receipt(Chain::L2, row.l2_tx_hash))
                 .await;
         match l2_receipt {
             Ok(Ok(Some(receipt))) => {
-                let l2_block = receipt.block_number.to();
-                s.store.set_deposit_credited(row.deposit.index, l2_block).await?;
-                row.l2_block = Some(l2_block);
+                row.l2_block = Some(receipt.block_number.to());
             }
             Ok(Ok(None)) => {}
             // The L1 side is known: report it rather than fail.

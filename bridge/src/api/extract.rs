@@ -27,22 +27,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let body = Body::from_request(req, state)
             .await
             .map_err(|e| ApiError::new(e.status(), "invalid-body", e.body_text()))?;
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request(
-                "invalid-json",
-                "the request body is empty: expected a JSON object",
-            ));
-        }
-        serde_json::from_slice(&body).map(Self).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::unprocessable("invalid-body", format!("invalid request body: {e}"))
-            }
-            _ => ApiError::bad_request(
-                "invalid-json",
-                format!("the request body is not valid JSON: {e}"),
-            ),
-        })
+        json_body(&body).map(Self)
     }
+}
+
+/// Parses a request body as [`ApiJson`] does.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "invalid-json",
+            "the request body is empty: expected a JSON object",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::unprocessable("invalid-body", format!("invalid request body: {e}"))
+        }
+        _ => ApiError::bad_request(
+            "invalid-json",
+            format!("the request body is not valid JSON: {e}"),
+        ),
+    })
 }
 
 /// Query parameters, rejecting with 400 `invalid-query`.

@@ -76,6 +76,7 @@ pub(crate) async fn config(State(s): State<Shared>) -> Json<ConfigResponse> {
         bridge: c.bridge.to_string(),
         batch_inbox: c.batch_inbox.to_string(),
         output_oracle: c.output_oracle.to_string(),
+        dispute_game_factory: c.dispute_game_factory.map(|f| f.to_string()),
         l2_to_l1_message_passer: L2_TO_L1_MESSAGE_PASSER.to_string(),
         challenge_window_secs: s.challenge_window(),
         output_interval: c.output_interval,

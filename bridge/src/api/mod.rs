@@ -1,9 +1,12 @@
 //! The REST API (axum): routes, shared state and the OpenAPI document.
 
+mod challenges;
 mod deposits;
+mod devnet;
 mod extract;
 mod meta;
 mod posted;
+mod stream;
 mod types;
 mod withdrawals;
 
@@ -11,6 +14,7 @@ use crate::{
     chain::{Chains, SendError, revert_data},
     config::BridgeConfig,
     error::{ApiError, ErrorBody, ErrorDetail},
+    events::{self, EventBus},
     indexer::IndexerStatus,
     store::{Chain, Store},
 };
@@ -23,6 +27,7 @@ use axum::{
 };
 use rollup_contracts::Bridge;
 use std::{collections::HashSet, sync::Arc, time::Duration};
+use tokio_util::sync::CancellationToken;
 use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
 use utoipa::OpenApi;
 
@@ -42,6 +47,10 @@ pub(crate) struct AppState {
     pub(crate) dev: HashSet<Address>,
     /// The relayer's account.
     pub(crate) relayer: Option<Address>,
+    /// What the indexer announces (`GET /v1/events`).
+    pub(crate) events: EventBus,
+    /// Cancelled when the bridge stops (ends the event streams).
+    pub(crate) shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -63,9 +72,11 @@ pub(crate) type Shared = Arc<AppState>;
 #[openapi(
     info(
         title = "Rollup bridge API",
-        description = "Deposits (L1 to L2), withdrawals (L2 to L1) with their Merkle proofs, and what \
-                       the rollup posted to L1 (batches, outputs). Amounts are decimal strings in wei; \
-                       hashes and addresses are 0x-hex. Errors are `{\"error\": {\"code\", \"message\"}}`."
+        description = "Deposits (L1 to L2), withdrawals (L2 to L1) with their Merkle proofs, what \
+                       the rollup posted to L1 (batches, outputs), the dispute games over its outputs, \
+                       and a live stream of all of it (`GET /v1/events`). Amounts are decimal strings \
+                       in wei; hashes and addresses are 0x-hex. Errors are \
+                       `{\"error\": {\"code\", \"message\"}}`."
     ),
     paths(
         meta::health,
@@ -77,6 +88,11 @@ pub(crate) type Shared = Arc<AppState>;
         withdrawals::finalize,
         posted::batches,
         posted::outputs,
+        challenges::list,
+        challenges::get,
+        challenges::create,
+        devnet::inject,
+        stream::events,
         meta::openapi,
         meta::docs,
     ),
@@ -99,12 +115,39 @@ pub(crate) type Shared = Arc<AppState>;
         types::BatchPage,
         types::OutputItem,
         types::OutputPage,
+        types::ChallengeItem,
+        types::ChallengePage,
+        types::PendingMidJson,
+        types::ClocksJson,
+        types::MoveJson,
+        types::GameResultJson,
+        types::ChallengeRequest,
+        types::ChallengeRequested,
+        types::FaultRequest,
+        types::FaultArmed,
+        events::RangeJson,
+        events::DepositEvent,
+        events::BatchEvent,
+        events::OutputEvent,
+        events::OutputsDeletedEvent,
+        events::WithdrawalEvent,
+        events::WithdrawalFinalizedEvent,
+        events::ChallengeOpenedEvent,
+        events::ChallengeMoveEvent,
+        events::ChallengeProvenEvent,
+        events::ChallengeResolvedEvent,
+        events::ChallengeCancelledEvent,
+        events::OutputChallengedEvent,
+        events::BondSlashedEvent,
     )),
     tags(
         (name = "meta", description = "Health, configuration and this document"),
         (name = "deposits", description = "L1 to L2 ETH deposits"),
         (name = "withdrawals", description = "L2 to L1 withdrawals and their finalization"),
         (name = "posted", description = "Batches and outputs posted to L1"),
+        (name = "challenges", description = "Dispute games over the outputs (DisputeGameFactory)"),
+        (name = "events", description = "Live stream of what the bridge indexes (Server-Sent Events)"),
+        (name = "devnet", description = "Devnet-only controls: fault injection"),
     )
 )]
 pub(crate) struct ApiDoc;
@@ -121,6 +164,10 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/withdrawals/{withdrawal_hash}/finalize", post(withdrawals::finalize))
         .route("/v1/batches", get(posted::batches))
         .route("/v1/outputs", get(posted::outputs))
+        .route("/v1/challenges", get(challenges::list).post(challenges::create))
+        .route("/v1/challenges/{id}", get(challenges::get))
+        .route("/v1/faults", post(devnet::inject))
+        .route("/v1/events", get(stream::events))
         .route("/openapi.json", get(meta::openapi))
         .route("/docs", get(meta::docs))
         .fallback(no_route)

@@ -21,20 +21,23 @@ const DEFAULT_LIMIT: u64 = 20;
 /// Most items per page.
 const MAX_LIMIT: u64 = 100;
 
+/// The page size of `?limit=`.
+pub(crate) fn limit(q: &ListQuery) -> ApiResult<u64> {
+    match q.limit.as_deref().map(str::trim) {
+        None | Some("") => Ok(DEFAULT_LIMIT),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n.min(MAX_LIMIT)),
+            _ => Err(ApiError::bad_request(
+                "invalid-limit",
+                format!("`limit` must be an integer from 1 to {MAX_LIMIT}, got {v:?}"),
+            )),
+        },
+    }
+}
+
 /// The page size and the position to continue before.
 fn page(q: &ListQuery) -> ApiResult<(u64, Option<LogPosition>)> {
-    let limit = match q.limit.as_deref().map(str::trim) {
-        None | Some("") => DEFAULT_LIMIT,
-        Some(v) => match v.parse::<u64>() {
-            Ok(n) if n > 0 => n.min(MAX_LIMIT),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "invalid-limit",
-                    format!("`limit` must be an integer from 1 to {MAX_LIMIT}, got {v:?}"),
-                ));
-            }
-        },
-    };
+    let limit = limit(q)?;
     let before = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(c) => Some(LogPosition::parse(c).ok_or_else(|| {
@@ -124,13 +127,18 @@ pub(crate) async fn outputs(
     };
     let window = s.challenge_window();
     let proposer = s.proposer().to_string();
+    // A challenged output holds back the finality of every later one.
+    let first_challenged = s.store.first_challenged_output().await?;
     let items = rows
         .into_iter()
         .map(|o| {
             let finalizable_at = o.timestamp.saturating_add(window);
+            let held_back = first_challenged.is_some_and(|first| o.index >= first);
             let status = if o.deleted {
                 "deleted"
-            } else if now >= finalizable_at {
+            } else if o.challenged {
+                "challenged"
+            } else if now >= finalizable_at && !held_back {
                 "finalized"
             } else {
                 "proposed"

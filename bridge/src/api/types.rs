@@ -2,7 +2,7 @@
 //! strings in wei; hashes, addresses and byte strings are 0x-hex; block
 //! numbers, indices and timestamps (unix seconds) are JSON numbers.
 
-use crate::error::ErrorDetail;
+use crate::{error::ErrorDetail, events::RangeJson};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -44,6 +44,9 @@ pub(crate) struct ConfigResponse {
     pub(crate) batch_inbox: String,
     /// The L1 `OutputOracle` contract.
     pub(crate) output_oracle: String,
+    /// The L1 `DisputeGameFactory` contract, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) dispute_game_factory: Option<String>,
     /// The L2 `L2ToL1MessagePasser` predeploy.
     #[schema(example = "0x4200000000000000000000000000000000000016")]
     pub(crate) l2_to_l1_message_passer: String,
@@ -298,9 +301,12 @@ pub(crate) struct OutputItem {
     pub(crate) proposer: String,
     /// L1 timestamp of the proposal, unix seconds.
     pub(crate) timestamp: u64,
-    /// Unix seconds from which it is final.
+    /// Unix seconds from which it is final (unless it or an earlier output is
+    /// challenged by then).
     pub(crate) finalizable_at: u64,
-    /// `proposed`, `finalized` (challenge window over) or `deleted`.
+    /// `proposed`, `challenged` (a dispute game about it is in progress),
+    /// `finalized` (challenge window over, no earlier output challenged) or
+    /// `deleted`.
     #[schema(example = "proposed")]
     pub(crate) status: String,
 }
@@ -312,4 +318,166 @@ pub(crate) struct OutputPage {
     pub(crate) items: Vec<OutputItem>,
     /// Cursor of the next (older) page, `null` on the last page.
     pub(crate) next_cursor: Option<String>,
+}
+
+/// `pending` of a game: the midpoint root posted by the side that moved last,
+/// awaiting the other side's answer.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct PendingMidJson {
+    /// The midpoint L2 block.
+    pub(crate) block: u64,
+    /// The output root posted at it.
+    pub(crate) root: String,
+    /// `proposer` or `challenger`: who posted it.
+    #[schema(example = "proposer")]
+    pub(crate) by: String,
+}
+
+/// The chess clocks of a game.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ClocksJson {
+    /// Seconds the proposer side used for its moves so far.
+    pub(crate) proposer_used_secs: u64,
+    /// Seconds the challenger used for its moves so far.
+    pub(crate) challenger_used_secs: u64,
+    /// Seconds each side may use in total (`DisputeGameFactory.clockSeconds`).
+    pub(crate) budget_secs: u64,
+    /// Unix seconds (L1 time) at which the side to move runs out of time
+    /// (`last move + budget - used`), `null` once the game is over.
+    pub(crate) turn_deadline: Option<u64>,
+}
+
+/// One move of a game.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct MoveJson {
+    /// `proposer` or `challenger`.
+    #[schema(example = "proposer")]
+    pub(crate) side: String,
+    /// Whether the mover agreed with the opponent's pending midpoint root
+    /// (`false` when none was pending).
+    pub(crate) agreed: bool,
+    /// The agreed L2 block after the mover's answer.
+    pub(crate) lo: u64,
+    /// The disputed L2 block after the mover's answer.
+    pub(crate) hi: u64,
+    /// The midpoint the mover posted its root at, `null` once one block is left.
+    pub(crate) mid_block: Option<u64>,
+    /// The mover's output root at `mid_block`.
+    pub(crate) mid_root: Option<String>,
+    /// L1 timestamp of the move, unix seconds.
+    pub(crate) timestamp: u64,
+}
+
+/// How a game ended.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct GameResultJson {
+    /// `proposer` or `challenger`.
+    #[schema(example = "challenger")]
+    pub(crate) winner: String,
+    /// `proof` (the disputed block was re-executed on L1) or `clock` (the
+    /// loser's clock ran out); `null` until the bridge has indexed the
+    /// resolution.
+    #[schema(example = "proof")]
+    pub(crate) reason: Option<String>,
+    /// The output root the L1 computed for the disputed block, when proven.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) proven_root: Option<String>,
+    /// The L1 transaction that resolved the game, once indexed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) l1_tx_hash: Option<String>,
+}
+
+/// A dispute game of the `DisputeGameFactory`: the proposer side defends an
+/// output root, the challenger disputes it, and they bisect the L2 blocks
+/// between the agreed previous output and the disputed one down to a single
+/// block that the L1 re-executes.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ChallengeItem {
+    /// Game id.
+    pub(crate) id: u64,
+    /// The disputed output.
+    pub(crate) output_index: u64,
+    /// The disputed output's L2 block.
+    pub(crate) l2_block: u64,
+    /// Who opened the game.
+    pub(crate) challenger: String,
+    /// `in-progress`, `challenger-won`, `proposer-won` or `cancelled` (the
+    /// output was deleted by the game about an earlier output).
+    #[schema(example = "in-progress")]
+    pub(crate) status: String,
+    /// The current bisection range: both sides agree at `lo`, not at `hi`.
+    pub(crate) range: RangeJson,
+    /// The agreed output root at `range.lo`.
+    pub(crate) agreed_root: String,
+    /// The disputed output root at `range.hi`.
+    pub(crate) disputed_root: String,
+    /// `proposer` or `challenger`: who claims `disputed_root`.
+    #[schema(example = "proposer")]
+    pub(crate) disputed_by: String,
+    /// The challenger's output root at the output's L2 block.
+    pub(crate) counter_root: String,
+    /// The midpoint root awaiting an answer, if any.
+    pub(crate) pending: Option<PendingMidJson>,
+    /// `proposer` or `challenger`: the side to move, `null` once over.
+    #[schema(example = "proposer")]
+    pub(crate) turn: Option<String>,
+    /// The chess clocks.
+    pub(crate) clocks: ClocksJson,
+    /// Every move, oldest first.
+    pub(crate) moves: Vec<MoveJson>,
+    /// How it ended, `null` while in progress (and for cancelled games).
+    pub(crate) result: Option<GameResultJson>,
+    /// L1 timestamp of the challenge, unix seconds.
+    pub(crate) created_at: u64,
+}
+
+/// A page of dispute games, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ChallengePage {
+    /// The games.
+    pub(crate) items: Vec<ChallengeItem>,
+    /// Cursor of the next (older) page, `null` on the last page.
+    pub(crate) next_cursor: Option<String>,
+}
+
+/// `POST /v1/challenges` (the schema: the handler checks the body by hand,
+/// so that every malformed body is a 400).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub(crate) struct ChallengeRequest {
+    /// The output to dispute.
+    #[schema(example = 3)]
+    pub(crate) output_index: u64,
+}
+
+/// `201`/`202` answer of `POST /v1/challenges`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ChallengeRequested {
+    /// The disputed output.
+    pub(crate) output_index: u64,
+    /// `challenge-opened` (201, with `game_id`) or `challenge-requested`
+    /// (202: the challenger is opening the game; see `GET /v1/challenges`).
+    #[schema(example = "challenge-opened")]
+    pub(crate) status: String,
+    /// The game, once opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) game_id: Option<u64>,
+}
+
+/// `POST /v1/faults` (the schema: the handler checks the body by hand).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub(crate) struct FaultRequest {
+    /// The fault to arm, e.g. `invalid-output-root`, `invalid-state-transition`,
+    /// `censor-deposits`.
+    #[schema(example = "invalid-output-root")]
+    pub(crate) kind: String,
+}
+
+/// `202` answer of `POST /v1/faults`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct FaultArmed {
+    /// The fault.
+    pub(crate) kind: String,
+    /// Always `armed`.
+    #[schema(example = "armed")]
+    pub(crate) status: String,
 }

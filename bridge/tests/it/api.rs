@@ -25,6 +25,10 @@ const PATHS: &[&str] = &[
     "/v1/withdrawals/{withdrawal_hash}/finalize",
     "/v1/batches",
     "/v1/outputs",
+    "/v1/challenges",
+    "/v1/challenges/{id}",
+    "/v1/faults",
+    "/v1/events",
     "/openapi.json",
     "/docs",
 ];
@@ -56,9 +60,20 @@ async fn api_validates_input_and_reports_unreachable_chains() {
         "unexpected paths: {:?}",
         paths.keys().collect::<Vec<_>>()
     );
-    for schema in
-        ["DepositRequest", "DepositStatus", "WithdrawalStatus", "WithdrawalProof", "ErrorBody"]
-    {
+    for schema in [
+        "DepositRequest",
+        "DepositStatus",
+        "WithdrawalStatus",
+        "WithdrawalProof",
+        "ErrorBody",
+        "ChallengeItem",
+        "ChallengePage",
+        "ChallengeRequest",
+        "FaultRequest",
+        "DepositEvent",
+        "ChallengeMoveEvent",
+        "ChallengeResolvedEvent",
+    ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
     }
     let docs = http.get(url("/docs")).send().await.unwrap();

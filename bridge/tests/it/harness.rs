@@ -12,7 +12,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolConstructor};
 use rollup_bridge::{BridgeConfig, BridgeHandle};
-use rollup_contracts::{BatchInbox, Bridge, OutputOracle};
+use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
 use rollup_l1_sim::{L1Config, L1Handle};
 use rollup_node::{
     client::L1Client,
@@ -32,6 +32,10 @@ pub(crate) const CHALLENGE_WINDOW: u64 = 3_600;
 pub(crate) const BOND: u64 = 100_000_000_000_000_000;
 /// 1 ether in wei.
 pub(crate) const ETHER: u128 = 1_000_000_000_000_000_000;
+/// Wei a challenger bonds to open a dispute game.
+pub(crate) const CHALLENGER_BOND: u64 = 50_000_000_000_000_000;
+/// Seconds of each side's chess clock in a dispute game.
+pub(crate) const GAME_CLOCK: u64 = 600;
 
 /// The relayer's key.
 pub(crate) fn relayer() -> PrivateKeySigner {
@@ -44,6 +48,7 @@ pub(crate) struct Contracts {
     pub(crate) bridge: Address,
     pub(crate) batch_inbox: Address,
     pub(crate) output_oracle: Address,
+    pub(crate) dispute_game_factory: Address,
 }
 
 /// A running stack.
@@ -125,6 +130,7 @@ pub(crate) fn bridge_config(
         bridge: contracts.bridge,
         batch_inbox: contracts.batch_inbox,
         output_oracle: contracts.output_oracle,
+        dispute_game_factory: Some(contracts.dispute_game_factory),
         batcher: role_signer(Role::Batcher).address(),
         proposer: role_signer(Role::Proposer).address(),
         challenge_window_secs: CHALLENGE_WINDOW,
@@ -201,7 +207,36 @@ impl Stack {
             ),
         )
         .await;
-        let contracts = Contracts { bridge, batch_inbox, output_oracle };
+        let dispute_game_factory = deploy(
+            &l1_rpc,
+            deployer,
+            creation(
+                &DisputeGameFactory::BYTECODE,
+                DisputeGameFactory::constructorCall {
+                    outputOracle: output_oracle,
+                    batchInbox: batch_inbox,
+                    challengerBond: U256::from(CHALLENGER_BOND),
+                    clockSeconds: GAME_CLOCK,
+                    owner: deployer,
+                }
+                .abi_encode(),
+            ),
+        )
+        .await;
+        for (to, input) in [
+            (
+                output_oracle,
+                OutputOracle::setDisputeGameFactoryCall { f: dispute_game_factory }.abi_encode(),
+            ),
+            (
+                dispute_game_factory,
+                DisputeGameFactory::setBridgeCall { newBridge: bridge }.abi_encode(),
+            ),
+        ] {
+            send(&l1_rpc, TransactionRequest::default().from(deployer).to(to).input(input.into()))
+                .await;
+        }
+        let contracts = Contracts { bridge, batch_inbox, output_oracle, dispute_game_factory };
 
         let l1_client = L1Client::new(&l1.rpc_url(), bridge).expect("L1 client");
         let head = l1_client.head().await.expect("L1 head");

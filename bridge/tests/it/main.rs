@@ -3,8 +3,11 @@
 #![allow(missing_docs)]
 
 mod api;
+mod challenges;
 mod deposits;
+mod events;
 mod harness;
+mod sse;
 mod withdrawals;
 
 use serde_json::Value;

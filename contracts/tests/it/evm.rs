@@ -121,6 +121,22 @@ impl Chain {
         self.evm.ctx.journaled_state.database.insert_account_info(at, info);
     }
 
+    /// Sets the raw storage word `slot` of `at` (the account must exist, e.g. via
+    /// [`Self::install_code`]).
+    pub(crate) fn set_storage(&mut self, at: Address, slot: U256, value: U256) {
+        self.evm
+            .ctx
+            .journaled_state
+            .database
+            .insert_account_storage(at, slot, value)
+            .expect("in-memory storage write");
+    }
+
+    /// Makes `BLOCKHASH(number)` return `hash` (within the last 256 blocks).
+    pub(crate) fn set_block_hash(&mut self, number: u64, hash: B256) {
+        self.evm.ctx.journaled_state.database.cache.block_hashes.insert(U256::from(number), hash);
+    }
+
     /// Current block timestamp.
     pub(crate) fn timestamp(&self) -> u64 {
         self.evm.ctx.block.timestamp.to()

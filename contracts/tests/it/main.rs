@@ -3,6 +3,7 @@
 
 mod batch_inbox;
 mod bridge;
+mod dispute;
 mod evm;
 mod freshness;
 mod l1;

@@ -12,7 +12,7 @@ use revm::{
     context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
     database::CacheDB,
 };
-use rollup_protocol::{BlockEnvInput, MemoryState, build_evm};
+use rollup_protocol::{BlockEnvInput, MemoryState, build_evm_with_precompiles};
 use serde_json::{Value, json as j};
 use std::sync::Arc;
 
@@ -273,7 +273,12 @@ fn call(
         prevrandao: head.mix_hash,
     };
     let tx = call_env(node, request, gas, &chain.state);
-    let mut evm = build_evm(CacheDB::new(&chain.state), node.config().chain_id, &env);
+    let mut evm = build_evm_with_precompiles(
+        CacheDB::new(&chain.state),
+        node.config().chain_id,
+        &env,
+        node.config().precompiles,
+    );
     evm.ctx.cfg.disable_base_fee = !priced;
     evm.ctx.cfg.disable_block_gas_limit = true;
     match evm.transact(tx) {

@@ -2,3 +2,5 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod derivation;
+mod precompile;
+mod stateless;

@@ -1,5 +1,6 @@
 //! End-to-end tests (one integration-test binary).
 #![allow(missing_docs, unreachable_pub)]
 
+mod disputes;
 mod e2e;
 mod faults;

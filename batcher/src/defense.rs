@@ -1,0 +1,81 @@
+//! The proposer defends its outputs: in every dispute game against one of
+//! them it plays the PROPOSER side with its own view of the chain (the
+//! sequencer's output roots over the L2 JSON-RPC), following the bisection
+//! rule ([`rollup_protocol::next_move`]). It never proves: whoever holds the
+//! truth proves the last block with the EXECUTE precompile.
+
+use crate::{Batcher, BatcherError, checked};
+use alloy::{providers::Provider, sol_types::SolCall};
+use alloy_primitives::{B256, U64, U256};
+use rollup_contracts::{DisputeGameFactory, OutputOracle};
+use rollup_protocol::{BisectionMove, BisectionState, next_move};
+use std::{collections::BTreeMap, sync::atomic::Ordering};
+use tokio_util::sync::CancellationToken;
+
+/// `DisputeGameFactory.Side.Proposer`.
+const PROPOSER: u8 = 1;
+
+impl Batcher {
+    async fn l2_output_root(&self, block: u64) -> Result<B256, BatcherError> {
+        let output: serde_json::Value =
+            self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(block),)).await?;
+        serde_json::from_value(output["outputRoot"].clone())
+            .map_err(|e| BatcherError::Contract(e.to_string()))
+    }
+
+    /// One pass over the games in progress against this proposer's outputs.
+    pub(crate) async fn defend(&self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
+        let Some(factory) = self.config.dispute_game_factory else { return Ok(()) };
+        if self.faults.stop_defending.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let count: U256 = self.view(factory, DisputeGameFactory::gameCountCall {}).await?;
+        for id in 0..count.saturating_to::<u64>() {
+            let g = self
+                .view(factory, DisputeGameFactory::getGameCall { gameId: U256::from(id) })
+                .await?;
+            if g.status != 0 || g.turn != PROPOSER || (g.hi - g.lo <= 1 && !g.hasPending) {
+                continue;
+            }
+            let output = self
+                .view(
+                    self.config.output_oracle,
+                    OutputOracle::getOutputCall { index: g.outputIndex },
+                )
+                .await?;
+            if output.proposer != self.proposer.address() {
+                continue;
+            }
+            // The roots the move may need: the pending block and either next midpoint.
+            let mut wanted = vec![g.lo + (g.hi - g.lo) / 2];
+            if g.hasPending {
+                let p = g.pendingBlock;
+                wanted.extend([p, p + (g.hi - p) / 2, g.lo + (p - g.lo) / 2]);
+            }
+            let mut roots = BTreeMap::new();
+            for block in wanted {
+                roots.insert(block, self.l2_output_root(block).await?);
+            }
+            let state = BisectionState {
+                lo: g.lo,
+                hi: g.hi,
+                pending: g.hasPending.then_some((g.pendingBlock, g.pendingRoot)),
+            };
+            let Some(BisectionMove { agree, lo, hi, mid_root }) =
+                next_move(state, |b| roots.get(&b).copied())
+            else {
+                continue;
+            };
+            let call = DisputeGameFactory::moveCall {
+                gameId: U256::from(id),
+                agreeWithPendingMid: agree,
+                midRoot: mid_root,
+            };
+            let confirmed =
+                self.proposer.send(factory, call.abi_encode().into(), U256::ZERO, shutdown).await?;
+            checked(confirmed.receipt)?;
+            tracing::info!(target: "proposer", game = id, agree, lo, hi, %mid_root, "defended an output");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+//! `GET /v1/events`: the indexer's events as Server-Sent Events.
+
+use super::Shared;
+use crate::events::BridgeEvent;
+use axum::{
+    extract::State,
+    response::sse::{Event, KeepAlive, Sse},
+};
+use futures::{Stream, StreamExt};
+use std::convert::Infallible;
+use tokio::sync::broadcast::error::RecvError;
+
+/// A stream of what the bridge indexes, as it indexes it (Server-Sent Events).
+///
+/// Each event's `event:` is its type and `data:` its JSON, which carries the
+/// L1 block and transaction (`l1_block`, `l1_tx_hash`) or the L2 ones
+/// (`l2_block`, `l2_tx_hash`) it comes from. Types: `deposit-initiated`,
+/// `deposit-credited`, `batch-posted`, `output-proposed`, `outputs-deleted`,
+/// `withdrawal-initiated`, `withdrawal-finalized`, `challenge-opened`,
+/// `challenge-move`, `challenge-proven`, `challenge-resolved`,
+/// `challenge-cancelled`, `output-challenged`, `bond-slashed` (schemas
+/// `DepositEvent`, `BatchEvent`, `OutputEvent`, `OutputsDeletedEvent`,
+/// `WithdrawalEvent`, `WithdrawalFinalizedEvent`, `ChallengeOpenedEvent`,
+/// `ChallengeMoveEvent`, `ChallengeProvenEvent`, `ChallengeResolvedEvent`,
+/// `ChallengeCancelledEvent`, `OutputChallengedEvent`, `BondSlashedEvent`).
+/// Every subscriber gets each event once, in order, from the moment it
+/// connects (no replay); one that falls far behind gets a `lagged` event
+/// (`{"missed": n}`) instead of the events it missed. A comment is sent on
+/// connect and every 15 s to keep the connection open.
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "events",
+    responses(
+        (status = 200, description = "An endless `text/event-stream`", content_type = "text/event-stream", body = String),
+    )
+)]
+pub(crate) async fn events(
+    State(s): State<Shared>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = s.events.subscribe();
+    let connected = futures::stream::once(async { Ok(Event::default().comment("connected")) });
+    let events = futures::stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            let event = match receiver.recv().await {
+                Ok(event) => sse(&event),
+                Err(RecvError::Lagged(missed)) => {
+                    Some(Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}")))
+                }
+                Err(RecvError::Closed) => return None,
+            };
+            if let Some(event) = event {
+                return Some((Ok(event), receiver));
+            }
+        }
+    });
+    // Graceful shutdown waits for open responses: end the stream then.
+    let shutdown = s.shutdown.clone().cancelled_owned();
+    Sse::new(connected.chain(events).take_until(shutdown)).keep_alive(KeepAlive::default())
+}
+
+fn sse(event: &BridgeEvent) -> Option<Event> {
+    match Event::default().event(event.kind()).json_data(event) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            tracing::error!(target: "bridge::api", %e, kind = event.kind(), "cannot encode an event");
+            None
+        }
+    }
+}

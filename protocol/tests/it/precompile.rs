@@ -1,0 +1,185 @@
+//! The EXECUTE precompile's logic on a real block: the output root it
+//! returns from (batch data, L1 headers and deposits, witness) equals the
+//! sequencer's; a missing witness node, a missing L1 block or a wrong parent
+//! makes it fail.
+
+use alloy_consensus::{Header, SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B128, Bytes, TxKind, U256, keccak256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolValue;
+use rollup_protocol::{
+    BatchRecord, BlockInputs, ExecuteDeposit, ExecuteError, L1BlockData, L1Origin,
+    OutputRootPreimage, RollupConfig, UserDeposit,
+    batch::{BatchBlock, Compression, encode_batch_data, encode_channel, split_channel},
+    build_witness, encode_execute_input, execute_block, execute_precompile, executeCall,
+    genesis_header, l2_genesis_state, next_base_fee,
+};
+
+fn l1_header(n: u64) -> Header {
+    Header {
+        number: n,
+        timestamp: 1_000 + 12 * n,
+        base_fee_per_gas: Some(1_000_000_000 + n),
+        ..Default::default()
+    }
+}
+
+fn origin(n: u64) -> L1Origin {
+    let h = l1_header(n);
+    L1Origin {
+        number: n,
+        hash: h.hash_slow(),
+        timestamp: h.timestamp,
+        base_fee: h.base_fee_per_gas.unwrap(),
+    }
+}
+
+struct Setup {
+    input: executeCall,
+    expected: alloy_primitives::B256,
+}
+
+fn setup() -> Setup {
+    let config = RollupConfig {
+        genesis_l1_origin: origin(0),
+        genesis_timestamp: origin(0).timestamp,
+        ..Default::default()
+    };
+    let key = PrivateKeySigner::from_bytes(&keccak256([1u8])).unwrap();
+    let mut state = l2_genesis_state();
+    let genesis = genesis_header(&config, &mut state, &config.genesis_l1_origin).unwrap();
+    // Block 1: a deposit funds the key (origin advances to L1 block 1).
+    let deposit = UserDeposit {
+        from: key.address(),
+        to: key.address(),
+        index: 0,
+        mint: U256::from(10u128.pow(18)),
+        value: U256::ZERO,
+        gas_limit: 100_000,
+        data: Bytes::new(),
+    };
+    let b1_inputs = BlockInputs {
+        timestamp: origin(1).timestamp,
+        l1_origin: origin(1),
+        deposits: vec![deposit],
+        transactions: vec![],
+    };
+    let b1 = execute_block(&config, &mut state, &genesis, &b1_inputs).unwrap();
+    state.take_changes();
+    let pre = state.clone();
+    // Block 2: two transfers, origin advances to L1 block 2 (no deposits there).
+    let base_fee = next_base_fee(&b1.header);
+    // The deposit used nonce 0 of its sender.
+    let txs: Vec<Bytes> = (1..3u64)
+        .map(|nonce| {
+            let tx = TxEip1559 {
+                chain_id: config.l2_chain_id,
+                nonce,
+                gas_limit: 21_000,
+                max_fee_per_gas: u128::from(base_fee) * 2,
+                max_priority_fee_per_gas: 1,
+                to: TxKind::Call(Address::repeat_byte(0x42 + nonce as u8)),
+                value: U256::from(1_000 + nonce),
+                access_list: Default::default(),
+                input: Bytes::new(),
+            };
+            let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
+            TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+        })
+        .collect();
+    let b2_inputs = BlockInputs {
+        timestamp: origin(2).timestamp,
+        l1_origin: origin(2),
+        deposits: vec![],
+        transactions: txs.clone(),
+    };
+    let b2 = execute_block(&config, &mut state, &b1.header, &b2_inputs).unwrap();
+    assert_eq!(b2.transactions.len(), 2, "{:?}", b2.skipped);
+    let expected = OutputRootPreimage {
+        state_root: b2.header.state_root,
+        withdrawals_root: b2.header.withdrawals_root.unwrap(),
+        block_hash: b2.hash,
+    }
+    .output_root();
+
+    // The batch carrying blocks 1 and 2, included in L1 block 5.
+    let blocks = vec![
+        BatchBlock {
+            number: 1,
+            timestamp: b1_inputs.timestamp,
+            l1_origin_number: 1,
+            l1_origin_hash: origin(1).hash,
+            transactions: vec![],
+        },
+        BatchBlock {
+            number: 2,
+            timestamp: b2_inputs.timestamp,
+            l1_origin_number: 2,
+            l1_origin_hash: origin(2).hash,
+            transactions: txs,
+        },
+    ];
+    let data = encode_batch_data(&split_channel(
+        B128::ZERO,
+        &encode_channel(&blocks, Compression::Brotli),
+        100_000,
+    ));
+    let witness = build_witness(&pre, &config, &b1.header, &b2_inputs).unwrap();
+    let l1_block = |n: u64, deposits: Vec<ExecuteDeposit>| L1BlockData {
+        number: n,
+        header: alloy_rlp::encode(l1_header(n)).into(),
+        deposits: deposits.abi_encode().into(),
+    };
+    let input = executeCall {
+        blockNumber: 2,
+        batch: BatchRecord {
+            commitment: keccak256(&data),
+            l1Block: 5,
+            l2Start: 1,
+            l2End: 2,
+            isBlob: false,
+        },
+        parentHeader: alloy_rlp::encode(&b1.header).into(),
+        batchData: data,
+        l1Blocks: vec![l1_block(1, vec![]), l1_block(2, vec![])].abi_encode().into(),
+        witness: witness.encode().into(),
+    };
+    Setup { input, expected }
+}
+
+#[test]
+fn execute_returns_the_sequencers_output_root() {
+    let s = setup();
+    let out = execute_precompile(&encode_execute_input(&s.input)).unwrap();
+    assert_eq!(out.output_root, s.expected);
+    assert_eq!(out.l2_gas_used, 42_000);
+}
+
+#[test]
+fn execute_fails_rather_than_guessing() {
+    let s = setup();
+    // a witness with one node removed
+    let mut witness = rollup_protocol::Witness::decode(&s.input.witness).unwrap();
+    witness.nodes.pop();
+    let mut bad = s.input.clone();
+    bad.witness = witness.encode().into();
+    assert!(matches!(
+        execute_precompile(&encode_execute_input(&bad)),
+        Err(ExecuteError::Execution(_))
+    ));
+    // the L1 origin of the block withheld
+    let mut bad = s.input.clone();
+    bad.l1Blocks = Vec::<L1BlockData>::new().abi_encode().into();
+    assert_eq!(
+        execute_precompile(&encode_execute_input(&bad)),
+        Err(ExecuteError::MissingL1Block(2))
+    );
+    // a parent that is not block 1
+    let mut bad = s.input;
+    bad.blockNumber = 3;
+    assert_eq!(execute_precompile(&encode_execute_input(&bad)), Err(ExecuteError::WrongParent));
+    // garbage
+    assert!(matches!(execute_precompile(&[1, 2, 3]), Err(ExecuteError::Input(_))));
+}

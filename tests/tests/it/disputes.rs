@@ -1,0 +1,218 @@
+//! Fraud proofs end to end: the challenger disputes wrong outputs, bisects
+//! to the first wrong block, proves it with the EXECUTE precompile on L1, and
+//! wins; challenges against correct outputs are lost; a side that stops
+//! moving loses on its clock.
+
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    providers::{Provider, ProviderBuilder, RootProvider},
+    rpc::types::TransactionRequest,
+    sol_types::{SolCall, SolEvent},
+};
+use alloy_primitives::{Address, B256, U64, U256, utils::parse_ether};
+use rollup::devnet::{self, Devnet, DevnetConfig};
+use rollup_contracts::{Bridge, DisputeGameFactory, OutputOracle};
+use rollup_node::dev::{Role, dev_account, role_signer};
+use std::{sync::atomic::Ordering, time::Duration};
+
+const IN_PROGRESS: u8 = 0;
+const PROPOSER_WON: u8 = 1;
+const CHALLENGER_WON: u8 = 2;
+
+async fn view<C: SolCall>(l1: &RootProvider, to: Address, call: C) -> C::Return {
+    let out = l1
+        .call(TransactionRequest::default().with_to(to).with_input(call.abi_encode()))
+        .await
+        .unwrap();
+    C::abi_decode_returns(&out).unwrap()
+}
+
+async fn start(
+    config: impl FnOnce(&mut DevnetConfig),
+) -> (Devnet, tempfile::TempDir, RootProvider) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = DevnetConfig::for_tests(dir.path().to_path_buf());
+    config(&mut c);
+    let net = devnet::spawn(c).await.unwrap();
+    let l1 = rollup_node::client::http_provider(&net.l1.rpc_url()).unwrap();
+    (net, dir, l1)
+}
+
+/// Waits until game `id` exists and is over; returns it.
+async fn resolved(
+    net: &Devnet,
+    l1: &RootProvider,
+    id: u64,
+    timeout: Duration,
+) -> DisputeGameFactory::Game {
+    let factory = net.rollup.contracts.dispute_game_factory;
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let count: U256 = view(l1, factory, DisputeGameFactory::gameCountCall {}).await;
+        if count > U256::from(id) {
+            let g =
+                view(l1, factory, DisputeGameFactory::getGameCall { gameId: U256::from(id) }).await;
+            if g.status != IN_PROGRESS {
+                return g;
+            }
+        }
+        assert!(tokio::time::Instant::now() < deadline, "game {id} did not end in time");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// The output root EXECUTE returned for game `id`, if it was proven.
+async fn proven_root(net: &Devnet, l1: &RootProvider, id: u64) -> Option<B256> {
+    let filter = alloy::rpc::types::Filter::new()
+        .address(net.rollup.contracts.dispute_game_factory)
+        .event_signature(DisputeGameFactory::BlockProven::SIGNATURE_HASH)
+        .from_block(0);
+    l1.get_logs(&filter).await.unwrap().iter().find_map(|log| {
+        let e = DisputeGameFactory::BlockProven::decode_log(&log.inner).ok()?;
+        (e.gameId == U256::from(id)).then_some(e.outputRoot)
+    })
+}
+
+async fn l2_root(net: &Devnet, block: u64) -> B256 {
+    let l2 = rollup_node::client::http_provider(&net.sequencer.rpc_url()).unwrap();
+    let v: serde_json::Value =
+        l2.raw_request("optimism_outputAtBlock".into(), (U64::from(block),)).await.unwrap();
+    serde_json::from_value(v["outputRoot"].clone()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_output_root_is_disputed_deleted_and_reproposed() {
+    let (net, _dir, l1) = start(|_| {}).await;
+    let oracle = net.rollup.contracts.output_oracle;
+    let factory = net.rollup.contracts.dispute_game_factory;
+    let attacker = role_signer(Role::Challenger).address();
+    let before = l1.get_balance(attacker).await.unwrap();
+    net.batcher.faults.invalid_output_root.store(true, Ordering::Relaxed);
+    let game = resolved(&net, &l1, 0, Duration::from_secs(90)).await;
+    assert_eq!(game.status, CHALLENGER_WON, "the challenger wins");
+    let moves: U256 =
+        view(&l1, factory, DisputeGameFactory::moveCountCall { gameId: U256::ZERO }).await;
+    assert!(moves >= U256::from(1));
+    assert_eq!(game.hi - game.lo, 1, "settled by a one-step proof of one block");
+    let proven = proven_root(&net, &l1, 0).await.expect("settled by proveBlock");
+    assert_eq!(proven, l2_root(&net, game.hi).await, "EXECUTE computed the honest root");
+    // The wrong output was deleted; the honest root is proposed again at that index.
+    let index = game.outputIndex;
+    let reproposed = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let count: U256 = view(&l1, oracle, OutputOracle::outputCountCall {}).await;
+            if count > index {
+                let o = view(&l1, oracle, OutputOracle::getOutputCall { index }).await;
+                if o.outputRoot == l2_root(&net, o.l2BlockNumber).await {
+                    return o;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    })
+    .await
+    .expect("re-proposed");
+    assert!(!view(&l1, oracle, OutputOracle::isChallengedCall { index }).await);
+    let _ = reproposed;
+    // The challenger got its bond back plus the proposer's (minus gas).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = l1.get_balance(attacker).await.unwrap();
+    assert!(after > before + parse_ether("0.09").unwrap(), "bond won: {before} -> {after}");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_transition_deep_in_a_long_range_is_found_by_bisection() {
+    let (net, _dir, l1) = start(|c| {
+        c.output_interval = 64;
+        c.l2_block_time = Duration::from_millis(50);
+        c.challenge_window = Duration::from_secs(30);
+    })
+    .await;
+    // Fault a block well inside the range of the first output (blocks 1..=64).
+    let l2 = rollup_node::client::http_provider(&net.sequencer.rpc_url()).unwrap();
+    while l2.get_block_number().await.unwrap() < 37 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    net.sequencer.faults.invalid_state_transition.store(true, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let bad = net.sequencer.faults.faulted_block.load(Ordering::Relaxed);
+    assert!((38..64).contains(&bad), "faulted block {bad}");
+    let game = resolved(&net, &l1, 0, Duration::from_secs(120)).await;
+    assert_eq!(game.status, CHALLENGER_WON);
+    assert_eq!((game.lo, game.hi), (bad - 1, bad), "bisection narrowed to the faulted block");
+    let proven = proven_root(&net, &l1, 0).await.expect("settled by proveBlock");
+    assert_ne!(proven, l2_root(&net, bad).await, "the sequencer's block differs from its batch");
+    let moves: U256 = view(
+        &l1,
+        net.rollup.contracts.dispute_game_factory,
+        DisputeGameFactory::moveCountCall { gameId: U256::ZERO },
+    )
+    .await;
+    assert!(moves <= U256::from(7), "{moves} moves for a range of 64 (log2(64) + 1 = 7)");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_challenge_against_a_correct_output_is_lost_by_the_challenger() {
+    let (net, _dir, l1) = start(|_| {}).await;
+    let oracle = net.rollup.contracts.output_oracle;
+    // Wait for an output, then dispute it although it is correct.
+    let index = loop {
+        let count: U256 = view(&l1, oracle, OutputOracle::outputCountCall {}).await;
+        if count > U256::ZERO {
+            break count - U256::from(1);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await; // let the challenger derive it
+    net.challenger.request_challenge(index.to()).await.unwrap();
+    let game = resolved(&net, &l1, 0, Duration::from_secs(90)).await;
+    assert_eq!(game.status, PROPOSER_WON, "the challenger loses");
+    assert_eq!(proven_root(&net, &l1, 0).await, Some(l2_root(&net, game.hi).await), "by proof");
+    let output = view(&l1, oracle, OutputOracle::getOutputCall { index }).await;
+    assert_eq!(output.outputRoot, l2_root(&net, output.l2BlockNumber).await);
+    assert!(!view(&l1, oracle, OutputOracle::isChallengedCall { index }).await);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_side_that_stops_moving_loses_on_its_clock() {
+    let (net, _dir, l1) = start(|c| c.game_clock = Duration::from_secs(3)).await;
+    net.batcher.faults.stop_defending.store(true, Ordering::Relaxed);
+    net.batcher.faults.invalid_output_root.store(true, Ordering::Relaxed);
+    let game = resolved(&net, &l1, 0, Duration::from_secs(60)).await;
+    assert_eq!(game.status, CHALLENGER_WON);
+    let moves: U256 = view(
+        &l1,
+        net.rollup.contracts.dispute_game_factory,
+        DisputeGameFactory::moveCountCall { gameId: U256::ZERO },
+    )
+    .await;
+    assert_eq!(moves, U256::ZERO, "the proposer never moved");
+    assert_eq!(proven_root(&net, &l1, 0).await, None, "won on the clock, not by proof");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn censored_deposits_make_the_sequencers_outputs_lose() {
+    let (net, _dir, l1) = start(|_| {}).await;
+    net.sequencer.faults.censor_deposits.store(true, Ordering::Relaxed);
+    let alice = dev_account(0);
+    let wallet = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(alice.clone()))
+        .connect_http(net.l1.rpc_url().parse().unwrap());
+    let deposit = TransactionRequest::default()
+        .with_to(net.rollup.contracts.bridge)
+        .with_value(parse_ether("1").unwrap())
+        .with_input(Bridge::depositETHCall { to: alice.address() }.abi_encode());
+    assert!(wallet.send_transaction(deposit).await.unwrap().get_receipt().await.unwrap().status());
+    let game = resolved(&net, &l1, 0, Duration::from_secs(90)).await;
+    assert_eq!(
+        game.status, CHALLENGER_WON,
+        "derivation forced the deposit in; the sequencer's output lost"
+    );
+    let proven = proven_root(&net, &l1, 0).await.expect("settled by proveBlock");
+    assert_ne!(proven, l2_root(&net, game.hi).await, "the block with the forced deposit");
+    net.shutdown().await;
+}
