@@ -85,26 +85,54 @@ async fn a_wrong_output_root_is_disputed_deleted_and_reproposed() {
     let (net, _dir, l1) = start(|_| {}).await;
     let oracle = net.rollup.contracts.output_oracle;
     let factory = net.rollup.contracts.dispute_game_factory;
+    let api = reqwest::Client::new();
+    let url = net.bridge.url();
+    let bob = dev_account(1).address();
     let attacker = role_signer(Role::Challenger).address();
     let before = l1.get_balance(attacker).await.unwrap();
+
+    // Bob deposits, then withdraws; the output that covers his withdrawal is
+    // the wrong one or a later one, so it is deleted with it.
+    let body = serde_json::json!({"from": bob, "to": bob, "amount": parse_ether("1").unwrap().to_string()});
+    assert_eq!(
+        api.post(format!("{url}/v1/deposits")).json(&body).send().await.unwrap().status(),
+        201
+    );
+    let l2 = rollup_node::client::http_provider(&net.sequencer.rpc_url()).unwrap();
+    while l2.get_balance(bob).await.unwrap().is_zero() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     net.batcher.faults.invalid_output_root.store(true, Ordering::Relaxed);
+    let body = serde_json::json!({"from": bob, "to": bob, "amount": parse_ether("0.1").unwrap().to_string()});
+    let w: serde_json::Value = api
+        .post(format!("{url}/v1/withdrawals"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hash = w["withdrawal_hash"].as_str().unwrap().to_string();
+
     let game = resolved(&net, &l1, 0, Duration::from_secs(90)).await;
     assert_eq!(game.status, CHALLENGER_WON, "the challenger wins");
-    let moves: U256 =
-        view(&l1, factory, DisputeGameFactory::moveCountCall { gameId: U256::ZERO }).await;
-    assert!(moves >= U256::from(1));
     assert_eq!(game.hi - game.lo, 1, "settled by a one-step proof of one block");
     let proven = proven_root(&net, &l1, 0).await.expect("settled by proveBlock");
     assert_eq!(proven, l2_root(&net, game.hi).await, "EXECUTE computed the honest root");
+    let moves: U256 =
+        view(&l1, factory, DisputeGameFactory::moveCountCall { gameId: U256::ZERO }).await;
+    assert!(moves >= U256::from(1));
+
     // The wrong output was deleted; the honest root is proposed again at that index.
     let index = game.outputIndex;
-    let reproposed = tokio::time::timeout(Duration::from_secs(30), async {
+    tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             let count: U256 = view(&l1, oracle, OutputOracle::outputCountCall {}).await;
             if count > index {
                 let o = view(&l1, oracle, OutputOracle::getOutputCall { index }).await;
                 if o.outputRoot == l2_root(&net, o.l2BlockNumber).await {
-                    return o;
+                    return;
                 }
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -113,9 +141,34 @@ async fn a_wrong_output_root_is_disputed_deleted_and_reproposed() {
     .await
     .expect("re-proposed");
     assert!(!view(&l1, oracle, OutputOracle::isChallengedCall { index }).await);
-    let _ = reproposed;
+
+    // The withdrawal finalizes, against an honest output only.
+    let status = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let v: serde_json::Value = api
+                .get(format!("{url}/v1/withdrawals/{hash}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap_or_default();
+            if v["status"] == "ready-to-finalize" {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    })
+    .await
+    .expect("withdrawal ready");
+    let proof_index = U256::from(status["proof"]["output_index"].as_u64().unwrap());
+    assert!(proof_index >= index, "proven against an output at or after the deleted one");
+    let used = view(&l1, oracle, OutputOracle::getOutputCall { index: proof_index }).await;
+    assert_eq!(used.outputRoot, l2_root(&net, used.l2BlockNumber).await, "an honest output");
+    let done = api.post(format!("{url}/v1/withdrawals/{hash}/finalize")).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+
     // The challenger got its bond back plus the proposer's (minus gas).
-    tokio::time::sleep(Duration::from_secs(2)).await;
     let after = l1.get_balance(attacker).await.unwrap();
     assert!(after > before + parse_ether("0.09").unwrap(), "bond won: {before} -> {after}");
     net.shutdown().await;
