@@ -9,16 +9,12 @@ use crate::{
 use alloy_primitives::U256;
 use clap::{Args, Parser, Subcommand};
 use eyre::Context;
-use rollup_batcher::{BatcherConfig, TxManagerConfig};
-use rollup_bridge::BridgeConfig;
-use rollup_challenger::ChallengerConfig;
 use rollup_l1_sim::L1Config;
 use rollup_node::{
     db::sqlite_url,
     dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer},
 };
 use rollup_protocol::{L1_CHAIN_ID, batch::Compression};
-use rollup_sequencer::SequencerConfig;
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 fn duration(s: &str) -> Result<Duration, humantime::DurationError> {
@@ -271,14 +267,12 @@ impl Cli {
             Command::L1(args) => run_l1(args).await,
             Command::Sequencer(args) => {
                 let rollup = args.role.rollup()?;
-                let handle = rollup_sequencer::spawn(SequencerConfig {
-                    rollup: rollup.rollup.clone(),
-                    rpc_addr: (args.role.host, args.port).into(),
-                    l1_rpc_url: args.role.l1_rpc_url.clone(),
-                    bridge: rollup.contracts.bridge,
-                    block_time: args.block_time,
-                    database_url: args.role.storage.url("l2.db")?,
-                })
+                let handle = rollup_sequencer::spawn(rollup.sequencer_config(
+                    (args.role.host, args.port).into(),
+                    &args.role.l1_rpc_url,
+                    args.block_time,
+                    args.role.storage.url("l2.db")?,
+                ))
                 .await?;
                 println!(
                     "L2 JSON-RPC  {} (chain id {})",
@@ -291,24 +285,13 @@ impl Cli {
             }
             Command::Batcher(args) => {
                 let rollup = args.role.rollup()?;
-                let handle = rollup_batcher::spawn(BatcherConfig {
-                    l1_rpc_url: args.role.l1_rpc_url.clone(),
-                    l2_rpc_url: args.l2_rpc_url,
-                    batch_inbox: rollup.contracts.batch_inbox,
-                    output_oracle: rollup.contracts.output_oracle,
-                    batcher_key: role_signer(Role::Batcher),
-                    proposer_key: role_signer(Role::Proposer),
-                    compression: args.compression,
-                    output_interval: rollup.output_interval,
-                    batch_interval: args.batch_interval,
-                    max_blocks_per_batch: 500,
-                    txmgr: TxManagerConfig {
-                        chain_id: rollup.rollup.l1_chain_id,
-                        ..Default::default()
-                    },
-                    database_url: args.role.storage.url("batcher.db")?,
-                    dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
-                })
+                let handle = rollup_batcher::spawn(rollup.batcher_config(
+                    &args.role.l1_rpc_url,
+                    &args.l2_rpc_url,
+                    args.compression,
+                    args.batch_interval,
+                    args.role.storage.url("batcher.db")?,
+                ))
                 .await?;
                 wait_for_shutdown().await;
                 handle.shutdown().await;
@@ -316,51 +299,22 @@ impl Cli {
             }
             Command::Challenger(args) => {
                 let rollup = args.role.rollup()?;
-                let handle = rollup_challenger::spawn(ChallengerConfig {
-                    rollup: rollup.rollup.clone(),
-                    l1_rpc_url: args.role.l1_rpc_url.clone(),
-                    bridge: rollup.contracts.bridge,
-                    batch_inbox: rollup.contracts.batch_inbox,
-                    output_oracle: rollup.contracts.output_oracle,
-                    poll_interval: Duration::from_millis(250),
-                    dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
-                    attacker_key: role_signer(Role::Challenger),
-                    defender_key: Some(role_signer(Role::Defender)),
-                    txmgr: TxManagerConfig {
-                        chain_id: rollup.rollup.l1_chain_id,
-                        ..Default::default()
-                    },
-                })
-                .await?;
+                let handle =
+                    rollup_challenger::spawn(rollup.challenger_config(&args.role.l1_rpc_url))
+                        .await?;
                 wait_for_shutdown().await;
                 handle.shutdown().await;
                 Ok(())
             }
             Command::Bridge(args) => {
                 let rollup = args.role.rollup()?;
-                let handle = rollup_bridge::spawn(BridgeConfig {
-                    api_addr: (args.role.host, args.port).into(),
-                    l1_rpc_url: args.role.l1_rpc_url.clone(),
-                    l2_rpc_url: args.l2_rpc_url,
-                    l1_chain_id: rollup.rollup.l1_chain_id,
-                    l2_chain_id: rollup.rollup.l2_chain_id,
-                    bridge: rollup.contracts.bridge,
-                    batch_inbox: rollup.contracts.batch_inbox,
-                    output_oracle: rollup.contracts.output_oracle,
-                    batcher: rollup.batcher,
-                    proposer: rollup.proposer,
-                    challenge_window_secs: rollup.challenge_window_secs,
-                    output_interval: rollup.output_interval,
-                    database_url: args.role.storage.url("bridge.db")?,
-                    dev_signers: if args.dev_signers {
-                        (0..DEV_ACCOUNTS).map(dev_account).collect()
-                    } else {
-                        vec![]
-                    },
-                    relayer: args.dev_signers.then(|| role_signer(Role::Relayer)),
-                    dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
-                    devnet: None,
-                })
+                let handle = rollup_bridge::spawn(rollup.bridge_config(
+                    (args.role.host, args.port).into(),
+                    &args.role.l1_rpc_url,
+                    &args.l2_rpc_url,
+                    args.role.storage.url("bridge.db")?,
+                    args.dev_signers,
+                ))
                 .await?;
                 println!("REST API     {}", handle.url());
                 wait_for_shutdown().await;

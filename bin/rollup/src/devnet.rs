@@ -6,18 +6,18 @@ use crate::deploy::{DeployParams, RollupFile, deploy};
 use alloy_primitives::{Address, U256};
 use eyre::Context;
 use futures::future::BoxFuture;
+use rollup_batcher::BatcherHandle;
 use rollup_batcher::ProposerFaults;
-use rollup_batcher::{BatcherConfig, BatcherHandle, TxManagerConfig};
-use rollup_bridge::{BridgeConfig, BridgeHandle, DevnetControl};
-use rollup_challenger::{ChallengerClient, ChallengerConfig, ChallengerHandle};
+use rollup_bridge::{BridgeHandle, DevnetControl};
+use rollup_challenger::{ChallengerClient, ChallengerHandle};
 use rollup_l1_sim::{L1Config, L1Handle};
 use rollup_node::{
     db::{is_postgres, sqlite_url},
-    dev::{DEV_ACCOUNTS, Role, dev_account, dev_addresses, role_signer},
+    dev::{Role, dev_addresses, role_signer},
 };
 use rollup_protocol::{L1_CHAIN_ID, batch::Compression};
 use rollup_sequencer::SequencerFaults;
-use rollup_sequencer::{SequencerConfig, SequencerHandle};
+use rollup_sequencer::SequencerHandle;
 use std::sync::{Arc, atomic::Ordering};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -156,68 +156,35 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         tracing::info!(target: "devnet", bridge = %file.contracts.bridge, "deployed the L1 contracts");
         file
     };
-    let sequencer = rollup_sequencer::spawn(SequencerConfig {
-        rollup: rollup.rollup.clone(),
-        rpc_addr: config.l2_addr,
-        l1_rpc_url: l1.rpc_url(),
-        bridge: rollup.contracts.bridge,
-        block_time: config.l2_block_time,
-        database_url: config.db("l2.db"),
-    })
+    let sequencer = rollup_sequencer::spawn(rollup.sequencer_config(
+        config.l2_addr,
+        &l1.rpc_url(),
+        config.l2_block_time,
+        config.db("l2.db"),
+    ))
     .await?;
-    let batcher = rollup_batcher::spawn(BatcherConfig {
-        l1_rpc_url: l1.rpc_url(),
-        l2_rpc_url: sequencer.rpc_url(),
-        batch_inbox: rollup.contracts.batch_inbox,
-        output_oracle: rollup.contracts.output_oracle,
-        batcher_key: role_signer(Role::Batcher),
-        proposer_key: role_signer(Role::Proposer),
-        compression: config.compression,
-        output_interval: rollup.output_interval,
-        batch_interval: config.batch_interval,
-        max_blocks_per_batch: 500,
-        txmgr: TxManagerConfig { chain_id: L1_CHAIN_ID, ..Default::default() },
-        database_url: config.db("batcher.db"),
-        dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
-    })
+    let batcher = rollup_batcher::spawn(rollup.batcher_config(
+        &l1.rpc_url(),
+        &sequencer.rpc_url(),
+        config.compression,
+        config.batch_interval,
+        config.db("batcher.db"),
+    ))
     .await?;
-    let challenger = rollup_challenger::spawn(ChallengerConfig {
-        rollup: rollup.rollup.clone(),
-        l1_rpc_url: l1.rpc_url(),
-        bridge: rollup.contracts.bridge,
-        batch_inbox: rollup.contracts.batch_inbox,
-        output_oracle: rollup.contracts.output_oracle,
-        poll_interval: Duration::from_millis(250),
-        dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
-        attacker_key: role_signer(Role::Challenger),
-        defender_key: Some(role_signer(Role::Defender)),
-        txmgr: TxManagerConfig { chain_id: L1_CHAIN_ID, ..Default::default() },
-    })
-    .await?;
-    let bridge = rollup_bridge::spawn(BridgeConfig {
-        api_addr: config.api_addr,
-        l1_rpc_url: l1.rpc_url(),
-        l2_rpc_url: sequencer.rpc_url(),
-        l1_chain_id: L1_CHAIN_ID,
-        l2_chain_id: rollup.rollup.l2_chain_id,
-        bridge: rollup.contracts.bridge,
-        batch_inbox: rollup.contracts.batch_inbox,
-        output_oracle: rollup.contracts.output_oracle,
-        batcher: rollup.batcher,
-        proposer: rollup.proposer,
-        challenge_window_secs: rollup.challenge_window_secs,
-        output_interval: rollup.output_interval,
-        database_url: config.db("bridge.db"),
-        dev_signers: (0..DEV_ACCOUNTS).map(dev_account).collect(),
-        relayer: Some(role_signer(Role::Relayer)),
-        dispute_game_factory: Some(rollup.contracts.dispute_game_factory),
-        devnet: Some(Arc::new(Controls {
-            sequencer: sequencer.faults.clone(),
-            proposer: batcher.faults.clone(),
-            challenger: challenger.client(),
-        })),
-    })
-    .await?;
+    let challenger = rollup_challenger::spawn(rollup.challenger_config(&l1.rpc_url())).await?;
+    let mut bridge_config = rollup.bridge_config(
+        config.api_addr,
+        &l1.rpc_url(),
+        &sequencer.rpc_url(),
+        config.db("bridge.db"),
+        true,
+    );
+    bridge_config.devnet = Some(Arc::new(Controls {
+        sequencer: sequencer.faults.clone(),
+        proposer: batcher.faults.clone(),
+        challenger: challenger.client(),
+    }));
+    let bridge = rollup_bridge::spawn(bridge_config).await?;
     Ok(Devnet { rollup, l1, sequencer, batcher, bridge, challenger })
 }
 
