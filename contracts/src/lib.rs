@@ -45,6 +45,15 @@
 //!   the output root: `keccak256(abi.encode(bytes32(0), stateRoot, withdrawalsRoot, blockHash))`.
 //! - [`Burner`]: created with the withdrawn value by the message passer; it selfdestructs in
 //!   its constructor, which destroys the ETH.
+//!
+//! Fee benchmark workloads (not part of the protocol; deployed on L2 by the fee benchmark to
+//! measure fees of typical contract transactions):
+//! - [`BenchToken`]: a standard ERC-20 (18 decimals, OpenZeppelin v5 semantics and errors) whose
+//!   whole fixed supply is minted to the constructor's `holder`.
+//! - [`BenchPool`]: a Uniswap-V2-style constant-product pool of two [`BenchToken`]s with a 0.3%
+//!   fee: `addLiquidity` pulls both tokens and credits shares, `swapExactIn` pays
+//!   `amountIn * 997 * reserveOut / (reserveIn * 1000 + amountIn * 997)` of the other token and
+//!   reverts with `SlippageExceeded` below `minOut`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 use alloy_primitives::{Address, U160, address};
@@ -91,6 +100,23 @@ sol!(
     #[sol(all_derives)]
     Burner,
     "out/Burner.json"
+);
+
+sol!(
+    /// ERC-20 token of the fee benchmark's workloads (see the [crate docs](crate)).
+    #[allow(missing_docs)]
+    #[sol(all_derives)]
+    BenchToken,
+    "out/BenchToken.json"
+);
+
+sol!(
+    /// Constant-product pool of two [`BenchToken`]s, a fee benchmark workload (see the
+    /// [crate docs](crate)).
+    #[allow(missing_docs)]
+    #[sol(all_derives)]
+    BenchPool,
+    "out/BenchPool.json"
 );
 
 /// Address of the L1 EXECUTE precompile that [`DisputeGameFactory`]`.proveBlock` calls: input
@@ -174,6 +200,8 @@ mod tests {
                 &L2ToL1MessagePasser::DEPLOYED_BYTECODE,
             ),
             ("Burner", &Burner::BYTECODE, &Burner::DEPLOYED_BYTECODE),
+            ("BenchToken", &BenchToken::BYTECODE, &BenchToken::DEPLOYED_BYTECODE),
+            ("BenchPool", &BenchPool::BYTECODE, &BenchPool::DEPLOYED_BYTECODE),
         ] {
             assert!(!creation.is_empty(), "{name} creation code is empty");
             if name != "Burner" {

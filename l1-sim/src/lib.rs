@@ -31,8 +31,13 @@ use tokio_util::sync::CancellationToken;
 pub const L1_BLOCK_GAS_LIMIT: u64 = 60_000_000;
 /// Base fee of the L1 genesis block: 1 gwei.
 pub const L1_GENESIS_BASE_FEE: u64 = 1_000_000_000;
-/// Lowest L1 base fee, in wei (EIP-1559 has none; 7 wei keeps it positive).
-pub const L1_MIN_BASE_FEE: u64 = 7;
+/// Lowest L1 base fee, in wei: 0.1 gwei. EIP-1559 has no floor; the
+/// simulator keeps one so that an idle devnet keeps a realistic L1 price
+/// instead of decaying to a few wei in a minute.
+pub const L1_MIN_BASE_FEE: u64 = 100_000_000;
+/// Priority fee suggested by `eth_maxPriorityFeePerGas`, in wei: 0.001 gwei
+/// (geth's minimum suggestion; the simulated L1 has no competition for space).
+pub const L1_SUGGESTED_TIP: u128 = 1_000_000;
 
 /// Configuration of the L1 simulator.
 #[derive(Clone, Debug)]
@@ -144,7 +149,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         block_gas_limit: L1_BLOCK_GAS_LIMIT,
         base_fee_params: BaseFeeParams::ethereum(),
         min_base_fee: L1_MIN_BASE_FEE,
-        suggested_tip: 1_000_000_000,
+        suggested_tip: L1_SUGGESTED_TIP,
         l1_fee_scalar: None,
         precompiles: Some(execute::l1_precompiles()),
     };

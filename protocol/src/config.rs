@@ -67,7 +67,7 @@ impl Default for RollupConfig {
             genesis_timestamp: 0,
             max_sequencer_drift: 600,
             sequencing_window: 3_600,
-            l1_fee_scalar: 1_500_000,
+            l1_fee_scalar: 1_800_000,
             genesis_l1_origin: crate::L1Origin::default(),
         }
     }

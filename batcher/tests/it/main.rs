@@ -51,7 +51,7 @@ async fn a_stuck_transaction_is_resubmitted_with_a_fee_bump() {
         .await
         .unwrap()
         .unwrap();
-    let first_tip = 1_000_000_000u128; // eth_maxPriorityFeePerGas of the simulator
+    let first_tip = rollup_l1_sim::L1_SUGGESTED_TIP; // eth_maxPriorityFeePerGas of the simulator
     assert!(
         alloy::consensus::Transaction::max_priority_fee_per_gas(mined.inner.inner()).unwrap()
             >= first_tip * 115 / 100,

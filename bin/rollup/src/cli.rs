@@ -46,6 +46,17 @@ pub enum Command {
     Bridge(BridgeArgs),
     /// The challenger: derives the L2 from L1 alone and disputes wrong outputs.
     Challenger(ChallengerArgs),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `rollup bench ...`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The same signed workload on the L1 directly and through the rollup:
+    /// cost per transaction, bytes posted, fee coverage.
+    Fees(crate::bench::FeesArgs),
 }
 
 /// `rollup challenger`.
@@ -264,6 +275,7 @@ impl Cli {
     pub async fn run(self) -> eyre::Result<()> {
         match self.command {
             Command::Devnet(args) => run_devnet(args).await,
+            Command::Bench(BenchCommand::Fees(args)) => crate::bench::run_fees(args).await,
             Command::L1(args) => run_l1(args).await,
             Command::Sequencer(args) => {
                 let rollup = args.role.rollup()?;

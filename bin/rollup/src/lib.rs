@@ -5,6 +5,7 @@
 //! stack through [`devnet::spawn`], exactly as `rollup devnet` does.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod bench;
 pub mod cli;
 pub mod deploy;
 pub mod devnet;

@@ -65,6 +65,22 @@ impl Receipt {
         found.pop().unwrap()
     }
 
+    /// Decodes the return value of a successful call `C` (panics otherwise).
+    pub(crate) fn returns<C: SolCall>(&self) -> C::Return {
+        match &self.result {
+            ExecutionResult::Success { output: Output::Call(bytes), .. } => {
+                C::abi_decode_returns(bytes).expect("return value decodes")
+            }
+            other => panic!("{} did not succeed: {other:?}", C::SIGNATURE),
+        }
+    }
+
+    /// Gas the transaction used (what its sender pays for): intrinsic gas included, refunds
+    /// subtracted.
+    pub(crate) fn gas_used(&self) -> u64 {
+        self.result.tx_gas_used()
+    }
+
     /// Asserts the transaction succeeded.
     pub(crate) fn success(&self) -> &Self {
         assert!(self.result.is_success(), "transaction failed: {:?}", self.result);
@@ -265,13 +281,23 @@ impl Chain {
         creation_code: &Bytes,
         args: C,
     ) -> Address {
-        let mut code = creation_code.to_vec();
-        code.extend(args.abi_encode());
-        let tx = self.tx(from, TxKind::Create, U256::ZERO, code.into(), 15_000_000);
-        match self.evm.transact_commit(tx).expect("tx is valid") {
+        match self.try_deploy(from, creation_code, args).result {
             ExecutionResult::Success { output: Output::Create(_, Some(addr)), .. } => addr,
             other => panic!("deployment failed: {other:?}"),
         }
+    }
+
+    /// Like [`Self::deploy`], but returns the outcome instead of panicking on failure.
+    pub(crate) fn try_deploy<C: SolConstructor>(
+        &mut self,
+        from: Address,
+        creation_code: &Bytes,
+        args: C,
+    ) -> Receipt {
+        let mut code = creation_code.to_vec();
+        code.extend(args.abi_encode());
+        let tx = self.tx(from, TxKind::Create, U256::ZERO, code.into(), 15_000_000);
+        Receipt { result: self.evm.transact_commit(tx).expect("tx is valid") }
     }
 }
 

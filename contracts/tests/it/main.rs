@@ -2,6 +2,7 @@
 //! revm (Cancun), and the withdrawal tree is checked against rs_merkle.
 
 mod batch_inbox;
+mod bench_contracts;
 mod bridge;
 mod dispute;
 mod evm;

@@ -1,0 +1,238 @@
+//! The two runs of a workload: directly on a fresh L1 simulator, and
+//! through a fresh rollup (sequencer, batcher, proposer) anchored to its own
+//! fresh L1.
+
+use super::{
+    rpc::{quantity, receipts, send_all},
+    workload::Workload,
+};
+use crate::devnet::{self, DevnetConfig};
+use alloy::{
+    consensus::{SignableTransaction, TxEip1559, TxEnvelope},
+    eips::Encodable2718,
+    network::TxSignerSync,
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    sol_types::SolCall,
+};
+use alloy_primitives::{Bytes, TxKind, U64, U256};
+use eyre::eyre;
+use rollup_batcher::{BatchRecord, OutputRecord};
+use rollup_contracts::{BatchInbox, Bridge};
+use rollup_l1_sim::L1Config;
+use rollup_node::{
+    client::http_provider,
+    db::sqlite_url,
+    dev::{DEV_ACCOUNTS, dev_account},
+};
+use rollup_protocol::{
+    L1_CHAIN_ID, L2_CHAIN_ID,
+    batch::{BatchBlock, Compression},
+};
+use std::time::Duration;
+
+/// What one transaction cost when sent to the L1 directly.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DirectTx {
+    pub(crate) gas_used: u64,
+    pub(crate) paid_wei: u128,
+}
+
+/// The L1-direct run.
+#[derive(Debug)]
+pub(crate) struct DirectRun {
+    pub(crate) txs: Vec<DirectTx>,
+}
+
+/// What one transaction cost its user on L2.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct L2Tx {
+    pub(crate) execution_fee_wei: u128,
+    pub(crate) l1_fee_wei: u128,
+}
+
+/// The rollup run.
+#[derive(Debug)]
+pub(crate) struct RollupRun {
+    pub(crate) txs: Vec<L2Tx>,
+    pub(crate) raw_tx_bytes: u64,
+    pub(crate) batches: Vec<BatchRecord>,
+    pub(crate) outputs: Vec<OutputRecord>,
+    pub(crate) blocks: Vec<BatchBlock>,
+}
+
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+fn bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>28} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Runs `workload` directly on a fresh L1 (1-second blocks).
+pub(crate) async fn l1_direct(workload: &Workload) -> eyre::Result<DirectRun> {
+    let dir = tempfile::tempdir()?;
+    let mut config = L1Config::for_tests(
+        sqlite_url(dir.path(), "l1.db"),
+        workload.senders.iter().map(|k| (k.address(), U256::from(1_000 * ETHER))).collect(),
+    );
+    config.block_time = Some(Duration::from_secs(1));
+    let l1 = rollup_l1_sim::spawn(config).await?;
+    let signed = workload.sign(L1_CHAIN_ID, 200_000_000_000, 1_000_000_000);
+    let client = reqwest::Client::new();
+    let raws: Vec<Bytes> = signed.iter().map(|(_, raw)| raw.clone()).collect();
+    let hashes: Vec<_> = signed.iter().map(|(h, _)| *h).collect();
+    let send = bar(raws.len() as u64, "L1 direct: sending");
+    send_all(&client, &l1.rpc_url(), &raws, &send).await?;
+    send.finish();
+    let mined = bar(raws.len() as u64, "L1 direct: mined");
+    let receipts =
+        receipts(&client, &l1.rpc_url(), &hashes, &mined, Duration::from_secs(600)).await?;
+    mined.finish();
+    let txs = receipts
+        .iter()
+        .map(|r| {
+            let gas_used = quantity(r, "gasUsed") as u64;
+            DirectTx { gas_used, paid_wei: u128::from(gas_used) * quantity(r, "effectiveGasPrice") }
+        })
+        .collect();
+    l1.shutdown().await;
+    Ok(DirectRun { txs })
+}
+
+/// Runs `workload` through a fresh rollup with `compression`.
+pub(crate) async fn rollup(
+    workload: &Workload,
+    compression: Compression,
+) -> eyre::Result<RollupRun> {
+    let dir = tempfile::tempdir()?;
+    let mut config = DevnetConfig::for_tests(dir.path().to_path_buf());
+    config.l1_block_time = Duration::from_secs(1);
+    config.l2_block_time = Duration::from_millis(250);
+    config.batch_interval = Duration::from_secs(4);
+    config.output_interval = 40;
+    config.challenge_window = Duration::from_secs(3_600);
+    config.compression = compression;
+    let net = devnet::spawn(config).await?;
+    let client = reqwest::Client::new();
+    let l1 = http_provider(&net.l1.rpc_url())?;
+    let l2 = http_provider(&net.sequencer.rpc_url())?;
+
+    // Setup: fund every sender on L2 by deposit, and wait until the setup
+    // blocks are batched, so the workload's batches carry only its blocks.
+    let funding = bar(workload.senders.len() as u64, "rollup: funding senders");
+    let mut deposits = Vec::new();
+    let mut nonces = [0u64; DEV_ACCOUNTS as usize];
+    for (i, sender) in workload.senders.iter().enumerate() {
+        let funder = i % DEV_ACCOUNTS as usize;
+        let mut tx = TxEip1559 {
+            chain_id: L1_CHAIN_ID,
+            nonce: nonces[funder],
+            gas_limit: 150_000,
+            max_fee_per_gas: 200_000_000_000,
+            max_priority_fee_per_gas: 1_000_000_000,
+            to: TxKind::Call(net.rollup.contracts.bridge),
+            value: U256::from(10 * ETHER),
+            access_list: Default::default(),
+            input: Bridge::depositETHCall { to: sender.address() }.abi_encode().into(),
+        };
+        nonces[funder] += 1;
+        let signature = dev_account(funder as u32).sign_transaction_sync(&mut tx)?;
+        deposits.push(Bytes::from(TxEnvelope::Eip1559(tx.into_signed(signature)).encoded_2718()));
+    }
+    send_all(&client, &net.l1.rpc_url(), &deposits, &indicatif::ProgressBar::hidden()).await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    for sender in &workload.senders {
+        while l2.get_balance(sender.address()).await?.is_zero() {
+            if tokio::time::Instant::now() > deadline {
+                return Err(eyre!("deposits not credited in time"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        funding.inc(1);
+    }
+    funding.finish();
+    let setup_head = l2.get_block_number().await?;
+    let first = loop {
+        let out = l1
+            .call(
+                TransactionRequest::default()
+                    .to(net.rollup.contracts.batch_inbox)
+                    .input(BatchInbox::nextL2BlockCall {}.abi_encode().into()),
+            )
+            .await?;
+        let next = BatchInbox::nextL2BlockCall::abi_decode_returns(&out)?;
+        if next > setup_head {
+            break next;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+
+    // The workload.
+    let signed = workload.sign(L2_CHAIN_ID, 1_000_000_000, 1_000_000);
+    let raws: Vec<Bytes> = signed.iter().map(|(_, raw)| raw.clone()).collect();
+    let hashes: Vec<_> = signed.iter().map(|(h, _)| *h).collect();
+    let send = bar(raws.len() as u64, "rollup: sending to L2");
+    send_all(&client, &net.sequencer.rpc_url(), &raws, &send).await?;
+    send.finish();
+    let mined = bar(raws.len() as u64, "rollup: included on L2");
+    let receipts =
+        receipts(&client, &net.sequencer.rpc_url(), &hashes, &mined, Duration::from_secs(600))
+            .await?;
+    mined.finish();
+    let last = receipts.iter().map(|r| quantity(r, "blockNumber") as u64).max().unwrap_or(first);
+    let txs = receipts
+        .iter()
+        .map(|r| L2Tx {
+            execution_fee_wei: quantity(r, "gasUsed") * quantity(r, "effectiveGasPrice"),
+            l1_fee_wei: quantity(r, "l1Fee"),
+        })
+        .collect();
+
+    // Wait for the batches and an output covering the workload.
+    let posting = bar(last + 1 - first, "rollup: batched on L1");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    let (batches, outputs) = loop {
+        let batches: Vec<BatchRecord> = net
+            .batcher
+            .store
+            .batches()
+            .await?
+            .into_iter()
+            .filter(|b| b.l2_start >= first)
+            .collect();
+        let covered = batches.iter().map(|b| b.l2_end).max().unwrap_or(first - 1);
+        posting.set_position(covered.saturating_add(1).saturating_sub(first).min(last + 1 - first));
+        let outputs: Vec<OutputRecord> = net
+            .batcher
+            .store
+            .outputs()
+            .await?
+            .into_iter()
+            .filter(|o| o.l2_block >= first && o.l2_block <= covered)
+            .collect();
+        if covered >= last && outputs.iter().any(|o| o.l2_block >= last) {
+            break (batches, outputs);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(eyre!("the workload was not batched and proposed in time"));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    posting.finish();
+    let end = batches.iter().map(|b| b.l2_end).max().unwrap_or(last);
+    let mut blocks = Vec::new();
+    for n in first..=end {
+        let block: Option<BatchBlock> =
+            l2.raw_request("rollup_getBatchBlock".into(), (U64::from(n),)).await?;
+        blocks.extend(block);
+    }
+    let raw_tx_bytes = raws.iter().map(|r| r.len() as u64).sum();
+    net.shutdown().await;
+    Ok(RollupRun { txs, raw_tx_bytes, batches, outputs, blocks })
+}
