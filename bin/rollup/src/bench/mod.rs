@@ -21,7 +21,7 @@
 mod plots;
 mod rpc;
 mod run;
-mod workload;
+pub mod workload;
 
 use alloy_primitives::B128;
 use clap::Args;
@@ -36,9 +36,9 @@ pub struct FeesArgs {
     /// Workload transactions.
     #[arg(long, default_value_t = 2_000)]
     pub txs: usize,
-    /// Workload: ETH transfers (erc20, swap and mixed come with their contracts).
-    #[arg(long, default_value = "transfer", value_parser = ["transfer"])]
-    pub workload: String,
+    /// Workload: transfer, erc20, swap or mixed.
+    #[arg(long, default_value = "transfer")]
+    pub workload: workload::Kind,
     /// Data availability (blobs come with EIP-4844 support).
     #[arg(long, default_value = "calldata", value_parser = ["calldata"])]
     pub da: String,
@@ -138,10 +138,12 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
     }
     std::fs::create_dir_all(&args.out)
         .wrap_err_with(|| format!("cannot create {}", args.out.display()))?;
-    // At most ~40 transactions per sender keeps every nonce within the pool's gap.
-    let senders = (args.txs / 40).max(20);
-    let workload = workload::Workload::transfers(args.txs, senders, args.seed);
-    eprintln!("workload: {} ETH transfers from {senders} senders (seed {})", args.txs, args.seed);
+    let senders = (args.txs / 25).clamp(20, 2_000);
+    let workload = workload::Workload::generate(args.workload, args.txs, senders, args.seed);
+    eprintln!(
+        "workload: {} x {} from {senders} senders (seed {})",
+        args.txs, args.workload, args.seed
+    );
     let direct = run::l1_direct(&workload).await.wrap_err("L1-direct run")?;
     let rollup = run::rollup(&workload, args.compression).await.wrap_err("rollup run")?;
 
@@ -161,7 +163,7 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
     let l1_fees: f64 = rollup.txs.iter().map(|t| t.l1_fee_wei as f64).sum();
     let direct_cost = direct_gas as f64 * price;
     let entry = ReportEntry {
-        workload: args.workload.clone(),
+        workload: args.workload.to_string(),
         da: args.da.clone(),
         compression: args.compression.to_string(),
         encoding: "singular".into(),

@@ -81,3 +81,31 @@ pub(crate) fn quantity(v: &Value, field: &str) -> u128 {
         .and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok())
         .unwrap_or_default()
 }
+
+/// Transactions per sender in flight at once (under the pool's nonce gap).
+const ROUND: u64 = 48;
+
+/// Sends `txs` in rounds that keep every sender within the pool's nonce gap,
+/// waiting for each round's receipts; returns every receipt in order.
+pub(crate) async fn send_and_wait(
+    client: &reqwest::Client,
+    url: &str,
+    txs: &[super::workload::Signed],
+    sent: &indicatif::ProgressBar,
+    mined: &indicatif::ProgressBar,
+) -> eyre::Result<Vec<Value>> {
+    let rounds = txs.iter().map(|t| t.nonce / ROUND).max().map_or(0, |r| r + 1);
+    let mut receipts_by_index = vec![Value::Null; txs.len()];
+    for round in 0..rounds {
+        let picked: Vec<usize> =
+            (0..txs.len()).filter(|i| txs[*i].nonce / ROUND == round).collect();
+        let raws: Vec<Bytes> = picked.iter().map(|i| txs[*i].raw.clone()).collect();
+        send_all(client, url, &raws, sent).await?;
+        let hashes: Vec<B256> = picked.iter().map(|i| txs[*i].hash).collect();
+        let got = receipts(client, url, &hashes, mined, Duration::from_secs(600)).await?;
+        for (i, receipt) in picked.into_iter().zip(got) {
+            receipts_by_index[i] = receipt;
+        }
+    }
+    Ok(receipts_by_index)
+}

@@ -3,8 +3,8 @@
 //! fresh L1.
 
 use super::{
-    rpc::{quantity, receipts, send_all},
-    workload::Workload,
+    rpc::{quantity, send_all, send_and_wait},
+    workload::{Signed, Workload},
 };
 use crate::devnet::{self, DevnetConfig};
 use alloy::{
@@ -79,20 +79,17 @@ pub(crate) async fn l1_direct(workload: &Workload) -> eyre::Result<DirectRun> {
     let dir = tempfile::tempdir()?;
     let mut config = L1Config::for_tests(
         sqlite_url(dir.path(), "l1.db"),
-        workload.senders.iter().map(|k| (k.address(), U256::from(1_000 * ETHER))).collect(),
+        workload.keys.iter().map(|k| (k.address(), U256::from(1_000 * ETHER))).collect(),
     );
     config.block_time = Some(Duration::from_secs(1));
     let l1 = rollup_l1_sim::spawn(config).await?;
-    let signed = workload.sign(L1_CHAIN_ID, 200_000_000_000, 1_000_000_000);
+    let (setup, txs) = workload.sign(L1_CHAIN_ID, 200_000_000_000, 1_000_000_000);
     let client = reqwest::Client::new();
-    let raws: Vec<Bytes> = signed.iter().map(|(_, raw)| raw.clone()).collect();
-    let hashes: Vec<_> = signed.iter().map(|(h, _)| *h).collect();
-    let send = bar(raws.len() as u64, "L1 direct: sending");
-    send_all(&client, &l1.rpc_url(), &raws, &send).await?;
+    run_setup(&client, &l1.rpc_url(), &setup).await?;
+    let send = bar(txs.len() as u64, "L1 direct: sent");
+    let mined = bar(txs.len() as u64, "L1 direct: mined");
+    let receipts = send_and_wait(&client, &l1.rpc_url(), &txs, &send, &mined).await?;
     send.finish();
-    let mined = bar(raws.len() as u64, "L1 direct: mined");
-    let receipts =
-        receipts(&client, &l1.rpc_url(), &hashes, &mined, Duration::from_secs(600)).await?;
     mined.finish();
     let txs = receipts
         .iter()
@@ -101,8 +98,36 @@ pub(crate) async fn l1_direct(workload: &Workload) -> eyre::Result<DirectRun> {
             DirectTx { gas_used, paid_wei: u128::from(gas_used) * quantity(r, "effectiveGasPrice") }
         })
         .collect();
+    settled(receipts, "L1 workload")?;
     l1.shutdown().await;
     Ok(DirectRun { txs })
+}
+
+/// Runs the setup in two phases: the deployer's transactions (contracts,
+/// liquidity, token grants), then the senders' approvals, which call the
+/// contracts the first phase created.
+async fn run_setup(client: &reqwest::Client, url: &str, setup: &[Signed]) -> eyre::Result<()> {
+    let hidden = indicatif::ProgressBar::hidden();
+    for phase in [
+        &setup[..setup.len().min(setup.iter().take_while(|t| t.deployer).count())],
+        &setup[setup.iter().take_while(|t| t.deployer).count()..],
+    ] {
+        settled(send_and_wait(client, url, phase, &hidden, &hidden).await?, "setup")?;
+    }
+    Ok(())
+}
+
+/// Every receipt shows success (a failed setup would skew the figures).
+fn settled(receipts: Vec<serde_json::Value>, what: &str) -> eyre::Result<Vec<serde_json::Value>> {
+    if let Some(r) = receipts.iter().find(|r| r["status"] != "0x1") {
+        return Err(eyre!(
+            "{what}: transaction {} to {} failed (gas used {})",
+            r["transactionHash"],
+            r["to"],
+            r["gasUsed"]
+        ));
+    }
+    Ok(receipts)
 }
 
 /// Runs `workload` through a fresh rollup with `compression`.
@@ -125,10 +150,10 @@ pub(crate) async fn rollup(
 
     // Setup: fund every sender on L2 by deposit, and wait until the setup
     // blocks are batched, so the workload's batches carry only its blocks.
-    let funding = bar(workload.senders.len() as u64, "rollup: funding senders");
+    let funding = bar(workload.keys.len() as u64, "rollup: funding senders");
     let mut deposits = Vec::new();
     let mut nonces = [0u64; DEV_ACCOUNTS as usize];
-    for (i, sender) in workload.senders.iter().enumerate() {
+    for (i, sender) in workload.keys.iter().enumerate() {
         let funder = i % DEV_ACCOUNTS as usize;
         let mut tx = TxEip1559 {
             chain_id: L1_CHAIN_ID,
@@ -147,7 +172,7 @@ pub(crate) async fn rollup(
     }
     send_all(&client, &net.l1.rpc_url(), &deposits, &indicatif::ProgressBar::hidden()).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
-    for sender in &workload.senders {
+    for sender in &workload.keys {
         while l2.get_balance(sender.address()).await?.is_zero() {
             if tokio::time::Instant::now() > deadline {
                 return Err(eyre!("deposits not credited in time"));
@@ -157,6 +182,8 @@ pub(crate) async fn rollup(
         funding.inc(1);
     }
     funding.finish();
+    let (setup, signed) = workload.sign(L2_CHAIN_ID, 1_000_000_000, 1_000_000);
+    run_setup(&client, &net.sequencer.rpc_url(), &setup).await?;
     let setup_head = l2.get_block_number().await?;
     let first = loop {
         let out = l1
@@ -174,16 +201,13 @@ pub(crate) async fn rollup(
     };
 
     // The workload.
-    let signed = workload.sign(L2_CHAIN_ID, 1_000_000_000, 1_000_000);
-    let raws: Vec<Bytes> = signed.iter().map(|(_, raw)| raw.clone()).collect();
-    let hashes: Vec<_> = signed.iter().map(|(h, _)| *h).collect();
-    let send = bar(raws.len() as u64, "rollup: sending to L2");
-    send_all(&client, &net.sequencer.rpc_url(), &raws, &send).await?;
+    let send = bar(signed.len() as u64, "rollup: sent to L2");
+    let mined = bar(signed.len() as u64, "rollup: included on L2");
+    let receipts = settled(
+        send_and_wait(&client, &net.sequencer.rpc_url(), &signed, &send, &mined).await?,
+        "L2 workload",
+    )?;
     send.finish();
-    let mined = bar(raws.len() as u64, "rollup: included on L2");
-    let receipts =
-        receipts(&client, &net.sequencer.rpc_url(), &hashes, &mined, Duration::from_secs(600))
-            .await?;
     mined.finish();
     let last = receipts.iter().map(|r| quantity(r, "blockNumber") as u64).max().unwrap_or(first);
     let txs = receipts
@@ -232,7 +256,7 @@ pub(crate) async fn rollup(
             l2.raw_request("rollup_getBatchBlock".into(), (U64::from(n),)).await?;
         blocks.extend(block);
     }
-    let raw_tx_bytes = raws.iter().map(|r| r.len() as u64).sum();
+    let raw_tx_bytes = signed.iter().map(|t| t.raw.len() as u64).sum();
     net.shutdown().await;
     Ok(RollupRun { txs, raw_tx_bytes, batches, outputs, blocks })
 }
