@@ -4,6 +4,7 @@ mod challenges;
 mod deposits;
 mod devnet;
 mod extract;
+mod fees;
 mod meta;
 mod posted;
 mod stream;
@@ -93,6 +94,7 @@ pub(crate) type Shared = Arc<AppState>;
         challenges::create,
         devnet::inject,
         stream::events,
+        fees::fees,
         meta::openapi,
         meta::docs,
     ),
@@ -125,6 +127,8 @@ pub(crate) type Shared = Arc<AppState>;
         types::ChallengeRequested,
         types::FaultRequest,
         types::FaultArmed,
+        fees::FeesResponse,
+        fees::TxCost,
         events::RangeJson,
         events::DepositEvent,
         events::BatchEvent,
@@ -168,6 +172,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/challenges/{id}", get(challenges::get))
         .route("/v1/faults", post(devnet::inject))
         .route("/v1/events", get(stream::events))
+        .route("/v1/fees", get(fees::fees))
         .route("/openapi.json", get(meta::openapi))
         .route("/docs", get(meta::docs))
         .fallback(no_route)

@@ -29,6 +29,7 @@ const PATHS: &[&str] = &[
     "/v1/challenges/{id}",
     "/v1/faults",
     "/v1/events",
+    "/v1/fees",
     "/openapi.json",
     "/docs",
 ];
@@ -86,6 +87,8 @@ async fn api_validates_input_and_reports_unreachable_chains() {
     assert_error(&health, 503, "l1-unavailable");
     assert_eq!(health.1["status"], "unavailable");
     assert!(health.1["l1_block"].is_null());
+    // A fee quote needs both chains.
+    assert_eq!(get(&http, &url("/v1/fees")).await.0, 503);
     let (status, config) = get(&http, &url("/v1/config")).await;
     assert_eq!(status, 200);
     assert_eq!(config["l1_chain_id"], 900);

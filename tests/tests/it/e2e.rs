@@ -279,6 +279,17 @@ async fn deposit_transfer_batch_output_withdraw_finalize() {
     assert_eq!(supply, one - twentieth);
     assert_eq!(l1.get_balance(contracts.bridge).await.unwrap(), supply);
 
+    // 8. The fee quote: an L2 transfer costs less than an L1 one.
+    let fees: Value =
+        api.get(format!("{api_url}/v1/fees")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(fees["l2_eth_transfer"]["gas"], 21_000);
+    assert_ne!(
+        fees["l2_eth_transfer"]["l1_data_fee_wei"], "0",
+        "L2 quotes include the L1 data fee"
+    );
+    assert!(fees["eth_transfer_savings"].as_f64().unwrap() > 1.0, "{fees}");
+    assert!(fees["erc20_transfer_savings"].as_f64().unwrap() > 1.0, "{fees}");
+
     net.shutdown().await;
 }
 
