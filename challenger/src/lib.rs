@@ -6,6 +6,12 @@
 //! the sequencer runs ([`rollup_protocol::Derivation`]), recomputes the output
 //! root of every block, and compares it with every output the proposer posts
 //! to the `OutputOracle`. A mismatch within the challenge window is a fraud.
+//!
+//! Persistence: the L1 is the challenger's database. Its games live in the
+//! `DisputeGameFactory` (ranges, pending claims, clocks, moves) and every
+//! input it needs is on L1, so a restarted challenger re-derives the chain,
+//! reads the games back and carries on where it stopped (tested in
+//! `tests/tests/it/disputes.rs`); it keeps no state that a crash could lose.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod games;

@@ -269,3 +269,40 @@ async fn censored_deposits_make_the_sequencers_outputs_lose() {
     assert_ne!(proven, l2_root(&net, game.hi).await, "the block with the forced deposit");
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_challenger_carries_its_game_on() {
+    let (net, _dir, l1) = start(|c| c.game_clock = Duration::from_secs(30)).await;
+    let factory = net.rollup.contracts.dispute_game_factory;
+    net.batcher.faults.invalid_output_root.store(true, Ordering::Relaxed);
+    // Wait for the game to open, then stop the challenger mid-game.
+    loop {
+        let count: U256 = view(&l1, factory, DisputeGameFactory::gameCountCall {}).await;
+        if count > U256::ZERO {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Devnet { rollup, l1: l1_node, sequencer, batcher, bridge, challenger } = net;
+    challenger.shutdown().await;
+    let game = view(&l1, factory, DisputeGameFactory::getGameCall { gameId: U256::ZERO }).await;
+    assert_eq!(game.status, IN_PROGRESS, "stopped mid-game");
+    // A new challenger process re-derives the chain from L1 and finds its game there.
+    let restarted =
+        rollup_challenger::spawn(rollup.challenger_config(&l1_node.rpc_url())).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let game = loop {
+        let g = view(&l1, factory, DisputeGameFactory::getGameCall { gameId: U256::ZERO }).await;
+        if g.status != IN_PROGRESS {
+            break g;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the game did not end");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(game.status, CHALLENGER_WON);
+    restarted.shutdown().await;
+    bridge.shutdown().await;
+    batcher.shutdown().await;
+    sequencer.shutdown().await;
+    l1_node.shutdown().await;
+}
