@@ -30,7 +30,7 @@ use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
 use rollup_contracts::{BatchInbox, OutputOracle};
 use rollup_node::{client::http_provider, db::DbError};
 use rollup_protocol::batch::{
-    BatchBlock, Compression, encode_batch_data, encode_channel, split_channel,
+    BatchBlock, BatchEncoding, Compression, encode_batch_data, encode_channel_with, split_channel,
 };
 use std::{
     sync::{
@@ -63,6 +63,8 @@ pub struct BatcherConfig {
     pub proposer_key: PrivateKeySigner,
     /// Channel compression.
     pub compression: Compression,
+    /// Batch encoding (span batches by default: columnar, densest).
+    pub encoding: BatchEncoding,
     /// Propose the output of every `output_interval`-th L2 block.
     pub output_interval: u64,
     /// Post a batch at least this often when there are new L2 blocks.
@@ -230,7 +232,8 @@ impl Batcher {
             blocks.push(self.batch_block(n).await?);
         }
         let (data, raw_bytes) = loop {
-            let channel = encode_channel(&blocks, self.config.compression);
+            let channel =
+                encode_channel_with(&blocks, self.config.compression, self.config.encoding);
             let id = B128::from_slice(
                 &keccak256([self.batcher.address().as_slice(), &start.to_be_bytes()].concat())
                     [..16],

@@ -1,17 +1,28 @@
 //! L1 block production: pool transactions by tip, executed with revm, sealed
 //! into a Prague header, persisted, then announced.
+//!
+//! Blob transactions are included while the block has blob room (at most
+//! [`blob::MAX_BLOBS_PER_BLOCK`] blobs) and their blob fee cap covers the
+//! block's blob base fee; the header carries `blob_gas_used` and the
+//! `excess_blob_gas` of [`blob::next_excess_blob_gas`] (EIP-4844 with
+//! EIP-7918), and the sidecars of the included transactions are persisted
+//! with the block.
 
 use crate::{L1_BLOCK_GAS_LIMIT, dev::Clock};
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, Transaction};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{Address, B256, Bloom, Bytes, U256};
+use alloy_primitives::{Address, B256, Bloom, Bytes, U256, map::HashSet};
 use alloy_trie::root::ordered_trie_root_with_encoder;
 use revm::{
     DatabaseCommit, ExecuteEvm,
     context::ContextTr,
     context_interface::result::{EVMError, ExecutionResult, Output},
 };
-use rollup_node::{Node, StoredBlock, db::DbError};
+use rollup_node::{
+    Node, StoredBlock,
+    blob::{self, StoredBlob},
+    db::DbError,
+};
 use rollup_protocol::{
     BlockEnvInput, ExecutedTx, RollupReceipt, build_evm_with_precompiles, tx_env,
 };
@@ -26,7 +37,7 @@ pub async fn build_block(
     timestamp: Option<u64>,
 ) -> Result<u64, DbError> {
     let _producer = node.producer_lock().await;
-    let (block, changes) = {
+    let (block, changes, blobs) = {
         let mut chain = node.chain_mut();
         let parent = chain.head().header.clone();
         let parent_hash = chain.head().hash;
@@ -42,9 +53,11 @@ pub async fn build_block(
             base_fee,
             prevrandao,
         };
+        let excess_blob_gas = blob::next_excess_blob_gas_after(&parent);
+        let blob_base_fee = blob::blob_base_fee(excess_blob_gas);
         let candidates = {
             let state = &chain.state;
-            node.pool().best(base_fee, |a| state.nonce(a))
+            node.pool().best_with_blob_fee(base_fee, blob_base_fee, |a| state.nonce(a))
         };
         let mut evm = build_evm_with_precompiles(
             &mut chain.state,
@@ -52,11 +65,26 @@ pub async fn build_block(
             &env,
             node.config().precompiles,
         );
+        let ctx = &mut evm.ctx;
+        node.set_blob_env(&mut ctx.cfg, &mut ctx.block, excess_blob_gas);
         let mut cumulative = 0u64;
+        let mut blob_gas_used = 0u64;
         let mut txs = Vec::new();
+        let mut blobs = Vec::new();
         let mut dropped = Vec::new();
+        // A sender whose transaction waits for a later block: its later
+        // nonces wait too (they would fail the nonce check, not be invalid).
+        let mut deferred = HashSet::<Address>::default();
         for pooled in candidates {
-            if pooled.tx.gas_limit() > L1_BLOCK_GAS_LIMIT - cumulative {
+            if deferred.contains(&pooled.sender) {
+                continue;
+            }
+            let tx_blob_gas =
+                pooled.tx.blob_versioned_hashes().map_or(0, |h| blob::blob_gas(h.len()));
+            if pooled.tx.gas_limit() > L1_BLOCK_GAS_LIMIT - cumulative
+                || tx_blob_gas > blob::MAX_BLOB_GAS_PER_BLOCK - blob_gas_used
+            {
+                deferred.insert(pooled.sender);
                 continue;
             }
             let out = match evm.transact(tx_env(&pooled.tx, pooled.sender)) {
@@ -77,6 +105,15 @@ pub async fn build_block(
             let logs = out.result.into_logs();
             evm.ctx.db_mut().commit(out.state);
             cumulative += gas_used;
+            blob_gas_used += tx_blob_gas;
+            if let Some(sidecar) = &pooled.sidecar {
+                blobs.extend(StoredBlob::from_sidecar(
+                    number,
+                    blobs.len() as u64,
+                    pooled.hash,
+                    sidecar,
+                ));
+            }
             txs.push(ExecutedTx {
                 receipt: RollupReceipt {
                     tx_type: pooled.tx.tx_type() as u8,
@@ -124,20 +161,20 @@ pub async fn build_block(
             nonce: Default::default(),
             base_fee_per_gas: Some(base_fee),
             withdrawals_root: Some(alloy_consensus::constants::EMPTY_ROOT_HASH),
-            blob_gas_used: Some(0),
-            excess_blob_gas: Some(0),
+            blob_gas_used: Some(blob_gas_used),
+            excess_blob_gas: Some(excess_blob_gas),
             parent_beacon_block_root: Some(B256::ZERO),
             requests_hash: Some(EMPTY_REQUESTS_HASH),
             ..Default::default()
         };
         let block = StoredBlock { hash: header.hash_slow(), header, transactions: txs };
         let changes = chain.state.take_changes();
-        (block, changes)
+        (block, changes, blobs)
     };
     let number = block.number();
     let count = block.transactions.len();
-    node.commit_block(block, changes).await?;
-    tracing::debug!(target: "l1", number, txs = count, "mined block");
+    node.commit_block_with_blobs(block, changes, &blobs).await?;
+    tracing::debug!(target: "l1", number, txs = count, blobs = blobs.len(), "mined block");
     Ok(number)
 }
 

@@ -5,8 +5,22 @@
 //! mining on every transaction; anvil-style dev methods; the Ethereum
 //! JSON-RPC of `rollup-node`; and its chain persisted through sqlx so a
 //! restart resumes it. The rollup's L1 contracts run on it as real bytecode.
+//!
+//! # Blobs (EIP-4844)
+//!
+//! `eth_sendRawTransaction` takes blob transactions in their network form
+//! (`0x03 || rlp([tx_payload_body, blobs, commitments, proofs])`); the node
+//! checks every commitment against its versioned hash and every blob's KZG
+//! proof (c-kzg, Ethereum trusted setup) before pooling it. Blocks carry the
+//! canonical transaction (no sidecar: hashes and roots are the canonical
+//! ones), `blob_gas_used` and `excess_blob_gas` under the Prague schedule
+//! (target 6, max 9, at most 6 per transaction) with the EIP-7918 reserve
+//! price (see [`rollup_node::blob`]). Sidecars are persisted with their block
+//! and served on the same address by the beacon API endpoint
+//! `GET /eth/v1/beacon/blob_sidecars/{block_id}` ([`beacon`]).
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod beacon;
 mod builder;
 mod dev;
 mod execute;
@@ -100,6 +114,11 @@ impl L1Handle {
         format!("http://{}", self.rpc_addr)
     }
 
+    /// Base URL of the beacon API (blob sidecars): the JSON-RPC address.
+    pub fn beacon_url(&self) -> String {
+        self.rpc_url()
+    }
+
     /// Stops mining and the server, and waits for them.
     pub async fn shutdown(self) {
         self.shutdown.cancel();
@@ -153,11 +172,15 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         l1_fee_scalar: None,
         precompiles: Some(execute::l1_precompiles()),
     };
-    let node = Node::open(node_config, store, || genesis(&config)).await?;
+    let node = Node::open_with_blobs(node_config, true, store, || genesis(&config)).await?;
+    // Load the KZG trusted setup now rather than on the first blob transaction.
+    drop(tokio::task::spawn_blocking(|| {
+        rollup_node::blob::kzg_settings();
+    }));
     let shutdown = CancellationToken::new();
     let clock = Arc::new(dev::Clock::default());
     let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone()));
-    let router = rpc::router(node.clone(), ext);
+    let router = rpc::router(node.clone(), ext).merge(beacon::router(node.clone()));
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| L1Error::Bind { addr: config.rpc_addr, source })?;

@@ -1,13 +1,15 @@
 //! Readers of the L1 JSON-RPC shared by the roles (alloy over HTTP): the L1
-//! origin of a block and the bridge's deposit events. Roles talk to the L1
-//! only through this public interface, in one process or across machines.
+//! origin of a block and the bridge's deposit events; and a reader of blob
+//! sidecars from the beacon API ([`BeaconClient`]). Roles talk to the L1
+//! only through these public interfaces, in one process or across machines.
 
 use alloy::{
     providers::{Provider, RootProvider},
     rpc::types::{BlockNumberOrTag, Filter},
     sol_types::SolEvent,
 };
-use alloy_primitives::Address;
+use alloy_eips::eip4844::{Blob, BlobTransactionSidecar, Bytes48, kzg_to_versioned_hash};
+use alloy_primitives::{Address, B256};
 use rollup_contracts::{BatchInbox, Bridge};
 use rollup_protocol::{L1Origin, PostedBatch, UserDeposit};
 
@@ -23,6 +25,9 @@ pub enum ClientError {
     /// The L1 answered something impossible.
     #[error("L1 RPC returned bad data: {0}")]
     BadData(String),
+    /// The beacon API failed or answered something that does not verify.
+    #[error("beacon API: {0}")]
+    Beacon(String),
 }
 
 /// An HTTP JSON-RPC provider for `url`.
@@ -159,5 +164,135 @@ impl L1Client {
         }
         batches.sort_by_key(|b| b.index);
         Ok(batches)
+    }
+}
+
+/// One blob sidecar as the beacon API serves it (the fields derivation uses).
+#[derive(Clone, PartialEq, Eq)]
+pub struct BlobSidecar {
+    /// Position among the block's blobs.
+    pub index: u64,
+    /// The blob.
+    pub blob: Box<Blob>,
+    /// Its KZG commitment.
+    pub kzg_commitment: Bytes48,
+    /// Its KZG proof.
+    pub kzg_proof: Bytes48,
+}
+
+impl std::fmt::Debug for BlobSidecar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobSidecar")
+            .field("index", &self.index)
+            .field("kzg_commitment", &self.kzg_commitment)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BlobSidecar {
+    /// `0x01 || sha256(kzg_commitment)[1..]`.
+    pub fn versioned_hash(&self) -> B256 {
+        kzg_to_versioned_hash(self.kzg_commitment.as_slice())
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SidecarJson {
+    index: String,
+    blob: alloy_primitives::Bytes,
+    kzg_commitment: Bytes48,
+    kzg_proof: Bytes48,
+}
+
+/// Reads blob sidecars from a beacon node's API
+/// (`GET /eth/v1/beacon/blob_sidecars/{block_id}`). The L1 simulator serves
+/// it on its JSON-RPC address, with block numbers as slots.
+#[derive(Clone, Debug)]
+pub struct BeaconClient {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl BeaconClient {
+    /// A client of the beacon API at `url` (e.g. the L1 simulator's RPC URL).
+    pub fn new(url: &str) -> Self {
+        Self { http: reqwest::Client::new(), url: url.trim_end_matches('/').to_string() }
+    }
+
+    /// Every blob sidecar of block `block_id` (a number, `head`, or a `0x`
+    /// hash), in index order; `None` if the block is unknown. Unverified:
+    /// see [`Self::blobs`].
+    pub async fn sidecars(&self, block_id: &str) -> Result<Option<Vec<BlobSidecar>>, ClientError> {
+        let url = format!("{}/eth/v1/beacon/blob_sidecars/{block_id}", self.url);
+        let response =
+            self.http.get(&url).send().await.map_err(|e| ClientError::Beacon(e.to_string()))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !response.status().is_success() {
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            return Err(ClientError::Beacon(format!("{url}: {status}: {body}")));
+        }
+        #[derive(serde::Deserialize)]
+        struct Response {
+            data: Vec<SidecarJson>,
+        }
+        let body: Response =
+            response.json().await.map_err(|e| ClientError::Beacon(e.to_string()))?;
+        body.data
+            .into_iter()
+            .map(|s| {
+                let blob = Blob::try_from(s.blob.as_ref()).map_err(|_| {
+                    ClientError::Beacon(format!("blob {} is not 131072 bytes", s.index))
+                })?;
+                Ok(BlobSidecar {
+                    index: s
+                        .index
+                        .parse()
+                        .map_err(|_| ClientError::Beacon(format!("bad index {:?}", s.index)))?,
+                    blob: Box::new(blob),
+                    kzg_commitment: s.kzg_commitment,
+                    kzg_proof: s.kzg_proof,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// The blobs of L1 block `number` whose versioned hashes are
+    /// `versioned_hashes` (a blob transaction's, in its order), each
+    /// verified: its commitment hashes to the versioned hash and its KZG
+    /// proof holds. A missing block, a missing blob or one that does not
+    /// verify is an error (derivation must not go on without the data).
+    pub async fn blobs(
+        &self,
+        number: u64,
+        versioned_hashes: &[B256],
+    ) -> Result<Vec<Box<Blob>>, ClientError> {
+        let sidecars = self
+            .sidecars(&number.to_string())
+            .await?
+            .ok_or_else(|| ClientError::Beacon(format!("block {number} not found")))?;
+        let mut out = Vec::with_capacity(versioned_hashes.len());
+        for hash in versioned_hashes {
+            let sidecar = sidecars
+                .iter()
+                .find(|s| s.versioned_hash() == *hash)
+                .ok_or_else(|| ClientError::Beacon(format!("block {number} has no blob {hash}")))?;
+            let sidecar_check = BlobTransactionSidecar::new(
+                vec![*sidecar.blob],
+                vec![sidecar.kzg_commitment],
+                vec![sidecar.kzg_proof],
+            );
+            let tx = alloy_consensus::TxEip4844 {
+                blob_versioned_hashes: vec![*hash],
+                ..Default::default()
+            };
+            crate::blob::validate_sidecar(&tx, &sidecar_check)
+                .map_err(|e| ClientError::Beacon(format!("block {number}: {e}")))?;
+            out.push(sidecar.blob.clone());
+        }
+        Ok(out)
     }
 }

@@ -7,6 +7,7 @@
 //! extra RPC methods on top.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod blob;
 mod chain;
 pub mod client;
 pub mod db;

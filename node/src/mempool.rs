@@ -5,18 +5,32 @@
 //! Admission rules and their errors follow geth's `txpool` (core/txpool
 //! `errors.go`) so that clients see the messages they know.
 
+use crate::blob::BlobError;
 use alloy_consensus::{Transaction, TxEnvelope};
+use alloy_eips::eip4844::BlobTransactionSidecar;
 use alloy_primitives::{Address, B256, Bytes, U256, map::HashMap};
-use std::collections::{BTreeMap, BinaryHeap};
+use std::{
+    collections::{BTreeMap, BinaryHeap},
+    sync::Arc,
+};
 
 /// Largest accepted transaction, in bytes (geth `txMaxSize`, 4 slots of 32 KiB).
 pub const MAX_TX_SIZE: usize = 128 * 1024;
+/// Largest accepted network-form blob transaction: the canonical transaction
+/// (at most [`MAX_TX_SIZE`]) plus a full sidecar with its RLP overhead.
+pub const MAX_BLOB_TX_SIZE: usize = MAX_TX_SIZE
+    + crate::blob::MAX_BLOBS_PER_TX as usize * (alloy_eips::eip4844::BYTES_PER_BLOB + 2 * 48 + 16)
+    + 64;
 /// How far ahead of the account nonce a transaction may be queued.
 pub const MAX_NONCE_GAP: u64 = 64;
 /// Most transactions in the pool.
 pub const MAX_POOL_SIZE: usize = 50_000;
-/// Replacement bump required for both fee cap and tip, in percent (geth default).
+/// Replacement bump required for both fee cap and tip (and the blob fee cap
+/// of a blob transaction), in percent (geth's default for the legacy pool).
 pub const PRICE_BUMP_PERCENT: u128 = 10;
+/// Most blob transactions in the pool (their sidecars are kept in memory:
+/// up to 6 x 128 KiB each).
+pub const MAX_POOL_BLOB_TXS: usize = 512;
 
 /// Why a transaction was refused. Messages are geth's.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +89,21 @@ pub enum PoolError {
     /// Tip above fee cap.
     #[error("max priority fee per gas higher than max fee per gas")]
     TipAboveFeeCap,
+    /// Blob fee cap below the current blob base fee.
+    #[error(
+        "max fee per blob gas less than block blob gas fee: address {address} blobGasFeeCap: {max_fee}, blobBaseFee: {blob_base_fee}"
+    )]
+    BlobFeeCapTooLow {
+        /// Sender.
+        address: Address,
+        /// Blob fee cap, wei.
+        max_fee: u128,
+        /// Blob base fee of the next block, wei.
+        blob_base_fee: u128,
+    },
+    /// The blob sidecar is malformed or does not verify.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
     /// Fee cap below the current base fee.
     #[error(
         "max fee per gas less than block base fee: address {address}, maxFeePerGas: {max_fee}, baseFee: {base_fee}"
@@ -113,10 +142,14 @@ pub enum PoolError {
 /// A validated pooled transaction.
 #[derive(Clone, Debug)]
 pub struct PoolTx {
-    /// The transaction.
+    /// The transaction, in its canonical form (a blob transaction without
+    /// its sidecar, as it is hashed and included in blocks).
     pub tx: TxEnvelope,
-    /// Its EIP-2718 encoding.
+    /// Its canonical EIP-2718 encoding (for a blob transaction, without the
+    /// sidecar: the bytes whose keccak256 is the hash).
     pub raw: Bytes,
+    /// A blob transaction's validated sidecar (blobs, commitments, proofs).
+    pub sidecar: Option<Arc<BlobTransactionSidecar>>,
     /// Recovered sender.
     pub sender: Address,
     /// Hash.
@@ -128,6 +161,7 @@ pub struct PoolTx {
 pub struct Mempool {
     by_sender: HashMap<Address, BTreeMap<u64, PoolTx>>,
     by_hash: HashMap<B256, (Address, u64)>,
+    blob_txs: usize,
 }
 
 impl Mempool {
@@ -185,14 +219,34 @@ impl Mempool {
             let bumped = |old: u128, new: u128| new * 100 >= old * (100 + PRICE_BUMP_PERCENT);
             let old_tip = old.tx.max_priority_fee_per_gas().unwrap_or(old.tx.max_fee_per_gas());
             let new_tip = tx.tx.max_priority_fee_per_gas().unwrap_or(tx.tx.max_fee_per_gas());
+            // A blob transaction is replaced only with a bumped blob fee cap too.
+            let blob_bumped = match old.tx.max_fee_per_blob_gas() {
+                Some(old_blob) => {
+                    tx.tx.max_fee_per_blob_gas().is_some_and(|new_blob| bumped(old_blob, new_blob))
+                }
+                None => true,
+            };
             if !bumped(old.tx.max_fee_per_gas(), tx.tx.max_fee_per_gas())
                 || !bumped(old_tip, new_tip)
+                || !blob_bumped
             {
                 return Err(PoolError::ReplacementUnderpriced);
             }
-            self.by_hash.remove(&old.hash);
-        } else if self.by_hash.len() >= MAX_POOL_SIZE {
+            if tx.sidecar.is_some() && old.sidecar.is_none() && self.blob_txs >= MAX_POOL_BLOB_TXS {
+                return Err(PoolError::PoolFull);
+            }
+            let old_hash = old.hash;
+            if old.sidecar.is_some() {
+                self.blob_txs -= 1;
+            }
+            self.by_hash.remove(&old_hash);
+        } else if self.by_hash.len() >= MAX_POOL_SIZE
+            || (tx.sidecar.is_some() && self.blob_txs >= MAX_POOL_BLOB_TXS)
+        {
             return Err(PoolError::PoolFull);
+        }
+        if tx.sidecar.is_some() {
+            self.blob_txs += 1;
         }
         let hash = tx.hash;
         self.by_hash.insert(hash, (tx.sender, nonce));
@@ -200,17 +254,38 @@ impl Mempool {
         Ok(hash)
     }
 
+    /// Number of pooled blob transactions.
+    pub const fn blob_len(&self) -> usize {
+        self.blob_txs
+    }
+
     /// Executable transactions in block order: per sender contiguous from its
     /// account nonce, across senders by effective tip at `base_fee`, highest first.
     pub fn best(&self, base_fee: u64, nonce_of: impl Fn(&Address) -> u64) -> Vec<PoolTx> {
+        self.best_with_blob_fee(base_fee, 0, nonce_of)
+    }
+
+    /// Like [`Self::best`], where a blob transaction is executable only if its
+    /// blob fee cap covers `blob_base_fee` (a sender's later transactions wait
+    /// behind it).
+    pub fn best_with_blob_fee(
+        &self,
+        base_fee: u64,
+        blob_base_fee: u128,
+        nonce_of: impl Fn(&Address) -> u64,
+    ) -> Vec<PoolTx> {
         #[derive(PartialEq, Eq, PartialOrd, Ord)]
         struct Head(u128, std::cmp::Reverse<u64>, Address, u64);
         let tip = |tx: &TxEnvelope| tx.effective_tip_per_gas(base_fee).unwrap_or(0);
+        let payable = |tx: &TxEnvelope| {
+            tx.max_fee_per_gas() >= u128::from(base_fee)
+                && tx.max_fee_per_blob_gas().is_none_or(|cap| cap >= blob_base_fee)
+        };
         let mut heap = BinaryHeap::new();
         for (sender, txs) in &self.by_sender {
             let nonce = nonce_of(sender);
             if let Some(tx) = txs.get(&nonce)
-                && tx.tx.max_fee_per_gas() >= u128::from(base_fee)
+                && payable(&tx.tx)
             {
                 heap.push(Head(tip(&tx.tx), std::cmp::Reverse(nonce), *sender, nonce));
             }
@@ -220,7 +295,7 @@ impl Mempool {
             let txs = &self.by_sender[&sender];
             out.push(txs[&nonce].clone());
             if let Some(next) = txs.get(&(nonce + 1))
-                && next.tx.max_fee_per_gas() >= u128::from(base_fee)
+                && payable(&next.tx)
             {
                 heap.push(Head(tip(&next.tx), std::cmp::Reverse(nonce + 1), sender, nonce + 1));
             }
@@ -235,6 +310,9 @@ impl Mempool {
         let tx = queue.remove(&nonce);
         if queue.is_empty() {
             self.by_sender.remove(&sender);
+        }
+        if tx.as_ref().is_some_and(|t| t.sidecar.is_some()) {
+            self.blob_txs -= 1;
         }
         tx
     }
@@ -275,7 +353,13 @@ mod tests {
         };
         let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
         let tx = TxEnvelope::Eip1559(tx.into_signed(sig));
-        PoolTx { hash: *tx.tx_hash(), raw: Bytes::new(), sender: signer.address(), tx }
+        PoolTx {
+            hash: *tx.tx_hash(),
+            raw: Bytes::new(),
+            sidecar: None,
+            sender: signer.address(),
+            tx,
+        }
     }
 
     #[test]
@@ -293,6 +377,58 @@ mod tests {
         assert_eq!(pool.pending_nonce(&a0.sender, 0), 2);
         pool.prune(|a| if *a == a0.sender { 2 } else { 0 });
         assert_eq!(pool.len(), 2, "nonces below the account nonce are pruned");
+    }
+
+    fn pooled_blob(key: u8, nonce: u64, tip: u128, blob_fee_cap: u128) -> PoolTx {
+        use alloy_consensus::{TxEip4844, TxEip4844Variant};
+        let signer = PrivateKeySigner::from_bytes(&keccak256([key])).unwrap();
+        let tx = TxEip4844Variant::TxEip4844(TxEip4844 {
+            chain_id: 900,
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 1_000 + tip,
+            max_priority_fee_per_gas: tip,
+            blob_versioned_hashes: vec![B256::repeat_byte(1)],
+            max_fee_per_blob_gas: blob_fee_cap,
+            ..Default::default()
+        });
+        let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+        let tx = TxEnvelope::Eip4844(tx.into_signed(sig));
+        PoolTx {
+            hash: *tx.tx_hash(),
+            raw: Bytes::new(),
+            sidecar: Some(Arc::default()),
+            sender: signer.address(),
+            tx,
+        }
+    }
+
+    #[test]
+    fn blob_transactions_wait_for_their_blob_fee_and_replace_with_a_bump() {
+        let mut pool = Mempool::default();
+        let (cheap, next) = (pooled_blob(1, 0, 100, 10), pooled(1, 1, 100));
+        pool.insert(cheap.clone(), 0).unwrap();
+        pool.insert(next.clone(), 0).unwrap();
+        let other = pooled(2, 0, 1);
+        pool.insert(other.clone(), 0).unwrap();
+        assert_eq!(pool.blob_len(), 1);
+        let hashes = |txs: Vec<PoolTx>| txs.iter().map(|t| t.hash).collect::<Vec<_>>();
+        assert_eq!(
+            hashes(pool.best_with_blob_fee(1_000, 10, |_| 0)),
+            vec![cheap.hash, next.hash, other.hash]
+        );
+        // Blob base fee above its cap: it and the sender's later nonce wait.
+        assert_eq!(hashes(pool.best_with_blob_fee(1_000, 11, |_| 0)), vec![other.hash]);
+        // Replacing needs the blob fee cap bumped too.
+        assert_eq!(
+            pool.insert(pooled_blob(1, 0, 300, 10), 0),
+            Err(PoolError::ReplacementUnderpriced)
+        );
+        let bumped = pooled_blob(1, 0, 300, 11);
+        assert_eq!(pool.insert(bumped.clone(), 0), Ok(bumped.hash));
+        assert_eq!(pool.blob_len(), 1);
+        pool.remove(&bumped.hash);
+        assert_eq!(pool.blob_len(), 0);
     }
 
     #[test]

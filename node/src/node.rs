@@ -3,14 +3,24 @@
 
 use crate::{
     Chain, ChainStore, StoredBlock,
+    blob::{self, BlobError, StoredBlob},
     db::DbError,
-    mempool::{MAX_TX_SIZE, Mempool, PoolError, PoolTx},
+    mempool::{MAX_BLOB_TX_SIZE, MAX_TX_SIZE, Mempool, PoolError, PoolTx},
 };
-use alloy_consensus::{Header, Transaction};
-use alloy_eips::eip1559::BaseFeeParams;
+use alloy_consensus::{
+    EthereumTxEnvelope, Header, Signed, Transaction, TxEip4844Variant, TxEnvelope,
+};
+use alloy_eips::{
+    eip1559::BaseFeeParams,
+    eip2718::{Decodable2718, Encodable2718},
+    eip7594::BlobTransactionSidecarVariant,
+};
 use alloy_primitives::{B256, Bytes, U256};
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx;
+use revm::{
+    context::{BlockEnv, CfgEnv},
+    context_interface::{block::BlobExcessGasAndPrice, cfg::gas::calculate_initial_tx_gas_for_tx},
+};
 use rollup_protocol::{MemoryState, RollupTxEnvelope, SPEC, l1_data_fee, tx_env};
 use std::sync::{
     Arc,
@@ -50,13 +60,26 @@ pub struct Node {
     new_tx: Notify,
     l1_base_fee: AtomicU64,
     producer: tokio::sync::Mutex<()>,
+    blobs: bool,
 }
 
 impl Node {
     /// Opens the node over `store`, creating the chain with `genesis` (state
-    /// and header) when the store is empty.
+    /// and header) when the store is empty. Blob transactions are refused.
     pub async fn open(
         config: NodeConfig,
+        store: ChainStore,
+        genesis: impl FnOnce() -> (MemoryState, Header),
+    ) -> Result<Arc<Self>, DbError> {
+        Self::open_with_blobs(config, false, store, genesis).await
+    }
+
+    /// Like [`Self::open`]; `blobs` enables EIP-4844 blob transactions
+    /// (the L1): admission with KZG checks, the blob fee market of
+    /// [`crate::blob`] and the blob environment of revm.
+    pub async fn open_with_blobs(
+        config: NodeConfig,
+        blobs: bool,
         store: ChainStore,
         genesis: impl FnOnce() -> (MemoryState, Header),
     ) -> Result<Arc<Self>, DbError> {
@@ -80,7 +103,36 @@ impl Node {
             new_tx: Notify::new(),
             l1_base_fee: AtomicU64::new(0),
             producer: tokio::sync::Mutex::new(()),
+            blobs,
         }))
+    }
+
+    /// Whether this node accepts blob transactions.
+    pub const fn blobs_enabled(&self) -> bool {
+        self.blobs
+    }
+
+    /// `excess_blob_gas` of the next block (EIP-4844 with EIP-7918).
+    pub fn next_excess_blob_gas(&self) -> u64 {
+        blob::next_excess_blob_gas_after(&self.chain().head().header)
+    }
+
+    /// The blob base fee of the next block, in wei per blob gas.
+    pub fn next_blob_base_fee(&self) -> u128 {
+        blob::blob_base_fee(self.next_excess_blob_gas())
+    }
+
+    /// Sets the blob parameters of revm for a block with `excess_blob_gas`:
+    /// the blob price in the block environment (BLOBBASEFEE, the blob fee
+    /// charged) and the per-transaction blob cap in the configuration.
+    pub fn set_blob_env(&self, cfg: &mut CfgEnv, block: &mut BlockEnv, excess_blob_gas: u64) {
+        if !self.blobs {
+            return;
+        }
+        cfg.max_blobs_per_tx = Some(blob::MAX_BLOBS_PER_TX);
+        cfg.blob_base_fee_update_fraction = Some(blob::BLOB_BASE_FEE_UPDATE_FRACTION);
+        block.blob_excess_gas_and_price =
+            Some(BlobExcessGasAndPrice::new(excess_blob_gas, blob::BLOB_BASE_FEE_UPDATE_FRACTION));
     }
 
     /// The configuration.
@@ -148,7 +200,18 @@ impl Node {
         block: StoredBlock,
         changes: rollup_protocol::StateChanges,
     ) -> Result<(), DbError> {
-        self.store.append_block(&block, &changes).await?;
+        self.commit_block_with_blobs(block, changes, &[]).await
+    }
+
+    /// Like [`Self::commit_block`], persisting the sidecars of the block's
+    /// blob transactions in the same database transaction.
+    pub async fn commit_block_with_blobs(
+        &self,
+        block: StoredBlock,
+        changes: rollup_protocol::StateChanges,
+        blobs: &[StoredBlob],
+    ) -> Result<(), DbError> {
+        self.store.append_block_with_blobs(&block, &changes, blobs).await?;
         let number = block.number();
         let included: Vec<B256> = block.transactions.iter().map(|t| t.tx.tx_hash()).collect();
         {
@@ -165,16 +228,37 @@ impl Node {
     }
 
     /// Validates a signed transaction (EIP-2718 bytes) and adds it to the pool.
+    ///
+    /// On a node with blobs enabled, a type-3 transaction must come in its
+    /// network form (`0x03 || rlp([tx_payload_body, blobs, commitments,
+    /// proofs])`); its sidecar is verified with KZG and pooled beside the
+    /// canonical transaction.
     pub fn submit_raw(&self, raw: &[u8]) -> Result<B256, PoolError> {
-        if raw.len() > MAX_TX_SIZE {
+        let is_blob = raw.first() == Some(&(alloy_consensus::TxType::Eip4844 as u8));
+        if is_blob && !self.blobs {
+            return Err(PoolError::TypeNotSupported);
+        }
+        if raw.len() > if is_blob { MAX_BLOB_TX_SIZE } else { MAX_TX_SIZE } {
             return Err(PoolError::Oversized(raw.len()));
         }
-        let tx = match RollupTxEnvelope::decode_2718_exact(raw)
-            .map_err(|e| PoolError::Decode(e.to_string()))?
-        {
-            RollupTxEnvelope::Eth(tx) if !tx.is_eip4844() => tx,
-            _ => return Err(PoolError::TypeNotSupported),
+        let (tx, sidecar, raw) = if is_blob {
+            let (tx, sidecar) = decode_blob_tx(raw)?;
+            let canonical = tx.encoded_2718();
+            if canonical.len() > MAX_TX_SIZE {
+                return Err(PoolError::Oversized(canonical.len()));
+            }
+            (tx, Some(sidecar), Bytes::from(canonical))
+        } else {
+            match RollupTxEnvelope::decode_2718_exact(raw)
+                .map_err(|e| PoolError::Decode(e.to_string()))?
+            {
+                RollupTxEnvelope::Eth(tx) if !tx.is_eip4844() => {
+                    (tx, None, Bytes::copy_from_slice(raw))
+                }
+                _ => return Err(PoolError::TypeNotSupported),
+            }
         };
+        let raw = &raw[..];
         let sender = alloy_consensus::transaction::SignerRecoverable::recover_signer(&tx)
             .map_err(|_| PoolError::InvalidSender)?;
         if tx.chain_id() != Some(self.config.chain_id) {
@@ -207,9 +291,21 @@ impl Node {
             .l1_fee_scalar
             .map(|s| l1_data_fee(raw, self.l1_base_fee.load(Ordering::Relaxed), s))
             .unwrap_or(0);
+        let blob_gas = tx.blob_versioned_hashes().map_or(0, |h| blob::blob_gas(h.len()));
+        if let Some(blob_fee_cap) = tx.max_fee_per_blob_gas() {
+            let blob_base_fee = self.next_blob_base_fee();
+            if blob_fee_cap < blob_base_fee {
+                return Err(PoolError::BlobFeeCapTooLow {
+                    address: sender,
+                    max_fee: blob_fee_cap,
+                    blob_base_fee,
+                });
+            }
+        }
         let want = U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas())
             + tx.value()
-            + U256::from(l1_fee);
+            + U256::from(l1_fee)
+            + U256::from(blob_gas) * U256::from(tx.max_fee_per_blob_gas().unwrap_or_default());
         let hash = *tx.tx_hash();
         let (state_nonce, have) = {
             let chain = self.chain.read();
@@ -218,10 +314,53 @@ impl Node {
         if have < want {
             return Err(PoolError::InsufficientFunds { address: sender, have, want });
         }
-        let pooled = PoolTx { tx, raw: Bytes::copy_from_slice(raw), sender, hash };
+        // The expensive check last: KZG verification of every blob.
+        if let (Some(sidecar), TxEnvelope::Eip4844(signed)) = (&sidecar, &tx) {
+            blob::validate_sidecar(signed.tx().tx(), sidecar)?;
+        }
+        let pooled = PoolTx {
+            tx,
+            raw: Bytes::copy_from_slice(raw),
+            sidecar: sidecar.map(Arc::new),
+            sender,
+            hash,
+        };
         self.pool.lock().insert(pooled, state_nonce)?;
         self.new_tx.notify_waiters();
         self.new_tx.notify_one();
         Ok(hash)
     }
+}
+
+/// Decodes a network-form blob transaction into the canonical transaction
+/// (sidecar stripped, same hash) and its EIP-4844 sidecar.
+fn decode_blob_tx(
+    mut raw: &[u8],
+) -> Result<(TxEnvelope, alloy_eips::eip4844::BlobTransactionSidecar), PoolError> {
+    let tx = TxEnvelope::decode_2718(&mut raw).map_err(|e| PoolError::Decode(e.to_string()))?;
+    if !raw.is_empty() {
+        return Err(PoolError::Decode("input contains more than one value".into()));
+    }
+    let EthereumTxEnvelope::Eip4844(signed) = tx else {
+        return Err(PoolError::TypeNotSupported);
+    };
+    let (variant, signature, hash) = signed.into_parts();
+    let (canonical, sidecar) = match variant {
+        TxEip4844Variant::TxEip4844WithSidecar(with) => {
+            let (tx, sidecar) = with.into_parts();
+            match sidecar {
+                BlobTransactionSidecarVariant::Eip4844(sidecar) => (tx, sidecar),
+                BlobTransactionSidecarVariant::Eip7594(_) => {
+                    return Err(BlobError::CellProofs.into());
+                }
+            }
+        }
+        TxEip4844Variant::TxEip4844(_) => return Err(BlobError::MissingSidecar.into()),
+    };
+    let tx = TxEnvelope::Eip4844(Signed::new_unchecked(
+        TxEip4844Variant::TxEip4844(canonical),
+        signature,
+        hash,
+    ));
+    Ok((tx, sidecar))
 }

@@ -4,21 +4,38 @@
 //! transaction; the node makes a block visible only after that commit, so
 //! whatever the node has answered survives a crash. On start the node loads
 //! the blocks and the head state back.
+//!
+//! The blob sidecars of a block (L1 only) are written in the same database
+//! transaction as the block (table `blob_sidecars`, one row per blob, keyed
+//! by block number and blob index, indexed by versioned hash). They are not
+//! loaded at start: readers fetch them from the database on demand.
 
 use crate::{
     StoredBlock,
+    blob::StoredBlob,
     db::{DbError, SchemaMigration, connect},
 };
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256};
 use rollup_protocol::{AccountRecord, MemoryState, StateChanges};
 use sqlx::{AnyPool, Row};
 
-const MIGRATIONS: &[SchemaMigration] = &[SchemaMigration {
-    version: 1,
-    description: "chain",
-    sqlite: include_str!("../migrations/0001_chain.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_chain.postgres.sql"),
-}];
+const MIGRATIONS: &[SchemaMigration] = &[
+    SchemaMigration {
+        version: 1,
+        description: "chain",
+        sqlite: include_str!("../migrations/0001_chain.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_chain.postgres.sql"),
+    },
+    SchemaMigration {
+        version: 2,
+        description: "blob sidecars",
+        sqlite: include_str!("../migrations/0002_blobs.sqlite.sql"),
+        postgres: include_str!("../migrations/0002_blobs.postgres.sql"),
+    },
+];
+
+const BLOB_COLUMNS: &str =
+    "block_number, blob_index, versioned_hash, tx_hash, commitment, proof, data";
 
 /// The persistent store of one chain.
 #[derive(Clone, Debug)]
@@ -39,6 +56,17 @@ impl ChainStore {
         block: &StoredBlock,
         changes: &StateChanges,
     ) -> Result<(), DbError> {
+        self.append_block_with_blobs(block, changes, &[]).await
+    }
+
+    /// Writes `block`, the state `changes` it made and the `blobs` its
+    /// transactions carried, atomically.
+    pub async fn append_block_with_blobs(
+        &self,
+        block: &StoredBlock,
+        changes: &StateChanges,
+        blobs: &[StoredBlob],
+    ) -> Result<(), DbError> {
         let body = serde_json::to_vec(block).map_err(|e| DbError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO blocks (number, hash, body) VALUES ($1, $2, $3)")
@@ -47,9 +75,48 @@ impl ChainStore {
             .bind(body)
             .execute(&mut *tx)
             .await?;
+        for blob in blobs {
+            sqlx::query(&format!(
+                "INSERT INTO blob_sidecars ({BLOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            ))
+            .bind(blob.block_number as i64)
+            .bind(blob.index as i64)
+            .bind(blob.versioned_hash.to_vec())
+            .bind(blob.tx_hash.to_vec())
+            .bind(blob.commitment.to_vec())
+            .bind(blob.proof.to_vec())
+            .bind(blob.blob.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        }
         write_changes(&mut tx, changes).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The blobs of block `number`, in index order (empty if it has none).
+    pub async fn blobs(&self, number: u64) -> Result<Vec<StoredBlob>, DbError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BLOB_COLUMNS} FROM blob_sidecars WHERE block_number = $1 ORDER BY blob_index"
+        ))
+        .bind(number as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(blob_row).collect()
+    }
+
+    /// The blob of block `number` with versioned hash `hash` (the first, if
+    /// the block carries it twice).
+    pub async fn blob(&self, number: u64, hash: B256) -> Result<Option<StoredBlob>, DbError> {
+        let row = sqlx::query(&format!(
+            "SELECT {BLOB_COLUMNS} FROM blob_sidecars WHERE block_number = $1 \
+             AND versioned_hash = $2 ORDER BY blob_index LIMIT 1"
+        ))
+        .bind(number as i64)
+        .bind(hash.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(blob_row).transpose()
     }
 
     /// Applies state changes made outside a block (dev methods such as
@@ -66,6 +133,10 @@ impl ChainStore {
     pub async fn reset_to(&self, number: u64, state: &MemoryState) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM blocks WHERE number > $1")
+            .bind(number as i64)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM blob_sidecars WHERE block_number > $1")
             .bind(number as i64)
             .execute(&mut *tx)
             .await?;
@@ -224,6 +295,26 @@ async fn write_changes(
         }
     }
     Ok(())
+}
+
+fn blob_row(row: &sqlx::any::AnyRow) -> Result<StoredBlob, DbError> {
+    let bytes = |i: usize| row.try_get::<Vec<u8>, _>(i);
+    let fixed48 = |b: Vec<u8>| {
+        FixedBytes::<48>::try_from(b.as_slice())
+            .map_err(|_| DbError::Corrupt("bad KZG commitment or proof".into()))
+    };
+    let hash = |b: Vec<u8>| {
+        B256::try_from(b.as_slice()).map_err(|_| DbError::Corrupt("bad blob hash".into()))
+    };
+    Ok(StoredBlob {
+        block_number: row.try_get::<i64, _>(0)? as u64,
+        index: row.try_get::<i64, _>(1)? as u64,
+        versioned_hash: hash(bytes(2)?)?,
+        tx_hash: hash(bytes(3)?)?,
+        commitment: fixed48(bytes(4)?)?,
+        proof: fixed48(bytes(5)?)?,
+        blob: Bytes::from(bytes(6)?),
+    })
 }
 
 fn address(bytes: &[u8]) -> Result<Address, DbError> {

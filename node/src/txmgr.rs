@@ -1,10 +1,16 @@
-//! The transaction manager: signs EIP-1559 transactions with a role key,
-//! sends them to the L1, waits for confirmations, and resubmits with a fee
-//! bump when a transaction is dropped or stuck (op-batcher's `txmgr`).
+//! The transaction manager: signs EIP-1559 transactions (and EIP-4844 blob
+//! transactions) with a role key, sends them to the L1, waits for
+//! confirmations, and resubmits with a fee bump when a transaction is
+//! dropped or stuck (op-batcher's `txmgr`).
 
 use alloy::{
-    consensus::{SignableTransaction, TxEip1559, TxEnvelope},
-    eips::Encodable2718,
+    consensus::{
+        SignableTransaction, TxEip1559, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar,
+        TxEnvelope,
+    },
+    eips::{
+        Encodable2718, eip4844::BlobTransactionSidecar, eip7594::BlobTransactionSidecarVariant,
+    },
     network::TxSignerSync,
     providers::{Provider, RootProvider},
     rpc::types::{TransactionReceipt, TransactionRequest},
@@ -129,12 +135,70 @@ impl TxManager {
             input: input.clone().into(),
             ..Default::default()
         };
+        let (gas_limit, nonce, tip, max_fee) = self.fees(request).await?;
+        let tx = TxEip1559 {
+            chain_id: self.config.chain_id,
+            nonce,
+            gas_limit,
+            max_fee_per_gas: max_fee,
+            max_priority_fee_per_gas: tip,
+            to,
+            value,
+            access_list: Default::default(),
+            input,
+        };
+        self.submit(Draft::Eip1559(tx), shutdown).await
+    }
+
+    /// Sends an EIP-4844 blob transaction calling `to` with `input` and
+    /// carrying `sidecar` (see [`crate::blob::sidecar_from_blobs`]), and waits
+    /// until it is confirmed. It goes out in the network form (sidecar
+    /// attached); its blob fee cap is twice the current blob base fee, at
+    /// least [`MIN_BLOB_FEE_CAP`], and every resubmission bumps the blob fee
+    /// cap with the other two. The receipt has `blob_gas_used` and
+    /// `blob_gas_price`.
+    pub async fn send_blobs(
+        &self,
+        to: Address,
+        input: Bytes,
+        sidecar: BlobTransactionSidecar,
+        shutdown: &CancellationToken,
+    ) -> Result<Confirmed, TxError> {
+        let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
+        let request = TransactionRequest {
+            from: Some(self.address()),
+            to: Some(TxKind::Call(to)),
+            input: input.clone().into(),
+            blob_versioned_hashes: Some(hashes.clone()),
+            ..Default::default()
+        };
+        let (gas_limit, nonce, tip, max_fee) = self.fees(request).await?;
+        let blob_base_fee = self.provider.get_blob_base_fee().await?;
+        let tx = TxEip4844 {
+            chain_id: self.config.chain_id,
+            nonce,
+            gas_limit,
+            max_fee_per_gas: max_fee,
+            max_priority_fee_per_gas: tip,
+            to,
+            value: U256::ZERO,
+            access_list: Default::default(),
+            blob_versioned_hashes: hashes,
+            max_fee_per_blob_gas: (2 * blob_base_fee).max(MIN_BLOB_FEE_CAP),
+            input,
+        };
+        self.submit(Draft::Eip4844(tx, sidecar), shutdown).await
+    }
+
+    /// Gas limit (estimate + 20% + 10k), pending nonce, tip and fee cap (2x
+    /// the latest base fee + tip) of a transaction like `request`.
+    async fn fees(&self, request: TransactionRequest) -> Result<(u64, u64, u128, u128), TxError> {
         let gas = self
             .provider
             .estimate_gas(request)
             .await
             .map_err(|e| TxError::WouldRevert(e.to_string()))?;
-        let nonce = self.provider.get_transaction_count(from).pending().await?;
+        let nonce = self.provider.get_transaction_count(self.address()).pending().await?;
         let tip = self.provider.get_max_priority_fee_per_gas().await?;
         let base = self
             .provider
@@ -142,32 +206,30 @@ impl TxManager {
             .await?
             .and_then(|b| b.header.base_fee_per_gas)
             .unwrap_or(1_000_000_000);
-        let mut tx = TxEip1559 {
-            chain_id: self.config.chain_id,
-            nonce,
-            gas_limit: gas * 6 / 5 + 10_000,
-            max_fee_per_gas: 2 * u128::from(base) + tip,
-            max_priority_fee_per_gas: tip,
-            to,
-            value,
-            access_list: Default::default(),
-            input,
-        };
+        Ok((gas * 6 / 5 + 10_000, nonce, tip, 2 * u128::from(base) + tip))
+    }
+
+    /// Signs, sends and resubmits `tx` with fee bumps until it is confirmed.
+    async fn submit(
+        &self,
+        mut tx: Draft,
+        shutdown: &CancellationToken,
+    ) -> Result<Confirmed, TxError> {
+        let from = self.address();
+        let nonce = tx.nonce();
         let started = tokio::time::Instant::now();
         let mut hashes = Vec::new();
         let mut attempts = 0u32;
         loop {
-            let signature = self.signer.sign_transaction_sync(&mut tx)?;
-            let envelope = TxEnvelope::Eip1559(tx.clone().into_signed(signature));
-            let hash = *envelope.tx_hash();
+            let (raw, hash) = tx.sign(&self.signer)?;
             attempts += 1;
-            match self.provider.send_raw_transaction(&envelope.encoded_2718()).await {
+            match self.provider.send_raw_transaction(&raw).await {
                 Ok(_) => {}
                 // An earlier attempt may already be mined or pooled: keep waiting for it.
                 Err(e) => tracing::warn!(target: "txmgr", %e, %hash, nonce, "send failed"),
             }
             hashes.push(hash);
-            tracing::debug!(target: "txmgr", %hash, nonce, attempts, max_fee = tx.max_fee_per_gas, "submitted");
+            tracing::debug!(target: "txmgr", %hash, nonce, attempts, max_fee = tx.max_fee(), "submitted");
             let attempt_started = tokio::time::Instant::now();
             loop {
                 tokio::select! {
@@ -192,9 +254,7 @@ impl TxManager {
                     if mined_nonce > nonce {
                         continue;
                     }
-                    let bump = |v: u128| v * (100 + self.config.fee_bump_percent) / 100 + 1;
-                    tx.max_priority_fee_per_gas = bump(tx.max_priority_fee_per_gas);
-                    tx.max_fee_per_gas = bump(tx.max_fee_per_gas);
+                    tx.bump(self.config.fee_bump_percent);
                     tracing::info!(target: "txmgr", %hash, nonce, dropped, "resubmitting with a fee bump");
                     break;
                 }
@@ -217,5 +277,75 @@ impl TxManager {
                 _ = tokio::time::sleep(self.config.poll_interval) => {}
             }
         }
+    }
+}
+
+/// Lowest blob fee cap the manager offers, in wei per blob gas (1 gwei, as
+/// op-batcher's `MinBlobTxFee`): blob base fees are often 1 wei, and a cap
+/// only bounds what is paid.
+pub const MIN_BLOB_FEE_CAP: u128 = 1_000_000_000;
+
+/// An unsigned transaction being submitted.
+enum Draft {
+    Eip1559(TxEip1559),
+    Eip4844(TxEip4844, BlobTransactionSidecar),
+}
+
+impl Draft {
+    const fn nonce(&self) -> u64 {
+        match self {
+            Self::Eip1559(tx) => tx.nonce,
+            Self::Eip4844(tx, _) => tx.nonce,
+        }
+    }
+
+    const fn max_fee(&self) -> u128 {
+        match self {
+            Self::Eip1559(tx) => tx.max_fee_per_gas,
+            Self::Eip4844(tx, _) => tx.max_fee_per_gas,
+        }
+    }
+
+    /// The bytes to send (a blob transaction in its network form) and the hash.
+    fn sign(&self, signer: &PrivateKeySigner) -> Result<(Vec<u8>, B256), TxError> {
+        let envelope = match self {
+            Self::Eip1559(tx) => {
+                let mut tx = tx.clone();
+                let signature = signer.sign_transaction_sync(&mut tx)?;
+                TxEnvelope::Eip1559(tx.into_signed(signature))
+            }
+            Self::Eip4844(tx, sidecar) => {
+                let mut tx = TxEip4844Variant::TxEip4844WithSidecar(
+                    TxEip4844WithSidecar::from_tx_and_sidecar(
+                        tx.clone(),
+                        BlobTransactionSidecarVariant::Eip4844(sidecar.clone()),
+                    ),
+                );
+                let signature = signer.sign_transaction_sync(&mut tx)?;
+                TxEnvelope::Eip4844(tx.into_signed(signature))
+            }
+        };
+        Ok((envelope.encoded_2718(), *envelope.tx_hash()))
+    }
+
+    fn bump(&mut self, percent: u128) {
+        let bump = |v: &mut u128| *v = *v * (100 + percent) / 100 + 1;
+        match self {
+            Self::Eip1559(tx) => {
+                bump(&mut tx.max_priority_fee_per_gas);
+                bump(&mut tx.max_fee_per_gas);
+            }
+            Self::Eip4844(tx, _) => {
+                bump(&mut tx.max_priority_fee_per_gas);
+                bump(&mut tx.max_fee_per_gas);
+                bump(&mut tx.max_fee_per_blob_gas);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Draft").field("nonce", &self.nonce()).finish_non_exhaustive()
     }
 }

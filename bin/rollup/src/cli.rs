@@ -14,7 +14,10 @@ use rollup_node::{
     db::sqlite_url,
     dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer},
 };
-use rollup_protocol::{L1_CHAIN_ID, batch::Compression};
+use rollup_protocol::{
+    L1_CHAIN_ID,
+    batch::{BatchEncoding, Compression},
+};
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 fn duration(s: &str) -> Result<Duration, humantime::DurationError> {
@@ -155,6 +158,9 @@ pub struct DevnetArgs {
     /// Channel compression.
     #[arg(long, env = "ROLLUP_COMPRESSION", default_value = "brotli")]
     compression: Compression,
+    /// Batch encoding: span (columnar, OP Delta span batches) or singular (RLP).
+    #[arg(long, env = "ROLLUP_ENCODING", default_value = "span")]
+    encoding: BatchEncoding,
     /// Delete the data dir first and start new chains.
     #[arg(long, env = "ROLLUP_FRESH")]
     fresh: bool,
@@ -226,6 +232,9 @@ pub struct BatcherArgs {
     /// Channel compression.
     #[arg(long, env = "ROLLUP_COMPRESSION", default_value = "brotli")]
     compression: Compression,
+    /// Batch encoding: span (columnar, OP Delta span batches) or singular (RLP).
+    #[arg(long, env = "ROLLUP_ENCODING", default_value = "span")]
+    encoding: BatchEncoding,
     /// Post a batch at least this often.
     #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
     batch_interval: Duration,
@@ -301,6 +310,7 @@ impl Cli {
                     &args.role.l1_rpc_url,
                     &args.l2_rpc_url,
                     args.compression,
+                    args.encoding,
                     args.batch_interval,
                     args.role.storage.url("batcher.db")?,
                 ))
@@ -388,6 +398,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         output_interval: args.protocol.output_interval,
         batch_interval: args.batch_interval,
         compression: args.compression,
+        encoding: args.encoding,
         database_url: args.storage.database_url.clone(),
         bond_wei: args.protocol.bond_wei,
         challenger_bond_wei: args.protocol.challenger_bond_wei,

@@ -240,6 +240,7 @@ impl RollupFile {
         l1_rpc_url: &str,
         l2_rpc_url: &str,
         compression: rollup_protocol::batch::Compression,
+        encoding: rollup_protocol::batch::BatchEncoding,
         batch_interval: std::time::Duration,
         database_url: String,
     ) -> rollup_batcher::BatcherConfig {
@@ -251,6 +252,7 @@ impl RollupFile {
             batcher_key: role_signer(Role::Batcher),
             proposer_key: role_signer(Role::Proposer),
             compression,
+            encoding,
             output_interval: self.output_interval,
             batch_interval,
             max_blocks_per_batch: 500,

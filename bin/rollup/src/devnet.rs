@@ -15,7 +15,10 @@ use rollup_node::{
     db::{is_postgres, sqlite_url},
     dev::{Role, dev_addresses, role_signer},
 };
-use rollup_protocol::{L1_CHAIN_ID, batch::Compression};
+use rollup_protocol::{
+    L1_CHAIN_ID,
+    batch::{BatchEncoding, Compression},
+};
 use rollup_sequencer::SequencerFaults;
 use rollup_sequencer::SequencerHandle;
 use std::sync::{Arc, atomic::Ordering};
@@ -47,6 +50,8 @@ pub struct DevnetConfig {
     pub batch_interval: Duration,
     /// Channel compression.
     pub compression: Compression,
+    /// Batch encoding.
+    pub encoding: BatchEncoding,
     /// PostgreSQL URL; SQLite files under `data_dir` when `None`.
     pub database_url: Option<String>,
     /// Proposer bond, wei.
@@ -72,6 +77,7 @@ impl DevnetConfig {
             output_interval: 4,
             batch_interval: Duration::from_millis(500),
             compression: Compression::Brotli,
+            encoding: BatchEncoding::Span,
             database_url: None,
             bond_wei: U256::from(100_000_000_000_000_000u128),
             challenger_bond_wei: U256::from(100_000_000_000_000_000u128),
@@ -167,6 +173,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         &l1.rpc_url(),
         &sequencer.rpc_url(),
         config.compression,
+        config.encoding,
         config.batch_interval,
         config.db("batcher.db"),
     ))

@@ -14,6 +14,8 @@ use rollup_l1_sim::{L1Config, L1Handle, spawn};
 use serde_json::{Value, json};
 use std::{path::Path, time::Duration};
 
+mod blobs;
+
 fn key(i: u8) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&keccak256([i])).unwrap()
 }

@@ -1,7 +1,7 @@
 //! The `eth_`, `net_` and `web3_` methods.
 
 use super::{RpcError, RpcResult, json, opt_param, param};
-use crate::{Node, StoredBlock};
+use crate::{Node, StoredBlock, blob};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256};
 use alloy_rpc_types_eth::{
     BlockId, BlockNumberOrTag, Filter, FilterBlockOption, TransactionRequest,
@@ -40,7 +40,7 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         "eth_blockNumber" => Ok(q(node.chain().head_number())),
         "eth_gasPrice" => Ok(q(u128::from(node.next_base_fee()) + node.config().suggested_tip)),
         "eth_maxPriorityFeePerGas" => Ok(q(node.config().suggested_tip)),
-        "eth_blobBaseFee" => Ok(q(1u64)),
+        "eth_blobBaseFee" => Ok(q(node.next_blob_base_fee())),
         "eth_feeHistory" => fee_history(node, params),
         "eth_getBlockByNumber" | "eth_getBlockByHash" => {
             let full: bool = opt_param(params, 1)?.unwrap_or(false);
@@ -235,8 +235,16 @@ fn call_env(
 ) -> TxEnv {
     let from = request.from.unwrap_or_default();
     let max_fee = request.max_fee_per_gas.or(request.gas_price).unwrap_or(0);
+    let blob_hashes = request.blob_versioned_hashes.clone().unwrap_or_default();
+    let tx_type = if !blob_hashes.is_empty() {
+        3
+    } else if request.max_fee_per_gas.is_some() {
+        2
+    } else {
+        0
+    };
     TxEnv {
-        tx_type: if request.max_fee_per_gas.is_some() { 2 } else { 0 },
+        tx_type,
         caller: from,
         gas_limit: gas
             .or(request.gas)
@@ -250,6 +258,8 @@ fn call_env(
         nonce: request.nonce.unwrap_or_else(|| state.nonce(&from)),
         chain_id: Some(node.config().chain_id),
         access_list: request.access_list.clone().unwrap_or_default(),
+        blob_hashes,
+        max_fee_per_blob_gas: request.max_fee_per_blob_gas.unwrap_or_default(),
         ..Default::default()
     }
 }
@@ -281,6 +291,14 @@ fn call(
     );
     evm.ctx.cfg.disable_base_fee = !priced;
     evm.ctx.cfg.disable_block_gas_limit = true;
+    let ctx = &mut evm.ctx;
+    node.set_blob_env(&mut ctx.cfg, &mut ctx.block, blob::next_excess_blob_gas_after(head));
+    if request.max_fee_per_blob_gas.is_none()
+        && let Some(blob) = &mut evm.ctx.block.blob_excess_gas_and_price
+    {
+        // geth: without a blob fee cap the call pays no blob fee (BLOBBASEFEE reads 0).
+        blob.blob_gasprice = 0;
+    }
     match evm.transact(tx) {
         Ok(out) => Ok(out.result),
         Err(EVMError::Transaction(e)) => Err(RpcError::server(tx_error(&e))),
@@ -346,11 +364,18 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     let oldest = newest.saturating_add(1).saturating_sub(count.max(1));
     let chain = node.chain();
     let (mut base_fees, mut ratios, mut rewards) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut blob_fees, mut blob_ratios) = (Vec::new(), Vec::new());
+    let mut next_blob_fee = blob::blob_base_fee(0);
     for n in oldest..=newest {
         let Some(block) = chain.block(n) else { break };
         let h = &block.header;
         base_fees.push(q(h.base_fee_per_gas.unwrap_or_default()));
         ratios.push(j!(h.gas_used as f64 / h.gas_limit.max(1) as f64));
+        blob_fees.push(q(blob::header_blob_base_fee(h)));
+        blob_ratios.push(j!(
+            h.blob_gas_used.unwrap_or_default() as f64 / blob::MAX_BLOB_GAS_PER_BLOCK as f64
+        ));
+        next_blob_fee = blob::blob_base_fee(blob::next_excess_blob_gas_after(h));
         if !percentiles.is_empty() {
             let base = h.base_fee_per_gas.unwrap_or_default();
             let mut tips: Vec<(u128, u64)> = block
@@ -386,8 +411,15 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     }
     drop(chain);
     base_fees.push(q(node.next_base_fee()));
-    let mut out =
-        j!({ "oldestBlock": q(oldest), "baseFeePerGas": base_fees, "gasUsedRatio": ratios });
+    // The entry after `newest` is the fee of its child, as for baseFeePerGas.
+    blob_fees.push(q(next_blob_fee));
+    let mut out = j!({
+        "oldestBlock": q(oldest),
+        "baseFeePerGas": base_fees,
+        "gasUsedRatio": ratios,
+        "baseFeePerBlobGas": blob_fees,
+        "blobGasUsedRatio": blob_ratios,
+    });
     if !percentiles.is_empty() {
         out["reward"] = Value::Array(rewards);
     }

@@ -1,8 +1,8 @@
 //! JSON shapes of blocks, transactions, receipts and logs, as geth and reth
 //! serve them, plus the OP Stack fields of deposits and L2 receipts.
 
-use crate::{StoredBlock, mempool::PoolTx};
-use alloy_consensus::transaction::Recovered;
+use crate::{StoredBlock, blob, mempool::PoolTx};
+use alloy_consensus::{Transaction, transaction::Recovered};
 use alloy_primitives::Log;
 use rollup_protocol::RollupTxEnvelope;
 use serde_json::{Value, json};
@@ -122,6 +122,11 @@ pub fn receipt_json(block: &StoredBlock, index: usize) -> Value {
         "logs": logs,
         "logsBloom": r.bloom(),
     });
+    if let Some(hashes) = executed.tx.as_eth().and_then(|tx| tx.blob_versioned_hashes()) {
+        // EIP-4844 receipt fields: blob gas and the block's blob base fee.
+        v["blobGasUsed"] = q(blob::blob_gas(hashes.len()));
+        v["blobGasPrice"] = q(blob::header_blob_base_fee(&block.header));
+    }
     if let Some(fee) = r.l1_fee {
         v["l1Fee"] = q(fee);
         v["l1GasPrice"] = q(r.l1_base_fee.unwrap_or_default());

@@ -125,11 +125,16 @@ struct RpcState {
     ext: Arc<dyn RpcExtension>,
 }
 
+/// Largest request body, in bytes (geth's 5 MiB: a blob transaction with
+/// six blobs is 1.5 MiB of hex).
+pub const MAX_BODY_SIZE: usize = 5 * 1024 * 1024;
+
 /// The JSON-RPC router (`POST /`).
 pub fn router(node: Arc<Node>, ext: Arc<dyn RpcExtension>) -> Router {
     Router::new()
         .route("/", post(handle_http))
         .with_state(RpcState { node, ext })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_SIZE))
         .layer(tower_http::cors::CorsLayer::permissive())
 }
 

@@ -3,8 +3,8 @@
 #![allow(missing_docs, unreachable_pub)]
 
 use alloy_consensus::Header;
-use alloy_primitives::{Address, Bytes, U256};
-use rollup_node::{ChainStore, StoredBlock};
+use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256};
+use rollup_node::{ChainStore, StoredBlock, blob::StoredBlob};
 use rollup_protocol::MemoryState;
 
 async fn round_trip(store: ChainStore) {
@@ -46,6 +46,30 @@ async fn round_trip(store: ChainStore) {
     assert_eq!(loaded.code(&Address::repeat_byte(1)), Bytes::from_static(&[0x60, 0x00]));
     store.set_meta("k", b"v").await.unwrap();
     assert_eq!(store.meta("k").await.unwrap().as_deref(), Some(&b"v"[..]));
+
+    // Block 2 carries three blobs (the same blob twice: legal on Ethereum).
+    let header = Header { number: 2, parent_hash: block1.hash, ..Default::default() };
+    let block2 = StoredBlock { hash: header.hash_slow(), header, transactions: vec![] };
+    let blob = |index: u64, fill: u8| StoredBlob {
+        block_number: 2,
+        index,
+        tx_hash: B256::repeat_byte(0xaa),
+        versioned_hash: B256::repeat_byte(fill),
+        commitment: FixedBytes::repeat_byte(fill),
+        proof: FixedBytes::repeat_byte(fill ^ 0xff),
+        blob: Bytes::from(vec![fill; 131_072]),
+    };
+    let blobs = vec![blob(0, 1), blob(1, 2), blob(2, 1)];
+    store.append_block_with_blobs(&block2, &Default::default(), &blobs).await.unwrap();
+    assert_eq!(store.blobs(2).await.unwrap(), blobs);
+    assert_eq!(store.blobs(1).await.unwrap(), vec![]);
+    assert_eq!(store.blob(2, B256::repeat_byte(2)).await.unwrap(), Some(blobs[1].clone()));
+    assert_eq!(store.blob(2, B256::repeat_byte(1)).await.unwrap(), Some(blobs[0].clone()));
+    assert_eq!(store.blob(1, B256::repeat_byte(1)).await.unwrap(), None);
+    // Rewinding the chain (evm_revert) drops the blobs of the removed blocks.
+    store.reset_to(1, &loaded).await.unwrap();
+    assert_eq!(store.blobs(2).await.unwrap(), vec![]);
+    assert_eq!(store.load().await.unwrap().0.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,8 +12,9 @@ use alloy_primitives::Bytes;
 
 use super::{
     BatchBlock, BatchError, ChannelId, Frame, MAX_CHANNEL_DECOMPRESSED_BYTES, decode_batch_data,
-    decode_channel,
+    decode_channel_with_chain_id,
 };
+use crate::L2_CHAIN_ID;
 
 /// Maximum number of incomplete channels a [`ChannelAssembler`] buffers at once. When a frame
 /// opens one more, the oldest incomplete channel is evicted (as the OP channel bank prunes its
@@ -165,7 +166,23 @@ impl ChannelAssembler {
 }
 
 /// Decodes the batch data of one L1 transaction that carries exactly one whole channel:
-/// [`decode_batch_data`], then a fresh [`ChannelAssembler`], then [`decode_channel`].
+/// [`decode_batch_data`], then a fresh [`ChannelAssembler`], then
+/// [`decode_channel`](super::decode_channel), i.e. span batches are decoded for the default L2
+/// chain id [`L2_CHAIN_ID`] (901).
+///
+/// Same as [`decode_channel_from_batch_data_with_chain_id`] with [`L2_CHAIN_ID`].
+///
+/// # Errors
+///
+/// As [`decode_channel_from_batch_data_with_chain_id`].
+pub fn decode_channel_from_batch_data(data: &[u8]) -> Result<Vec<BatchBlock>, BatchError> {
+    decode_channel_from_batch_data_with_chain_id(data, L2_CHAIN_ID)
+}
+
+/// Decodes the batch data of one L1 transaction that carries exactly one whole channel:
+/// [`decode_batch_data`], then a fresh [`ChannelAssembler`], then
+/// [`decode_channel_with_chain_id`] with `chain_id` (the L2 chain id span batches were
+/// encoded with).
 ///
 /// Frames may appear in any order and duplicates arriving before the channel completes are
 /// ignored (see [`ChannelAssembler`]), but the frames must complete exactly one channel and
@@ -174,9 +191,13 @@ impl ChannelAssembler {
 ///
 /// # Errors
 ///
-/// Any error of [`decode_batch_data`], [`ChannelAssembler::add_frame`] or [`decode_channel`],
-/// and [`BatchError::IncompleteChannel`] if the frames do not complete exactly one channel.
-pub fn decode_channel_from_batch_data(data: &[u8]) -> Result<Vec<BatchBlock>, BatchError> {
+/// Any error of [`decode_batch_data`], [`ChannelAssembler::add_frame`] or
+/// [`decode_channel_with_chain_id`], and [`BatchError::IncompleteChannel`] if the frames do
+/// not complete exactly one channel.
+pub fn decode_channel_from_batch_data_with_chain_id(
+    data: &[u8],
+    chain_id: u64,
+) -> Result<Vec<BatchBlock>, BatchError> {
     let frames = decode_batch_data(data)?;
     let mut assembler = ChannelAssembler::default();
     let mut complete: Option<Bytes> = None;
@@ -189,7 +210,7 @@ pub fn decode_channel_from_batch_data(data: &[u8]) -> Result<Vec<BatchBlock>, Ba
     }
     match complete {
         Some(channel) if complete_channels == 1 && assembler.pending_channels() == 0 => {
-            decode_channel(&channel)
+            decode_channel_with_chain_id(&channel, chain_id)
         }
         _ => Err(BatchError::IncompleteChannel {
             complete_channels,

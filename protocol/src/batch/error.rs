@@ -70,13 +70,12 @@ pub enum BatchError {
     EmptyChannel,
 
     /// The channel version byte is not recognised: its compression nibble (low 4 bits) is not
-    /// one of 0 (none), 1 (zlib), 2 (brotli), 3 (zstd), or its batch-encoding nibble (high 4
-    /// bits) is neither 0 (singular) nor the reserved 1 (span batches).
+    /// one of 0 (none), 1 (zlib), 2 (brotli), 3 (zstd).
     #[error("unknown channel version byte {0:#04x}")]
     UnknownVersion(u8),
 
-    /// The channel version byte names a batch encoding that is reserved but not supported yet
-    /// (1 = span batches). Carries the encoding nibble.
+    /// The channel version byte has a known compression but names a batch encoding (high 4
+    /// bits) other than 0 (singular) and 1 (span batches). Carries the encoding nibble.
     #[error("unsupported batch encoding {0} in channel version byte")]
     UnknownEncoding(u8),
 
@@ -102,7 +101,7 @@ pub enum BatchError {
     },
 
     /// Bytes follow a structure that must end its input (the compressed stream of a channel,
-    /// or the RLP list of batches inside a channel).
+    /// or the RLP list of batches or the span batch inside a channel).
     #[error("{count} trailing bytes after the {after}")]
     TrailingBytes {
         /// The structure that should have ended the input.
@@ -111,7 +110,8 @@ pub enum BatchError {
         count: usize,
     },
 
-    /// The decompressed channel payload is not a valid RLP list of batches.
+    /// The decompressed payload of a singular channel (batch encoding 0) is not a valid RLP
+    /// list of batches.
     #[error("invalid RLP in channel: {0}")]
     Rlp(#[from] alloy_rlp::Error),
 
@@ -119,6 +119,21 @@ pub enum BatchError {
     /// `zlib`, `brotli`, `zstd`.
     #[error("unknown compression {0:?} (expected one of: none, zlib, brotli, zstd)")]
     UnknownCompression(String),
+
+    /// A batch encoding name given on the command line or in a config is not one of
+    /// `singular`, `span`.
+    #[error("unknown batch encoding {0:?} (expected one of: singular, span)")]
+    UnknownEncodingName(String),
+
+    /// The decompressed payload of a span-batch channel (batch encoding 1) is malformed: too
+    /// many blocks or transactions for its size, a non-minimal or overflowing varint, non-zero
+    /// bitfield padding, an unknown or EIP-4844 transaction type, a contract-creating EIP-7702
+    /// transaction, an invalid access or authorization list, a value over 256 bits (OP Delta
+    /// "Span Batch Format" likewise drops such span batches). Truncated columns are reported
+    /// as [`BatchError::Truncated`], bytes after the last column as
+    /// [`BatchError::TrailingBytes`].
+    #[error("invalid span batch: {0}")]
+    Span(String),
 
     /// The frames of one L1 transaction's batch data did not complete exactly one channel
     /// (in this rollup one L1 transaction carries exactly one whole channel).

@@ -43,6 +43,11 @@ fn shuffle<T>(items: &mut [T], mut seed: u64) {
     }
 }
 
+/// Every (compression, batch encoding) pair.
+fn versions() -> impl Iterator<Item = (Compression, BatchEncoding)> {
+    Compression::ALL.iter().flat_map(|c| BatchEncoding::ALL.iter().map(|e| (*c, *e)))
+}
+
 fn assemble(frames: Vec<Frame>) -> Result<Vec<Bytes>, BatchError> {
     let mut assembler = ChannelAssembler::default();
     let mut channels = Vec::new();
@@ -63,8 +68,8 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let id = ChannelId::from(id);
-        for compression in Compression::ALL {
-            let channel = encode_channel(&blocks, *compression);
+        for (compression, encoding) in versions() {
+            let channel = encode_channel_with(&blocks, compression, encoding);
             let frames = split_channel(id, &channel, max_frame_data);
             prop_assert!(frames.iter().all(|f| f.data.len() <= max_frame_data));
             let data = encode_batch_data(&frames);
@@ -108,8 +113,11 @@ proptest! {
         for compression in Compression::ALL {
             prefixed[0] = ChannelVersion::singular(*compression).to_byte();
             let _ = decode_channel(&prefixed);
+            prefixed[0] = ChannelVersion::span(*compression).to_byte();
+            let _ = decode_channel(&prefixed);
             let _ = compression.decompress_bounded(&data, 1 << 16);
         }
+        let _ = decode_span(&data, crate::L2_CHAIN_ID);
     }
 
     #[test]
@@ -147,8 +155,8 @@ proptest! {
         xor in 1u8..=255,
     ) {
         let id = ChannelId::repeat_byte(0x42);
-        for compression in Compression::ALL {
-            let channel = encode_channel(&blocks, *compression);
+        for (compression, encoding) in versions() {
+            let channel = encode_channel_with(&blocks, compression, encoding);
             let data = encode_batch_data(&split_channel(id, &channel, max_frame_data));
 
             // Every strict prefix of a channel or of batch data is invalid.

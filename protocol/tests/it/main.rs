@@ -3,4 +3,5 @@
 
 mod derivation;
 mod precompile;
+mod span;
 mod stateless;

@@ -26,7 +26,9 @@ pub mod workload;
 use alloy_primitives::B128;
 use clap::Args;
 use eyre::{Context, eyre};
-use rollup_protocol::batch::{Compression, encode_batch_data, encode_channel, split_channel};
+use rollup_protocol::batch::{
+    BatchEncoding, Compression, encode_batch_data, encode_channel_with, split_channel,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -45,6 +47,9 @@ pub struct FeesArgs {
     /// Channel compression of the rollup run.
     #[arg(long, default_value = "brotli")]
     pub compression: Compression,
+    /// Batch encoding of the rollup run: span or singular.
+    #[arg(long, default_value = "span")]
+    pub encoding: BatchEncoding,
     /// Seed of the workload.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -108,7 +113,12 @@ pub struct ReportEntry {
 
 /// Bytes per transaction of the workload's blocks under `compression`,
 /// channels cut as the batcher cut them.
-fn bytes_per_tx(run: &run::RollupRun, compression: Compression, txs: usize) -> f64 {
+fn bytes_per_tx(
+    run: &run::RollupRun,
+    compression: Compression,
+    encoding: BatchEncoding,
+    txs: usize,
+) -> f64 {
     let total: usize = run
         .batches
         .iter()
@@ -119,7 +129,7 @@ fn bytes_per_tx(run: &run::RollupRun, compression: Compression, txs: usize) -> f
                 .filter(|x| x.number >= b.l2_start && x.number <= b.l2_end)
                 .cloned()
                 .collect();
-            let channel = encode_channel(&blocks, compression);
+            let channel = encode_channel_with(&blocks, compression, encoding);
             encode_batch_data(&split_channel(
                 B128::ZERO,
                 &channel,
@@ -145,7 +155,8 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
         args.txs, args.workload, args.seed
     );
     let direct = run::l1_direct(&workload).await.wrap_err("L1-direct run")?;
-    let rollup = run::rollup(&workload, args.compression).await.wrap_err("rollup run")?;
+    let rollup =
+        run::rollup(&workload, args.compression, args.encoding).await.wrap_err("rollup run")?;
 
     let n = args.txs as f64;
     let direct_gas: u64 = direct.txs.iter().map(|t| t.gas_used).sum();
@@ -166,7 +177,7 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
         workload: args.workload.to_string(),
         da: args.da.clone(),
         compression: args.compression.to_string(),
-        encoding: "singular".into(),
+        encoding: args.encoding.to_string(),
         txs: args.txs,
         bytes_per_tx: data_bytes as f64 / n,
         raw_rlp_bytes_per_tx: rollup.raw_tx_bytes as f64 / n,
@@ -191,11 +202,14 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
     print_table(&entry);
 
     // Bytes per transaction under every compression, from the same blocks.
-    let by_compression: Vec<(String, f64)> = Compression::ALL
+    let by_compression: Vec<(String, f64)> = BatchEncoding::ALL
         .iter()
-        .map(|c| (format!("{c} / singular"), bytes_per_tx(&rollup, *c, args.txs)))
+        .flat_map(|e| Compression::ALL.iter().map(move |c| (*c, *e)))
+        .map(|(c, e)| (format!("{c} / {e}"), bytes_per_tx(&rollup, c, e, args.txs)))
         .collect();
-    println!("\nbytes posted per transaction by compression (same blocks, same channels):");
+    println!(
+        "\nbytes posted per transaction by compression and encoding (same blocks, same channels):"
+    );
     for (name, bytes) in &by_compression {
         println!("  {name:<20} {bytes:>8.1} B");
     }
@@ -207,7 +221,7 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
         entry.raw_rlp_bytes_per_tx,
     )?;
     plots::cost_per_tx(&args.out.join("cost_per_tx.svg"), &entry)?;
-    let savings = plots::savings_by_batch_size(&rollup, &entry, args.compression);
+    let savings = plots::savings_by_batch_size(&rollup, &entry, args.compression, args.encoding);
     plots::savings_curve(&args.out.join("savings_by_batch_size.svg"), &savings)?;
     println!("\nwrote {} and plots to {}", report_path.display(), args.out.display());
     Ok(())

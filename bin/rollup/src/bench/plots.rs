@@ -5,7 +5,10 @@ use super::{ReportEntry, run::RollupRun};
 use alloy_primitives::{B128, Bytes};
 use plotters::prelude::*;
 use rollup_protocol::{
-    batch::{BatchBlock, Compression, encode_batch_data, encode_channel, split_channel},
+    batch::{
+        BatchBlock, BatchEncoding, Compression, encode_batch_data, encode_channel_with,
+        split_channel,
+    },
     calldata_gas,
 };
 use std::{path::Path, sync::Once};
@@ -31,7 +34,7 @@ pub(crate) fn bytes_by_compression(
     raw: f64,
 ) -> eyre::Result<()> {
     register_font();
-    let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
+    let root = SVGBackend::new(path, (1100, 500)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let top = bars.iter().map(|b| b.1).fold(raw, f64::max) * 1.15;
     let mut chart = ChartBuilder::on(&root)
@@ -121,6 +124,7 @@ pub(crate) fn savings_by_batch_size(
     run: &RollupRun,
     e: &ReportEntry,
     compression: Compression,
+    encoding: BatchEncoding,
 ) -> Vec<(u64, f64)> {
     let txs: Vec<Bytes> = run.blocks.iter().flat_map(|b| b.transactions.clone()).collect();
     if txs.is_empty() || run.batches.is_empty() {
@@ -147,7 +151,7 @@ pub(crate) fn savings_by_batch_size(
             let block = BatchBlock { transactions: chunk.to_vec(), ..template.clone() };
             let data = encode_batch_data(&split_channel(
                 B128::ZERO,
-                &encode_channel(&[block], compression),
+                &encode_channel_with(&[block], compression, encoding),
                 usize::MAX,
             ));
             let gas = 21_000.0 + overhead.max(0.0) + calldata_cost(&data) as f64;

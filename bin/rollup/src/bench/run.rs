@@ -27,7 +27,7 @@ use rollup_node::{
 };
 use rollup_protocol::{
     L1_CHAIN_ID, L2_CHAIN_ID,
-    batch::{BatchBlock, Compression},
+    batch::{BatchBlock, BatchEncoding, Compression},
 };
 use std::time::Duration;
 
@@ -134,6 +134,7 @@ fn settled(receipts: Vec<serde_json::Value>, what: &str) -> eyre::Result<Vec<ser
 pub(crate) async fn rollup(
     workload: &Workload,
     compression: Compression,
+    encoding: BatchEncoding,
 ) -> eyre::Result<RollupRun> {
     let dir = tempfile::tempdir()?;
     let mut config = DevnetConfig::for_tests(dir.path().to_path_buf());
@@ -143,6 +144,7 @@ pub(crate) async fn rollup(
     config.output_interval = 40;
     config.challenge_window = Duration::from_secs(3_600);
     config.compression = compression;
+    config.encoding = encoding;
     let net = devnet::spawn(config).await?;
     let client = reqwest::Client::new();
     let l1 = http_provider(&net.l1.rpc_url())?;
