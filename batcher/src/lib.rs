@@ -20,6 +20,7 @@ mod store;
 pub use rollup_node::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
 pub use store::{BatchRecord, BatcherStore, OutputRecord};
 
+use alloy::eips::eip4844::Blob;
 use alloy::{
     providers::{Provider, RootProvider},
     rpc::types::TransactionReceipt,
@@ -30,7 +31,8 @@ use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
 use rollup_contracts::{BatchInbox, OutputOracle};
 use rollup_node::{client::http_provider, db::DbError};
 use rollup_protocol::batch::{
-    BatchBlock, BatchEncoding, Compression, encode_batch_data, encode_channel_with, split_channel,
+    BLOB_SIZE, BatchBlock, BatchEncoding, Compression, MAX_BLOB_FRAME_DATA, channel_to_blobs,
+    encode_batch_data, encode_channel_with, split_channel,
 };
 use std::{
     sync::{
@@ -65,6 +67,8 @@ pub struct BatcherConfig {
     pub compression: Compression,
     /// Batch encoding (span batches by default: columnar, densest).
     pub encoding: BatchEncoding,
+    /// Where batches go: calldata, blobs, or whichever is cheaper now.
+    pub da: DataAvailability,
     /// Propose the output of every `output_interval`-th L2 block.
     pub output_interval: u64,
     /// Post a batch at least this often when there are new L2 blocks.
@@ -100,6 +104,43 @@ pub enum BatcherError {
     /// An L1 transaction reverted.
     #[error("L1 transaction {0} reverted")]
     Reverted(B256),
+}
+
+/// Data availability of batches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DataAvailability {
+    /// Batch data in the calldata of `BatchInbox.appendBatch`.
+    #[default]
+    Calldata,
+    /// One frame per EIP-4844 blob, with `BatchInbox.appendBlobBatch`.
+    Blobs,
+    /// Whichever costs less at the current L1 base fee and blob base fee
+    /// (op-batcher's auto mode): calldata at the EIP-7623 floor of 40 gas per
+    /// byte, or 131,072 blob gas per blob.
+    Auto,
+}
+
+impl std::str::FromStr for DataAvailability {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "calldata" => Ok(Self::Calldata),
+            "blobs" => Ok(Self::Blobs),
+            "auto" => Ok(Self::Auto),
+            other => Err(format!("unknown data availability {other:?}: calldata, blobs or auto")),
+        }
+    }
+}
+
+impl std::fmt::Display for DataAvailability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Calldata => "calldata",
+            Self::Blobs => "blobs",
+            Self::Auto => "auto",
+        })
+    }
 }
 
 /// Fault switches of the proposer (devnet fault injection).
@@ -213,6 +254,25 @@ impl Batcher {
         C::abi_decode_returns(&out).map_err(|e| BatcherError::Contract(e.to_string()))
     }
 
+    /// Whether `blobs` blobs cost less than `calldata_len` bytes of calldata
+    /// now (the transaction base and the inbox call cost the same either way).
+    async fn blobs_are_cheaper(
+        &self,
+        calldata_len: usize,
+        blobs: usize,
+    ) -> Result<bool, BatcherError> {
+        let base_fee = self
+            .l1
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .and_then(|b| b.header.base_fee_per_gas)
+            .unwrap_or(1) as u128;
+        let blob_base_fee: U256 = self.l1.raw_request("eth_blobBaseFee".into(), ()).await?;
+        let calldata = 40 * calldata_len as u128 * base_fee;
+        let blob = blobs as u128 * BLOB_SIZE as u128 * blob_base_fee.saturating_to::<u128>();
+        Ok(blob < calldata)
+    }
+
     async fn batch_block(&self, number: u64) -> Result<BatchBlock, BatcherError> {
         let block: Option<BatchBlock> =
             self.l2.raw_request("rollup_getBatchBlock".into(), (U64::from(number),)).await?;
@@ -231,42 +291,81 @@ impl Batcher {
         for n in start..=end {
             blocks.push(self.batch_block(n).await?);
         }
-        let (data, raw_bytes) = loop {
+        let id = B128::from_slice(
+            &keccak256([self.batcher.address().as_slice(), &start.to_be_bytes()].concat())[..16],
+        );
+        // Encode, halving the run of blocks until the channel fits one L1
+        // transaction (calldata size, or six blobs).
+        let (channel, raw_bytes) = loop {
             let channel =
                 encode_channel_with(&blocks, self.config.compression, self.config.encoding);
-            let id = B128::from_slice(
-                &keccak256([self.batcher.address().as_slice(), &start.to_be_bytes()].concat())
-                    [..16],
-            );
-            let data = encode_batch_data(&split_channel(id, &channel, MAX_BATCH_DATA_BYTES));
-            if data.len() <= MAX_BATCH_DATA_BYTES + 64 || blocks.len() == 1 {
+            let fits = channel.len() <= MAX_BATCH_DATA_BYTES - 64
+                || (self.config.da != DataAvailability::Calldata
+                    && channel.len() <= 6 * MAX_BLOB_FRAME_DATA);
+            if fits || blocks.len() == 1 {
                 let raw: usize = blocks.iter().flat_map(|b| &b.transactions).map(|t| t.len()).sum();
-                break (data, raw);
+                break (channel, raw);
             }
             blocks.truncate(blocks.len().div_ceil(2));
         };
         let end = start + blocks.len() as u64 - 1;
-        let call = BatchInbox::appendBatchCall { l2Start: start, l2End: end, data: data.clone() };
-        let confirmed = self
-            .batcher
-            .send(self.config.batch_inbox, call.abi_encode().into(), U256::ZERO, shutdown)
-            .await?;
+        let calldata = encode_batch_data(&split_channel(id, &channel, MAX_BATCH_DATA_BYTES));
+        let blobs = channel_to_blobs(id, &channel);
+        let use_blobs = match self.config.da {
+            DataAvailability::Calldata => false,
+            DataAvailability::Blobs => true,
+            DataAvailability::Auto => {
+                calldata.len() > MAX_BATCH_DATA_BYTES + 64
+                    || self.blobs_are_cheaper(calldata.len(), blobs.len()).await?
+            }
+        };
+        let (confirmed, data_bytes) = if use_blobs && blobs.len() <= 6 {
+            let blobs = blobs
+                .iter()
+                .map(|b| Blob::try_from(b.as_slice()).expect("encode_blob makes whole blobs"))
+                .collect();
+            let sidecar =
+                rollup_node::blob::sidecar_from_blobs(blobs).map_err(BatcherError::Contract)?;
+            let count = sidecar.blobs.len();
+            let call = BatchInbox::appendBlobBatchCall {
+                l2Start: start,
+                l2End: end,
+                blobCount: U256::from(count),
+            };
+            let confirmed = self
+                .batcher
+                .send_blobs(self.config.batch_inbox, call.abi_encode().into(), sidecar, shutdown)
+                .await?;
+            (confirmed, (count * BLOB_SIZE) as u64)
+        } else {
+            let call =
+                BatchInbox::appendBatchCall { l2Start: start, l2End: end, data: calldata.clone() };
+            let confirmed = self
+                .batcher
+                .send(self.config.batch_inbox, call.abi_encode().into(), U256::ZERO, shutdown)
+                .await?;
+            (confirmed, calldata.len() as u64)
+        };
         let receipt = checked(confirmed.receipt)?;
+        let blob_fee = U256::from(receipt.blob_gas_used.unwrap_or_default())
+            * U256::from(receipt.blob_gas_price.unwrap_or_default());
         let record = BatchRecord {
             l2_start: start,
             l2_end: end,
             l1_tx_hash: receipt.transaction_hash,
             l1_block: receipt.block_number.unwrap_or_default(),
             compression: self.config.compression,
-            data_bytes: data.len() as u64,
+            data_bytes,
             raw_tx_bytes: raw_bytes as u64,
             l1_gas_used: receipt.gas_used,
-            l1_fee_wei: U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
+            l1_fee_wei: U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price)
+                + blob_fee,
+            blobs: if use_blobs { blobs.len() as u64 } else { 0 },
         };
         self.store.insert_batch(&record).await?;
         tracing::info!(
             target: "batcher",
-            l2_start = start, l2_end = end, bytes = data.len(), raw_tx_bytes = raw_bytes,
+            l2_start = start, l2_end = end, bytes = data_bytes, blobs = record.blobs, raw_tx_bytes = raw_bytes,
             l1_tx = %receipt.transaction_hash, l1_block = record.l1_block, attempts = confirmed.attempts,
             "posted batch"
         );

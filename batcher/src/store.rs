@@ -6,12 +6,20 @@ use rollup_node::db::{DbError, SchemaMigration, connect};
 use rollup_protocol::batch::Compression;
 use sqlx::{AnyPool, Row};
 
-const MIGRATIONS: &[SchemaMigration] = &[SchemaMigration {
-    version: 1,
-    description: "batcher",
-    sqlite: include_str!("../migrations/0001_batcher.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_batcher.postgres.sql"),
-}];
+const MIGRATIONS: &[SchemaMigration] = &[
+    SchemaMigration {
+        version: 1,
+        description: "batcher",
+        sqlite: include_str!("../migrations/0001_batcher.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_batcher.postgres.sql"),
+    },
+    SchemaMigration {
+        version: 2,
+        description: "blob batches",
+        sqlite: "ALTER TABLE batches ADD COLUMN blobs BIGINT NOT NULL DEFAULT 0;",
+        postgres: "ALTER TABLE batches ADD COLUMN blobs BIGINT NOT NULL DEFAULT 0;",
+    },
+];
 
 /// A posted batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,8 +40,10 @@ pub struct BatchRecord {
     pub raw_tx_bytes: u64,
     /// L1 gas used.
     pub l1_gas_used: u64,
-    /// L1 fee paid, in wei.
+    /// L1 fee paid (execution and blob gas), in wei.
     pub l1_fee_wei: U256,
+    /// Blobs carrying it (0 for calldata).
+    pub blobs: u64,
 }
 
 /// A proposed output.
@@ -68,8 +78,8 @@ impl BatcherStore {
     /// Records a batch (idempotent on its start block).
     pub async fn insert_batch(&self, b: &BatchRecord) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO batches (l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (l2_start) DO NOTHING",
+            "INSERT INTO batches (l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei, blobs) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (l2_start) DO NOTHING",
         )
         .bind(b.l2_start as i64)
         .bind(b.l2_end as i64)
@@ -80,6 +90,7 @@ impl BatcherStore {
         .bind(b.raw_tx_bytes as i64)
         .bind(b.l1_gas_used as i64)
         .bind(b.l1_fee_wei.to_be_bytes::<32>().to_vec())
+        .bind(b.blobs as i64)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -105,7 +116,7 @@ impl BatcherStore {
     /// Every posted batch, oldest first.
     pub async fn batches(&self) -> Result<Vec<BatchRecord>, DbError> {
         let rows = sqlx::query(
-            "SELECT l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei \
+            "SELECT l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei, blobs \
              FROM batches ORDER BY l2_start",
         )
         .fetch_all(&self.pool)
@@ -126,6 +137,7 @@ impl BatcherStore {
                     l1_gas_used: r.try_get::<i64, _>(7)? as u64,
                     l1_fee_wei: U256::try_from_be_slice(&r.try_get::<Vec<u8>, _>(8)?)
                         .ok_or_else(|| DbError::Corrupt("fee".into()))?,
+                    blobs: r.try_get::<i64, _>(9)? as u64,
                 })
             })
             .collect()

@@ -7,13 +7,16 @@ pragma solidity 0.8.28;
 ///         the L2 genesis and is never batched). The batch data itself is only carried in the
 ///         transaction's calldata; the contract stores a commitment (`keccak256(data)`) and the
 ///         L1 block the batch landed in, which is what derivation and the OutputOracle rely on.
-/// @dev A later `appendBlobBatch` will store EIP-4844 blob versioned hashes for a range and
-///      mark the batch `isBlob = true`; the `Batch.isBlob` flag and the `BatchAppended.isBlob`
-///      field exist for it already.
+///         Blob batches (`appendBlobBatch`) carry the data in the EIP-4844 blobs of the
+///         transaction instead: the contract stores the blobs' versioned hashes
+///         (`blobHashes(index)`) and commits to them with
+///         `keccak256(abi.encodePacked(blobhash(0), ..., blobhash(n - 1)))`, marking the batch
+///         `isBlob = true`. Both kinds share one contiguous sequence of L2 block ranges.
 contract BatchInbox {
     /// @notice One batch of L2 blocks `l2Start..=l2End`.
     struct Batch {
-        // `keccak256(data)` for calldata batches.
+        // `keccak256(data)` for calldata batches; `keccak256(abi.encodePacked(versionedHashes))`
+        // for blob batches.
         bytes32 commitment;
         // L1 block number the batch was appended in.
         uint64 l1Block;
@@ -21,7 +24,7 @@ contract BatchInbox {
         uint64 l2Start;
         // Last L2 block number of the range (inclusive).
         uint64 l2End;
-        // Whether the data lives in blobs (always false for `appendBatch`).
+        // Whether the data lives in blobs (false for `appendBatch`, true for `appendBlobBatch`).
         bool isBlob;
     }
 
@@ -36,6 +39,15 @@ contract BatchInbox {
     error InvalidRange();
     /// @notice The L2 block is not covered by any batch posted so far.
     error BlockNotBatched();
+    /// @notice `blobCount` is not between 1 and `MAX_BLOBS_PER_BATCH`.
+    error BadBlobCount(uint256 blobCount);
+    /// @notice The transaction carries no blob at `index` (`index < blobCount`).
+    error MissingBlob(uint256 index);
+    /// @notice The transaction carries more blobs than `blobCount`.
+    error ExtraBlob();
+
+    /// @dev Most blobs a blob batch may span (the Cancun per-block maximum).
+    uint256 internal constant MAX_BLOBS_PER_BATCH = 6;
 
     address internal immutable _batcher;
 
@@ -43,6 +55,9 @@ contract BatchInbox {
     uint64 public nextL2Block = 1;
 
     Batch[] internal _batches;
+
+    /// @dev Versioned hashes of the blobs of each blob batch, by batch index (empty otherwise).
+    mapping(uint256 => bytes32[]) internal _blobHashes;
 
     /// @param batcher The account allowed to append batches.
     constructor(address batcher) {
@@ -66,6 +81,46 @@ contract BatchInbox {
         );
         nextL2Block = l2End + 1;
         emit BatchAppended(index, l2Start, l2End, commitment, false);
+    }
+
+    /// @notice Appends a blob batch covering L2 blocks `l2Start..=l2End` whose data is in the
+    ///         EIP-4844 blobs of this transaction. All of the transaction's blobs belong to the
+    ///         batch, in order.
+    /// @param l2Start First L2 block of the batch; must equal `nextL2Block()`.
+    /// @param l2End Last L2 block of the batch; must be `>= l2Start`.
+    /// @param blobCount Number of blobs the transaction carries, 1 to 6; `blobhash(i)` must be
+    ///        nonzero for every `i < blobCount` and zero for `i == blobCount`.
+    function appendBlobBatch(uint64 l2Start, uint64 l2End, uint256 blobCount) external {
+        if (msg.sender != _batcher) revert Unauthorized();
+        uint64 expected = nextL2Block;
+        if (l2Start != expected) revert NonContiguousRange(expected, l2Start);
+        if (l2End < l2Start) revert InvalidRange();
+        if (blobCount == 0 || blobCount > MAX_BLOBS_PER_BATCH) revert BadBlobCount(blobCount);
+
+        bytes32[] memory hashes = new bytes32[](blobCount);
+        for (uint256 i = 0; i < blobCount; ++i) {
+            bytes32 h = blobhash(i);
+            if (h == bytes32(0)) revert MissingBlob(i);
+            hashes[i] = h;
+        }
+        if (blobhash(blobCount) != bytes32(0)) revert ExtraBlob();
+
+        bytes32 commitment = keccak256(abi.encodePacked(hashes));
+        uint256 index = _batches.length;
+        _batches.push(
+            Batch({commitment: commitment, l1Block: uint64(block.number), l2Start: l2Start, l2End: l2End, isBlob: true})
+        );
+        _blobHashes[index] = hashes;
+        nextL2Block = l2End + 1;
+        emit BatchAppended(index, l2Start, l2End, commitment, true);
+    }
+
+    /// @notice Versioned hashes of the blobs of batch `batchIndex`, in blob order; empty for a
+    ///         calldata batch (reverts with a panic if `batchIndex` is out of range, like
+    ///         `getBatch`).
+    function blobHashes(uint256 batchIndex) external view returns (bytes32[] memory) {
+        if (!_batches[batchIndex].isBlob) return new bytes32[](0);
+        return _blobHashes[batchIndex];
     }
 
     /// @notice The only account allowed to append batches.

@@ -40,12 +40,15 @@ pub fn http_provider(url: &str) -> Result<RootProvider, ClientError> {
 pub struct L1Client {
     provider: RootProvider,
     bridge: Address,
+    beacon: BeaconClient,
 }
 
 impl L1Client {
-    /// A client of the L1 at `url` whose bridge is `bridge`.
+    /// A client of the L1 at `url` whose bridge is `bridge`; blob sidecars
+    /// are read from the beacon API at the same address (as the simulator
+    /// serves them).
     pub fn new(url: &str, bridge: Address) -> Result<Self, ClientError> {
-        Ok(Self { provider: http_provider(url)?, bridge })
+        Ok(Self { provider: http_provider(url)?, bridge, beacon: BeaconClient::new(url) })
     }
 
     /// The provider.
@@ -149,11 +152,25 @@ impl L1Client {
             let tx = self.provider.get_transaction_by_hash(hash).await?.ok_or_else(|| {
                 ClientError::BadData(format!("batch transaction {hash} not found"))
             })?;
-            // A call that is not a direct appendBatch (e.g. through a contract)
-            // carries no data we can read: it derives as an invalid batch.
-            let data = BatchInbox::appendBatchCall::abi_decode(tx.inner.inner().input())
-                .map(|c| c.data)
-                .unwrap_or_default();
+            let data = if event.isBlob {
+                // The frames are in the transaction's blobs, read (and
+                // KZG-verified) from the beacon API. An unreachable beacon is
+                // an error to retry; blobs that do not decode make an invalid
+                // batch, which derives by rule.
+                let hashes = tx.inner.inner().blob_versioned_hashes().unwrap_or_default().to_vec();
+                let block = log.block_number.unwrap_or_default();
+                let blobs = self.beacon.blobs(block, &hashes).await?;
+                rollup_protocol::batch::batch_data_from_blobs(
+                    &blobs.iter().map(|b| b.as_slice()).collect::<Vec<_>>(),
+                )
+                .unwrap_or_default()
+            } else {
+                // A call that is not a direct appendBatch (e.g. through a
+                // contract) carries no data we can read: an invalid batch.
+                BatchInbox::appendBatchCall::abi_decode(tx.inner.inner().input())
+                    .map(|c| c.data)
+                    .unwrap_or_default()
+            };
             batches.push(PostedBatch {
                 index: event.batchIndex.saturating_to(),
                 l1_block: log.block_number.unwrap_or_default(),

@@ -3,12 +3,13 @@
 //! (`250ms`, `30s`, `7d`).
 
 use crate::{
-    deploy::{DeployParams, RollupFile, deploy},
+    deploy::{Batching, DeployParams, RollupFile, deploy},
     devnet::{self, DevnetConfig, l1_genesis_alloc},
 };
 use alloy_primitives::U256;
 use clap::{Args, Parser, Subcommand};
 use eyre::Context;
+use rollup_batcher::DataAvailability;
 use rollup_l1_sim::L1Config;
 use rollup_node::{
     db::sqlite_url,
@@ -152,9 +153,10 @@ pub struct DevnetArgs {
     /// Post a batch at least this often.
     #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
     batch_interval: Duration,
-    /// Data availability: calldata (blobs come with EIP-4844 support).
-    #[arg(long, env = "ROLLUP_DA", default_value = "calldata", value_parser = ["calldata"])]
-    da: String,
+    /// Data availability of batches: calldata, blobs (EIP-4844), or auto
+    /// (whichever is cheaper at the current L1 fees).
+    #[arg(long, env = "ROLLUP_DA", default_value = "calldata")]
+    da: DataAvailability,
     /// Channel compression.
     #[arg(long, env = "ROLLUP_COMPRESSION", default_value = "brotli")]
     compression: Compression,
@@ -235,6 +237,9 @@ pub struct BatcherArgs {
     /// Batch encoding: span (columnar, OP Delta span batches) or singular (RLP).
     #[arg(long, env = "ROLLUP_ENCODING", default_value = "span")]
     encoding: BatchEncoding,
+    /// Data availability of batches: calldata, blobs (EIP-4844), or auto.
+    #[arg(long, env = "ROLLUP_DA", default_value = "calldata")]
+    da: DataAvailability,
     /// Post a batch at least this often.
     #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
     batch_interval: Duration,
@@ -309,9 +314,12 @@ impl Cli {
                 let handle = rollup_batcher::spawn(rollup.batcher_config(
                     &args.role.l1_rpc_url,
                     &args.l2_rpc_url,
-                    args.compression,
-                    args.encoding,
-                    args.batch_interval,
+                    Batching {
+                        compression: args.compression,
+                        encoding: args.encoding,
+                        da: args.da,
+                        interval: args.batch_interval,
+                    },
                     args.role.storage.url("batcher.db")?,
                 ))
                 .await?;
@@ -399,12 +407,12 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         batch_interval: args.batch_interval,
         compression: args.compression,
         encoding: args.encoding,
+        da: args.da,
         database_url: args.storage.database_url.clone(),
         bond_wei: args.protocol.bond_wei,
         challenger_bond_wei: args.protocol.challenger_bond_wei,
         game_clock: args.protocol.game_clock,
     };
-    let _ = args.da;
     let net = devnet::spawn(config).await?;
     println!(
         "\nrollup devnet is running (Ctrl-C to stop; data in {})\n",

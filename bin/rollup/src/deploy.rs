@@ -213,6 +213,19 @@ async fn deploy_one(txmgr: &TxManager, code: &Bytes, args: Vec<u8>) -> eyre::Res
         .ok_or_else(|| eyre!("no contract address in receipt {}", receipt.transaction_hash))
 }
 
+/// How the batcher posts: compression, encoding, data availability, interval.
+#[derive(Clone, Copy, Debug)]
+pub struct Batching {
+    /// Channel compression.
+    pub compression: rollup_protocol::batch::Compression,
+    /// Batch encoding.
+    pub encoding: rollup_protocol::batch::BatchEncoding,
+    /// Calldata, blobs or auto.
+    pub da: rollup_batcher::DataAvailability,
+    /// Post at least this often.
+    pub interval: std::time::Duration,
+}
+
 /// Role configurations derived from a rollup file, shared by `rollup devnet`
 /// and the single-role subcommands so both run the roles the same way.
 impl RollupFile {
@@ -239,11 +252,10 @@ impl RollupFile {
         &self,
         l1_rpc_url: &str,
         l2_rpc_url: &str,
-        compression: rollup_protocol::batch::Compression,
-        encoding: rollup_protocol::batch::BatchEncoding,
-        batch_interval: std::time::Duration,
+        batching: Batching,
         database_url: String,
     ) -> rollup_batcher::BatcherConfig {
+        let Batching { compression, encoding, da, interval: batch_interval } = batching;
         rollup_batcher::BatcherConfig {
             l1_rpc_url: l1_rpc_url.to_string(),
             l2_rpc_url: l2_rpc_url.to_string(),
@@ -253,6 +265,7 @@ impl RollupFile {
             proposer_key: role_signer(Role::Proposer),
             compression,
             encoding,
+            da,
             output_interval: self.output_interval,
             batch_interval,
             max_blocks_per_batch: 500,

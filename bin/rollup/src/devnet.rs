@@ -2,12 +2,12 @@
 //! interfaces (L1 JSON-RPC, L2 JSON-RPC, REST), with the contracts deployed
 //! on first start and everything resumed from `--data-dir` afterwards.
 
-use crate::deploy::{DeployParams, RollupFile, deploy};
+use crate::deploy::{Batching, DeployParams, RollupFile, deploy};
 use alloy_primitives::{Address, U256};
 use eyre::Context;
 use futures::future::BoxFuture;
-use rollup_batcher::BatcherHandle;
 use rollup_batcher::ProposerFaults;
+use rollup_batcher::{BatcherHandle, DataAvailability};
 use rollup_bridge::{BridgeHandle, DevnetControl};
 use rollup_challenger::{ChallengerClient, ChallengerHandle};
 use rollup_l1_sim::{L1Config, L1Handle};
@@ -52,6 +52,8 @@ pub struct DevnetConfig {
     pub compression: Compression,
     /// Batch encoding.
     pub encoding: BatchEncoding,
+    /// Data availability of batches.
+    pub da: DataAvailability,
     /// PostgreSQL URL; SQLite files under `data_dir` when `None`.
     pub database_url: Option<String>,
     /// Proposer bond, wei.
@@ -78,6 +80,7 @@ impl DevnetConfig {
             batch_interval: Duration::from_millis(500),
             compression: Compression::Brotli,
             encoding: BatchEncoding::Span,
+            da: DataAvailability::Calldata,
             database_url: None,
             bond_wei: U256::from(100_000_000_000_000_000u128),
             challenger_bond_wei: U256::from(100_000_000_000_000_000u128),
@@ -172,9 +175,12 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
     let batcher = rollup_batcher::spawn(rollup.batcher_config(
         &l1.rpc_url(),
         &sequencer.rpc_url(),
-        config.compression,
-        config.encoding,
-        config.batch_interval,
+        Batching {
+            compression: config.compression,
+            encoding: config.encoding,
+            da: config.da,
+            interval: config.batch_interval,
+        },
         config.db("batcher.db"),
     ))
     .await?;

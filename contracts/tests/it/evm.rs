@@ -8,10 +8,11 @@ use revm::{
         TxEnv,
         result::{ExecutionResult, Output},
     },
+    context_interface::block::BlobExcessGasAndPrice,
     database::{CacheDB, EmptyDB},
     database_interface::DatabaseRef,
     handler::{MainnetContext, MainnetEvm},
-    primitives::{TxKind, hardfork::SpecId},
+    primitives::{TxKind, eip4844::BLOB_BASE_FEE_UPDATE_FRACTION_CANCUN, hardfork::SpecId},
     state::{AccountInfo, Bytecode},
 };
 
@@ -113,6 +114,9 @@ impl Chain {
                 block.timestamp = U256::from(1_000_000);
                 block.gas_limit = 30_000_000;
                 block.basefee = 0;
+                // Blob gas price 1 (no excess blob gas), Cancun's update fraction.
+                block.blob_excess_gas_and_price =
+                    Some(BlobExcessGasAndPrice::new(0, BLOB_BASE_FEE_UPDATE_FRACTION_CANCUN));
             })
             .with_db(CacheDB::new(EmptyDB::default()))
             .build_mainnet();
@@ -242,6 +246,34 @@ impl Chain {
         call: C,
     ) -> Receipt {
         self.send(from, to, value, call.abi_encode())
+    }
+
+    /// Executes and commits an ABI-encoded call in an EIP-4844 (type 3) transaction carrying
+    /// blobs with the versioned hashes `blob_hashes` (each must start with `0x01`), which the
+    /// call sees through `BLOBHASH`.
+    pub(crate) fn call_with_blobs<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        call: C,
+        blob_hashes: Vec<B256>,
+    ) -> Receipt {
+        let tx = TxEnv::builder()
+            .tx_type(Some(3))
+            .caller(from)
+            .to(to)
+            .data(call.abi_encode().into())
+            .nonce(self.nonce(from))
+            .gas_limit(15_000_000)
+            .max_fee_per_gas(0)
+            .gas_priority_fee(Some(0))
+            .blob_hashes(blob_hashes)
+            .max_fee_per_blob_gas(1)
+            .chain_id(Some(1))
+            .build()
+            .expect("valid blob tx");
+        let result = self.evm.transact_commit(tx).expect("blob tx is valid");
+        Receipt { result }
     }
 
     /// Executes a read-only call without committing and decodes its return value.

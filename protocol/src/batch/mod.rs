@@ -25,6 +25,7 @@
 //! bounded by the limits above whatever the input.
 
 mod assembler;
+mod blob;
 mod block;
 mod channel;
 mod compression;
@@ -35,6 +36,10 @@ mod span;
 pub use assembler::{
     ChannelAssembler, MAX_PENDING_CHANNELS, decode_channel_from_batch_data,
     decode_channel_from_batch_data_with_chain_id,
+};
+pub use blob::{
+    BLOB_PAYLOAD_CAPACITY, BLOB_SIZE, MAX_BLOB_FRAME_DATA, batch_data_from_blobs, channel_to_blobs,
+    decode_blob, encode_blob,
 };
 pub use block::BatchBlock;
 pub use channel::{

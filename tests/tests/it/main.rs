@@ -1,6 +1,7 @@
 //! End-to-end tests (one integration-test binary).
 #![allow(missing_docs, unreachable_pub)]
 
+mod blobs;
 mod disputes;
 mod e2e;
 mod faults;

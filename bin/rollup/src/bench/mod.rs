@@ -41,9 +41,9 @@ pub struct FeesArgs {
     /// Workload: transfer, erc20, swap or mixed.
     #[arg(long, default_value = "transfer")]
     pub workload: workload::Kind,
-    /// Data availability (blobs come with EIP-4844 support).
-    #[arg(long, default_value = "calldata", value_parser = ["calldata"])]
-    pub da: String,
+    /// Data availability of the rollup run: calldata, blobs or auto.
+    #[arg(long, default_value = "calldata")]
+    pub da: rollup_batcher::DataAvailability,
     /// Channel compression of the rollup run.
     #[arg(long, default_value = "brotli")]
     pub compression: Compression,
@@ -155,8 +155,9 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
         args.txs, args.workload, args.seed
     );
     let direct = run::l1_direct(&workload).await.wrap_err("L1-direct run")?;
-    let rollup =
-        run::rollup(&workload, args.compression, args.encoding).await.wrap_err("rollup run")?;
+    let rollup = run::rollup(&workload, args.compression, args.encoding, args.da)
+        .await
+        .wrap_err("rollup run")?;
 
     let n = args.txs as f64;
     let direct_gas: u64 = direct.txs.iter().map(|t| t.gas_used).sum();
@@ -175,7 +176,7 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
     let direct_cost = direct_gas as f64 * price;
     let entry = ReportEntry {
         workload: args.workload.to_string(),
-        da: args.da.clone(),
+        da: args.da.to_string(),
         compression: args.compression.to_string(),
         encoding: args.encoding.to_string(),
         txs: args.txs,

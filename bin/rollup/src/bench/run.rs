@@ -135,6 +135,7 @@ pub(crate) async fn rollup(
     workload: &Workload,
     compression: Compression,
     encoding: BatchEncoding,
+    da: rollup_batcher::DataAvailability,
 ) -> eyre::Result<RollupRun> {
     let dir = tempfile::tempdir()?;
     let mut config = DevnetConfig::for_tests(dir.path().to_path_buf());
@@ -145,6 +146,7 @@ pub(crate) async fn rollup(
     config.challenge_window = Duration::from_secs(3_600);
     config.compression = compression;
     config.encoding = encoding;
+    config.da = da;
     let net = devnet::spawn(config).await?;
     let client = reqwest::Client::new();
     let l1 = http_provider(&net.l1.rpc_url())?;
