@@ -3,7 +3,7 @@
 //! fresh L1.
 
 use super::{
-    rpc::{quantity, send_all, send_and_wait},
+    rpc::{quantity, send_and_wait},
     workload::{Signed, Workload},
 };
 use crate::devnet::{self, DevnetConfig};
@@ -171,10 +171,19 @@ pub(crate) async fn rollup(
             input: Bridge::depositETHCall { to: sender.address() }.abi_encode().into(),
         };
         nonces[funder] += 1;
+        let nonce = tx.nonce;
         let signature = dev_account(funder as u32).sign_transaction_sync(&mut tx)?;
-        deposits.push(Bytes::from(TxEnvelope::Eip1559(tx.into_signed(signature)).encoded_2718()));
+        let envelope = TxEnvelope::Eip1559(tx.into_signed(signature));
+        deposits.push(Signed {
+            hash: *envelope.tx_hash(),
+            raw: Bytes::from(envelope.encoded_2718()),
+            nonce,
+            deployer: false,
+        });
     }
-    send_all(&client, &net.l1.rpc_url(), &deposits, &indicatif::ProgressBar::hidden()).await?;
+    // In rounds: each funder sends more deposits than the pool's nonce gap.
+    let hidden = indicatif::ProgressBar::hidden();
+    settled(send_and_wait(&client, &net.l1.rpc_url(), &deposits, &hidden, &hidden).await?, "deposits")?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     for sender in &workload.keys {
         while l2.get_balance(sender.address()).await?.is_zero() {
