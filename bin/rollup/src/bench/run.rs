@@ -183,7 +183,10 @@ pub(crate) async fn rollup(
     }
     // In rounds: each funder sends more deposits than the pool's nonce gap.
     let hidden = indicatif::ProgressBar::hidden();
-    settled(send_and_wait(&client, &net.l1.rpc_url(), &deposits, &hidden, &hidden).await?, "deposits")?;
+    settled(
+        send_and_wait(&client, &net.l1.rpc_url(), &deposits, &hidden, &hidden).await?,
+        "deposits",
+    )?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     for sender in &workload.keys {
         while l2.get_balance(sender.address()).await?.is_zero() {
