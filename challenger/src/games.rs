@@ -20,7 +20,7 @@ use rollup_contracts::{DisputeGameFactory, OutputOracle};
 use rollup_node::{client::ClientError, txmgr::TxManager};
 use rollup_protocol::{
     BisectionMove, BisectionState, Derivation, ExecuteDeposit, L1BlockData, L1View,
-    OutputRootPreimage, build_witness, l2_genesis_state, next_move,
+    OutputRootPreimage, build_witness_with_ancestors, l2_genesis_state, next_move,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -229,8 +229,17 @@ impl Worker {
         let inputs = replay
             .inputs_of(block, &batch, &self.cache)
             .ok_or_else(|| GameError::Proof("inputs".into()))?;
-        let witness = build_witness(replay.state(), replay.config(), &parent, &inputs)
-            .map_err(|e| GameError::Proof(e.to_string()))?;
+        // The headers BLOCKHASH may reach (the last 256), to prove old hashes.
+        let ancestors: Vec<_> =
+            (g.lo.saturating_sub(256)..g.lo).filter_map(|n| replay.header(n).cloned()).collect();
+        let witness = build_witness_with_ancestors(
+            replay.state(),
+            replay.config(),
+            &parent,
+            &inputs,
+            &ancestors,
+        )
+        .map_err(|e| GameError::Proof(e.to_string()))?;
         let parent_origin = replay.origin(g.lo).unwrap_or_default();
         let mut numbers =
             vec![parent_origin.number, parent_origin.number + 1, inputs.l1_origin.number];

@@ -27,7 +27,8 @@ pub use l1_fee::{calldata_gas, l1_data_fee};
 pub use receipt::RollupReceipt;
 pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};
 pub use stateless::{
-    SparseTrie, Witness, WitnessDb, WitnessError, build_witness, execute_stateless,
+    SparseTrie, Witness, WitnessDb, WitnessError, build_witness, build_witness_with_ancestors,
+    execute_stateless,
 };
 pub use tx::{RollupTxEnvelope, TxDecodeError};
 mod evm;

@@ -84,7 +84,7 @@ impl DevnetConfig {
             database_url: None,
             bond_wei: U256::from(100_000_000_000_000_000u128),
             challenger_bond_wei: U256::from(100_000_000_000_000_000u128),
-            game_clock: Duration::from_secs(20),
+            game_clock: Duration::from_secs(60),
         }
     }
 

@@ -95,8 +95,10 @@ impl WitnessDb {
     }
 
     /// A database over `witness` for executing the child of `parent`: the
-    /// witness must be for the parent's state root, and a hash it gives for
-    /// the parent's number must be the parent's hash.
+    /// witness must be for the parent's state root, and every block hash it
+    /// gives must be proven: the parent's own, or an ancestor's reached from
+    /// the parent through the `parent_hash` links of the witness's ancestor
+    /// headers. No hash is taken on trust.
     pub fn for_parent(witness: &Witness, parent: &Header) -> Result<Self, WitnessError> {
         if witness.state_root != parent.state_root {
             return Err(WitnessError::StateRootMismatch {
@@ -105,8 +107,23 @@ impl WitnessDb {
             });
         }
         let db = Self::new(witness)?;
-        if db.block_hashes.get(&parent.number).is_some_and(|h| *h != parent.hash_slow()) {
-            return Err(WitnessError::InvalidBlockHash(parent.number));
+        let by_hash: HashMap<B256, Header> = witness
+            .ancestors
+            .iter()
+            .filter_map(|rlp| Header::decode(&mut rlp.as_ref()).ok().map(|h| (keccak256(rlp), h)))
+            .collect();
+        let mut proven = HashMap::from([(parent.number, parent.hash_slow())]);
+        let (mut number, mut hash) = (parent.number, parent.parent_hash);
+        while let Some(header) = by_hash.get(&hash).filter(|h| number > 0 && h.number == number - 1)
+        {
+            number -= 1;
+            proven.insert(number, hash);
+            hash = header.parent_hash;
+        }
+        for (number, hash) in &witness.block_hashes {
+            if proven.get(number) != Some(hash) {
+                return Err(WitnessError::InvalidBlockHash(*number));
+            }
         }
         Ok(db)
     }

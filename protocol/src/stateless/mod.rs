@@ -55,7 +55,7 @@ mod witness;
 
 pub use db::WitnessDb;
 pub use sparse_trie::SparseTrie;
-pub use witness::{Witness, build_witness};
+pub use witness::{Witness, build_witness, build_witness_with_ancestors};
 
 use crate::{BlockInputs, ExecutedBlock, RollupConfig, StfError, execute_block};
 use alloy_consensus::Header;

@@ -5,7 +5,7 @@ use super::{WitnessDb, WitnessError};
 use crate::{BlockInputs, MemoryState, RollupConfig, StateDb, StfError, execute_block};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_rlp::{RlpDecodable, RlpEncodable};
+use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
 use alloy_trie::{HashBuilder, Nibbles, TrieAccount, proof::ProofRetainer};
 use revm::{
     Database, DatabaseCommit,
@@ -32,6 +32,11 @@ pub struct Witness {
     pub codes: Vec<Bytes>,
     /// Hashes of the blocks `BLOCKHASH` reads, by number.
     pub block_hashes: Vec<(u64, B256)>,
+    /// RLP headers of the parent's ancestors, back to the oldest block whose
+    /// hash `BLOCKHASH` reads: they link every hash in `block_hashes` to the
+    /// parent header through `parent_hash`, so none is taken on trust.
+    #[serde(default)]
+    pub ancestors: Vec<Bytes>,
 }
 
 #[derive(RlpEncodable, RlpDecodable)]
@@ -46,6 +51,7 @@ struct WitnessRlp {
     nodes: Vec<Bytes>,
     codes: Vec<Bytes>,
     block_hashes: Vec<BlockHashRlp>,
+    ancestors: Vec<Bytes>,
 }
 
 impl Witness {
@@ -59,6 +65,7 @@ impl Witness {
                 .iter()
                 .map(|(number, hash)| BlockHashRlp { number: *number, hash: *hash })
                 .collect(),
+            ancestors: self.ancestors.clone(),
         }
     }
 
@@ -68,11 +75,13 @@ impl Witness {
             nodes: w.nodes,
             codes: w.codes,
             block_hashes: w.block_hashes.into_iter().map(|b| (b.number, b.hash)).collect(),
+            ancestors: w.ancestors,
         }
     }
 
     /// The RLP encoding `[state_root, [node, ...], [code, ...], [[number,
-    /// hash], ...]]`, as passed to the L1 `EXECUTE` precompile.
+    /// hash], ...], [ancestor header, ...]]`, as passed to the L1 `EXECUTE`
+    /// precompile.
     pub fn encode(&self) -> Vec<u8> {
         alloy_rlp::encode(self.to_rlp())
     }
@@ -270,6 +279,7 @@ impl RecordingDb {
             nodes,
             codes: self.codes.iter().filter_map(|h| pre.code_by_hash(h).cloned()).collect(),
             block_hashes: self.block_hashes.iter().map(|(n, h)| (*n, *h)).collect(),
+            ancestors: Vec::new(),
         }
     }
 }
@@ -289,6 +299,20 @@ pub fn build_witness(
     parent: &Header,
     inputs: &BlockInputs,
 ) -> Result<Witness, WitnessError> {
+    build_witness_with_ancestors(pre, config, parent, inputs, &[])
+}
+
+/// [`build_witness`] for a block that may read `BLOCKHASH` of blocks older
+/// than its parent: `ancestors` holds (at least) the headers of those blocks
+/// and of every block between them and the parent, which the witness carries
+/// so the hashes are proven, not trusted.
+pub fn build_witness_with_ancestors(
+    pre: &MemoryState,
+    config: &RollupConfig,
+    parent: &Header,
+    inputs: &BlockInputs,
+    ancestors: &[Header],
+) -> Result<Witness, WitnessError> {
     let mut recorder = RecordingDb {
         state: pre.clone(),
         accounts: BTreeSet::new(),
@@ -300,7 +324,15 @@ pub fn build_witness(
         Ok(block) => block,
         Err(StfError::Database(never)) => match never {},
     };
-    let superset = recorder.superset(pre);
+    let mut superset = recorder.superset(pre);
+    let oldest = superset.block_hashes.iter().map(|(n, _)| *n).min().unwrap_or(parent.number);
+    for number in oldest..parent.number {
+        let header = ancestors
+            .iter()
+            .find(|h| h.number == number)
+            .ok_or(WitnessError::MissingBlockHash(number))?;
+        superset.ancestors.push(alloy_rlp::encode(header).into());
+    }
 
     let mut db = WitnessDb::for_parent(&superset, parent)?;
     let got = execute_block(config, &mut db, parent, inputs).map_err(|StfError::Database(e)| e)?;
@@ -325,15 +357,23 @@ pub fn build_witness(
         .collect();
     codes.sort_unstable_by_key(|(h, _)| *h);
     codes.dedup_by_key(|(h, _)| *h);
-    let block_hashes = superset
+    let block_hashes: Vec<(u64, B256)> = superset
         .block_hashes
         .into_iter()
         .filter(|(n, _)| db.used_block_hashes().contains(n))
+        .collect();
+    // Only the ancestors linking the oldest used hash to the parent.
+    let oldest_used = block_hashes.iter().map(|(n, _)| *n).min().unwrap_or(parent.number);
+    let ancestors = superset
+        .ancestors
+        .into_iter()
+        .filter(|rlp| Header::decode(&mut rlp.as_ref()).is_ok_and(|h| h.number >= oldest_used))
         .collect();
     Ok(Witness {
         state_root: superset.state_root,
         nodes: nodes.into_iter().map(|(_, n)| n).collect(),
         codes: codes.into_iter().map(|(_, c)| c).collect(),
         block_hashes,
+        ancestors,
     })
 }

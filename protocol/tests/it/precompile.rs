@@ -183,3 +183,97 @@ fn execute_fails_rather_than_guessing() {
     // garbage
     assert!(matches!(execute_precompile(&[1, 2, 3]), Err(ExecuteError::Input(_))));
 }
+
+/// `BLOCKHASH` of a block older than the parent: the witness carries the
+/// ancestor headers that link it to the parent, and a forged hash or header
+/// is refused instead of trusted.
+#[test]
+fn older_block_hashes_are_proven_by_ancestor_headers() {
+    use alloy_primitives::B256;
+    use rollup_protocol::{
+        StfError, Witness, WitnessError, build_witness_with_ancestors, execute_stateless,
+    };
+    let config = RollupConfig {
+        genesis_l1_origin: origin(0),
+        genesis_timestamp: origin(0).timestamp,
+        ..Default::default()
+    };
+    let key = PrivateKeySigner::from_bytes(&keccak256([2u8])).unwrap();
+    // PUSH1 1 BLOCKHASH PUSH1 0 SSTORE STOP: stores the hash of block 1.
+    let reader = Address::repeat_byte(0xbb);
+    let mut state = l2_genesis_state();
+    state.set_account(
+        reader,
+        U256::ZERO,
+        1,
+        Some(Bytes::from_static(&[0x60, 0x01, 0x40, 0x60, 0x00, 0x55, 0x00])),
+    );
+    let genesis = genesis_header(&config, &mut state, &config.genesis_l1_origin).unwrap();
+    state.set_block_hash(0, genesis.hash_slow());
+    let mut headers = vec![genesis];
+    let deposit = UserDeposit {
+        from: key.address(),
+        to: key.address(),
+        index: 0,
+        mint: U256::from(10u128.pow(18)),
+        value: U256::ZERO,
+        gas_limit: 100_000,
+        data: Bytes::new(),
+    };
+    for n in 1..=2u64 {
+        let inputs = BlockInputs {
+            timestamp: origin(n).timestamp,
+            l1_origin: origin(n),
+            deposits: if n == 1 { vec![deposit.clone()] } else { vec![] },
+            transactions: vec![],
+        };
+        let block = execute_block(&config, &mut state, headers.last().unwrap(), &inputs).unwrap();
+        state.take_changes();
+        state.set_block_hash(n, block.hash);
+        headers.push(block.header);
+    }
+    let parent = headers[2].clone();
+    let tx = TxEip1559 {
+        chain_id: config.l2_chain_id,
+        nonce: 1,
+        gas_limit: 100_000,
+        max_fee_per_gas: u128::from(next_base_fee(&parent)) * 2,
+        max_priority_fee_per_gas: 1,
+        to: TxKind::Call(reader),
+        value: U256::ZERO,
+        access_list: Default::default(),
+        input: Bytes::new(),
+    };
+    let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
+    let inputs = BlockInputs {
+        timestamp: origin(3).timestamp,
+        l1_origin: origin(3),
+        deposits: vec![],
+        transactions: vec![TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()],
+    };
+    let mut full = state.clone();
+    let expected = execute_block(&config, &mut full, &parent, &inputs).unwrap();
+    assert_eq!(full.storage(&reader, U256::ZERO), U256::from_be_bytes(headers[1].hash_slow().0));
+
+    // Without the ancestor header the hash of block 1 cannot be proven.
+    assert!(rollup_protocol::build_witness(&state, &config, &parent, &inputs).is_err());
+    let witness =
+        build_witness_with_ancestors(&state, &config, &parent, &inputs, &headers).unwrap();
+    assert_eq!(witness.block_hashes, vec![(1, headers[1].hash_slow())]);
+    assert_eq!(witness.ancestors.len(), 1);
+    assert_eq!(execute_stateless(&config, &witness, &parent, &inputs).unwrap().hash, expected.hash);
+
+    // A forged hash of block 1, or a forged ancestor header, is refused.
+    let mut forged = witness.clone();
+    forged.block_hashes[0].1 = B256::repeat_byte(0x66);
+    assert!(matches!(
+        execute_stateless(&config, &forged, &parent, &inputs),
+        Err(StfError::Database(WitnessError::InvalidBlockHash(1)))
+    ));
+    let mut forged: Witness = witness;
+    let mut header = headers[1].clone();
+    header.gas_used += 1;
+    forged.ancestors = vec![alloy_rlp::encode(&header).into()];
+    forged.block_hashes = vec![(1, header.hash_slow())];
+    assert!(execute_stateless(&config, &forged, &parent, &inputs).is_err());
+}
