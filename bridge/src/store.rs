@@ -615,20 +615,7 @@ impl Store {
         before: Option<LogPosition>,
         limit: u64,
     ) -> Result<Vec<BatchRow>, DbError> {
-        let before = before.unwrap_or(LogPosition { l1_block: i64::MAX as u64, log_index: 0 });
-        sqlx::query(
-            "SELECT * FROM batches WHERE l1_block < $1 OR (l1_block = $2 AND log_index < $3) \
-             ORDER BY l1_block DESC, log_index DESC LIMIT $4",
-        )
-        .bind(int(before.l1_block))
-        .bind(int(before.l1_block))
-        .bind(int(before.log_index))
-        .bind(int(limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(batch_row)
-        .collect()
+        self.page("batches", before, limit, batch_row).await
     }
 
     /// Up to `limit` outputs (deleted ones included) proposed before `before`
@@ -638,20 +625,33 @@ impl Store {
         before: Option<LogPosition>,
         limit: u64,
     ) -> Result<Vec<OutputRow>, DbError> {
+        self.page("outputs", before, limit, output_row).await
+    }
+
+    /// Up to `limit` rows of `table` (an L1 log table) logged before
+    /// `before`, newest first.
+    async fn page<T>(
+        &self,
+        table: &'static str,
+        before: Option<LogPosition>,
+        limit: u64,
+        row: fn(&AnyRow) -> Result<T, DbError>,
+    ) -> Result<Vec<T>, DbError> {
         let before = before.unwrap_or(LogPosition { l1_block: i64::MAX as u64, log_index: 0 });
-        sqlx::query(
-            "SELECT * FROM outputs WHERE l1_block < $1 OR (l1_block = $2 AND log_index < $3) \
-             ORDER BY l1_block DESC, log_index DESC LIMIT $4",
-        )
-        .bind(int(before.l1_block))
-        .bind(int(before.l1_block))
-        .bind(int(before.log_index))
-        .bind(int(limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(output_row)
-        .collect()
+        let sql = format!(
+            "SELECT * FROM {table} WHERE l1_block < $1 OR (l1_block = $2 AND log_index < $3) \
+             ORDER BY l1_block DESC, log_index DESC LIMIT $4"
+        );
+        sqlx::query(&sql)
+            .bind(int(before.l1_block))
+            .bind(int(before.l1_block))
+            .bind(int(before.log_index))
+            .bind(int(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(row)
+            .collect()
     }
 
     /// Closes the pool.
