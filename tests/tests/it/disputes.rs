@@ -4,14 +4,14 @@
 //! moving loses on its clock.
 
 use alloy::{
-    network::{EthereumWallet, TransactionBuilder},
-    providers::{Provider, ProviderBuilder, RootProvider},
+    network::TransactionBuilder,
+    providers::{Provider, RootProvider},
     rpc::types::TransactionRequest,
     sol_types::{SolCall, SolEvent},
 };
 use alloy_primitives::{Address, B256, U64, U256, utils::parse_ether};
 use rollup::devnet::{self, Devnet, DevnetConfig};
-use rollup_contracts::{Bridge, DisputeGameFactory, OutputOracle};
+use rollup_contracts::{DisputeGameFactory, OutputOracle};
 use rollup_node::dev::{Role, dev_account, role_signer};
 use std::{sync::atomic::Ordering, time::Duration};
 
@@ -251,15 +251,7 @@ async fn a_side_that_stops_moving_loses_on_its_clock() {
 async fn censored_deposits_make_the_sequencers_outputs_lose() {
     let (net, _dir, l1) = start(|_| {}).await;
     net.sequencer.faults.censor_deposits.store(true, Ordering::Relaxed);
-    let alice = dev_account(0);
-    let wallet = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(alice.clone()))
-        .connect_http(net.l1.rpc_url().parse().unwrap());
-    let deposit = TransactionRequest::default()
-        .with_to(net.rollup.contracts.bridge)
-        .with_value(parse_ether("1").unwrap())
-        .with_input(Bridge::depositETHCall { to: alice.address() }.abi_encode());
-    assert!(wallet.send_transaction(deposit).await.unwrap().get_receipt().await.unwrap().status());
+    crate::common::deposit_from_dev_account(&net, 0, parse_ether("1").unwrap()).await;
     let game = resolved(&net, &l1, 0, Duration::from_secs(90)).await;
     assert_eq!(
         game.status, CHALLENGER_WON,

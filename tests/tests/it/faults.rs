@@ -1,16 +1,10 @@
 //! Faults injected into the sequencer and the proposer are caught by the
 //! challenger, which derives the chain from L1 data alone.
 
-use alloy::{
-    network::{EthereumWallet, TransactionBuilder},
-    providers::{Provider, ProviderBuilder},
-    rpc::types::TransactionRequest,
-    sol_types::SolCall,
-};
+use alloy::providers::{Provider, ProviderBuilder};
 use alloy_primitives::{U256, utils::parse_ether};
 use rollup::devnet::{self, DevnetConfig};
 use rollup_challenger::ChallengerEvent;
-use rollup_contracts::Bridge;
 use rollup_node::dev::dev_account;
 use std::{sync::atomic::Ordering, time::Duration};
 
@@ -59,14 +53,7 @@ async fn censored_deposits_are_forced_in_by_derivation() {
     let mut events = net.challenger.subscribe();
     net.sequencer.faults.censor_deposits.store(true, Ordering::Relaxed);
     let alice = dev_account(0);
-    let l1 = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(alice.clone()))
-        .connect_http(net.l1.rpc_url().parse().unwrap());
-    let deposit = TransactionRequest::default()
-        .with_to(net.rollup.contracts.bridge)
-        .with_value(parse_ether("1").unwrap())
-        .with_input(Bridge::depositETHCall { to: alice.address() }.abi_encode());
-    assert!(l1.send_transaction(deposit).await.unwrap().get_receipt().await.unwrap().status());
+    crate::common::deposit_from_dev_account(&net, 0, parse_ether("1").unwrap()).await;
     // The sequencer leaves the deposit out...
     let (_, block) = next_invalid(&mut events).await;
     let l2 = ProviderBuilder::new().connect_http(net.sequencer.rpc_url().parse().unwrap());

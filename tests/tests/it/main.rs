@@ -2,6 +2,7 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod blobs;
+mod common;
 mod disputes;
 mod e2e;
 mod faults;
