@@ -51,6 +51,8 @@ pub struct BridgeConfig {
     pub challenge_window_secs: u64,
     /// L2 blocks between two proposed outputs (informational).
     pub output_interval: u64,
+    /// The chain's L1 data fee scalars (price `GET /v1/fees`).
+    pub l1_fee: rollup_protocol::L1FeeScalars,
     /// Database URL of the indexer (`sqlite://...` or `postgres://...`); on
     /// PostgreSQL its tables live in schema `bridge`.
     pub database_url: String,
@@ -86,6 +88,7 @@ impl Default for BridgeConfig {
             proposer: role_signer(Role::Proposer).address(),
             challenge_window_secs: 30,
             output_interval: 20,
+            l1_fee: rollup_protocol::L1FeeScalars::CALLDATA,
             database_url: "sqlite://bridge.db?mode=rwc".into(),
             dev_signers: (0..rollup_node::dev::DEV_ACCOUNTS).map(dev_account).collect(),
             relayer: None,

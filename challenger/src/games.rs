@@ -210,6 +210,15 @@ impl Worker {
         shutdown: &CancellationToken,
     ) -> Result<(), GameError> {
         let Some(players) = &self.players else { return Ok(()) };
+        // EXECUTE runs under the factory's protocol parameters: a proof under
+        // other rules than ours would prove nothing we derived.
+        let theirs = self.factory_view(DisputeGameFactory::rollupConfigCall {}).await?;
+        if theirs.as_ref() != self.derivation.config().protocol_params_abi().as_slice() {
+            return Err(GameError::Proof(
+                "the DisputeGameFactory's rollupConfig differs from this challenger's rollup config"
+                    .into(),
+            ));
+        }
         let block = g.hi;
         let batch = self
             .batches
@@ -264,6 +273,18 @@ impl Worker {
                 .collect();
             l1_blocks.push(L1BlockData { number: n, header, deposits: deposits_encoded(deposits) });
         }
+        // A blob batch is proven with its blobs (the precompile checks their
+        // KZG commitments against the batch's); a calldata batch with its data.
+        let batch_data = match self
+            .l1
+            .batch_blobs(self.config.batch_inbox, batch.index, batch.l1_block)
+            .await?
+        {
+            Some(blobs) => {
+                Bytes::from(blobs.iter().flat_map(|b| b.iter().copied()).collect::<Vec<u8>>())
+            }
+            None => batch.data.clone(),
+        };
         let preimage = OutputRootPreimage {
             state_root: parent.state_root,
             withdrawals_root: parent.withdrawals_root.unwrap_or_default(),
@@ -276,7 +297,7 @@ impl Worker {
                 .into(),
             parentHeader: alloy_rlp::encode(&parent).into(),
             batchIndex: U256::from(batch.index),
-            batchData: batch.data.clone(),
+            batchData: batch_data,
             l1Blocks: l1_blocks.abi_encode().into(),
             witness: Bytes::from(witness.encode()),
         };

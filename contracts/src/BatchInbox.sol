@@ -8,10 +8,10 @@ pragma solidity 0.8.28;
 ///         transaction's calldata; the contract stores a commitment (`keccak256(data)`) and the
 ///         L1 block the batch landed in, which is what derivation and the OutputOracle rely on.
 ///         Blob batches (`appendBlobBatch`) carry the data in the EIP-4844 blobs of the
-///         transaction instead: the contract stores the blobs' versioned hashes
-///         (`blobHashes(index)`) and commits to them with
+///         transaction instead: the contract commits to the blobs' versioned hashes with
 ///         `keccak256(abi.encodePacked(blobhash(0), ..., blobhash(n - 1)))`, marking the batch
-///         `isBlob = true`. Both kinds share one contiguous sequence of L2 block ranges.
+///         `isBlob = true` (the hashes themselves are in the transaction, where derivation reads
+///         them; storing them again would cost 20,000 gas per blob). Both kinds share one contiguous sequence of L2 block ranges.
 contract BatchInbox {
     /// @notice One batch of L2 blocks `l2Start..=l2End`.
     struct Batch {
@@ -55,9 +55,6 @@ contract BatchInbox {
     uint64 public nextL2Block = 1;
 
     Batch[] internal _batches;
-
-    /// @dev Versioned hashes of the blobs of each blob batch, by batch index (empty otherwise).
-    mapping(uint256 => bytes32[]) internal _blobHashes;
 
     /// @param batcher The account allowed to append batches.
     constructor(address batcher) {
@@ -110,17 +107,8 @@ contract BatchInbox {
         _batches.push(
             Batch({commitment: commitment, l1Block: uint64(block.number), l2Start: l2Start, l2End: l2End, isBlob: true})
         );
-        _blobHashes[index] = hashes;
         nextL2Block = l2End + 1;
         emit BatchAppended(index, l2Start, l2End, commitment, true);
-    }
-
-    /// @notice Versioned hashes of the blobs of batch `batchIndex`, in blob order; empty for a
-    ///         calldata batch (reverts with a panic if `batchIndex` is out of range, like
-    ///         `getBatch`).
-    function blobHashes(uint256 batchIndex) external view returns (bytes32[] memory) {
-        if (!_batches[batchIndex].isBlob) return new bytes32[](0);
-        return _blobHashes[batchIndex];
     }
 
     /// @notice The only account allowed to append batches.

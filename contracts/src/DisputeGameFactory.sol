@@ -28,7 +28,9 @@ import {OutputOracle} from "./OutputOracle.sol";
 ///
 ///         Once `hi - lo == 1` (and no midpoint is pending), anyone may `proveBlock`: the
 ///         preimage of `loRoot`, the header of block `lo`, the batch holding block `hi`
-///         (checked against the BatchInbox commitment), the header of its L1 origin (checked
+///         (calldata batches: checked against the BatchInbox commitment here; blob batches: the
+///         blobs themselves, which the precompile checks against the commitment to their
+///         versioned hashes), the chain's protocol parameters (`rollupConfig`), the header of its L1 origin (checked
 ///         with `blockhash`), the deposits of that L1 block (checked against the Bridge's
 ///         running deposit hash and deposit blocks) and the state witness go to the EXECUTE
 ///         precompile, which re-executes block `hi` statelessly and returns its output root.
@@ -222,8 +224,8 @@ contract DisputeGameFactory {
 
     /// @notice The L1 EXECUTE precompile: input `abi.encode(uint64 blockNumber,
     ///         BatchInbox.Batch batch, bytes parentHeader, bytes batchData, bytes l1Blocks, bytes
-    ///         witness)` (the batch's record: commitment, L1 block, L2 range), output
-    ///         `abi.encode(bytes32 outputRoot)`.
+    ///         witness, bytes rollupConfig)` (the batch's record: commitment, L1 block, L2 range,
+    ///         isBlob), output `abi.encode(bytes32 outputRoot)`.
     address public constant EXECUTE_PRECOMPILE = address(0x0101);
     /// @notice Gas given to a pushed payment; if it fails the amount is credited instead.
     uint256 public constant PAYOUT_GAS = 50_000;
@@ -234,6 +236,8 @@ contract DisputeGameFactory {
     uint64 internal immutable _clockSeconds;
     address internal immutable _owner;
 
+    /// @dev `abi.encode(ProtocolParams)` of the rollup (see `rollupConfig()`).
+    bytes internal _rollupConfig;
     Bridge internal _bridge;
     mapping(address => bool) internal _defenders;
     mapping(address => uint256) internal _credit;
@@ -249,12 +253,24 @@ contract DisputeGameFactory {
     /// @param challengerBond Wei a challenger must post.
     /// @param clockSeconds Seconds each side may use for its moves in total.
     /// @param owner The account allowed to manage defenders and set the Bridge.
-    constructor(address outputOracle, address batchInbox, uint256 challengerBond, uint64 clockSeconds, address owner) {
+    /// @param rollupConfig The rollup's protocol parameters, `abi.encode(uint64 l1ChainId,
+    ///        uint64 l2ChainId, uint64 l2BlockGasLimit, uint64 maxSequencerDrift, uint64
+    ///        sequencingWindow, uint64 baseFeeScalar, uint64 blobBaseFeeScalar)`, passed to
+    ///        EXECUTE with every proof (the rules a block is re-executed under).
+    constructor(
+        address outputOracle,
+        address batchInbox,
+        uint256 challengerBond,
+        uint64 clockSeconds,
+        address owner,
+        bytes memory rollupConfig
+    ) {
         _oracle = OutputOracle(outputOracle);
         _batchInbox = BatchInbox(batchInbox);
         _challengerBond = challengerBond;
         _clockSeconds = clockSeconds;
         _owner = owner;
+        _rollupConfig = rollupConfig;
     }
 
     /// @notice Accepts the bonds slashed by the OutputOracle only.
@@ -287,6 +303,12 @@ contract DisputeGameFactory {
     /// @notice The account allowed to manage defenders and set the Bridge.
     function owner() external view returns (address) {
         return _owner;
+    }
+
+    /// @notice The rollup's protocol parameters that every proof is executed under (see the
+    ///         constructor); verifiers compare them with their own before playing.
+    function rollupConfig() external view returns (bytes memory) {
+        return _rollupConfig;
     }
 
     /// @notice The Bridge whose deposits `proveBlock` checks (zero until the owner sets it).
@@ -475,8 +497,11 @@ contract DisputeGameFactory {
     /// @param preimage `abi.encode(bytes32 stateRoot, bytes32 withdrawalsRoot, bytes32 blockHash)`
     ///        of the agreed output root `loRoot` at block `lo`.
     /// @param parentHeader The RLP-encoded header of L2 block `lo` (hashes to `blockHash`).
-    /// @param batchIndex Index in the BatchInbox of the calldata batch holding block `hi`.
-    /// @param batchData That batch's data (hashes to its commitment).
+    /// @param batchIndex Index in the BatchInbox of the batch holding block `hi`.
+    /// @param batchData A calldata batch's data (hashes to its commitment), or a blob batch's
+    ///        blobs, concatenated in order (131072 bytes each; the precompile computes their KZG
+    ///        commitments and checks `keccak256` of their versioned hashes against the batch's
+    ///        commitment).
     /// @param l1Blocks `abi.encode(L1BlockData[])`, canonically encoded: the L1 blocks the
     ///        derivation rules read for block `hi` (its L1 origin, and the parent's origin and
     ///        the next one when the block falls back to a deposit-only block), each with its
@@ -510,7 +535,8 @@ contract DisputeGameFactory {
         BatchInbox.Batch memory batch = _checkBatch(gameId, p.batchIndex, p.batchData);
         _checkL1Blocks(p.l1Blocks);
         uint64 l2Block = _games[gameId].hi;
-        bytes32 root = _execute(abi.encode(l2Block, batch, p.parentHeader, p.batchData, p.l1Blocks, p.witness));
+        bytes32 root =
+            _execute(abi.encode(l2Block, batch, p.parentHeader, p.batchData, p.l1Blocks, p.witness, _rollupConfig));
         emit BlockProven(gameId, l2Block, root);
         Game storage g = _games[gameId];
         Side winner = root == g.hiRoot ? g.hiClaimant : _other(g.hiClaimant);
@@ -596,10 +622,9 @@ contract DisputeGameFactory {
         uint64 l2Block = _games[gameId].hi;
         if (batchIndex >= _batchInbox.batchCount()) revert BadBatch();
         batch = _batchInbox.getBatch(batchIndex);
-        if (batch.isBlob || l2Block < batch.l2Start || l2Block > batch.l2End || keccak256(batchData) != batch.commitment)
-        {
-            revert BadBatch();
-        }
+        if (l2Block < batch.l2Start || l2Block > batch.l2End) revert BadBatch();
+        // A blob batch's blobs are checked by the precompile (KZG commitments).
+        if (!batch.isBlob && keccak256(batchData) != batch.commitment) revert BadBatch();
     }
 
     /// @dev Checks every supplied L1 block: `encoded` must be the canonical

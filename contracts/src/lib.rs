@@ -18,9 +18,8 @@
 //!   batch; derivation reads the batches back, and `nextL2Block()` bounds what can be proposed.
 //!   Blob batches (`appendBlobBatch(l2Start, l2End, blobCount)`) share the same range sequence
 //!   but carry the data in the transaction's 1 to 6 EIP-4844 blobs (all of them): the contract
-//!   stores their versioned hashes (`blobHashes(batchIndex)`, empty for calldata batches) and
-//!   the commitment `keccak256(abi.encodePacked(blobhash(0), ..., blobhash(blobCount - 1)))`,
-//!   with `isBlob = true`.
+//!   stores the commitment `keccak256(abi.encodePacked(blobhash(0), ..., blobhash(blobCount -
+//!   1)))`, with `isBlob = true` (the versioned hashes are read from the transaction).
 //! - [`OutputOracle`]: the proposer posts a bonded output root for an already batched L2 block;
 //!   it becomes final after the challenge window unless it (or an earlier output) is being
 //!   challenged, after which the bond can be reclaimed. The dispute game factory (set once by

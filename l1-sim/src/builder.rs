@@ -125,6 +125,8 @@ pub async fn build_block(
                     contract_address,
                     l1_fee: None,
                     l1_base_fee: None,
+                    l1_blob_base_fee: None,
+                    l1_fee_scalars: None,
                     l1_gas_used: None,
                     deposit_nonce: None,
                 },

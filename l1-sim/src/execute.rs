@@ -8,7 +8,8 @@ use revm::precompile::{
     Precompile, PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult, Precompiles,
 };
 use rollup_protocol::{
-    EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE, EXECUTE_PRECOMPILE, execute_precompile,
+    EXECUTE_BASE_GAS, EXECUTE_GAS_PER_BLOB, EXECUTE_GAS_PER_INPUT_BYTE, EXECUTE_PRECOMPILE,
+    execute_precompile,
 };
 use std::sync::OnceLock;
 
@@ -34,7 +35,9 @@ fn execute(input: &[u8], gas_limit: u64, reservoir: u64) -> PrecompileResult {
     }
     match execute_precompile(input) {
         Ok(out) => {
-            let gas = input_gas.saturating_add(out.l2_gas_used);
+            let gas = input_gas
+                .saturating_add(out.l2_gas_used)
+                .saturating_add(EXECUTE_GAS_PER_BLOB.saturating_mul(out.blobs as u64));
             if gas > gas_limit {
                 return Ok(PrecompileOutput::halt(PrecompileHalt::OutOfGas, reservoir));
             }

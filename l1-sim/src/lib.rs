@@ -169,7 +169,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         base_fee_params: BaseFeeParams::ethereum(),
         min_base_fee: L1_MIN_BASE_FEE,
         suggested_tip: L1_SUGGESTED_TIP,
-        l1_fee_scalar: None,
+        l1_fee: None,
         precompiles: Some(execute::l1_precompiles()),
     };
     let node = Node::open_with_blobs(node_config, true, store, || genesis(&config)).await?;

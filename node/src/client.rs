@@ -68,12 +68,7 @@ impl L1Client {
         else {
             return Ok(None);
         };
-        Ok(Some(L1Origin {
-            number: block.header.number,
-            hash: block.header.hash,
-            timestamp: block.header.timestamp,
-            base_fee: block.header.base_fee_per_gas.unwrap_or_default(),
-        }))
+        Ok(Some(L1Origin::from_l1_header(&block.header.inner, block.header.hash)))
     }
 
     /// The RLP encoding of L1 block `number`'s header (whose keccak256 is
@@ -144,26 +139,16 @@ impl L1Client {
             .to_block(to);
         let mut batches = Vec::new();
         for log in self.provider.get_logs(&filter).await? {
-            let event = BatchInbox::BatchAppended::decode_log(&log.inner)
-                .map_err(|e| ClientError::BadData(e.to_string()))?;
-            let hash = log
-                .transaction_hash
-                .ok_or_else(|| ClientError::BadData("log without tx".into()))?;
-            let tx = self.provider.get_transaction_by_hash(hash).await?.ok_or_else(|| {
-                ClientError::BadData(format!("batch transaction {hash} not found"))
-            })?;
+            let (event, tx, block) = self.batch_transaction(&log).await?;
             let data = if event.isBlob {
                 // The frames are in the transaction's blobs, read (and
                 // KZG-verified) from the beacon API. An unreachable beacon is
                 // an error to retry; blobs that do not decode make an invalid
                 // batch, which derives by rule.
-                let hashes = tx.inner.inner().blob_versioned_hashes().unwrap_or_default().to_vec();
-                let block = log.block_number.unwrap_or_default();
-                let blobs = self.beacon.blobs(block, &hashes).await?;
-                rollup_protocol::batch::batch_data_from_blobs(
+                let blobs = self.transaction_blobs(&tx, block).await?;
+                rollup_protocol::blob_batch_data(
                     &blobs.iter().map(|b| b.as_slice()).collect::<Vec<_>>(),
                 )
-                .unwrap_or_default()
             } else {
                 // A call that is not a direct appendBatch (e.g. through a
                 // contract) carries no data we can read: an invalid batch.
@@ -173,7 +158,7 @@ impl L1Client {
             };
             batches.push(PostedBatch {
                 index: event.batchIndex.saturating_to(),
-                l1_block: log.block_number.unwrap_or_default(),
+                l1_block: block,
                 l2_start: event.l2Start,
                 l2_end: event.l2End,
                 data,
@@ -181,6 +166,62 @@ impl L1Client {
         }
         batches.sort_by_key(|b| b.index);
         Ok(batches)
+    }
+
+    /// The blobs of batch `index` of `inbox`, appended in L1 block
+    /// `l1_block` (KZG-verified, in the transaction's order); `None` for a
+    /// calldata batch. A dispute proof of a block in a blob batch carries
+    /// them (`DisputeGameFactory.proveBlock`).
+    pub async fn batch_blobs(
+        &self,
+        inbox: Address,
+        index: u64,
+        l1_block: u64,
+    ) -> Result<Option<Vec<Box<Blob>>>, ClientError> {
+        let filter = Filter::new()
+            .address(inbox)
+            .event_signature(BatchInbox::BatchAppended::SIGNATURE_HASH)
+            .topic1(B256::from(alloy_primitives::U256::from(index)))
+            .from_block(l1_block)
+            .to_block(l1_block);
+        let Some(log) = self.provider.get_logs(&filter).await?.into_iter().next() else {
+            return Err(ClientError::BadData(format!("batch {index} not in L1 block {l1_block}")));
+        };
+        let (event, tx, block) = self.batch_transaction(&log).await?;
+        if !event.isBlob {
+            return Ok(None);
+        }
+        Ok(Some(self.transaction_blobs(&tx, block).await?))
+    }
+
+    /// The `BatchAppended` event of `log`, the transaction that emitted it
+    /// and its L1 block number.
+    async fn batch_transaction(
+        &self,
+        log: &alloy::rpc::types::Log,
+    ) -> Result<(BatchInbox::BatchAppended, alloy::rpc::types::Transaction, u64), ClientError> {
+        let event = BatchInbox::BatchAppended::decode_log(&log.inner)
+            .map_err(|e| ClientError::BadData(e.to_string()))?
+            .data;
+        let hash =
+            log.transaction_hash.ok_or_else(|| ClientError::BadData("log without tx".into()))?;
+        let tx =
+            self.provider.get_transaction_by_hash(hash).await?.ok_or_else(|| {
+                ClientError::BadData(format!("batch transaction {hash} not found"))
+            })?;
+        Ok((event, tx, log.block_number.unwrap_or_default()))
+    }
+
+    /// The blobs of blob transaction `tx` of L1 block `block`, from the
+    /// beacon API.
+    async fn transaction_blobs(
+        &self,
+        tx: &alloy::rpc::types::Transaction,
+        block: u64,
+    ) -> Result<Vec<Box<Blob>>, ClientError> {
+        use alloy::consensus::Transaction;
+        let hashes = tx.inner.inner().blob_versioned_hashes().unwrap_or_default().to_vec();
+        self.beacon.blobs(block, &hashes).await
     }
 }
 

@@ -43,8 +43,8 @@ pub struct NodeConfig {
     pub min_base_fee: u64,
     /// Tip suggested by `eth_maxPriorityFeePerGas`, in wei.
     pub suggested_tip: u128,
-    /// L2 only: the L1 data fee scalar (millionths), charged on top of gas.
-    pub l1_fee_scalar: Option<u64>,
+    /// L2 only: the L1 data fee scalars, charged on top of gas.
+    pub l1_fee: Option<rollup_protocol::L1FeeScalars>,
     /// A precompile set other than Prague's (the L1's adds EXECUTE).
     pub precompiles: Option<&'static revm::precompile::Precompiles>,
 }
@@ -59,6 +59,7 @@ pub struct Node {
     head: watch::Sender<u64>,
     new_tx: Notify,
     l1_base_fee: AtomicU64,
+    l1_blob_base_fee: AtomicU64,
     producer: tokio::sync::Mutex<()>,
     blobs: bool,
 }
@@ -102,6 +103,7 @@ impl Node {
             head,
             new_tx: Notify::new(),
             l1_base_fee: AtomicU64::new(0),
+            l1_blob_base_fee: AtomicU64::new(0),
             producer: tokio::sync::Mutex::new(()),
             blobs,
         }))
@@ -175,9 +177,12 @@ impl Node {
         self.new_tx.notified().await;
     }
 
-    /// Sets the L1 base fee used to price the L1 data fee in pool admission.
-    pub fn set_l1_base_fee(&self, fee: u64) {
-        self.l1_base_fee.store(fee, Ordering::Relaxed);
+    /// Sets the L1 fees of the current L1 origin, which price the L1 data
+    /// fee in pool admission (the blob base fee saturates at `u64::MAX` wei).
+    pub fn set_l1_fees(&self, origin: &rollup_protocol::L1Origin) {
+        self.l1_base_fee.store(origin.base_fee, Ordering::Relaxed);
+        self.l1_blob_base_fee
+            .store(u64::try_from(origin.blob_base_fee).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     /// The base fee of the next block, in wei.
@@ -288,8 +293,15 @@ impl Node {
         }
         let l1_fee = self
             .config
-            .l1_fee_scalar
-            .map(|s| l1_data_fee(raw, self.l1_base_fee.load(Ordering::Relaxed), s))
+            .l1_fee
+            .map(|s| {
+                l1_data_fee(
+                    raw,
+                    self.l1_base_fee.load(Ordering::Relaxed),
+                    self.l1_blob_base_fee.load(Ordering::Relaxed).into(),
+                    s,
+                )
+            })
             .unwrap_or(0);
         let blob_gas = tx.blob_versioned_hashes().map_or(0, |h| blob::blob_gas(h.len()));
         if let Some(blob_fee_cap) = tx.max_fee_per_blob_gas() {

@@ -1,8 +1,10 @@
 //! Chain configuration shared by every role: chain ids, fee parameters, the
 //! predeploy and fee-vault addresses, and the derivation windows.
 
+use crate::L1FeeScalars;
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, address};
+use alloy_sol_types::{SolValue, sol};
 use serde::{Deserialize, Serialize};
 
 /// Chain id of the devnet L1 (the simulator).
@@ -50,9 +52,9 @@ pub struct RollupConfig {
     /// L1 blocks within which the deposits of an L1 block must be included on
     /// L2 before derivation forces them in (OP Stack `sequencing_window_size`).
     pub sequencing_window: u64,
-    /// Scalar of the L1 data fee, in millionths (`1_000_000` = 1.0); see
-    /// [`crate::l1_data_fee`].
-    pub l1_fee_scalar: u64,
+    /// Scalars of the L1 data fee (OP Ecotone), chosen for where the batches
+    /// go; see [`crate::l1_data_fee`].
+    pub l1_fee: L1FeeScalars,
     /// The L1 block the L2 genesis is anchored to (the L1 origin of L2 block
     /// 0); deposits are read from the L1 blocks after it.
     pub genesis_l1_origin: crate::L1Origin,
@@ -67,8 +69,94 @@ impl Default for RollupConfig {
             genesis_timestamp: 0,
             max_sequencer_drift: 600,
             sequencing_window: 3_600,
-            l1_fee_scalar: 1_800_000,
+            l1_fee: L1FeeScalars::CALLDATA,
             genesis_l1_origin: crate::L1Origin::default(),
         }
+    }
+}
+
+sol! {
+    /// The protocol parameters EXECUTE needs, as the `DisputeGameFactory`
+    /// stores them (`rollupConfig()`) and passes them to the precompile: every
+    /// [`RollupConfig`] field but the genesis ones, which only start
+    /// derivation and never enter a proof.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ProtocolParams {
+        uint64 l1ChainId;
+        uint64 l2ChainId;
+        uint64 l2BlockGasLimit;
+        uint64 maxSequencerDrift;
+        uint64 sequencingWindow;
+        uint64 baseFeeScalar;
+        uint64 blobBaseFeeScalar;
+    }
+}
+
+impl RollupConfig {
+    /// `abi.encode(ProtocolParams)`: the parameters a proof depends on.
+    pub fn protocol_params_abi(&self) -> Vec<u8> {
+        ProtocolParams {
+            l1ChainId: self.l1_chain_id,
+            l2ChainId: self.l2_chain_id,
+            l2BlockGasLimit: self.l2_block_gas_limit,
+            maxSequencerDrift: self.max_sequencer_drift,
+            sequencingWindow: self.sequencing_window,
+            baseFeeScalar: self.l1_fee.base_fee_scalar,
+            blobBaseFeeScalar: self.l1_fee.blob_base_fee_scalar,
+        }
+        .abi_encode()
+    }
+
+    /// The configuration of [`Self::protocol_params_abi`]'s output (genesis
+    /// fields default); `None` unless `data` is exactly such an encoding.
+    pub fn from_protocol_params_abi(data: &[u8]) -> Option<Self> {
+        let p = ProtocolParams::abi_decode(data).ok()?;
+        let config = Self {
+            l1_chain_id: p.l1ChainId,
+            l2_chain_id: p.l2ChainId,
+            l2_block_gas_limit: p.l2BlockGasLimit,
+            max_sequencer_drift: p.maxSequencerDrift,
+            sequencing_window: p.sequencingWindow,
+            l1_fee: L1FeeScalars {
+                base_fee_scalar: p.baseFeeScalar,
+                blob_base_fee_scalar: p.blobBaseFeeScalar,
+            },
+            ..Self::default()
+        };
+        (config.protocol_params_abi() == data).then_some(config)
+    }
+
+    /// Whether `self` and `other` agree on every protocol parameter a proof
+    /// depends on (everything but the genesis).
+    pub fn same_protocol(&self, other: &Self) -> bool {
+        self.protocol_params_abi() == other.protocol_params_abi()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_params_round_trip_and_reject_other_bytes() {
+        let config = RollupConfig {
+            l2_chain_id: 77,
+            sequencing_window: 12,
+            l1_fee: L1FeeScalars::BLOBS,
+            ..RollupConfig::default()
+        };
+        let abi = config.protocol_params_abi();
+        assert_eq!(abi.len(), 7 * 32);
+        let back = RollupConfig::from_protocol_params_abi(&abi).unwrap();
+        assert!(back.same_protocol(&config));
+        assert_eq!(back.l1_fee, L1FeeScalars::BLOBS);
+        assert!(!back.same_protocol(&RollupConfig::default()));
+        assert!(RollupConfig::from_protocol_params_abi(&abi[..abi.len() - 1]).is_none());
+        let mut extra = abi.clone();
+        extra.push(0);
+        assert!(RollupConfig::from_protocol_params_abi(&extra).is_none());
+        let mut wide = abi;
+        wide[0] = 1; // a uint64 with high bits set
+        assert!(RollupConfig::from_protocol_params_abi(&wide).is_none());
     }
 }

@@ -1,21 +1,53 @@
 //! The L1 data fee charged to every L2 user transaction.
 //!
-//! Anchored on the OP Stack Ecotone formula (specs: `exec-engine.md`, "L1-Cost
-//! fees"), with a single scalar:
+//! The OP Stack Ecotone formula (specs: `exec-engine.md`, "Ecotone L1-Cost fee
+//! changes (EIP-4844 DA)"), with its two scalars:
 //!
 //! ```text
-//! l1_gas  = 16 * nonzero_bytes(tx) + 4 * zero_bytes(tx)      (EIP-2028 calldata gas)
-//! l1_fee  = l1_gas * l1_base_fee * l1_fee_scalar / 1_000_000  (wei)
+//! l1_gas       = 16 * nonzero_bytes(tx) + 4 * zero_bytes(tx)         (EIP-2028 calldata gas)
+//! fee_scaled   = 16 * l1_base_fee * base_fee_scalar + l1_blob_base_fee * blob_base_fee_scalar
+//! l1_fee       = l1_gas * fee_scaled / (16 * 1_000_000)                (wei)
 //! ```
 //!
-//! `tx` is the EIP-2718 encoding of the signed transaction, `l1_base_fee` the
-//! base fee (wei per gas) of the block's L1 origin. The scalar (default 1.8,
-//! [`crate::RollupConfig::l1_fee_scalar`]) accounts for what the batcher
-//! really pays per byte: compressed batch data is almost all nonzero bytes,
-//! which cost 40 gas each under the EIP-7623 calldata floor (vs 16 here), at
-//! about 0.7 of the raw size: `40 × 0.7 / 16 ≈ 1.75`, so the L1 data fees
-//! collected cover the rollup's L1 spend (`rollup bench fees` measures the
-//! ratio: 1.0 to 1.5 is the aim).
+//! `tx` is the EIP-2718 encoding of the signed transaction; `l1_base_fee`
+//! (wei per gas) and `l1_blob_base_fee` (wei per blob gas, EIP-4844 with the
+//! Prague update fraction, from the header's `excess_blob_gas`) are those of
+//! the block's L1 origin. Scalars are in millionths (`1_000_000` = 1.0) and
+//! are protocol parameters of the chain ([`crate::RollupConfig`]): both the
+//! sequencer and every verifier (challenger, EXECUTE) charge the same fee.
+//!
+//! The chain picks the scalars for where its batches go ([`L1FeeScalars::CALLDATA`],
+//! [`L1FeeScalars::BLOBS`]), as OP chain operators set them in `SystemConfig`:
+//! the fees collected should cover what the batcher and proposer pay on L1
+//! (`rollup bench fees` measures the ratio; 1.0 to 1.5 is the aim).
+
+use serde::{Deserialize, Serialize};
+
+/// The two Ecotone scalars, in millionths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1FeeScalars {
+    /// Weight of the L1 base fee (OP `baseFeeScalar`), per 16 gas of calldata.
+    pub base_fee_scalar: u64,
+    /// Weight of the L1 blob base fee (OP `blobBaseFeeScalar`).
+    pub blob_base_fee_scalar: u64,
+}
+
+impl L1FeeScalars {
+    /// Batches in calldata: a byte of compressed batch data costs 40 gas under
+    /// the EIP-7623 floor (almost every byte is nonzero) where the formula
+    /// counts 16 per nonzero byte of the raw transaction; span batches with
+    /// brotli take about 55-65% of the raw size, so `40 × 0.6 / 16 ≈ 1.5`,
+    /// plus the batch transaction's 21,000 base gas and the output proposals.
+    pub const CALLDATA: Self = Self { base_fee_scalar: 1_800_000, blob_base_fee_scalar: 0 };
+
+    /// Batches in blobs: a byte of a blob costs about one blob gas
+    /// (131,072 blob gas per blob of 126,972 payload bytes), at about 60% of
+    /// the raw size; the base fee term pays for what blobs do not carry: the
+    /// blob transaction's execution gas and the output proposals, amortised
+    /// over the transactions of a full six-blob batch.
+    pub const BLOBS: Self = Self { base_fee_scalar: 20_000, blob_base_fee_scalar: 1_000_000 };
+}
 
 /// Calldata gas of `data` under EIP-2028: 16 per nonzero byte, 4 per zero byte.
 pub fn calldata_gas(data: &[u8]) -> u64 {
@@ -23,9 +55,25 @@ pub fn calldata_gas(data: &[u8]) -> u64 {
 }
 
 /// The L1 data fee, in wei, of a user transaction whose EIP-2718 encoding is
-/// `encoded_tx`, at `l1_base_fee` wei per gas and `scalar` millionths.
-pub fn l1_data_fee(encoded_tx: &[u8], l1_base_fee: u64, scalar: u64) -> u128 {
-    u128::from(calldata_gas(encoded_tx)) * u128::from(l1_base_fee) * u128::from(scalar) / 1_000_000
+/// `encoded_tx`, at L1 base fee `l1_base_fee` (wei per gas) and L1 blob base
+/// fee `l1_blob_base_fee` (wei per blob gas). Saturates instead of wrapping.
+pub fn l1_data_fee(
+    encoded_tx: &[u8],
+    l1_base_fee: u64,
+    l1_blob_base_fee: u128,
+    scalars: L1FeeScalars,
+) -> u128 {
+    let scaled = (16 * u128::from(l1_base_fee))
+        .saturating_mul(u128::from(scalars.base_fee_scalar))
+        .saturating_add(l1_blob_base_fee.saturating_mul(u128::from(scalars.blob_base_fee_scalar)));
+    u128::from(calldata_gas(encoded_tx)).saturating_mul(scaled) / 16_000_000
+}
+
+/// The blob base fee, in wei per blob gas, of an L1 block whose header has
+/// `excess_blob_gas` (EIP-4844 `fake_exponential` with Prague's update
+/// fraction 5,007,716, EIP-7691).
+pub fn l1_blob_base_fee(excess_blob_gas: u64) -> u128 {
+    alloy_eips::eip7840::BlobParams::prague().calc_blob_fee(excess_blob_gas)
 }
 
 #[cfg(test)]
@@ -33,10 +81,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fee_follows_the_formula() {
+    fn fee_follows_the_ecotone_formula() {
         assert_eq!(calldata_gas(&[0, 1, 0, 2]), 4 + 16 + 4 + 16);
+        let base_only = L1FeeScalars { base_fee_scalar: 1_500_000, blob_base_fee_scalar: 0 };
         // 40 gas * 10 gwei * 1.5
-        assert_eq!(l1_data_fee(&[0, 1, 0, 2], 10_000_000_000, 1_500_000), 600_000_000_000);
-        assert_eq!(l1_data_fee(&[], 10, 1_000_000), 0);
+        assert_eq!(l1_data_fee(&[0, 1, 0, 2], 10_000_000_000, 7, base_only), 600_000_000_000);
+        // 40 gas / 16 = 2.5 bytes at 8 wei per blob gas * 0.5
+        let blob_only = L1FeeScalars { base_fee_scalar: 0, blob_base_fee_scalar: 500_000 };
+        assert_eq!(l1_data_fee(&[0, 1, 0, 2], 10_000_000_000, 8, blob_only), 10);
+        let both = L1FeeScalars { base_fee_scalar: 1_500_000, blob_base_fee_scalar: 500_000 };
+        assert_eq!(l1_data_fee(&[0, 1, 0, 2], 10_000_000_000, 8, both), 600_000_000_010);
+        assert_eq!(l1_data_fee(&[], 10, 10, both), 0);
+        assert_eq!(l1_data_fee(&[1; 100], u64::MAX, u128::MAX, both), u128::MAX / 16_000_000);
+    }
+
+    #[test]
+    fn blob_base_fee_is_the_prague_exponential() {
+        assert_eq!(l1_blob_base_fee(0), 1);
+        // e^(excess / 5_007_716): e^1 ≈ 2.718 → 2 (integer approximation).
+        assert_eq!(l1_blob_base_fee(5_007_716), 2);
+        assert!(l1_blob_base_fee(10 * 5_007_716) > 20_000);
     }
 }

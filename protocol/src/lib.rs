@@ -23,7 +23,7 @@ mod tx;
 pub use config::*;
 pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
 pub use genesis::l2_genesis_state;
-pub use l1_fee::{calldata_gas, l1_data_fee};
+pub use l1_fee::{L1FeeScalars, calldata_gas, l1_blob_base_fee, l1_data_fee};
 pub use receipt::RollupReceipt;
 pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};
 pub use stateless::{
@@ -55,9 +55,10 @@ pub use derive::{
 mod precompile;
 
 pub use precompile::{
-    BatchRecord, EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE, EXECUTE_PRECOMPILE, ExecuteDeposit,
-    ExecuteError, ExecuteOutput, L1BlockData, encode_execute_input, execute_precompile,
-    executeCall,
+    BatchRecord, EXECUTE_BASE_GAS, EXECUTE_GAS_PER_BLOB, EXECUTE_GAS_PER_INPUT_BYTE,
+    EXECUTE_PRECOMPILE, ExecuteDeposit, ExecuteError, ExecuteOutput, L1BlockData,
+    MAX_BLOBS_PER_BATCH, blob_batch_data, blob_versioned_hash, encode_execute_input,
+    execute_precompile, executeCall,
 };
 mod dispute;
 

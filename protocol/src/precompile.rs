@@ -3,8 +3,11 @@
 //! re-executes one L2 block statelessly and returns its output root.
 //!
 //! Input: `abi.encode(uint64 blockNumber, Batch batch, bytes parentHeader,
-//! bytes batchData, bytes l1Blocks, bytes witness)` where `batch` is the
-//! `BatchInbox` record (commitment, L1 inclusion block, L2 range),
+//! bytes batchData, bytes l1Blocks, bytes witness, bytes rollupConfig)` where
+//! `batch` is the `BatchInbox` record (commitment, L1 inclusion block, L2
+//! range, whether the data is in blobs), `rollupConfig` the chain's
+//! `abi.encode(ProtocolParams)` ([`RollupConfig::protocol_params_abi`], which
+//! the `DisputeGameFactory` holds from its deployment),
 //! `l1Blocks = abi.encode(L1BlockData[])`, `L1BlockData { uint64 number; bytes
 //! header; bytes deposits; }`, `deposits = abi.encode(Deposit[])` and
 //! `Deposit` as in `Bridge`'s event. The caller
@@ -14,6 +17,17 @@
 //! against the bridge's running deposit hash. The precompile then derives the
 //! block's inputs with the same rules as derivation
 //! ([`crate::derive_block_inputs`]) and runs the STF over the MPT witness.
+//!
+//! Blob batches: `batchData` is the batch's blobs themselves, concatenated
+//! (131,072 bytes each, in the transaction's order). The precompile computes
+//! each blob's KZG commitment (Ethereum trusted setup, c-kzg) and versioned
+//! hash (EIP-4844 `kzg_to_versioned_hash`) and requires
+//! `keccak256(versionedHash_0 || … || versionedHash_{n-1})` to equal the
+//! batch's commitment, which `BatchInbox.appendBlobBatch` computed from
+//! `blobhash(i)`; it then reads the frames out of the blobs exactly as
+//! derivation does ([`blob_batch_data`]). Each blob adds
+//! [`EXECUTE_GAS_PER_BLOB`] gas (a commitment is a 4,096-point MSM; the
+//! point-evaluation precompile, which checks one opening, costs 50,000).
 //!
 //! It fails (never guesses) when the witness misses or alters a node or a
 //! code, when the witness is not for the parent's state root, or when the
@@ -31,7 +45,7 @@ use crate::{
     stateless::{Witness, execute_stateless},
 };
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, address, keccak256};
+use alloy_primitives::{Address, B256, Bytes, address, keccak256};
 use alloy_rlp::Decodable;
 use alloy_sol_types::{SolCall, sol};
 use std::{cell::RefCell, collections::BTreeMap};
@@ -42,6 +56,10 @@ pub const EXECUTE_PRECOMPILE: Address = address!("000000000000000000000000000000
 pub const EXECUTE_BASE_GAS: u64 = 50_000;
 /// Gas per input byte (witness, batch and headers).
 pub const EXECUTE_GAS_PER_INPUT_BYTE: u64 = 8;
+/// Gas per blob of a blob batch (computing its KZG commitment).
+pub const EXECUTE_GAS_PER_BLOB: u64 = 100_000;
+/// Most blobs a blob batch has (`BatchInbox.MAX_BLOBS_PER_BATCH`).
+pub const MAX_BLOBS_PER_BATCH: usize = 6;
 
 sol! {
     /// A deposit as passed to the precompile (the fields of `TransactionDeposited`).
@@ -55,7 +73,7 @@ sol! {
     struct BatchRecord { bytes32 commitment; uint64 l1Block; uint64 l2Start; uint64 l2End; bool isBlob; }
     /// The precompile's input layout.
     #[derive(Debug)]
-    function execute(uint64 blockNumber, BatchRecord batch, bytes parentHeader, bytes batchData, bytes l1Blocks, bytes witness) returns (bytes32 outputRoot);
+    function execute(uint64 blockNumber, BatchRecord batch, bytes parentHeader, bytes batchData, bytes l1Blocks, bytes witness, bytes rollupConfig) returns (bytes32 outputRoot);
 }
 
 /// Why EXECUTE failed.
@@ -64,6 +82,9 @@ pub enum ExecuteError {
     /// The input does not decode.
     #[error("bad input: {0}")]
     Input(String),
+    /// The blobs supplied are not those the batch committed to.
+    #[error("blobs do not match the batch's versioned hashes: {0}")]
+    WrongBlobs(String),
     /// The parent header is not block `blockNumber - 1`.
     #[error("parent header is not the parent of the block")]
     WrongParent,
@@ -85,6 +106,52 @@ pub struct ExecuteOutput {
     pub output_root: B256,
     /// L2 gas the block used.
     pub l2_gas_used: u64,
+    /// Blobs whose commitments were computed (0 for a calldata batch).
+    pub blobs: usize,
+}
+
+/// The batch data of a blob batch's `blobs` as derivation reads it: the
+/// frames of every blob in order ([`crate::batch::batch_data_from_blobs`]),
+/// or empty (an invalid batch, which derives by rule) when a blob does not
+/// decode.
+pub fn blob_batch_data<B: AsRef<[u8]>>(blobs: &[B]) -> alloy_primitives::Bytes {
+    crate::batch::batch_data_from_blobs(blobs).unwrap_or_default()
+}
+
+/// The EIP-4844 versioned hash of `blob` (`0x01 || sha256(commitment)[1..]`,
+/// the commitment computed with the Ethereum KZG trusted setup); `None` when
+/// `blob` is not 131,072 bytes of canonical field elements.
+pub fn blob_versioned_hash(blob: &[u8]) -> Option<B256> {
+    let blob = c_kzg::Blob::from_bytes(blob).ok()?;
+    let commitment = c_kzg::ethereum_kzg_settings(0).blob_to_kzg_commitment(&blob).ok()?;
+    Some(alloy_eips::eip4844::kzg_to_versioned_hash(commitment.as_slice()))
+}
+
+/// The batch data of a blob batch whose blobs are `concatenated`, checked
+/// against `commitment` (`keccak256` of the versioned hashes in order).
+fn checked_blob_data(
+    concatenated: &[u8],
+    commitment: B256,
+) -> Result<(Bytes, usize), ExecuteError> {
+    use crate::batch::BLOB_SIZE;
+    let count = concatenated.len() / BLOB_SIZE;
+    if concatenated.len() % BLOB_SIZE != 0 || count == 0 || count > MAX_BLOBS_PER_BATCH {
+        return Err(ExecuteError::WrongBlobs(format!(
+            "{} bytes is not 1 to {MAX_BLOBS_PER_BATCH} blobs of {BLOB_SIZE} bytes",
+            concatenated.len()
+        )));
+    }
+    let blobs: Vec<&[u8]> = concatenated.chunks(BLOB_SIZE).collect();
+    let mut hashes = Vec::with_capacity(count * 32);
+    for (i, blob) in blobs.iter().enumerate() {
+        let hash = blob_versioned_hash(blob)
+            .ok_or_else(|| ExecuteError::WrongBlobs(format!("blob {i} is not canonical")))?;
+        hashes.extend_from_slice(hash.as_slice());
+    }
+    if keccak256(&hashes) != commitment {
+        return Err(ExecuteError::WrongBlobs("commitment differs".into()));
+    }
+    Ok((blob_batch_data(&blobs), count))
 }
 
 /// ABI-encodes a precompile input.
@@ -132,12 +199,7 @@ pub fn execute_precompile(input: &[u8]) -> Result<ExecuteOutput, ExecuteError> {
         if header.number != l1.number {
             return Err(ExecuteError::Input(format!("L1 header is not block {}", l1.number)));
         }
-        let origin = L1Origin {
-            number: header.number,
-            hash: keccak256(&l1.header),
-            timestamp: header.timestamp,
-            base_fee: header.base_fee_per_gas.unwrap_or_default(),
-        };
+        let origin = L1Origin::from_l1_header(&header, keccak256(&l1.header));
         let deposits = <Vec<ExecuteDeposit> as alloy_sol_types::SolValue>::abi_decode(&l1.deposits)
             .map_err(|e| ExecuteError::Input(format!("deposits of L1 block {}: {e}", l1.number)))?;
         let deposits = deposits
@@ -162,15 +224,23 @@ pub fn execute_precompile(input: &[u8]) -> Result<ExecuteOutput, ExecuteError> {
         hash: parent_origin_hash,
         timestamp: 0,
         base_fee: 0,
+        blob_base_fee: 0,
     });
+    let config = RollupConfig::from_protocol_params_abi(&call.rollupConfig).ok_or_else(|| {
+        ExecuteError::Input("rollupConfig is not abi.encode(ProtocolParams)".into())
+    })?;
+    let (data, blobs) = if call.batch.isBlob {
+        checked_blob_data(&call.batchData, call.batch.commitment)?
+    } else {
+        (call.batchData.clone(), 0)
+    };
     let batch = PostedBatch {
         index: 0,
         l1_block: call.batch.l1Block,
         l2_start: call.batch.l2Start,
         l2_end: call.batch.l2End,
-        data: call.batchData.clone(),
+        data,
     };
-    let config = RollupConfig::default();
     let blocks_in_batch = decode_batch(&batch);
     let block = blocks_in_batch.iter().find(|b| b.number == call.blockNumber);
     let (inputs, _) = derive_block_inputs(&config, &parent, parent_origin, &batch, block, &l1);
@@ -190,5 +260,5 @@ pub fn execute_precompile(input: &[u8]) -> Result<ExecuteOutput, ExecuteError> {
         block_hash: executed.hash,
     }
     .output_root();
-    Ok(ExecuteOutput { output_root, l2_gas_used: executed.header.gas_used })
+    Ok(ExecuteOutput { output_root, l2_gas_used: executed.header.gas_used, blobs })
 }

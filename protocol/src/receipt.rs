@@ -27,6 +27,13 @@ pub struct RollupReceipt {
     pub l1_fee: Option<u128>,
     /// L2 only: the L1 base fee (wei per gas) the L1 fee was computed with.
     pub l1_base_fee: Option<u64>,
+    /// L2 only: the L1 blob base fee (wei per blob gas) the L1 fee was
+    /// computed with.
+    #[serde(default)]
+    pub l1_blob_base_fee: Option<u128>,
+    /// L2 only: the scalars the L1 fee was computed with.
+    #[serde(default)]
+    pub l1_fee_scalars: Option<crate::L1FeeScalars>,
     /// L2 only: the calldata gas the L1 fee was computed with.
     pub l1_gas_used: Option<u64>,
     /// Deposits only: the nonce of `from` before the deposit.

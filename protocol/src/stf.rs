@@ -55,9 +55,24 @@ pub struct L1Origin {
     pub timestamp: u64,
     /// L1 block base fee, wei per gas (prices the L1 data fee).
     pub base_fee: u64,
+    /// L1 block blob base fee, wei per blob gas (EIP-4844, from the header's
+    /// `excess_blob_gas`; prices the L1 data fee's blob term).
+    #[serde(default)]
+    pub blob_base_fee: u128,
 }
 
 impl L1Origin {
+    /// The L1 origin that the L1 block with `header` and hash `hash` is.
+    pub fn from_l1_header(header: &Header, hash: B256) -> Self {
+        Self {
+            number: header.number,
+            hash,
+            timestamp: header.timestamp,
+            base_fee: header.base_fee_per_gas.unwrap_or_default(),
+            blob_base_fee: crate::l1_blob_base_fee(header.excess_blob_gas.unwrap_or_default()),
+        }
+    }
+
     /// The L1 origin number and hash an L2 header commits to.
     pub fn of_header(header: &Header) -> Option<(u64, B256)> {
         let number = u64::from_be_bytes(header.extra_data.as_ref().try_into().ok()?);
@@ -237,6 +252,8 @@ pub fn execute_block<S: StateDb>(
                 contract_address,
                 l1_fee: None,
                 l1_base_fee: None,
+                l1_blob_base_fee: None,
+                l1_fee_scalars: None,
                 l1_gas_used: None,
                 deposit_nonce: Some(nonce),
             },
@@ -276,7 +293,12 @@ pub fn execute_block<S: StateDb>(
             continue;
         }
         let l1_gas = calldata_gas(raw);
-        let l1_fee = l1_data_fee(raw, inputs.l1_origin.base_fee, config.l1_fee_scalar);
+        let l1_fee = l1_data_fee(
+            raw,
+            inputs.l1_origin.base_fee,
+            inputs.l1_origin.blob_base_fee,
+            config.l1_fee,
+        );
         let mut out = match evm.transact(tx_env(&tx, sender)) {
             Ok(out) => out,
             Err(EVMError::Database(e)) => return Err(StfError::Database(e)),
@@ -316,6 +338,8 @@ pub fn execute_block<S: StateDb>(
                 contract_address: created,
                 l1_fee: Some(l1_fee),
                 l1_base_fee: Some(inputs.l1_origin.base_fee),
+                l1_blob_base_fee: Some(inputs.l1_origin.blob_base_fee),
+                l1_fee_scalars: Some(config.l1_fee),
                 l1_gas_used: Some(l1_gas),
                 deposit_nonce: None,
             },

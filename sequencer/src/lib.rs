@@ -97,7 +97,7 @@ pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
         base_fee_params: L2_BASE_FEE_PARAMS,
         min_base_fee: L2_MIN_BASE_FEE,
         suggested_tip: 1_000_000,
-        l1_fee_scalar: Some(rollup.l1_fee_scalar),
+        l1_fee: Some(rollup.l1_fee),
         precompiles: None,
     }
 }
@@ -113,7 +113,7 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
         (state, header)
     })
     .await?;
-    node.set_l1_base_fee(rollup.genesis_l1_origin.base_fee);
+    node.set_l1_fees(&rollup.genesis_l1_origin);
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
     let shutdown = CancellationToken::new();
     let faults = Arc::new(SequencerFaults::default());

@@ -100,7 +100,7 @@ async fn produce(
         tracing::warn!(target: "sequencer", l1_origin = next.number, "L1 is stalled beyond the sequencer drift; waiting");
         return Ok(());
     }
-    node.set_l1_base_fee(next.base_fee);
+    node.set_l1_fees(&next);
 
     let _producer = node.producer_lock().await;
     let (block, changes, dropped) = {

@@ -110,9 +110,29 @@ pub struct ProtocolArgs {
     /// Chess clock of each side of a dispute game.
     #[arg(long, env = "ROLLUP_GAME_CLOCK", default_value = "60s", value_parser = duration)]
     pub game_clock: Duration,
+    /// L1 data fee scalar of the L1 base fee, in millionths (OP Ecotone
+    /// `baseFeeScalar`). Default: 1800000 for calldata batches, 20000 for
+    /// blobs (`rollup devnet --da`; `rollup l1` assumes calldata).
+    #[arg(long, env = "ROLLUP_L1_BASE_FEE_SCALAR")]
+    pub l1_base_fee_scalar: Option<u64>,
+    /// L1 data fee scalar of the L1 blob base fee, in millionths (OP Ecotone
+    /// `blobBaseFeeScalar`). Default: 0 for calldata batches, 1000000 for blobs.
+    #[arg(long, env = "ROLLUP_L1_BLOB_BASE_FEE_SCALAR")]
+    pub l1_blob_base_fee_scalar: Option<u64>,
 }
 
 impl ProtocolArgs {
+    /// The L1 fee scalars: those for `da`, overridden by the flags given.
+    fn l1_fee(&self, da: DataAvailability) -> rollup_protocol::L1FeeScalars {
+        let defaults = crate::deploy::l1_fee_for(da);
+        rollup_protocol::L1FeeScalars {
+            base_fee_scalar: self.l1_base_fee_scalar.unwrap_or(defaults.base_fee_scalar),
+            blob_base_fee_scalar: self
+                .l1_blob_base_fee_scalar
+                .unwrap_or(defaults.blob_base_fee_scalar),
+        }
+    }
+
     fn deploy_params(&self) -> DeployParams {
         DeployParams {
             l1_chain_id: L1_CHAIN_ID,
@@ -121,6 +141,7 @@ impl ProtocolArgs {
             bond_wei: self.bond_wei,
             challenger_bond_wei: self.challenger_bond_wei,
             game_clock_secs: self.game_clock.as_secs(),
+            l1_fee: self.l1_fee(DataAvailability::Calldata),
         }
     }
 }
@@ -408,6 +429,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         compression: args.compression,
         encoding: args.encoding,
         da: args.da,
+        l1_fee: Some(args.protocol.l1_fee(args.da)),
         database_url: args.storage.database_url.clone(),
         bond_wei: args.protocol.bond_wei,
         challenger_bond_wei: args.protocol.challenger_bond_wei,

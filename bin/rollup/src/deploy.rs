@@ -10,7 +10,7 @@ use rollup_node::{
     client::{L1Client, http_provider},
     dev::{Role, role_signer},
 };
-use rollup_protocol::{Derivation, RollupConfig, l2_genesis_state};
+use rollup_protocol::{Derivation, L1FeeScalars, RollupConfig, l2_genesis_state};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tokio_util::sync::CancellationToken;
@@ -88,6 +88,20 @@ pub struct DeployParams {
     pub challenger_bond_wei: U256,
     /// Chess clock per side, seconds.
     pub game_clock_secs: u64,
+    /// L1 data fee scalars (a protocol parameter: EXECUTE charges them too).
+    pub l1_fee: L1FeeScalars,
+}
+
+/// The L1 data fee scalars for batches posted with `da`: calldata's, or
+/// blobs' for `blobs` and `auto` (which posts blobs whenever they are
+/// cheaper, i.e. whenever a batch fills a fair part of a blob).
+pub const fn l1_fee_for(da: rollup_batcher::DataAvailability) -> L1FeeScalars {
+    match da {
+        rollup_batcher::DataAvailability::Calldata => L1FeeScalars::CALLDATA,
+        rollup_batcher::DataAvailability::Blobs | rollup_batcher::DataAvailability::Auto => {
+            L1FeeScalars::BLOBS
+        }
+    }
 }
 
 /// Deploys the L1 contracts and wires the dispute game (see [`RollupFile`]).
@@ -99,6 +113,7 @@ pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<Roll
         bond_wei,
         challenger_bond_wei,
         game_clock_secs,
+        l1_fee,
     } = params;
     let deployer = role_signer(Role::Deployer);
     let owner = deployer.address();
@@ -134,6 +149,9 @@ pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<Roll
         Bridge::constructorCall { outputOracle: output_oracle }.abi_encode(),
     )
     .await?;
+    // The protocol parameters a proof depends on, fixed in the factory (the
+    // genesis fields are not among them, so they can be chosen afterwards).
+    let protocol = RollupConfig { l1_chain_id, l1_fee, ..Default::default() };
     let dispute_game_factory = deploy_one(
         &txmgr,
         &DisputeGameFactory::BYTECODE,
@@ -143,6 +161,7 @@ pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<Roll
             challengerBond: challenger_bond_wei,
             clockSeconds: game_clock_secs,
             owner,
+            rollupConfig: protocol.protocol_params_abi().into(),
         }
         .abi_encode(),
     )
@@ -154,10 +173,9 @@ pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<Roll
     let genesis_l1_origin =
         l1.origin(head).await?.ok_or_else(|| eyre!("L1 head {head} not found"))?;
     let rollup = RollupConfig {
-        l1_chain_id,
         genesis_timestamp: genesis_l1_origin.timestamp,
         genesis_l1_origin,
-        ..Default::default()
+        ..protocol
     };
     // The agreed anchor of disputes over the first output: the L2 genesis.
     let genesis_output = Derivation::new(rollup.clone(), l2_genesis_state())
@@ -315,6 +333,7 @@ impl RollupFile {
             proposer: self.proposer,
             challenge_window_secs: self.challenge_window_secs,
             output_interval: self.output_interval,
+            l1_fee: self.rollup.l1_fee,
             database_url,
             dev_signers: if dev { (0..DEV_ACCOUNTS).map(dev_account).collect() } else { vec![] },
             relayer: dev.then(|| role_signer(Role::Relayer)),

@@ -54,6 +54,9 @@ pub struct DevnetConfig {
     pub encoding: BatchEncoding,
     /// Data availability of batches.
     pub da: DataAvailability,
+    /// L1 data fee scalars (used at deployment); `None`: those for `da`
+    /// ([`crate::deploy::l1_fee_for`]).
+    pub l1_fee: Option<rollup_protocol::L1FeeScalars>,
     /// PostgreSQL URL; SQLite files under `data_dir` when `None`.
     pub database_url: Option<String>,
     /// Proposer bond, wei.
@@ -81,6 +84,7 @@ impl DevnetConfig {
             compression: Compression::Brotli,
             encoding: BatchEncoding::Span,
             da: DataAvailability::Calldata,
+            l1_fee: None,
             database_url: None,
             bond_wei: U256::from(100_000_000_000_000_000u128),
             challenger_bond_wei: U256::from(100_000_000_000_000_000u128),
@@ -157,6 +161,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
                 bond_wei: config.bond_wei,
                 challenger_bond_wei: config.challenger_bond_wei,
                 game_clock_secs: config.game_clock.as_secs(),
+                l1_fee: config.l1_fee.unwrap_or(crate::deploy::l1_fee_for(config.da)),
             },
         )
         .await

@@ -2,9 +2,9 @@
 //! L2 now (execution fee + L1 data fee) and what each would cost on the L1.
 //!
 //! The L1 data fee is computed exactly as the STF charges it
-//! ([`rollup_protocol::l1_data_fee`], OP Ecotone shape) on representative
-//! signed transactions (an EIP-1559 transfer; an ERC-20 `transfer(to,
-//! amount)` call), at the latest L1 base fee. Gas: 21,000 for a transfer;
+//! ([`rollup_protocol::l1_data_fee`], OP Ecotone, with the chain's scalars) on
+//! representative signed transactions (an EIP-1559 transfer; an ERC-20
+//! `transfer(to, amount)` call), at the latest L1 base fee and blob base fee. Gas: 21,000 for a transfer;
 //! for an ERC-20 transfer, what `BenchToken.transfer` (the fee benchmark's
 //! token) to an existing holder uses, measured once by executing it on revm
 //! in-process (a first transfer to a new holder costs ~17,000 more).
@@ -21,7 +21,7 @@ use alloy::{
 use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
 use axum::{Json, extract::State};
 use rollup_contracts::BenchToken;
-use rollup_protocol::{RollupConfig, l1_data_fee};
+use rollup_protocol::l1_data_fee;
 use serde::Serialize;
 use std::sync::OnceLock;
 use utoipa::ToSchema;
@@ -109,8 +109,12 @@ pub(crate) struct FeesResponse {
     pub(crate) l1_base_fee_wei: String,
     /// Suggested L1 tip, wei per gas.
     pub(crate) l1_priority_fee_wei: String,
-    /// The L1 data fee scalar, millionths.
-    pub(crate) l1_fee_scalar: u64,
+    /// L1 blob base fee of the next block, wei per blob gas.
+    pub(crate) l1_blob_base_fee_wei: String,
+    /// The chain's L1 data fee scalar of the L1 base fee, millionths (OP Ecotone `baseFeeScalar`).
+    pub(crate) l1_base_fee_scalar: u64,
+    /// The chain's L1 data fee scalar of the L1 blob base fee, millionths (OP Ecotone `blobBaseFeeScalar`).
+    pub(crate) l1_blob_base_fee_scalar: u64,
     /// An ETH transfer on L2.
     pub(crate) l2_eth_transfer: TxCost,
     /// An ERC-20 transfer on L2.
@@ -177,9 +181,17 @@ fn cost(gas: u64, price: u128, l1_fee: u128) -> TxCost {
 pub(crate) async fn fees(State(s): State<Shared>) -> Result<Json<FeesResponse>, ApiError> {
     let (l2_base, l2_tip) = next_fees(&s, Chain::L2).await?;
     let (l1_base, l1_tip) = next_fees(&s, Chain::L1).await?;
-    let scalar = RollupConfig::default().l1_fee_scalar;
+    let scalars = s.config.l1_fee;
+    let l1_blob_base: U256 = s
+        .chains
+        .provider(Chain::L1)
+        .raw_request("eth_blobBaseFee".into(), ())
+        .await
+        .map_err(|e| ApiError::rpc(Chain::L1, &e))?;
+    let l1_blob_base = l1_blob_base.saturating_to::<u128>();
     let max_fee = 2 * l2_base + l2_tip;
     let l1_base_u64 = u64::try_from(l1_base).unwrap_or(u64::MAX);
+    let l1_fee = |tx: &[u8]| l1_data_fee(tx, l1_base_u64, l1_blob_base, scalars);
     let recipient = Address::from_word(keccak256(b"recipient"));
     let transfer =
         sample(recipient, U256::from(10u128.pow(17)), Bytes::new(), TRANSFER_GAS, max_fee, l2_tip);
@@ -195,8 +207,8 @@ pub(crate) async fn fees(State(s): State<Shared>) -> Result<Json<FeesResponse>, 
     let l2_price = l2_base + l2_tip;
     let l1_price = l1_base + l1_tip;
     let erc20_gas = erc20_transfer_gas()?;
-    let l2_eth = cost(TRANSFER_GAS, l2_price, l1_data_fee(&transfer, l1_base_u64, scalar));
-    let l2_erc20 = cost(erc20_gas, l2_price, l1_data_fee(&erc20, l1_base_u64, scalar));
+    let l2_eth = cost(TRANSFER_GAS, l2_price, l1_fee(&transfer));
+    let l2_erc20 = cost(erc20_gas, l2_price, l1_fee(&erc20));
     let l1_eth = cost(TRANSFER_GAS, l1_price, 0);
     let l1_erc20 = cost(erc20_gas, l1_price, 0);
     let ratio = |l1: &TxCost, l2: &TxCost| {
@@ -208,7 +220,9 @@ pub(crate) async fn fees(State(s): State<Shared>) -> Result<Json<FeesResponse>, 
         l2_priority_fee_wei: l2_tip.to_string(),
         l1_base_fee_wei: l1_base.to_string(),
         l1_priority_fee_wei: l1_tip.to_string(),
-        l1_fee_scalar: scalar,
+        l1_blob_base_fee_wei: l1_blob_base.to_string(),
+        l1_base_fee_scalar: scalars.base_fee_scalar,
+        l1_blob_base_fee_scalar: scalars.blob_base_fee_scalar,
         eth_transfer_savings: ratio(&l1_eth, &l2_eth),
         erc20_transfer_savings: ratio(&l1_erc20, &l2_erc20),
         l2_eth_transfer: l2_eth,

@@ -218,6 +218,9 @@ impl Stack {
                     challengerBond: U256::from(CHALLENGER_BOND),
                     clockSeconds: GAME_CLOCK,
                     owner: deployer,
+                    rollupConfig: rollup_protocol::RollupConfig::default()
+                        .protocol_params_abi()
+                        .into(),
                 }
                 .abi_encode(),
             ),

@@ -137,6 +137,7 @@ impl Dispute {
                 challengerBond: wei(CHALLENGER_BOND),
                 clockSeconds: CLOCK,
                 owner: l1.owner,
+                rollupConfig: Bytes::from_static(ROLLUP_CONFIG),
             },
         );
         let (owner, oracle) = (l1.owner, l1.oracle);
@@ -937,8 +938,11 @@ fn proof_deposits_must_be_complete() {
     assert_eq!(resolved.winner, CHALLENGER);
 }
 
+/// The protocol parameters the factory is deployed with (opaque to it).
+const ROLLUP_CONFIG: &[u8] = b"abi.encode(ProtocolParams)";
+
 /// The precompile gets `abi.encode(uint64 hi, Batch batch, parentHeader, batchData, l1Blocks,
-/// witness)`; its failure or a malformed answer reverts the proof.
+/// witness, rollupConfig)`; its failure or a malformed answer reverts the proof.
 #[test]
 fn execute_precompile_input_and_failures() {
     let mut d = Dispute::new();
@@ -955,9 +959,18 @@ fn execute_precompile_input_and_failures() {
         let record =
             d.l1.chain
                 .view(d.l1.inbox, rollup_contracts::BatchInbox::getBatchCall { index: U256::ZERO });
-        (3u64, record, p.parent.clone(), p.batch_data.clone(), p.l1_blocks(), p.witness)
+        (
+            3u64,
+            record,
+            p.parent.clone(),
+            p.batch_data.clone(),
+            p.l1_blocks(),
+            p.witness,
+            Bytes::from_static(ROLLUP_CONFIG),
+        )
             .abi_encode_params()
     };
+    assert_eq!(d.l1.chain.view(f, Dgf::rollupConfigCall {}), Bytes::from_static(ROLLUP_CONFIG));
     // The proposer claims exactly the hash of the expected input for block 3.
     d.l1.propose(3, keccak256(&expected_input));
     let id = d.challenge(1, honest.root(3));
@@ -978,6 +991,64 @@ fn execute_precompile_input_and_failures() {
         keccak256(&expected_input)
     );
     assert_eq!(receipt.event::<Dgf::GameResolved>(f).winner, PROPOSER);
+}
+
+/// A blob batch's proof carries the blobs as `batchData`: the factory cannot compute KZG
+/// commitments, so it leaves that check to the precompile (which hashes the blobs' versioned
+/// hashes against the batch commitment) and passes the record with `isBlob` set; the range
+/// check still applies.
+#[test]
+fn blob_batches_go_to_the_precompile_with_their_record() {
+    let mut d = Dispute::new();
+    let f = d.factory;
+    let honest = View::honest();
+    let (origin, deposits) = d.deposit_in_one_block(1);
+    d.publish_l1_header(origin);
+    d.l1.batch_until(2);
+    let (batcher, inbox) = (d.l1.batcher, d.l1.inbox);
+    let mut versioned = B256::repeat_byte(7);
+    versioned[0] = 0x01;
+    d.l1.chain
+        .call_with_blobs(
+            batcher,
+            inbox,
+            rollup_contracts::BatchInbox::appendBlobBatchCall {
+                l2Start: 3,
+                l2End: 3,
+                blobCount: U256::from(1),
+            },
+            vec![versioned],
+        )
+        .success();
+    let record =
+        d.l1.chain.view(inbox, rollup_contracts::BatchInbox::getBatchCall { index: U256::from(1) });
+    assert!(record.isBlob);
+    d.l1.propose(2, honest.root(2));
+    let blobs = "the blob bytes (not keccak-committed)";
+    let expected_input = {
+        let p = Proof::new(U256::ZERO, 2, honest, (1, blobs), origin, &deposits);
+        (
+            3u64,
+            record,
+            p.parent.clone(),
+            p.batch_data.clone(),
+            p.l1_blocks(),
+            p.witness,
+            Bytes::from_static(ROLLUP_CONFIG),
+        )
+            .abi_encode_params()
+    };
+    d.l1.propose(3, keccak256(&expected_input));
+    let id = d.challenge(1, honest.root(3));
+    // The calldata batch before does not hold block 3.
+    d.prove(&Proof::new(id, 2, honest, (0, "blocks 1..=2"), origin, &deposits))
+        .reverted_with::<Dgf::BadBatch>();
+    d.l1.chain.install_code(EXECUTE_PRECOMPILE, hashing_precompile());
+    let receipt = d.prove(&Proof::new(id, 2, honest, (1, blobs), origin, &deposits));
+    assert_eq!(
+        receipt.success().event::<Dgf::BlockProven>(f).outputRoot,
+        keccak256(&expected_input)
+    );
 }
 
 /// When the challenger of an earlier output wins, games about later outputs are cancelled and

@@ -131,6 +131,10 @@ pub fn receipt_json(block: &StoredBlock, index: usize) -> Value {
         v["l1Fee"] = q(fee);
         v["l1GasPrice"] = q(r.l1_base_fee.unwrap_or_default());
         v["l1GasUsed"] = q(r.l1_gas_used.unwrap_or_default());
+        v["l1BlobBaseFee"] = q(r.l1_blob_base_fee.unwrap_or_default());
+        let scalars = r.l1_fee_scalars.unwrap_or_default();
+        v["l1BaseFeeScalar"] = q(scalars.base_fee_scalar);
+        v["l1BlobBaseFeeScalar"] = q(scalars.blob_base_fee_scalar);
     }
     if let Some(nonce) = r.deposit_nonce {
         v["depositNonce"] = q(nonce);

@@ -59,6 +59,7 @@ fn origin(n: u64) -> L1Origin {
         hash: keccak256(n.to_be_bytes()),
         timestamp: 1_000 + 12 * n,
         base_fee: 1_000_000_000 + n,
+        blob_base_fee: 1 + u128::from(n),
     }
 }
 

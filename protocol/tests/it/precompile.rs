@@ -1,7 +1,8 @@
 //! The EXECUTE precompile's logic on a real block: the output root it
 //! returns from (batch data, L1 headers and deposits, witness) equals the
-//! sequencer's; a missing witness node, a missing L1 block or a wrong parent
-//! makes it fail.
+//! sequencer's, for a batch in calldata and for one in blobs; a missing
+//! witness node, a missing L1 block, a wrong parent, blobs other than the
+//! committed ones or protocol parameters that do not decode make it fail.
 
 use alloy_consensus::{Header, SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
@@ -10,11 +11,14 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolValue;
 use rollup_protocol::{
-    BatchRecord, BlockInputs, ExecuteDeposit, ExecuteError, L1BlockData, L1Origin,
+    BatchRecord, BlockInputs, ExecuteDeposit, ExecuteError, L1BlockData, L1FeeScalars, L1Origin,
     OutputRootPreimage, RollupConfig, UserDeposit,
-    batch::{BatchBlock, Compression, encode_batch_data, encode_channel, split_channel},
-    build_witness, encode_execute_input, execute_block, execute_precompile, executeCall,
-    genesis_header, l2_genesis_state, next_base_fee,
+    batch::{
+        BLOB_SIZE, BatchBlock, Compression, channel_to_blobs, encode_batch_data, encode_channel,
+        split_channel,
+    },
+    blob_versioned_hash, build_witness, encode_execute_input, execute_block, execute_precompile,
+    executeCall, genesis_header, l2_genesis_state, next_base_fee,
 };
 
 fn l1_header(n: u64) -> Header {
@@ -22,29 +26,36 @@ fn l1_header(n: u64) -> Header {
         number: n,
         timestamp: 1_000 + 12 * n,
         base_fee_per_gas: Some(1_000_000_000 + n),
+        withdrawals_root: Some(alloy_primitives::B256::ZERO),
+        blob_gas_used: Some(0),
+        // Blob base fees of 1 wei and up per blob gas (Prague exponential).
+        excess_blob_gas: Some(3_000_000 * n),
         ..Default::default()
     }
 }
 
 fn origin(n: u64) -> L1Origin {
     let h = l1_header(n);
-    L1Origin {
-        number: n,
-        hash: h.hash_slow(),
-        timestamp: h.timestamp,
-        base_fee: h.base_fee_per_gas.unwrap(),
-    }
+    L1Origin::from_l1_header(&h, h.hash_slow())
 }
+
+/// Both fee terms in play, so the L1 origin's base fee and blob base fee
+/// both reach the balances (and the output root).
+const SCALARS: L1FeeScalars =
+    L1FeeScalars { base_fee_scalar: 1_500_000, blob_base_fee_scalar: 800_000 };
 
 struct Setup {
     input: executeCall,
     expected: alloy_primitives::B256,
+    /// The batch's channel in blobs.
+    blobs: Vec<Vec<u8>>,
 }
 
 fn setup() -> Setup {
     let config = RollupConfig {
         genesis_l1_origin: origin(0),
         genesis_timestamp: origin(0).timestamp,
+        l1_fee: SCALARS,
         ..Default::default()
     };
     let key = PrivateKeySigner::from_bytes(&keccak256([1u8])).unwrap();
@@ -121,11 +132,8 @@ fn setup() -> Setup {
             transactions: txs,
         },
     ];
-    let data = encode_batch_data(&split_channel(
-        B128::ZERO,
-        &encode_channel(&blocks, Compression::Brotli),
-        100_000,
-    ));
+    let channel = encode_channel(&blocks, Compression::Brotli);
+    let data = encode_batch_data(&split_channel(B128::ZERO, &channel, 100_000));
     let witness = build_witness(&pre, &config, &b1.header, &b2_inputs).unwrap();
     let l1_block = |n: u64, deposits: Vec<ExecuteDeposit>| L1BlockData {
         number: n,
@@ -145,8 +153,21 @@ fn setup() -> Setup {
         batchData: data,
         l1Blocks: vec![l1_block(1, vec![]), l1_block(2, vec![])].abi_encode().into(),
         witness: witness.encode().into(),
+        rollupConfig: config.protocol_params_abi().into(),
     };
-    Setup { input, expected }
+    Setup { input, expected, blobs: channel_to_blobs(B128::ZERO, &channel) }
+}
+
+/// `input` with its batch carried by `blobs` (the record's commitment over
+/// their versioned hashes, `isBlob` set).
+fn in_blobs(input: &executeCall, blobs: &[Vec<u8>]) -> executeCall {
+    let hashes: Vec<u8> =
+        blobs.iter().flat_map(|b| blob_versioned_hash(b).unwrap().to_vec()).collect();
+    let mut call = input.clone();
+    call.batch.commitment = keccak256(&hashes);
+    call.batch.isBlob = true;
+    call.batchData = blobs.concat().into();
+    call
 }
 
 #[test]
@@ -155,6 +176,71 @@ fn execute_returns_the_sequencers_output_root() {
     let out = execute_precompile(&encode_execute_input(&s.input)).unwrap();
     assert_eq!(out.output_root, s.expected);
     assert_eq!(out.l2_gas_used, 42_000);
+    assert_eq!(out.blobs, 0);
+}
+
+#[test]
+fn a_batch_in_blobs_executes_to_the_same_root() {
+    let s = setup();
+    assert_eq!(s.blobs.len(), 1);
+    let out = execute_precompile(&encode_execute_input(&in_blobs(&s.input, &s.blobs))).unwrap();
+    assert_eq!(out.output_root, s.expected);
+    assert_eq!(out.blobs, 1);
+
+    // Blobs other than the committed ones: one byte changed, one blob too many, a torn blob.
+    let mut changed = s.blobs.clone();
+    changed[0][40] ^= 1;
+    let mut forged = in_blobs(&s.input, &s.blobs);
+    forged.batchData = changed.concat().into();
+    assert!(matches!(
+        execute_precompile(&encode_execute_input(&forged)),
+        Err(ExecuteError::WrongBlobs(_))
+    ));
+    let mut extra = in_blobs(&s.input, &s.blobs);
+    extra.batchData = [s.blobs[0].clone(), s.blobs[0].clone()].concat().into();
+    assert!(matches!(
+        execute_precompile(&encode_execute_input(&extra)),
+        Err(ExecuteError::WrongBlobs(_))
+    ));
+    let mut torn = in_blobs(&s.input, &s.blobs);
+    torn.batchData = torn.batchData[..BLOB_SIZE - 1].to_vec().into();
+    assert!(matches!(
+        execute_precompile(&encode_execute_input(&torn)),
+        Err(ExecuteError::WrongBlobs(_))
+    ));
+    // Not a field element (the top byte of a 32-byte element set): no commitment.
+    let mut non_canonical = s.blobs.clone();
+    non_canonical[0][0] = 0xff;
+    let mut bad = in_blobs(&s.input, &s.blobs);
+    bad.batchData = non_canonical.concat().into();
+    assert!(matches!(
+        execute_precompile(&encode_execute_input(&bad)),
+        Err(ExecuteError::WrongBlobs(_))
+    ));
+    // Calldata data against a blob record is not accepted either.
+    let mut calldata_as_blob = in_blobs(&s.input, &s.blobs);
+    calldata_as_blob.batchData = s.input.batchData.clone();
+    assert!(matches!(
+        execute_precompile(&encode_execute_input(&calldata_as_blob)),
+        Err(ExecuteError::WrongBlobs(_))
+    ));
+}
+
+/// The block is re-executed under the protocol parameters it is given: other
+/// L1 fee scalars charge other fees, so the root differs; bytes that are not
+/// `abi.encode(ProtocolParams)` are refused.
+#[test]
+fn execute_runs_under_the_given_protocol_parameters() {
+    let s = setup();
+    let mut other = s.input.clone();
+    other.rollupConfig = RollupConfig { l1_fee: L1FeeScalars::CALLDATA, ..Default::default() }
+        .protocol_params_abi()
+        .into();
+    let out = execute_precompile(&encode_execute_input(&other)).unwrap();
+    assert_ne!(out.output_root, s.expected);
+    let mut bad = s.input.clone();
+    bad.rollupConfig = Bytes::from_static(b"not protocol parameters");
+    assert!(matches!(execute_precompile(&encode_execute_input(&bad)), Err(ExecuteError::Input(_))));
 }
 
 #[test]
@@ -196,6 +282,7 @@ fn older_block_hashes_are_proven_by_ancestor_headers() {
     let config = RollupConfig {
         genesis_l1_origin: origin(0),
         genesis_timestamp: origin(0).timestamp,
+        l1_fee: SCALARS,
         ..Default::default()
     };
     let key = PrivateKeySigner::from_bytes(&keccak256([2u8])).unwrap();

@@ -298,3 +298,29 @@ async fn a_restarted_challenger_carries_its_game_on() {
     sequencer.shutdown().await;
     l1_node.shutdown().await;
 }
+
+/// A wrong output over blocks posted in blobs: the challenger proves the
+/// disputed block with the batch's blobs (EXECUTE computes their KZG
+/// commitments and checks them against the batch's), under the chain's own
+/// protocol parameters (blob L1 fee scalars), and wins.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_in_a_blob_batch_is_proven_with_its_blobs() {
+    let (net, _dir, l1) = start(|c| c.da = rollup_batcher::DataAvailability::Blobs).await;
+    assert_eq!(net.rollup.rollup.l1_fee, rollup_protocol::L1FeeScalars::BLOBS);
+    let factory = net.rollup.contracts.dispute_game_factory;
+    let params = view(&l1, factory, DisputeGameFactory::rollupConfigCall {}).await;
+    assert_eq!(params.as_ref(), net.rollup.rollup.protocol_params_abi().as_slice());
+    crate::common::deposit_from_dev_account(&net, 0, parse_ether("1").unwrap()).await;
+    net.batcher.faults.invalid_output_root.store(true, Ordering::Relaxed);
+
+    let game = resolved(&net, &l1, 0, Duration::from_secs(120)).await;
+    assert_eq!(game.status, CHALLENGER_WON, "the challenger wins");
+    let proven = proven_root(&net, &l1, 0).await.expect("settled by proveBlock");
+    assert_eq!(proven, l2_root(&net, game.hi).await, "EXECUTE computed the honest root");
+    let inbox = net.rollup.contracts.batch_inbox;
+    let index =
+        view(&l1, inbox, rollup_contracts::BatchInbox::batchOfCall { l2Block: game.hi }).await;
+    let batch = view(&l1, inbox, rollup_contracts::BatchInbox::getBatchCall { index }).await;
+    assert!(batch.isBlob, "the proven block was carried in blobs");
+    net.shutdown().await;
+}
