@@ -43,6 +43,14 @@ use tokio_util::sync::CancellationToken;
 
 /// L1 block gas limit, in gas.
 pub const L1_BLOCK_GAS_LIMIT: u64 = 60_000_000;
+/// Largest transaction the L1 accepts, in bytes: 1 MiB. geth's pool takes
+/// 128 KiB, but a dispute proof carries the disputed block's whole batch (up
+/// to six blobs, ~786 KB, or a 120 KB calldata batch) plus its state witness
+/// in one `proveBlock` call; fault-proof systems on Ethereum stage such data
+/// through a preimage oracle over several transactions instead, which this
+/// simulator spares the challenger. The block gas limit still bounds a
+/// proof: 16 or 40 gas per calldata byte (EIP-7623) and EXECUTE's own gas.
+pub const L1_MAX_TX_SIZE: usize = 1024 * 1024;
 /// Base fee of the L1 genesis block: 1 gwei.
 pub const L1_GENESIS_BASE_FEE: u64 = 1_000_000_000;
 /// Lowest L1 base fee, in wei: 0.1 gwei. EIP-1559 has no floor; the
@@ -170,6 +178,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         min_base_fee: L1_MIN_BASE_FEE,
         suggested_tip: L1_SUGGESTED_TIP,
         l1_fee: None,
+        max_tx_size: L1_MAX_TX_SIZE,
         precompiles: Some(execute::l1_precompiles()),
     };
     let node = Node::open_with_blobs(node_config, true, store, || genesis(&config)).await?;

@@ -14,12 +14,13 @@ use std::{
     sync::Arc,
 };
 
-/// Largest accepted transaction, in bytes (geth `txMaxSize`, 4 slots of 32 KiB).
+/// Largest accepted transaction by default, in bytes (geth `txMaxSize`, 4
+/// slots of 32 KiB); a node may set another limit (`NodeConfig::max_tx_size`).
 pub const MAX_TX_SIZE: usize = 128 * 1024;
-/// Largest accepted network-form blob transaction: the canonical transaction
-/// (at most [`MAX_TX_SIZE`]) plus a full sidecar with its RLP overhead.
-pub const MAX_BLOB_TX_SIZE: usize = MAX_TX_SIZE
-    + crate::blob::MAX_BLOBS_PER_TX as usize * (alloy_eips::eip4844::BYTES_PER_BLOB + 2 * 48 + 16)
+/// What a full sidecar adds to a network-form blob transaction, at most, in
+/// bytes: every blob with its commitment and proof, and the RLP overhead.
+pub const MAX_SIDECAR_SIZE: usize = crate::blob::MAX_BLOBS_PER_TX as usize
+    * (alloy_eips::eip4844::BYTES_PER_BLOB + 2 * 48 + 16)
     + 64;
 /// How far ahead of the account nonce a transaction may be queued.
 pub const MAX_NONCE_GAP: u64 = 64;
@@ -38,9 +39,9 @@ pub enum PoolError {
     /// The bytes do not decode.
     #[error("rlp: {0}")]
     Decode(String),
-    /// Over [`MAX_TX_SIZE`].
-    #[error("oversized data: transaction size {0}, limit {MAX_TX_SIZE}")]
-    Oversized(usize),
+    /// Over the node's size limit (`NodeConfig::max_tx_size`, the sidecar not counted).
+    #[error("oversized data: transaction size {0}, limit {1}")]
+    Oversized(usize, usize),
     /// Type not accepted (deposits, blobs where unsupported).
     #[error("transaction type not supported")]
     TypeNotSupported,

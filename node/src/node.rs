@@ -5,7 +5,7 @@ use crate::{
     Chain, ChainStore, StoredBlock,
     blob::{self, BlobError, StoredBlob},
     db::DbError,
-    mempool::{MAX_BLOB_TX_SIZE, MAX_TX_SIZE, Mempool, PoolError, PoolTx},
+    mempool::{MAX_SIDECAR_SIZE, Mempool, PoolError, PoolTx},
 };
 use alloy_consensus::{
     EthereumTxEnvelope, Header, Signed, Transaction, TxEip4844Variant, TxEnvelope,
@@ -45,6 +45,9 @@ pub struct NodeConfig {
     pub suggested_tip: u128,
     /// L2 only: the L1 data fee scalars, charged on top of gas.
     pub l1_fee: Option<rollup_protocol::L1FeeScalars>,
+    /// Largest transaction the pool accepts, in bytes (a blob transaction's
+    /// sidecar not counted); [`crate::mempool::MAX_TX_SIZE`] is geth's.
+    pub max_tx_size: usize,
     /// A precompile set other than Prague's (the L1's adds EXECUTE).
     pub precompiles: Option<&'static revm::precompile::Precompiles>,
 }
@@ -243,14 +246,15 @@ impl Node {
         if is_blob && !self.blobs {
             return Err(PoolError::TypeNotSupported);
         }
-        if raw.len() > if is_blob { MAX_BLOB_TX_SIZE } else { MAX_TX_SIZE } {
-            return Err(PoolError::Oversized(raw.len()));
+        let limit = self.config.max_tx_size;
+        if raw.len() > if is_blob { limit + MAX_SIDECAR_SIZE } else { limit } {
+            return Err(PoolError::Oversized(raw.len(), limit));
         }
         let (tx, sidecar, raw) = if is_blob {
             let (tx, sidecar) = decode_blob_tx(raw)?;
             let canonical = tx.encoded_2718();
-            if canonical.len() > MAX_TX_SIZE {
-                return Err(PoolError::Oversized(canonical.len()));
+            if canonical.len() > limit {
+                return Err(PoolError::Oversized(canonical.len(), limit));
             }
             (tx, Some(sidecar), Bytes::from(canonical))
         } else {

@@ -98,6 +98,7 @@ pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
         min_base_fee: L2_MIN_BASE_FEE,
         suggested_tip: 1_000_000,
         l1_fee: Some(rollup.l1_fee),
+        max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
         precompiles: None,
     }
 }

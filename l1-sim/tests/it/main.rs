@@ -192,7 +192,7 @@ async fn bad_input_gets_standard_errors() {
         "pre-EIP-155 transactions are refused"
     );
     let mut big = transfer(0, Address::ZERO, U256::ZERO);
-    big.input = vec![1u8; 130 * 1024].into();
+    big.input = vec![1u8; rollup_l1_sim::L1_MAX_TX_SIZE + 1].into();
     big.gas_limit = 10_000_000;
     assert!(message(send(signed(big, &key(1))).await).starts_with("oversized data"));
 
