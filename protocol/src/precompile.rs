@@ -135,7 +135,7 @@ fn checked_blob_data(
 ) -> Result<(Bytes, usize), ExecuteError> {
     use crate::batch::BLOB_SIZE;
     let count = concatenated.len() / BLOB_SIZE;
-    if concatenated.len() % BLOB_SIZE != 0 || count == 0 || count > MAX_BLOBS_PER_BATCH {
+    if !concatenated.len().is_multiple_of(BLOB_SIZE) || count == 0 || count > MAX_BLOBS_PER_BATCH {
         return Err(ExecuteError::WrongBlobs(format!(
             "{} bytes is not 1 to {MAX_BLOBS_PER_BATCH} blobs of {BLOB_SIZE} bytes",
             concatenated.len()

@@ -219,7 +219,7 @@ fn a_batch_in_blobs_executes_to_the_same_root() {
     ));
     // Calldata data against a blob record is not accepted either.
     let mut calldata_as_blob = in_blobs(&s.input, &s.blobs);
-    calldata_as_blob.batchData = s.input.batchData.clone();
+    calldata_as_blob.batchData = s.input.batchData;
     assert!(matches!(
         execute_precompile(&encode_execute_input(&calldata_as_blob)),
         Err(ExecuteError::WrongBlobs(_))
@@ -238,7 +238,7 @@ fn execute_runs_under_the_given_protocol_parameters() {
         .into();
     let out = execute_precompile(&encode_execute_input(&other)).unwrap();
     assert_ne!(out.output_root, s.expected);
-    let mut bad = s.input.clone();
+    let mut bad = s.input;
     bad.rollupConfig = Bytes::from_static(b"not protocol parameters");
     assert!(matches!(execute_precompile(&encode_execute_input(&bad)), Err(ExecuteError::Input(_))));
 }
