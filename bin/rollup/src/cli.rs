@@ -111,7 +111,7 @@ pub struct ProtocolArgs {
     #[arg(long, env = "ROLLUP_GAME_CLOCK", default_value = "60s", value_parser = duration)]
     pub game_clock: Duration,
     /// L1 data fee scalar of the L1 base fee, in millionths (OP Ecotone
-    /// `baseFeeScalar`). Default: 2000000 for calldata batches, 11000 for
+    /// `baseFeeScalar`). Default: 2000000 for calldata batches, 8000 for
     /// blobs (`rollup devnet --da`; `rollup l1` assumes calldata).
     #[arg(long, env = "ROLLUP_L1_BASE_FEE_SCALAR")]
     pub l1_base_fee_scalar: Option<u64>,
