@@ -2,19 +2,54 @@
 //!
 //! The batcher and proposer (op-batcher and op-proposer in one process, two
 //! keys). The batcher reads sealed L2 blocks over the L2 JSON-RPC, encodes a
-//! run of them as a channel (`version || compress(rlp(blocks))`), splits it
-//! into frames and posts them as the calldata of `BatchInbox.appendBatch`,
-//! one channel per L1 transaction. The proposer then posts, with its bond,
-//! the output root of every `output_interval`-th L2 block once the batch
-//! holding it is confirmed on L1.
+//! run of them as a channel (`version || compress(batches)`), splits it into
+//! frames and posts it in one L1 transaction: the calldata of
+//! `BatchInbox.appendBatch`, or one frame per blob with
+//! `BatchInbox.appendBlobBatch`. The proposer then posts, with its bond, the
+//! output root of every `output_interval`-th L2 block once the batch holding
+//! it is confirmed on L1.
+//!
+//! # Channel filling
+//!
+//! An L1 transaction costs its 21,000 base gas and the inbox call however
+//! little it carries, and a blob costs 131,072 blob gas full or not, so the
+//! batcher fills channels before posting them, as op-batcher does:
+//!
+//! - **Capacity** of a channel: what one L1 transaction carries. Calldata: one
+//!   frame of at most [`MAX_BATCH_DATA_BYTES`] of batch data
+//!   ([`CALLDATA_CHANNEL_CAPACITY`]). Blobs: [`MAX_BLOBS_PER_TX`] (6) blobs
+//!   of one frame each ([`BLOB_CHANNEL_CAPACITY`]). `auto` aims at whichever
+//!   of the two full transactions costs less per byte at the current L1 base
+//!   fee and blob base fee, and decides where the channel goes when posting
+//!   it (the cheaper for its actual size; blobs if it is over the calldata
+//!   capacity).
+//! - The batcher keeps the sealed blocks not yet batched (contiguous from
+//!   `BatchInbox.nextL2Block()`) and closes a channel when (see
+//!   [`fill::FillPolicy`]): the pending blocks are **estimated to fill** the
+//!   capacity; or `max_blocks_per_batch` blocks are pending; or the oldest
+//!   pending block has waited `batch_interval` (the **maximum channel
+//!   duration**; a quiet chain still gets its blocks on L1 that soon).
+//! - The estimate is cheap: the blocks' raw size (their signed
+//!   transactions) times the compression ratio measured on the last channel
+//!   encoded, starting at 1.0 ([`fill::CompressionEstimate`]). An estimate that was too pessimistic
+//!   is caught when encoding: if every pending block fits in less than 97%
+//!   of the capacity, nothing is posted, the ratio is updated, and the
+//!   batcher keeps filling.
+//! - Encoding: the longest prefix of the pending blocks whose channel fits
+//!   the capacity ([`fill::fit_prefix`]: proportional guesses on raw bytes
+//!   within a bracket, a few compressions), off the async runtime. The rest
+//!   waits for the next channel.
 //!
 //! Resuming is driven by the L1: `BatchInbox.nextL2Block()` is the first L2
 //! block not yet batched and `OutputOracle.latestBlockNumber()` the last one
 //! proposed, so a restart neither posts a block twice nor skips one (the
-//! contracts enforce both as well).
+//! contracts enforce both as well). Blocks already older than the maximum
+//! channel duration when a restarted batcher first sees them (by their L2
+//! timestamp) are posted at once.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod defense;
+pub mod fill;
 mod store;
 
 pub use rollup_node::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
@@ -28,18 +63,24 @@ use alloy::{
     sol_types::SolCall,
 };
 use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
+use fill::{CompressionEstimate, FillPolicy, Trigger, fit_prefix, raw_block_size};
 use rollup_contracts::{BatchInbox, OutputOracle};
-use rollup_node::{client::http_provider, db::DbError};
+use rollup_node::{
+    blob::{GAS_PER_BLOB, MAX_BLOBS_PER_TX},
+    client::http_provider,
+    db::DbError,
+};
 use rollup_protocol::batch::{
-    BLOB_SIZE, BatchBlock, BatchEncoding, Compression, MAX_BLOB_FRAME_DATA, channel_to_blobs,
+    BatchBlock, BatchEncoding, Compression, FRAME_OVERHEAD, MAX_BLOB_FRAME_DATA, channel_to_blobs,
     encode_batch_data, encode_channel_with, split_channel,
 };
 use std::{
+    collections::VecDeque,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
-    time::Duration,
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -47,6 +88,14 @@ use tokio_util::sync::CancellationToken;
 /// Largest batch data per L1 transaction, in bytes (under geth's 128 KiB
 /// transaction size limit with room for the ABI envelope).
 pub const MAX_BATCH_DATA_BYTES: usize = 120_000;
+
+/// Most channel bytes of a calldata batch: one frame whose batch data
+/// (version byte, frame header, channel) is at most [`MAX_BATCH_DATA_BYTES`].
+pub const CALLDATA_CHANNEL_CAPACITY: usize = MAX_BATCH_DATA_BYTES - 1 - FRAME_OVERHEAD;
+
+/// Most channel bytes of a blob batch: [`MAX_BLOBS_PER_TX`] blobs of one
+/// frame each.
+pub const BLOB_CHANNEL_CAPACITY: usize = MAX_BLOBS_PER_TX as usize * MAX_BLOB_FRAME_DATA;
 
 /// Configuration of the batcher and proposer.
 #[derive(Clone, Debug)]
@@ -71,7 +120,8 @@ pub struct BatcherConfig {
     pub da: DataAvailability,
     /// Propose the output of every `output_interval`-th L2 block.
     pub output_interval: u64,
-    /// Post a batch at least this often when there are new L2 blocks.
+    /// Maximum channel duration: an L2 block waits at most this long for its
+    /// channel to fill before it is posted anyway.
     pub batch_interval: Duration,
     /// Most L2 blocks per channel.
     pub max_blocks_per_batch: u64,
@@ -202,15 +252,114 @@ struct Batcher {
     faults: Arc<ProposerFaults>,
 }
 
+/// A sealed L2 block waiting for its channel.
+#[derive(Debug)]
+struct PendingBlock {
+    block: BatchBlock,
+    /// Its raw size ([`raw_block_size`]).
+    raw: usize,
+    /// When the batcher first saw it.
+    seen: tokio::time::Instant,
+}
+
+impl PendingBlock {
+    /// How long it has waited: since the batcher saw it, or since its L2
+    /// timestamp (whole seconds, so one second is given back) for blocks a
+    /// restarted batcher finds already old.
+    fn waited(&self) -> Duration {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let by_timestamp = now.saturating_sub(self.block.timestamp.saturating_add(1));
+        self.seen.elapsed().max(Duration::from_secs(by_timestamp))
+    }
+}
+
+/// The channel being filled: the sealed L2 blocks not yet batched,
+/// contiguous from `BatchInbox.nextL2Block()`, and the compression ratio
+/// learned so far.
+#[derive(Debug, Default)]
+struct Pending {
+    blocks: VecDeque<PendingBlock>,
+    raw: usize,
+    estimate: CompressionEstimate,
+}
+
+impl Pending {
+    /// Drops the blocks already batched (below `next`); drops everything if
+    /// the blocks kept no longer start at `next`.
+    fn resync(&mut self, next: u64) {
+        while self.blocks.front().is_some_and(|b| b.block.number < next) {
+            self.pop_front(1);
+        }
+        if self.blocks.front().is_some_and(|b| b.block.number != next) {
+            self.blocks.clear();
+            self.raw = 0;
+        }
+    }
+
+    /// The next block number to fetch.
+    fn next_number(&self, next: u64) -> u64 {
+        self.blocks.back().map_or(next, |b| b.block.number + 1)
+    }
+
+    fn push(&mut self, block: BatchBlock) {
+        let raw = raw_block_size(&block);
+        self.raw += raw;
+        self.blocks.push_back(PendingBlock { block, raw, seen: tokio::time::Instant::now() });
+    }
+
+    fn pop_front(&mut self, n: usize) {
+        for b in self.blocks.drain(..n.min(self.blocks.len())) {
+            self.raw -= b.raw;
+        }
+    }
+
+    fn estimated_bytes(&self) -> usize {
+        self.estimate.estimate(self.raw)
+    }
+
+    fn oldest_waited(&self) -> Duration {
+        self.blocks.front().map_or(Duration::ZERO, PendingBlock::waited)
+    }
+}
+
+/// Where a channel goes and how much it may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Calldata,
+    Blobs,
+}
+
+impl Target {
+    const fn capacity(self) -> usize {
+        match self {
+            Self::Calldata => CALLDATA_CHANNEL_CAPACITY,
+            Self::Blobs => BLOB_CHANNEL_CAPACITY,
+        }
+    }
+}
+
+/// Wei per channel byte of a full calldata batch and of a full blob batch at
+/// L1 base fee `base_fee` and blob base fee `blob_base_fee` (the 21,000 base
+/// gas amortised over the capacity; calldata at the EIP-7623 floor of 40 gas
+/// per byte).
+fn full_batch_cost_per_byte(base_fee: u128, blob_base_fee: u128) -> (f64, f64) {
+    let calldata = (21_000.0 + 40.0 * MAX_BATCH_DATA_BYTES as f64) * base_fee as f64
+        / CALLDATA_CHANNEL_CAPACITY as f64;
+    let blobs = (21_000.0 * base_fee as f64
+        + (MAX_BLOBS_PER_TX * GAS_PER_BLOB) as f64 * blob_base_fee as f64)
+        / BLOB_CHANNEL_CAPACITY as f64;
+    (calldata, blobs)
+}
+
 impl Batcher {
     async fn run(self, shutdown: CancellationToken) {
-        let mut last_post = tokio::time::Instant::now();
+        let mut pending = Pending::default();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             }
-            match self.step(&mut last_post, &shutdown).await {
+            match self.step(&mut pending, &shutdown).await {
                 Ok(()) => {}
                 Err(BatcherError::Tx(TxError::Cancelled)) => return,
                 Err(BatcherError::Db(e)) => {
@@ -224,23 +373,35 @@ impl Batcher {
 
     async fn step(
         &self,
-        last_post: &mut tokio::time::Instant,
+        pending: &mut Pending,
         shutdown: &CancellationToken,
     ) -> Result<(), BatcherError> {
         let next: u64 = self.view(self.config.batch_inbox, BatchInbox::nextL2BlockCall {}).await?;
         let l2_head = self.l2.get_block_number().await?;
-        if l2_head >= next {
-            let pending = l2_head - next + 1;
-            if pending >= self.config.max_blocks_per_batch
-                || last_post.elapsed() >= self.config.batch_interval
+        pending.resync(next);
+        if l2_head >= next || !pending.blocks.is_empty() {
+            let target = self.target().await?;
+            let policy = FillPolicy {
+                capacity: target.capacity(),
+                max_duration: self.config.batch_interval,
+                max_blocks: self.config.max_blocks_per_batch.max(1) as usize,
+            };
+            // Fetch the new blocks, up to what one channel could take.
+            let mut number = pending.next_number(next);
+            while number <= l2_head
+                && pending.blocks.len() < policy.max_blocks
+                && pending.estimated_bytes() < 2 * policy.capacity
             {
-                self.post_batch(
-                    next,
-                    l2_head.min(next + self.config.max_blocks_per_batch - 1),
-                    shutdown,
-                )
-                .await?;
-                *last_post = tokio::time::Instant::now();
+                pending.push(self.batch_block(number).await?);
+                number += 1;
+            }
+            let trigger = policy.trigger(
+                pending.blocks.len(),
+                pending.estimated_bytes(),
+                pending.oldest_waited(),
+            );
+            if let Some(trigger) = trigger {
+                self.close_channel(pending, &policy, trigger, shutdown).await?;
             }
         }
         self.propose(shutdown).await?;
@@ -254,13 +415,8 @@ impl Batcher {
         C::abi_decode_returns(&out).map_err(|e| BatcherError::Contract(e.to_string()))
     }
 
-    /// Whether `blobs` blobs cost less than `calldata_len` bytes of calldata
-    /// now (the transaction base and the inbox call cost the same either way).
-    async fn blobs_are_cheaper(
-        &self,
-        calldata_len: usize,
-        blobs: usize,
-    ) -> Result<bool, BatcherError> {
+    /// The L1 base fee and blob base fee now, in wei.
+    async fn l1_fees(&self) -> Result<(u128, u128), BatcherError> {
         let base_fee = self
             .l1
             .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
@@ -268,8 +424,33 @@ impl Batcher {
             .and_then(|b| b.header.base_fee_per_gas)
             .unwrap_or(1) as u128;
         let blob_base_fee: U256 = self.l1.raw_request("eth_blobBaseFee".into(), ()).await?;
+        Ok((base_fee, blob_base_fee.saturating_to()))
+    }
+
+    /// What the channel being filled aims at: calldata or blobs as
+    /// configured; under `auto`, whichever full batch costs less per byte now.
+    async fn target(&self) -> Result<Target, BatcherError> {
+        Ok(match self.config.da {
+            DataAvailability::Calldata => Target::Calldata,
+            DataAvailability::Blobs => Target::Blobs,
+            DataAvailability::Auto => {
+                let (base_fee, blob_base_fee) = self.l1_fees().await?;
+                let (calldata, blobs) = full_batch_cost_per_byte(base_fee, blob_base_fee);
+                if blobs <= calldata { Target::Blobs } else { Target::Calldata }
+            }
+        })
+    }
+
+    /// Whether `blobs` blobs cost less than `calldata_len` bytes of calldata
+    /// now (the transaction base and the inbox call cost the same either way).
+    async fn blobs_are_cheaper(
+        &self,
+        calldata_len: usize,
+        blobs: usize,
+    ) -> Result<bool, BatcherError> {
+        let (base_fee, blob_base_fee) = self.l1_fees().await?;
         let calldata = 40 * calldata_len as u128 * base_fee;
-        let blob = blobs as u128 * BLOB_SIZE as u128 * blob_base_fee.saturating_to::<u128>();
+        let blob = blobs as u128 * u128::from(GAS_PER_BLOB) * blob_base_fee;
         Ok(blob < calldata)
     }
 
@@ -279,47 +460,79 @@ impl Batcher {
         block.ok_or_else(|| BatcherError::Contract(format!("L2 block {number} not found")))
     }
 
-    /// Encodes blocks `start..=end` (fewer if the channel would be too big)
-    /// and posts them.
-    async fn post_batch(
+    /// Encodes the longest prefix of the pending blocks that fits the
+    /// policy's capacity and posts it, unless the channel turns out not to
+    /// be full on a [`Trigger::Full`] (the estimate was pessimistic; the
+    /// ratio is corrected and the batcher keeps filling).
+    async fn close_channel(
         &self,
-        start: u64,
-        end: u64,
+        pending: &mut Pending,
+        policy: &FillPolicy,
+        trigger: Trigger,
         shutdown: &CancellationToken,
     ) -> Result<(), BatcherError> {
-        let mut blocks = Vec::with_capacity((end - start + 1) as usize);
-        for n in start..=end {
-            blocks.push(self.batch_block(n).await?);
+        let candidates: Vec<BatchBlock> =
+            pending.blocks.iter().take(policy.max_blocks).map(|p| p.block.clone()).collect();
+        let raw: Vec<usize> =
+            pending.blocks.iter().take(policy.max_blocks).map(|p| p.raw).collect();
+        let (compression, encoding) = (self.config.compression, self.config.encoding);
+        let (capacity, ratio) = (policy.capacity, pending.estimate.ratio());
+        let (fit, candidates) = tokio::task::spawn_blocking(move || {
+            let fit = fit_prefix(&raw, capacity, ratio, |n| {
+                let channel = encode_channel_with(&candidates[..n], compression, encoding);
+                let len = channel.len();
+                (channel, len)
+            });
+            (fit, candidates)
+        })
+        .await
+        .map_err(|e| BatcherError::Contract(format!("encoding task: {e}")))?;
+        pending.estimate.learn(fit.raw, fit.len);
+        let fill = fit.len as f64 / capacity as f64;
+        if trigger == Trigger::Full && fit.blocks == candidates.len() && !policy.is_full(fit.len) {
+            tracing::debug!(
+                target: "batcher", blocks = fit.blocks, bytes = fit.len, fill, ratio = pending.estimate.ratio(),
+                "channel not full yet; ratio updated"
+            );
+            return Ok(());
         }
+        tracing::debug!(
+            target: "batcher", ?trigger, blocks = fit.blocks, of = candidates.len(), bytes = fit.len,
+            fill, encodings = fit.encodings, "closing channel"
+        );
+        self.post_batch(&candidates[..fit.blocks], &fit.channel, shutdown).await?;
+        pending.pop_front(fit.blocks);
+        Ok(())
+    }
+
+    /// Posts `channel`, the encoding of `blocks` (consecutive, at least one).
+    async fn post_batch(
+        &self,
+        blocks: &[BatchBlock],
+        channel: &[u8],
+        shutdown: &CancellationToken,
+    ) -> Result<(), BatcherError> {
+        let start = blocks[0].number;
+        let end = start + blocks.len() as u64 - 1;
+        let raw_bytes: usize = blocks.iter().flat_map(|b| &b.transactions).map(|t| t.len()).sum();
         let id = B128::from_slice(
             &keccak256([self.batcher.address().as_slice(), &start.to_be_bytes()].concat())[..16],
         );
-        // Encode, halving the run of blocks until the channel fits one L1
-        // transaction (calldata size, or six blobs).
-        let (channel, raw_bytes) = loop {
-            let channel =
-                encode_channel_with(&blocks, self.config.compression, self.config.encoding);
-            let fits = channel.len() <= MAX_BATCH_DATA_BYTES - 64
-                || (self.config.da != DataAvailability::Calldata
-                    && channel.len() <= 6 * MAX_BLOB_FRAME_DATA);
-            if fits || blocks.len() == 1 {
-                let raw: usize = blocks.iter().flat_map(|b| &b.transactions).map(|t| t.len()).sum();
-                break (channel, raw);
-            }
-            blocks.truncate(blocks.len().div_ceil(2));
-        };
-        let end = start + blocks.len() as u64 - 1;
-        let calldata = encode_batch_data(&split_channel(id, &channel, MAX_BATCH_DATA_BYTES));
-        let blobs = channel_to_blobs(id, &channel);
+        let calldata = encode_batch_data(&split_channel(id, channel, MAX_BATCH_DATA_BYTES));
+        let blobs = channel_to_blobs(id, channel);
+        let fits_blobs = blobs.len() <= MAX_BLOBS_PER_TX as usize;
         let use_blobs = match self.config.da {
             DataAvailability::Calldata => false,
-            DataAvailability::Blobs => true,
+            DataAvailability::Blobs => fits_blobs,
             DataAvailability::Auto => {
-                calldata.len() > MAX_BATCH_DATA_BYTES + 64
-                    || self.blobs_are_cheaper(calldata.len(), blobs.len()).await?
+                fits_blobs
+                    && (calldata.len() > MAX_BATCH_DATA_BYTES
+                        || self.blobs_are_cheaper(calldata.len(), blobs.len()).await?)
             }
         };
-        let (confirmed, data_bytes) = if use_blobs && blobs.len() <= 6 {
+        let (confirmed, data_bytes) = if use_blobs {
+            // Batch data carried: every blob's version byte and frame.
+            let data_bytes = channel.len() + blobs.len() * (1 + FRAME_OVERHEAD);
             let blobs = blobs
                 .iter()
                 .map(|b| Blob::try_from(b.as_slice()).expect("encode_blob makes whole blobs"))
@@ -336,7 +549,7 @@ impl Batcher {
                 .batcher
                 .send_blobs(self.config.batch_inbox, call.abi_encode().into(), sidecar, shutdown)
                 .await?;
-            (confirmed, (count * BLOB_SIZE) as u64)
+            (confirmed, data_bytes as u64)
         } else {
             let call =
                 BatchInbox::appendBatchCall { l2Start: start, l2End: end, data: calldata.clone() };
@@ -347,13 +560,21 @@ impl Batcher {
             (confirmed, calldata.len() as u64)
         };
         let receipt = checked(confirmed.receipt)?;
-        let blob_fee = U256::from(receipt.blob_gas_used.unwrap_or_default())
-            * U256::from(receipt.blob_gas_price.unwrap_or_default());
+        let l1_block = receipt.block_number.unwrap_or_default();
+        let l1_base_fee = self
+            .l1
+            .get_block_by_number(l1_block.into())
+            .await?
+            .and_then(|b| b.header.base_fee_per_gas)
+            .unwrap_or_default();
+        let blob_gas_price = receipt.blob_gas_price.unwrap_or_default();
+        let blob_fee =
+            U256::from(receipt.blob_gas_used.unwrap_or_default()) * U256::from(blob_gas_price);
         let record = BatchRecord {
             l2_start: start,
             l2_end: end,
             l1_tx_hash: receipt.transaction_hash,
-            l1_block: receipt.block_number.unwrap_or_default(),
+            l1_block,
             compression: self.config.compression,
             data_bytes,
             raw_tx_bytes: raw_bytes as u64,
@@ -361,12 +582,14 @@ impl Batcher {
             l1_fee_wei: U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price)
                 + blob_fee,
             blobs: if use_blobs { blobs.len() as u64 } else { 0 },
+            l1_base_fee,
+            blob_gas_price: if use_blobs { blob_gas_price } else { 0 },
         };
         self.store.insert_batch(&record).await?;
         tracing::info!(
             target: "batcher",
             l2_start = start, l2_end = end, bytes = data_bytes, blobs = record.blobs, raw_tx_bytes = raw_bytes,
-            l1_tx = %receipt.transaction_hash, l1_block = record.l1_block, attempts = confirmed.attempts,
+            l1_tx = %receipt.transaction_hash, l1_block, attempts = confirmed.attempts,
             "posted batch"
         );
         Ok(())
@@ -424,5 +647,50 @@ fn checked(receipt: TransactionReceipt) -> Result<TransactionReceipt, BatcherErr
         Ok(receipt)
     } else {
         Err(BatcherError::Reverted(receipt.transaction_hash))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(number: u64, tx_bytes: usize) -> BatchBlock {
+        BatchBlock {
+            number,
+            timestamp: SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs(),
+            l1_origin_number: 1,
+            l1_origin_hash: B256::ZERO,
+            transactions: vec![vec![0x02; tx_bytes].into()],
+        }
+    }
+
+    #[test]
+    fn auto_aims_at_blobs_unless_blob_gas_is_dear() {
+        let gwei = 1_000_000_000;
+        let (calldata, blobs) = full_batch_cost_per_byte(gwei, 1);
+        assert!(blobs < calldata / 100.0, "{blobs} vs {calldata}");
+        // Calldata costs ~40 gas a byte: blob gas at 50x the base fee loses.
+        let (calldata, blobs) = full_batch_cost_per_byte(gwei, 50 * gwei);
+        assert!(calldata < blobs);
+    }
+
+    #[test]
+    fn pending_blocks_follow_the_inbox() {
+        let mut pending = Pending::default();
+        assert_eq!(pending.next_number(5), 5);
+        for n in 5..10 {
+            pending.push(block(n, 100));
+        }
+        assert_eq!((pending.raw, pending.next_number(5)), (500, 10));
+        // Blocks 5..=7 were batched: they go, the rest stays.
+        pending.resync(8);
+        assert_eq!(pending.blocks.front().map(|b| b.block.number), Some(8));
+        assert_eq!(pending.raw, 200);
+        assert!(pending.oldest_waited() < Duration::from_secs(5));
+        // The inbox is behind what is kept (an L1 reorg dropped a batch):
+        // the blocks no longer start at the next one to batch, start over.
+        pending.resync(3);
+        assert!(pending.blocks.is_empty());
+        assert_eq!((pending.raw, pending.next_number(3)), (0, 3));
     }
 }

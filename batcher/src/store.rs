@@ -19,6 +19,14 @@ const MIGRATIONS: &[SchemaMigration] = &[
         sqlite: "ALTER TABLE batches ADD COLUMN blobs BIGINT NOT NULL DEFAULT 0;",
         postgres: "ALTER TABLE batches ADD COLUMN blobs BIGINT NOT NULL DEFAULT 0;",
     },
+    SchemaMigration {
+        version: 3,
+        description: "L1 base fee and blob gas price of batches",
+        sqlite: "ALTER TABLE batches ADD COLUMN l1_base_fee BIGINT NOT NULL DEFAULT 0; \
+                 ALTER TABLE batches ADD COLUMN blob_gas_price BLOB NOT NULL DEFAULT x'';",
+        postgres: "ALTER TABLE batches ADD COLUMN l1_base_fee BIGINT NOT NULL DEFAULT 0; \
+                   ALTER TABLE batches ADD COLUMN blob_gas_price BYTEA NOT NULL DEFAULT '\\x';",
+    },
 ];
 
 /// A posted batch.
@@ -34,7 +42,9 @@ pub struct BatchRecord {
     pub l1_block: u64,
     /// Compression of the channel.
     pub compression: Compression,
-    /// Batch data posted, in bytes.
+    /// Batch data posted, in bytes: the calldata `data` (version byte and
+    /// frames), or for blobs the payload of every blob (its version byte and
+    /// frame), not the 131,072 bytes of each blob.
     pub data_bytes: u64,
     /// Sum of the raw signed transactions it carries, in bytes.
     pub raw_tx_bytes: u64,
@@ -44,6 +54,10 @@ pub struct BatchRecord {
     pub l1_fee_wei: U256,
     /// Blobs carrying it (0 for calldata).
     pub blobs: u64,
+    /// Base fee of the L1 block it was included in, wei per gas.
+    pub l1_base_fee: u64,
+    /// Blob base fee it paid, wei per blob gas (0 for calldata).
+    pub blob_gas_price: u128,
 }
 
 /// A proposed output.
@@ -78,8 +92,8 @@ impl BatcherStore {
     /// Records a batch (idempotent on its start block).
     pub async fn insert_batch(&self, b: &BatchRecord) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO batches (l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei, blobs) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (l2_start) DO NOTHING",
+            "INSERT INTO batches (l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei, blobs, l1_base_fee, blob_gas_price) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (l2_start) DO NOTHING",
         )
         .bind(b.l2_start as i64)
         .bind(b.l2_end as i64)
@@ -91,6 +105,8 @@ impl BatcherStore {
         .bind(b.l1_gas_used as i64)
         .bind(b.l1_fee_wei.to_be_bytes::<32>().to_vec())
         .bind(b.blobs as i64)
+        .bind(b.l1_base_fee as i64)
+        .bind(U256::from(b.blob_gas_price).to_be_bytes::<32>().to_vec())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -116,7 +132,7 @@ impl BatcherStore {
     /// Every posted batch, oldest first.
     pub async fn batches(&self) -> Result<Vec<BatchRecord>, DbError> {
         let rows = sqlx::query(
-            "SELECT l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei, blobs \
+            "SELECT l2_start, l2_end, l1_tx_hash, l1_block, compression, data_bytes, raw_tx_bytes, l1_gas_used, l1_fee_wei, blobs, l1_base_fee, blob_gas_price \
              FROM batches ORDER BY l2_start",
         )
         .fetch_all(&self.pool)
@@ -138,6 +154,10 @@ impl BatcherStore {
                     l1_fee_wei: U256::try_from_be_slice(&r.try_get::<Vec<u8>, _>(8)?)
                         .ok_or_else(|| DbError::Corrupt("fee".into()))?,
                     blobs: r.try_get::<i64, _>(9)? as u64,
+                    l1_base_fee: r.try_get::<i64, _>(10)? as u64,
+                    // Empty for rows written before the column existed.
+                    blob_gas_price: U256::try_from_be_slice(&r.try_get::<Vec<u8>, _>(11)?)
+                        .map_or(0, |p| p.saturating_to()),
                 })
             })
             .collect()
@@ -167,5 +187,34 @@ impl BatcherStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn batches_keep_their_l1_base_fee_and_blob_gas_price() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BatcherStore::open(&rollup_node::db::sqlite_url(dir.path(), "batcher.db"))
+            .await
+            .unwrap();
+        let batch = BatchRecord {
+            l2_start: 1,
+            l2_end: 9,
+            l1_tx_hash: B256::repeat_byte(7),
+            l1_block: 12,
+            compression: Compression::Brotli,
+            data_bytes: 761_000,
+            raw_tx_bytes: 1_600_000,
+            l1_gas_used: 80_000,
+            l1_fee_wei: U256::from(123_456_789u64),
+            blobs: 6,
+            l1_base_fee: 100_000_000,
+            blob_gas_price: u128::from(u64::MAX) + 5,
+        };
+        store.insert_batch(&batch).await.unwrap();
+        assert_eq!(store.batches().await.unwrap(), vec![batch]);
     }
 }

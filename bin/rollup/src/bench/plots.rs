@@ -79,12 +79,14 @@ pub(crate) fn bytes_by_compression(
 /// what the user paid on L2.
 pub(crate) fn cost_per_tx(path: &Path, e: &ReportEntry) -> eyre::Result<()> {
     register_font();
+    let paid = format!("rollup L1 spend ({}, paid)", e.da_used);
     let bars = [
         ("L1 directly", e.l1_direct_cost_per_tx_wei),
-        ("rollup L1 spend (calldata)", e.rollup_l1_cost_per_tx_wei),
+        (paid.as_str(), e.rollup_l1_cost_per_tx_wei),
+        ("rollup L1 spend (reserve blob price)", e.rollup_l1_cost_per_tx_reserve_wei),
         ("user fee on L2", e.l2_user_fee_per_tx_wei),
     ];
-    let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
+    let root = SVGBackend::new(path, (1100, 500)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let lo = bars.iter().map(|b| b.1).fold(f64::MAX, f64::min).max(1.0) / 10.0;
     let hi = bars.iter().map(|b| b.1).fold(1.0, f64::max) * 10.0;
@@ -118,8 +120,9 @@ pub(crate) fn cost_per_tx(path: &Path, e: &ReportEntry) -> eyre::Result<()> {
 /// Savings (L1 direct gas / rollup L1 gas per transaction) when the
 /// workload's transactions are posted in channels of `k` transactions, for
 /// growing `k`. The L1 gas of a batch is modelled from the measured batches:
-/// 21,000 + the inbox call's execution (measured average) + the calldata
-/// under the EIP-7623 floor (`max(16·nz + 4·z, 10·(z + 4·nz))`).
+/// 21,000 + the inbox call's execution (measured average over the calldata
+/// batches, if any) + the calldata under the EIP-7623 floor
+/// (`max(16·nz + 4·z, 10·(z + 4·nz))`).
 pub(crate) fn savings_by_batch_size(
     run: &RollupRun,
     e: &ReportEntry,
@@ -135,13 +138,14 @@ pub(crate) fn savings_by_batch_size(
         let nonzeros = data.len() as u64 - zeros;
         calldata_gas(data).max(10 * (zeros + 4 * nonzeros))
     };
-    // Measured execution overhead of appendBatch beyond base and calldata.
-    let overhead: f64 = run
-        .batches
+    // Measured execution overhead of appendBatch beyond base and calldata
+    // (none measurable when every batch went to blobs).
+    let calldata_batches: Vec<_> = run.batches.iter().filter(|b| b.blobs == 0).collect();
+    let overhead: f64 = calldata_batches
         .iter()
         .map(|b| b.l1_gas_used as f64 - 21_000.0 - 40.0 * b.data_bytes as f64)
         .sum::<f64>()
-        / run.batches.len() as f64;
+        / calldata_batches.len().max(1) as f64;
     let template = &run.blocks[0];
     [1u64, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000]
         .into_iter()

@@ -15,7 +15,7 @@ use alloy::{
     rpc::types::TransactionRequest,
     sol_types::SolCall,
 };
-use alloy_primitives::{Bytes, TxKind, U64, U256};
+use alloy_primitives::{B256, Bytes, TxKind, U64, U256};
 use eyre::eyre;
 use rollup_batcher::{BatchRecord, OutputRecord};
 use rollup_contracts::{BatchInbox, Bridge};
@@ -54,6 +54,10 @@ pub(crate) struct L2Tx {
 /// The rollup run.
 #[derive(Debug)]
 pub(crate) struct RollupRun {
+    /// The chain's intervals.
+    pub(crate) intervals: Intervals,
+    /// Hash of each workload transaction, in workload order.
+    pub(crate) hashes: Vec<B256>,
     pub(crate) txs: Vec<L2Tx>,
     pub(crate) raw_tx_bytes: u64,
     pub(crate) batches: Vec<BatchRecord>,
@@ -62,6 +66,24 @@ pub(crate) struct RollupRun {
 }
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// The rollup run's chain intervals (why these: the module docs of
+/// [`super`]).
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Intervals {
+    /// L2 block time, milliseconds.
+    pub l2_block_time_ms: u64,
+    /// The batcher's maximum channel duration, seconds.
+    pub batch_interval_secs: u64,
+    /// Output proposal interval, L2 blocks.
+    pub output_interval: u64,
+}
+
+impl Intervals {
+    /// The intervals of the fee benchmark.
+    pub(crate) const BENCH: Self =
+        Self { l2_block_time_ms: 250, batch_interval_secs: 90, output_interval: 240 };
+}
 
 fn bar(len: u64, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
@@ -136,13 +158,14 @@ pub(crate) async fn rollup(
     compression: Compression,
     encoding: BatchEncoding,
     da: rollup_batcher::DataAvailability,
+    intervals: Intervals,
 ) -> eyre::Result<RollupRun> {
     let dir = tempfile::tempdir()?;
     let mut config = DevnetConfig::for_tests(dir.path().to_path_buf());
     config.l1_block_time = Duration::from_secs(1);
-    config.l2_block_time = Duration::from_millis(250);
-    config.batch_interval = Duration::from_secs(4);
-    config.output_interval = 40;
+    config.l2_block_time = Duration::from_millis(intervals.l2_block_time_ms);
+    config.batch_interval = Duration::from_secs(intervals.batch_interval_secs);
+    config.output_interval = intervals.output_interval;
     config.challenge_window = Duration::from_secs(3_600);
     config.compression = compression;
     config.encoding = encoding;
@@ -200,7 +223,14 @@ pub(crate) async fn rollup(
     funding.finish();
     let (setup, signed) = workload.sign(L2_CHAIN_ID, 1_000_000_000, 1_000_000);
     run_setup(&client, &net.sequencer.rpc_url(), &setup).await?;
-    let setup_head = l2.get_block_number().await?;
+    // Start the workload in a fresh channel just after an output boundary:
+    // wait until a batch covering both the setup and the next output
+    // boundary is on L1. Then the workload's batches carry only its blocks
+    // (and idle ones), its first channel fills from empty, and it lies in as
+    // few output intervals as its length allows (the output at the boundary
+    // commits to the state before it).
+    let interval = intervals.output_interval.max(1);
+    let boundary = l2.get_block_number().await?.div_ceil(interval) * interval;
     let first = loop {
         let out = l1
             .call(
@@ -210,10 +240,10 @@ pub(crate) async fn rollup(
             )
             .await?;
         let next = BatchInbox::nextL2BlockCall::abi_decode_returns(&out)?;
-        if next > setup_head {
+        if next > boundary {
             break next;
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     };
 
     // The workload.
@@ -226,6 +256,11 @@ pub(crate) async fn rollup(
     send.finish();
     mined.finish();
     let last = receipts.iter().map(|r| quantity(r, "blockNumber") as u64).max().unwrap_or(first);
+    let first_workload =
+        receipts.iter().map(|r| quantity(r, "blockNumber") as u64).min().unwrap_or(first);
+    eprintln!(
+        "rollup: workload in L2 blocks {first_workload}..={last} (range from block {first}, after the output boundary {boundary} was batched)"
+    );
     let txs = receipts
         .iter()
         .map(|r| L2Tx {
@@ -248,6 +283,8 @@ pub(crate) async fn rollup(
             .collect();
         let covered = batches.iter().map(|b| b.l2_end).max().unwrap_or(first - 1);
         posting.set_position(covered.saturating_add(1).saturating_sub(first).min(last + 1 - first));
+        // The outputs of the workload's blocks: up to the first at or
+        // after its last block, and the batches up to the one holding it.
         let outputs: Vec<OutputRecord> = net
             .batcher
             .store
@@ -256,7 +293,13 @@ pub(crate) async fn rollup(
             .into_iter()
             .filter(|o| o.l2_block >= first && o.l2_block <= covered)
             .collect();
-        if covered >= last && outputs.iter().any(|o| o.l2_block >= last) {
+        if covered >= last
+            && let Some(closing) = outputs.iter().map(|o| o.l2_block).filter(|b| *b >= last).min()
+        {
+            let outputs: Vec<OutputRecord> =
+                outputs.into_iter().filter(|o| o.l2_block <= closing).collect();
+            let batches: Vec<BatchRecord> =
+                batches.into_iter().filter(|b| b.l2_start <= closing).collect();
             break (batches, outputs);
         }
         if tokio::time::Instant::now() > deadline {
@@ -273,6 +316,7 @@ pub(crate) async fn rollup(
         blocks.extend(block);
     }
     let raw_tx_bytes = signed.iter().map(|t| t.raw.len() as u64).sum();
+    let hashes = signed.iter().map(|t| t.hash).collect();
     net.shutdown().await;
-    Ok(RollupRun { txs, raw_tx_bytes, batches, outputs, blocks })
+    Ok(RollupRun { intervals, hashes, txs, raw_tx_bytes, batches, outputs, blocks })
 }

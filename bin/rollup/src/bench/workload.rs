@@ -42,6 +42,11 @@ pub enum Kind {
     Mixed,
 }
 
+impl Kind {
+    /// The kinds a workload's transactions are made of (`mixed` is a blend).
+    pub const MEASURED: [Self; 3] = [Self::Transfer, Self::Erc20, Self::Swap];
+}
+
 impl FromStr for Kind {
     type Err = String;
 
@@ -104,6 +109,8 @@ pub(crate) struct Workload {
     pub(crate) setup: Vec<TxSpec>,
     /// The measured transactions, in submission order.
     pub(crate) txs: Vec<TxSpec>,
+    /// The kind of each measured transaction (transfer, erc20 or swap).
+    pub(crate) kinds: Vec<Kind>,
 }
 
 fn key(seed: u64, label: &[u8], i: u64) -> PrivateKeySigner {
@@ -174,6 +181,7 @@ impl Workload {
             }
         }
         let zipf = Zipf::new(RECIPIENTS as f64, 1.1).expect("valid Zipf parameters");
+        let mut kinds = Vec::with_capacity(n);
         let txs = (0..n)
             .map(|_| {
                 let rank = zipf.sample(&mut rng) as u64;
@@ -189,6 +197,7 @@ impl Workload {
                     },
                     other => other,
                 };
+                kinds.push(which);
                 match which {
                     Kind::Erc20 => {
                         let token = if rng.random_bool(0.5) { token_a } else { token_b };
@@ -232,7 +241,7 @@ impl Workload {
                 }
             })
             .collect();
-        Self { keys, setup, txs }
+        Self { keys, setup, txs, kinds }
     }
 
     /// The setup and the measured transactions signed for `chain_id`, with
