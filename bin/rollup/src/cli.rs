@@ -171,7 +171,9 @@ pub struct DevnetArgs {
     /// L2 block interval.
     #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value = "250ms", value_parser = duration)]
     l2_block_time: Duration,
-    /// Post a batch at least this often.
+    /// Maximum channel duration: pending L2 blocks are posted at least this
+    /// often; a channel is closed earlier when it fills one L1 transaction
+    /// (calldata) or six blobs.
     #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
     batch_interval: Duration,
     /// Data availability of batches: calldata, blobs (EIP-4844), or auto
@@ -261,7 +263,9 @@ pub struct BatcherArgs {
     /// Data availability of batches: calldata, blobs (EIP-4844), or auto.
     #[arg(long, env = "ROLLUP_DA", default_value = "calldata")]
     da: DataAvailability,
-    /// Post a batch at least this often.
+    /// Maximum channel duration: pending L2 blocks are posted at least this
+    /// often; a channel is closed earlier when it fills one L1 transaction
+    /// (calldata) or six blobs.
     #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
     batch_interval: Duration,
 }

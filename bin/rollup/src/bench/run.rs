@@ -49,6 +49,24 @@ pub(crate) struct DirectRun {
 pub(crate) struct L2Tx {
     pub(crate) execution_fee_wei: u128,
     pub(crate) l1_fee_wei: u128,
+    /// The L1 data fee had the L1 origin's blob base fee been at least its
+    /// EIP-7918 reserve price (base fee / 16), wei: the fee formula's blob
+    /// term repriced like the spend's blob gas.
+    pub(crate) l1_fee_at_reserve_wei: u128,
+}
+
+/// [`L2Tx::l1_fee_at_reserve_wei`] from the receipt's OP fee fields.
+fn l1_fee_at_reserve(r: &serde_json::Value) -> u128 {
+    let paid = quantity(r, "l1Fee");
+    let blob_fee = quantity(r, "l1BlobBaseFee");
+    let reserve = rollup_node::blob::blob_reserve_price(
+        u64::try_from(quantity(r, "l1GasPrice")).unwrap_or(u64::MAX),
+    );
+    let extra = reserve.saturating_sub(blob_fee)
+        * quantity(r, "l1GasUsed")
+        * quantity(r, "l1BlobBaseFeeScalar")
+        / 16_000_000;
+    paid + extra
 }
 
 /// The rollup run.
@@ -266,6 +284,7 @@ pub(crate) async fn rollup(
         .map(|r| L2Tx {
             execution_fee_wei: quantity(r, "gasUsed") * quantity(r, "effectiveGasPrice"),
             l1_fee_wei: quantity(r, "l1Fee"),
+            l1_fee_at_reserve_wei: l1_fee_at_reserve(r),
         })
         .collect();
 
@@ -319,4 +338,28 @@ pub(crate) async fn rollup(
     let hashes = signed.iter().map(|t| t.hash).collect();
     net.shutdown().await;
     Ok(RollupRun { intervals, hashes, txs, raw_tx_bytes, batches, outputs, blocks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn l1_fee_at_reserve_reprices_only_the_blob_term() {
+        // 0.1 gwei base fee: reserve 6.25 mwei per blob gas; 1 wei paid.
+        let receipt = serde_json::json!({
+            "l1Fee": "0x3e8", "l1BlobBaseFee": "0x1", "l1GasPrice": "0x5f5e100",
+            "l1GasUsed": "0x640", "l1BlobBaseFeeScalar": "0xf4240",
+        });
+        // 1600 gas / 16 = 100 bytes × (6_250_000 − 1) wei × 1.0
+        assert_eq!(l1_fee_at_reserve(&receipt), 1_000 + 624_999_900);
+        // Already above the reserve: unchanged.
+        let mut above = receipt.clone();
+        above["l1BlobBaseFee"] = "0x5f5e100".into();
+        assert_eq!(l1_fee_at_reserve(&above), 1_000);
+        // No blob scalar (a calldata chain): unchanged.
+        let mut calldata = receipt;
+        calldata["l1BlobBaseFeeScalar"] = "0x0".into();
+        assert_eq!(l1_fee_at_reserve(&calldata), 1_000);
+    }
 }
