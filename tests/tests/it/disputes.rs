@@ -32,6 +32,10 @@ async fn start(
 ) -> (Devnet, tempfile::TempDir, RootProvider) {
     let dir = tempfile::tempdir().unwrap();
     let mut c = DevnetConfig::for_tests(dir.path().to_path_buf());
+    // Games meant to end by proof get clocks no loaded CI machine runs out
+    // (the test L1 mines every 500 ms with 1 s timestamps, so its time runs
+    // twice as fast as the wall clock); tests of the clock set their own.
+    c.game_clock = Duration::from_secs(600);
     config(&mut c);
     let net = devnet::spawn(c).await.unwrap();
     let l1 = rollup_node::client::http_provider(&net.l1.rpc_url()).unwrap();
@@ -62,15 +66,26 @@ async fn resolved(
 }
 
 /// The output root EXECUTE returned for game `id`, if it was proven.
+///
+/// Polls for a few seconds: `eth_call` may already show the game resolved
+/// while the L1 node is still persisting the block whose logs hold the proof
+/// (its state is updated before the block becomes the head).
 async fn proven_root(net: &Devnet, l1: &RootProvider, id: u64) -> Option<B256> {
     let filter = alloy::rpc::types::Filter::new()
         .address(net.rollup.contracts.dispute_game_factory)
         .event_signature(DisputeGameFactory::BlockProven::SIGNATURE_HASH)
         .from_block(0);
-    l1.get_logs(&filter).await.unwrap().iter().find_map(|log| {
-        let e = DisputeGameFactory::BlockProven::decode_log(&log.inner).ok()?;
-        (e.gameId == U256::from(id)).then_some(e.outputRoot)
-    })
+    for _ in 0..20 {
+        let found = l1.get_logs(&filter).await.unwrap().iter().find_map(|log| {
+            let e = DisputeGameFactory::BlockProven::decode_log(&log.inner).ok()?;
+            (e.gameId == U256::from(id)).then_some(e.outputRoot)
+        });
+        if found.is_some() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    None
 }
 
 async fn l2_root(net: &Devnet, block: u64) -> B256 {
@@ -264,7 +279,7 @@ async fn censored_deposits_make_the_sequencers_outputs_lose() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restarted_challenger_carries_its_game_on() {
-    let (net, _dir, l1) = start(|c| c.game_clock = Duration::from_secs(30)).await;
+    let (net, _dir, l1) = start(|_| {}).await;
     let factory = net.rollup.contracts.dispute_game_factory;
     net.batcher.faults.invalid_output_root.store(true, Ordering::Relaxed);
     // Wait for the game to open, then stop the challenger mid-game.
