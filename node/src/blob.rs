@@ -46,7 +46,7 @@
 use alloy_consensus::{Header, TxEip4844};
 use alloy_eips::eip4844::{
     BYTES_PER_BLOB, BlobTransactionSidecar, DATA_GAS_PER_BLOB, env_settings::KzgSettings,
-    fake_exponential, kzg_to_versioned_hash,
+    kzg_to_versioned_hash,
 };
 use alloy_primitives::{B256, Bytes, FixedBytes};
 
@@ -69,13 +69,11 @@ pub const TARGET_BLOB_GAS_PER_BLOCK: u64 = TARGET_BLOBS_PER_BLOCK * GAS_PER_BLOB
 /// Most blob gas per block.
 pub const MAX_BLOB_GAS_PER_BLOCK: u64 = MAX_BLOBS_PER_BLOCK * GAS_PER_BLOB;
 
-/// The blob base fee (wei per blob gas) of a block whose `excess_blob_gas` is `excess`.
+/// The blob base fee (wei per blob gas) of a block whose `excess_blob_gas` is
+/// `excess`: the protocol's rule ([`rollup_protocol::l1_blob_base_fee`]), so the
+/// L1 charges exactly what the rollup's L1 data fee reads from its headers.
 pub fn blob_base_fee(excess_blob_gas: u64) -> u128 {
-    fake_exponential(
-        MIN_BLOB_BASE_FEE,
-        u128::from(excess_blob_gas),
-        u128::from(BLOB_BASE_FEE_UPDATE_FRACTION),
-    )
+    rollup_protocol::l1_blob_base_fee(excess_blob_gas)
 }
 
 /// The EIP-7918 reserve price of blob gas under execution base fee `base_fee`:
