@@ -321,6 +321,22 @@ impl Proof {
         }
     }
 
+    /// What the factory must pass to EXECUTE for this proof of block `hi`
+    /// in the batch `record`: `abi.encode(hi, record, parentHeader, batchData,
+    /// l1Blocks, witness, rollupConfig)`.
+    fn execute_input(&self, hi: u64, record: rollup_contracts::BatchInbox::Batch) -> Vec<u8> {
+        (
+            hi,
+            record,
+            self.parent.clone(),
+            self.batch_data.clone(),
+            self.l1_blocks(),
+            self.witness.clone(),
+            Bytes::from_static(ROLLUP_CONFIG),
+        )
+            .abi_encode_params()
+    }
+
     /// The `l1Blocks` argument: one L1 block (the origin) with its deposits.
     fn l1_blocks(&self) -> Bytes {
         vec![L1BlockData {
@@ -955,20 +971,10 @@ fn execute_precompile_input_and_failures() {
 
     let batch = (0, "blocks 1..=3");
     let expected_input = {
-        let p = Proof::new(U256::ZERO, 2, honest, batch, origin, &deposits);
         let record =
             d.l1.chain
                 .view(d.l1.inbox, rollup_contracts::BatchInbox::getBatchCall { index: U256::ZERO });
-        (
-            3u64,
-            record,
-            p.parent.clone(),
-            p.batch_data.clone(),
-            p.l1_blocks(),
-            p.witness,
-            Bytes::from_static(ROLLUP_CONFIG),
-        )
-            .abi_encode_params()
+        Proof::new(U256::ZERO, 2, honest, batch, origin, &deposits).execute_input(3, record)
     };
     assert_eq!(d.l1.chain.view(f, Dgf::rollupConfigCall {}), Bytes::from_static(ROLLUP_CONFIG));
     // The proposer claims exactly the hash of the expected input for block 3.
@@ -1026,17 +1032,7 @@ fn blob_batches_go_to_the_precompile_with_their_record() {
     d.l1.propose(2, honest.root(2));
     let blobs = "the blob bytes (not keccak-committed)";
     let expected_input = {
-        let p = Proof::new(U256::ZERO, 2, honest, (1, blobs), origin, &deposits);
-        (
-            3u64,
-            record,
-            p.parent.clone(),
-            p.batch_data.clone(),
-            p.l1_blocks(),
-            p.witness,
-            Bytes::from_static(ROLLUP_CONFIG),
-        )
-            .abi_encode_params()
+        Proof::new(U256::ZERO, 2, honest, (1, blobs), origin, &deposits).execute_input(3, record)
     };
     d.l1.propose(3, keccak256(&expected_input));
     let id = d.challenge(1, honest.root(3));

@@ -5,9 +5,8 @@
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B128, Bytes, TxKind, U256, keccak256};
+use alloy_primitives::{Address, B128, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
 use proptest::prelude::*;
 use rollup_protocol::{
     BlockInputs, Derivation, DerivedFrom, L1Origin, L1View, MemoryState, PostedBatch, RollupConfig,
@@ -16,6 +15,8 @@ use rollup_protocol::{
     execute_block, genesis_header, l2_genesis_state, next_base_fee,
 };
 use std::collections::BTreeMap;
+
+use crate::{keys, origin};
 
 #[derive(Clone, Debug)]
 struct TxPlan {
@@ -51,20 +52,6 @@ fn plan() -> impl Strategy<Value = Vec<BlockPlan>> {
             txs,
         });
     prop::collection::vec(block, 1..10)
-}
-
-fn origin(n: u64) -> L1Origin {
-    L1Origin {
-        number: n,
-        hash: keccak256(n.to_be_bytes()),
-        timestamp: 1_000 + 12 * n,
-        base_fee: 1_000_000_000 + n,
-        blob_base_fee: 1 + u128::from(n),
-    }
-}
-
-fn keys() -> Vec<PrivateKeySigner> {
-    (1..=4u8).map(|i| PrivateKeySigner::from_bytes(&keccak256([i])).unwrap()).collect()
 }
 
 fn genesis(config: &RollupConfig) -> (MemoryState, alloy_consensus::Header) {

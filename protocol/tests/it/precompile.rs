@@ -44,6 +44,19 @@ fn origin(n: u64) -> L1Origin {
 const SCALARS: L1FeeScalars =
     L1FeeScalars { base_fee_scalar: 1_500_000, blob_base_fee_scalar: 800_000 };
 
+/// Deposit 0: mints 1 ETH to `to`.
+fn funding(to: Address) -> UserDeposit {
+    UserDeposit {
+        from: to,
+        to,
+        index: 0,
+        mint: U256::from(10u128.pow(18)),
+        value: U256::ZERO,
+        gas_limit: 100_000,
+        data: Bytes::new(),
+    }
+}
+
 struct Setup {
     input: executeCall,
     expected: alloy_primitives::B256,
@@ -62,15 +75,7 @@ fn setup() -> Setup {
     let mut state = l2_genesis_state();
     let genesis = genesis_header(&config, &mut state, &config.genesis_l1_origin).unwrap();
     // Block 1: a deposit funds the key (origin advances to L1 block 1).
-    let deposit = UserDeposit {
-        from: key.address(),
-        to: key.address(),
-        index: 0,
-        mint: U256::from(10u128.pow(18)),
-        value: U256::ZERO,
-        gas_limit: 100_000,
-        data: Bytes::new(),
-    };
+    let deposit = funding(key.address());
     let b1_inputs = BlockInputs {
         timestamp: origin(1).timestamp,
         l1_origin: origin(1),
@@ -298,15 +303,7 @@ fn older_block_hashes_are_proven_by_ancestor_headers() {
     let genesis = genesis_header(&config, &mut state, &config.genesis_l1_origin).unwrap();
     state.set_block_hash(0, genesis.hash_slow());
     let mut headers = vec![genesis];
-    let deposit = UserDeposit {
-        from: key.address(),
-        to: key.address(),
-        index: 0,
-        mint: U256::from(10u128.pow(18)),
-        value: U256::ZERO,
-        gas_limit: 100_000,
-        data: Bytes::new(),
-    };
+    let deposit = funding(key.address());
     for n in 1..=2u64 {
         let inputs = BlockInputs {
             timestamp: origin(n).timestamp,

@@ -14,11 +14,13 @@ use alloy_trie::{EMPTY_ROOT_HASH, HashBuilder, Nibbles, proof::ProofRetainer};
 use proptest::prelude::*;
 use rollup_contracts::L2ToL1MessagePasser;
 use rollup_protocol::{
-    BlockInputs, ExecutedBlock, L1Origin, L2_TO_L1_MESSAGE_PASSER, MemoryState, OutputRootPreimage,
+    BlockInputs, ExecutedBlock, L2_TO_L1_MESSAGE_PASSER, MemoryState, OutputRootPreimage,
     RollupConfig, SparseTrie, StfError, UserDeposit, Witness, WitnessError, build_witness,
     execute_block, execute_stateless, genesis_header, next_base_fee,
 };
 use std::collections::BTreeMap;
+
+use crate::{keys, origin};
 
 // ---------------------------------------------------------------- sparse trie
 
@@ -142,20 +144,6 @@ const BIG: Address = Address::repeat_byte(0xb1);
 const PAIR: Address = Address::repeat_byte(0xb2);
 /// An empty genesis account: touching it deletes it (EIP-161).
 const EMPTY: Address = Address::repeat_byte(0xee);
-
-fn origin(n: u64) -> L1Origin {
-    L1Origin {
-        number: n,
-        hash: keccak256(n.to_be_bytes()),
-        timestamp: 1_000 + 12 * n,
-        base_fee: 1_000_000_000 + n,
-        blob_base_fee: 1 + u128::from(n),
-    }
-}
-
-fn keys() -> Vec<PrivateKeySigner> {
-    (1..=4u8).map(|i| PrivateKeySigner::from_bytes(&keccak256([i])).unwrap()).collect()
-}
 
 fn ether(n: u64) -> U256 {
     U256::from(n) * U256::from(1_000_000_000_000_000_000u64)
