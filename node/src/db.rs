@@ -31,6 +31,10 @@ pub enum DbError {
     /// The database URL is not understood.
     #[error("unsupported database url {0:?}: expected sqlite:// or postgres://")]
     UnsupportedUrl(String),
+    /// A block failed to be stored after it was executed, and the state could
+    /// not be reloaded from the store: the in-memory state is ahead of it.
+    #[error("the node's state is ahead of its store after a failed write; restart the node")]
+    Diverged,
 }
 
 /// One migration of a role's schema, written for both backends.

@@ -63,7 +63,8 @@ pub struct Node {
     new_tx: Notify,
     l1_base_fee: AtomicU64,
     l1_blob_base_fee: AtomicU64,
-    producer: tokio::sync::Mutex<()>,
+    producer: tokio::sync::RwLock<()>,
+    diverged: std::sync::atomic::AtomicBool,
     blobs: bool,
 }
 
@@ -107,7 +108,8 @@ impl Node {
             new_tx: Notify::new(),
             l1_base_fee: AtomicU64::new(0),
             l1_blob_base_fee: AtomicU64::new(0),
-            producer: tokio::sync::Mutex::new(()),
+            producer: tokio::sync::RwLock::new(()),
+            diverged: std::sync::atomic::AtomicBool::new(false),
             blobs,
         }))
     }
@@ -165,9 +167,25 @@ impl Node {
         &self.store
     }
 
-    /// Serialises block producers (and dev methods that rewrite the chain).
-    pub async fn producer_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.producer.lock().await
+    /// Serialises block producers (and dev methods that rewrite the chain),
+    /// and holds off [`Self::state_view`] until the guard is dropped.
+    ///
+    /// A producer executes its block on the live [`Chain::state`], then
+    /// persists it and makes it the head ([`Self::commit_block`]), all under
+    /// this guard: in between, the state is ahead of the head.
+    pub async fn producer_lock(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.producer.write().await
+    }
+
+    /// Waits until no block is being produced and keeps the next one from
+    /// starting while the guard lives. Readers of the head state (`eth_call`,
+    /// `eth_getBalance`, ...) take it, so they never see the state of a block
+    /// that is not yet the head (the one a producer is executing or
+    /// persisting), as geth and reth never show a block's state before its
+    /// header. Block and log readers need not: a block is only visible once
+    /// it is the head.
+    pub async fn state_view(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.producer.read().await
     }
 
     /// A receiver of the head block number.
@@ -219,7 +237,25 @@ impl Node {
         changes: rollup_protocol::StateChanges,
         blobs: &[StoredBlob],
     ) -> Result<(), DbError> {
-        self.store.append_block_with_blobs(&block, &changes, blobs).await?;
+        if self.diverged.load(Ordering::Relaxed) {
+            return Err(DbError::Diverged);
+        }
+        if let Err(error) = self.store.append_block_with_blobs(&block, &changes, blobs).await {
+            // The block was executed on the live state but is not stored:
+            // take the state back to the store's head before anything builds
+            // on it, or refuse every further block until a restart does.
+            match self.store.load().await {
+                Ok((blocks, state)) if !blocks.is_empty() => {
+                    *self.chain.write() = Chain::new(state, blocks);
+                    tracing::error!(target: "node", number = block.number(), %error, "block not stored; state reloaded from the store");
+                }
+                reloaded => {
+                    self.diverged.store(true, Ordering::Relaxed);
+                    tracing::error!(target: "node", number = block.number(), %error, reload = ?reloaded.err(), "block not stored and the state could not be reloaded: refusing further blocks until restarted");
+                }
+            }
+            return Err(error);
+        }
         let number = block.number();
         let included: Vec<B256> = block.transactions.iter().map(|t| t.tx.tx_hash()).collect();
         {

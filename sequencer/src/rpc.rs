@@ -83,6 +83,17 @@ impl RollupMethods {
 impl RpcExtension for RollupMethods {
     fn call<'a>(&'a self, method: &'a str, params: &'a Value) -> Option<BoxFuture<'a, RpcResult>> {
         let ours = method.starts_with("rollup_") || method.starts_with("optimism_");
-        ours.then(|| async move { self.handle(method, params) }.boxed())
+        ours.then(|| {
+            async move {
+                // The supply is read from the head state (see `Node::state_view`).
+                let _view = if method == "rollup_ethSupply" {
+                    Some(self.node.state_view().await)
+                } else {
+                    None
+                };
+                self.handle(method, params)
+            }
+            .boxed()
+        })
     }
 }

@@ -23,7 +23,20 @@ fn q(n: impl Into<u128>) -> Value {
     Value::String(format!("{:#x}", n.into()))
 }
 
+/// Methods that read the head state: they wait out a block being produced
+/// ([`Node::state_view`]).
+const STATE_METHODS: [&str; 7] = [
+    "eth_getBalance",
+    "eth_getTransactionCount",
+    "eth_getCode",
+    "eth_getStorageAt",
+    "eth_getProof",
+    "eth_call",
+    "eth_estimateGas",
+];
+
 pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> RpcResult {
+    let _view = if STATE_METHODS.contains(&method) { Some(node.state_view().await) } else { None };
     match method {
         "eth_chainId" => Ok(q(node.config().chain_id)),
         "net_version" => Ok(Value::String(node.config().chain_id.to_string())),

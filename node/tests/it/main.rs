@@ -97,3 +97,98 @@ async fn unreachable_database_is_a_clear_error() {
     let err = ChainStore::open("mysql://x", "l1").await.unwrap_err();
     assert!(err.to_string().contains("unsupported database url"), "{err}");
 }
+
+/// A node over a fresh SQLite store whose genesis gives `0x01..01` 10 wei.
+async fn node() -> (std::sync::Arc<rollup_node::Node>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = rollup_node::db::sqlite_url(dir.path(), "chain.db");
+    let config = rollup_node::NodeConfig {
+        chain_id: 1337,
+        client_version: "test".into(),
+        block_gas_limit: 30_000_000,
+        base_fee_params: alloy_eips::eip1559::BaseFeeParams::ethereum(),
+        min_base_fee: 1,
+        suggested_tip: 1,
+        l1_fee: None,
+        max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
+        precompiles: None,
+    };
+    let node = rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
+        let mut state = MemoryState::new();
+        state.set_account(Address::repeat_byte(1), U256::from(10), 0, None);
+        let header = Header { state_root: state.compute_state_root(), ..Default::default() };
+        (state, header)
+    })
+    .await
+    .unwrap();
+    (node, dir)
+}
+
+/// Block `number` over the node's head, with the state root of its state.
+fn next_block(node: &rollup_node::Node, number: u64) -> StoredBlock {
+    let mut chain = node.chain_mut();
+    let header = Header {
+        number,
+        parent_hash: chain.head().hash,
+        state_root: chain.state.compute_state_root(),
+        ..Default::default()
+    };
+    StoredBlock { hash: header.hash_slow(), header, transactions: vec![] }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn head_state_is_not_shown_before_its_block_is_the_head() {
+    let (node, _dir) = node().await;
+    let rich = Address::repeat_byte(1);
+    let producer = node.producer_lock().await;
+    node.chain_mut().state.set_account(rich, U256::from(20), 0, None);
+
+    // A reader of the head state waits while the block is produced...
+    let reader = {
+        let node = node.clone();
+        tokio::spawn(async move {
+            let _view = node.state_view().await;
+            let chain = node.chain();
+            (chain.head_number(), chain.state.balance(&Address::repeat_byte(1)))
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!reader.is_finished(), "a state read went through during block production");
+
+    // ...and sees the new state with its block as the head.
+    let block = next_block(&node, 1);
+    let changes = node.chain_mut().state.take_changes();
+    node.commit_block(block, changes).await.unwrap();
+    drop(producer);
+    assert_eq!(reader.await.unwrap(), (1, U256::from(20)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_the_store_refuses_leaves_the_state_at_the_stored_head() {
+    let (node, _dir) = node().await;
+    let rich = Address::repeat_byte(1);
+    let _producer = node.producer_lock().await;
+    node.chain_mut().state.set_account(rich, U256::from(20), 0, None);
+    node.chain_mut().state.set_account(Address::repeat_byte(2), U256::from(5), 0, None);
+    // Number 0 is already stored: the store refuses the block.
+    let block = next_block(&node, 0);
+    let changes = node.chain_mut().state.take_changes();
+    assert!(node.commit_block(block, changes).await.is_err());
+
+    {
+        let chain = node.chain();
+        assert_eq!(chain.head_number(), 0);
+        assert_eq!(chain.state.balance(&rich), U256::from(10), "the executed block is undone");
+        assert!(chain.state.account(&Address::repeat_byte(2)).is_none());
+    }
+
+    // The next block builds on the stored state.
+    node.chain_mut().state.set_account(rich, U256::from(30), 0, None);
+    let block = next_block(&node, 1);
+    let changes = node.chain_mut().state.take_changes();
+    node.commit_block(block, changes).await.unwrap();
+    let (blocks, loaded) = node.store().load().await.unwrap();
+    assert_eq!(blocks.len(), 2);
+    assert_eq!(loaded.balance(&rich), U256::from(30));
+    assert!(loaded.account(&Address::repeat_byte(2)).is_none());
+}

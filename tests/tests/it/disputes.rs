@@ -67,25 +67,18 @@ async fn resolved(
 
 /// The output root EXECUTE returned for game `id`, if it was proven.
 ///
-/// Polls for a few seconds: `eth_call` may already show the game resolved
-/// while the L1 node is still persisting the block whose logs hold the proof
-/// (its state is updated before the block becomes the head).
+/// Read once, right after `eth_call` showed the game resolved: the node
+/// never shows a block's state before the block (and its logs) is the head
+/// (`Node::state_view`).
 async fn proven_root(net: &Devnet, l1: &RootProvider, id: u64) -> Option<B256> {
     let filter = alloy::rpc::types::Filter::new()
         .address(net.rollup.contracts.dispute_game_factory)
         .event_signature(DisputeGameFactory::BlockProven::SIGNATURE_HASH)
         .from_block(0);
-    for _ in 0..20 {
-        let found = l1.get_logs(&filter).await.unwrap().iter().find_map(|log| {
-            let e = DisputeGameFactory::BlockProven::decode_log(&log.inner).ok()?;
-            (e.gameId == U256::from(id)).then_some(e.outputRoot)
-        });
-        if found.is_some() {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    None
+    l1.get_logs(&filter).await.unwrap().iter().find_map(|log| {
+        let e = DisputeGameFactory::BlockProven::decode_log(&log.inner).ok()?;
+        (e.gameId == U256::from(id)).then_some(e.outputRoot)
+    })
 }
 
 async fn l2_root(net: &Devnet, block: u64) -> B256 {
