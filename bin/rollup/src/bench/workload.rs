@@ -3,7 +3,9 @@
 //! Every workload is generated from a seed. Recipients are drawn from a Zipf
 //! distribution (s = 1.1) over 2,000 addresses, so a few are hot and most are
 //! cold, as on a real chain.
-//! - `transfer`: ETH transfers between many accounts.
+//! - `transfer`: ETH transfers between many accounts, of amounts as people
+//!   type them into a wallet: up to four significant digits, `k × 10^e` wei
+//!   with `k` in 1..=9999 and `e` in 10..=13 (0.00000001 to 0.09999 ETH).
 //! - `erc20`: `BenchToken.transfer` calls on a real ERC-20 contract.
 //! - `swap`: `BenchPool.swapExactIn` on a real constant-product pool (0.3% fee)
 //!   of two `BenchToken`s, in both directions.
@@ -232,9 +234,8 @@ impl Workload {
                     _ => TxSpec {
                         key: sender,
                         to: TxKind::Call(recipient),
-                        value: U256::from(
-                            rng.random_range(1_000_000_000_000u64..1_000_000_000_000_000),
-                        ),
+                        value: U256::from(rng.random_range(1u64..10_000))
+                            * U256::from(10u64.pow(rng.random_range(10..14))),
                         input: Bytes::new(),
                         gas: 21_000,
                     },
