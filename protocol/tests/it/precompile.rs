@@ -192,43 +192,27 @@ fn a_batch_in_blobs_executes_to_the_same_root() {
     assert_eq!(out.output_root, s.expected);
     assert_eq!(out.blobs, 1);
 
-    // Blobs other than the committed ones: one byte changed, one blob too many, a torn blob.
+    // Blobs other than the committed ones: one byte changed, one blob too many, a torn blob,
+    // an element that is not a field element (its top byte set: no commitment), and the
+    // calldata form of the batch.
     let mut changed = s.blobs.clone();
     changed[0][40] ^= 1;
-    let mut forged = in_blobs(&s.input, &s.blobs);
-    forged.batchData = changed.concat().into();
-    assert!(matches!(
-        execute_precompile(&encode_execute_input(&forged)),
-        Err(ExecuteError::WrongBlobs(_))
-    ));
-    let mut extra = in_blobs(&s.input, &s.blobs);
-    extra.batchData = [s.blobs[0].clone(), s.blobs[0].clone()].concat().into();
-    assert!(matches!(
-        execute_precompile(&encode_execute_input(&extra)),
-        Err(ExecuteError::WrongBlobs(_))
-    ));
-    let mut torn = in_blobs(&s.input, &s.blobs);
-    torn.batchData = torn.batchData[..BLOB_SIZE - 1].to_vec().into();
-    assert!(matches!(
-        execute_precompile(&encode_execute_input(&torn)),
-        Err(ExecuteError::WrongBlobs(_))
-    ));
-    // Not a field element (the top byte of a 32-byte element set): no commitment.
     let mut non_canonical = s.blobs.clone();
     non_canonical[0][0] = 0xff;
-    let mut bad = in_blobs(&s.input, &s.blobs);
-    bad.batchData = non_canonical.concat().into();
-    assert!(matches!(
-        execute_precompile(&encode_execute_input(&bad)),
-        Err(ExecuteError::WrongBlobs(_))
-    ));
-    // Calldata data against a blob record is not accepted either.
-    let mut calldata_as_blob = in_blobs(&s.input, &s.blobs);
-    calldata_as_blob.batchData = s.input.batchData;
-    assert!(matches!(
-        execute_precompile(&encode_execute_input(&calldata_as_blob)),
-        Err(ExecuteError::WrongBlobs(_))
-    ));
+    let committed = s.blobs.concat();
+    let cases: [(&str, Vec<u8>); 5] = [
+        ("a changed byte", changed.concat()),
+        ("an extra blob", [s.blobs[0].clone(), s.blobs[0].clone()].concat()),
+        ("a torn blob", committed[..BLOB_SIZE - 1].to_vec()),
+        ("a non-canonical field element", non_canonical.concat()),
+        ("calldata against a blob record", s.input.batchData.to_vec()),
+    ];
+    for (what, data) in cases {
+        let mut forged = in_blobs(&s.input, &s.blobs);
+        forged.batchData = data.into();
+        let result = execute_precompile(&encode_execute_input(&forged));
+        assert!(matches!(result, Err(ExecuteError::WrongBlobs(_))), "{what}: {result:?}");
+    }
 }
 
 /// The block is re-executed under the protocol parameters it is given: other
