@@ -338,15 +338,26 @@ impl Target {
     }
 }
 
+/// Wei that `bytes` of batch data cost in calldata at L1 base fee
+/// `base_fee`: compressed data is almost all nonzero bytes, 40 gas each
+/// under the EIP-7623 floor. The transaction's base gas is not included.
+const fn calldata_cost(bytes: usize, base_fee: u128) -> u128 {
+    (40 * bytes as u128).saturating_mul(base_fee)
+}
+
+/// Wei that `blobs` blobs cost at blob base fee `blob_base_fee` (EIP-4844).
+const fn blob_cost(blobs: usize, blob_base_fee: u128) -> u128 {
+    (blobs as u128 * GAS_PER_BLOB as u128).saturating_mul(blob_base_fee)
+}
+
 /// Wei per channel byte of a full calldata batch and of a full blob batch at
-/// L1 base fee `base_fee` and blob base fee `blob_base_fee` (the 21,000 base
-/// gas amortised over the capacity; calldata at the EIP-7623 floor of 40 gas
-/// per byte).
+/// L1 base fee `base_fee` and blob base fee `blob_base_fee`, the 21,000 base
+/// gas amortised over the capacity.
 fn full_batch_cost_per_byte(base_fee: u128, blob_base_fee: u128) -> (f64, f64) {
-    let calldata = (21_000.0 + 40.0 * MAX_BATCH_DATA_BYTES as f64) * base_fee as f64
+    let base = 21_000u128.saturating_mul(base_fee);
+    let calldata = base.saturating_add(calldata_cost(MAX_BATCH_DATA_BYTES, base_fee)) as f64
         / CALLDATA_CHANNEL_CAPACITY as f64;
-    let blobs = (21_000.0 * base_fee as f64
-        + (MAX_BLOBS_PER_TX * GAS_PER_BLOB) as f64 * blob_base_fee as f64)
+    let blobs = base.saturating_add(blob_cost(MAX_BLOBS_PER_TX as usize, blob_base_fee)) as f64
         / BLOB_CHANNEL_CAPACITY as f64;
     (calldata, blobs)
 }
@@ -449,9 +460,7 @@ impl Batcher {
         blobs: usize,
     ) -> Result<bool, BatcherError> {
         let (base_fee, blob_base_fee) = self.l1_fees().await?;
-        let calldata = 40 * calldata_len as u128 * base_fee;
-        let blob = blobs as u128 * u128::from(GAS_PER_BLOB) * blob_base_fee;
-        Ok(blob < calldata)
+        Ok(blob_cost(blobs, blob_base_fee) < calldata_cost(calldata_len, base_fee))
     }
 
     async fn batch_block(&self, number: u64) -> Result<BatchBlock, BatcherError> {
@@ -514,7 +523,7 @@ impl Batcher {
     ) -> Result<(), BatcherError> {
         let start = blocks[0].number;
         let end = start + blocks.len() as u64 - 1;
-        let raw_bytes: usize = blocks.iter().flat_map(|b| &b.transactions).map(|t| t.len()).sum();
+        let raw_bytes: usize = blocks.iter().map(raw_block_size).sum();
         let id = B128::from_slice(
             &keccak256([self.batcher.address().as_slice(), &start.to_be_bytes()].concat())[..16],
         );
