@@ -19,6 +19,25 @@ pub trait DevnetControl: Send + Sync + std::fmt::Debug + 'static {
     ) -> futures::future::BoxFuture<'static, Result<(), String>>;
 }
 
+/// Largest request body the REST API reads, in bytes: 1 MiB. Its largest
+/// legitimate body is a relayed signed transaction (`{"signed_tx"}`), at most
+/// 128 KiB on L2 (geth's pool limit), 256 KiB as hex.
+pub const DEFAULT_API_MAX_BODY_SIZE: usize = 1024 * 1024;
+
+/// What the REST API's HTTP server enforces before any handler runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiServerConfig {
+    /// Largest request body, in bytes; a larger one is answered `413
+    /// payload-too-large` with the API's JSON error body.
+    pub max_body_size: usize,
+}
+
+impl Default for ApiServerConfig {
+    fn default() -> Self {
+        Self { max_body_size: DEFAULT_API_MAX_BODY_SIZE }
+    }
+}
+
 /// Configuration of the bridge REST API and its indexer.
 #[derive(Clone, Debug)]
 pub struct BridgeConfig {
@@ -66,6 +85,8 @@ pub struct BridgeConfig {
     /// Devnet controls (fault injection, challenges on request) behind
     /// `POST /v1/faults` and `POST /v1/challenges`; `None` outside a devnet.
     pub devnet: Option<Arc<dyn DevnetControl>>,
+    /// What the API's HTTP server enforces (body size).
+    pub server: ApiServerConfig,
 }
 
 impl Default for BridgeConfig {
@@ -93,6 +114,7 @@ impl Default for BridgeConfig {
             dev_signers: (0..rollup_node::dev::DEV_ACCOUNTS).map(dev_account).collect(),
             relayer: None,
             devnet: None,
+            server: ApiServerConfig::default(),
         }
     }
 }

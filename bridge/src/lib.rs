@@ -35,7 +35,7 @@ mod events;
 mod indexer;
 mod store;
 
-pub use config::{BridgeConfig, DevnetControl};
+pub use config::{ApiServerConfig, BridgeConfig, DEFAULT_API_MAX_BODY_SIZE, DevnetControl};
 pub use error::{BridgeError, Result};
 
 use std::{collections::HashSet, net::SocketAddr, sync::Arc};

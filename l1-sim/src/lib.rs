@@ -74,6 +74,8 @@ pub struct L1Config {
     pub database_url: String,
     /// Genesis balances, in wei.
     pub genesis_alloc: Vec<(Address, U256)>,
+    /// Bounds on the work one JSON-RPC request may cost.
+    pub rpc_limits: rpc::RpcLimits,
 }
 
 impl L1Config {
@@ -85,6 +87,7 @@ impl L1Config {
             block_time: Some(Duration::from_secs(1)),
             database_url,
             genesis_alloc,
+            rpc_limits: rpc::RpcLimits::default(),
         }
     }
 }
@@ -180,6 +183,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         l1_fee: None,
         max_tx_size: L1_MAX_TX_SIZE,
         precompiles: Some(execute::l1_precompiles()),
+        rpc_limits: config.rpc_limits,
     };
     let node = Node::open_with_blobs(node_config, true, store, || genesis(&config)).await?;
     // Load the KZG trusted setup now rather than on the first blob transaction.

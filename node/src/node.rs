@@ -50,6 +50,8 @@ pub struct NodeConfig {
     pub max_tx_size: usize,
     /// A precompile set other than Prague's (the L1's adds EXECUTE).
     pub precompiles: Option<&'static revm::precompile::Precompiles>,
+    /// Bounds on the work one JSON-RPC request may cost.
+    pub rpc_limits: crate::rpc::RpcLimits,
 }
 
 /// A chain node (L1 simulator or L2 sequencer).

@@ -39,6 +39,8 @@ pub struct SequencerConfig {
     pub block_time: Duration,
     /// Database URL.
     pub database_url: String,
+    /// Bounds on the work one L2 JSON-RPC request may cost.
+    pub rpc_limits: rollup_node::rpc::RpcLimits,
 }
 
 /// Errors starting the sequencer.
@@ -100,6 +102,7 @@ pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
         l1_fee: Some(rollup.l1_fee),
         max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
         precompiles: None,
+        rpc_limits: Default::default(),
     }
 }
 
@@ -107,7 +110,8 @@ pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
 pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, SequencerError> {
     let store = ChainStore::open(&config.database_url, "l2").await?;
     let rollup = config.rollup.clone();
-    let node = Node::open(node_config(&rollup), store, || {
+    let node_config = NodeConfig { rpc_limits: config.rpc_limits, ..node_config(&rollup) };
+    let node = Node::open(node_config, store, || {
         let mut state = rollup_protocol::l2_genesis_state();
         let header = genesis_header(&rollup, &mut state, &rollup.genesis_l1_origin)
             .unwrap_or_else(|never| match never {});

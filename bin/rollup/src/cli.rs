@@ -7,13 +7,14 @@ use crate::{
     devnet::{self, DevnetConfig, l1_genesis_alloc},
 };
 use alloy_primitives::U256;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, builder::TypedValueParser};
 use eyre::Context;
 use rollup_batcher::DataAvailability;
 use rollup_l1_sim::L1Config;
 use rollup_node::{
     db::sqlite_url,
     dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer},
+    rpc,
 };
 use rollup_protocol::{
     L1_CHAIN_ID,
@@ -146,6 +147,53 @@ impl ProtocolArgs {
     }
 }
 
+/// Bounds on the work one JSON-RPC request may cost (geth's and reth's
+/// defaults; see `rollup_node::rpc::RpcLimits`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "JSON-RPC limits")]
+pub struct RpcLimitArgs {
+    /// Largest request body, in bytes (geth: 5 MiB).
+    #[arg(long = "rpc.max-request-size", env = "ROLLUP_RPC_MAX_REQUEST_SIZE", default_value_t = rpc::DEFAULT_MAX_REQUEST_BODY_SIZE, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    pub max_request_size: usize,
+    /// Most requests in one batch (geth: 1000).
+    #[arg(long = "rpc.batch-request-limit", env = "ROLLUP_RPC_BATCH_REQUEST_LIMIT", default_value_t = rpc::DEFAULT_MAX_BATCH_SIZE, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    pub batch_request_limit: usize,
+    /// Most bytes of the responses of one batch (geth: 25000000).
+    #[arg(long = "rpc.batch-response-max-size", env = "ROLLUP_RPC_BATCH_RESPONSE_MAX_SIZE", default_value_t = rpc::DEFAULT_MAX_BATCH_RESPONSE_SIZE, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    pub batch_response_max_size: usize,
+    /// Most blocks one `eth_feeHistory` reports (geth: 1024).
+    #[arg(long = "rpc.feehistory-max-blocks", env = "ROLLUP_RPC_FEEHISTORY_MAX_BLOCKS", default_value_t = rpc::DEFAULT_MAX_FEE_HISTORY_BLOCKS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub feehistory_max_blocks: u64,
+    /// Most reward percentiles one `eth_feeHistory` takes (geth: 100).
+    #[arg(long = "rpc.feehistory-max-percentiles", env = "ROLLUP_RPC_FEEHISTORY_MAX_PERCENTILES", default_value_t = rpc::DEFAULT_MAX_FEE_HISTORY_PERCENTILES, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    pub feehistory_max_percentiles: usize,
+    /// Most blocks one `eth_getLogs` scans.
+    #[arg(long = "rpc.max-blocks-per-filter", env = "ROLLUP_RPC_MAX_BLOCKS_PER_FILTER", default_value_t = rpc::DEFAULT_MAX_BLOCKS_PER_FILTER, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_blocks_per_filter: u64,
+    /// Most logs one `eth_getLogs` over several blocks returns (reth: 20000).
+    #[arg(long = "rpc.max-logs-per-response", env = "ROLLUP_RPC_MAX_LOGS_PER_RESPONSE", default_value_t = rpc::DEFAULT_MAX_LOGS_PER_RESPONSE, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    pub max_logs_per_response: usize,
+    /// Most storage keys one `eth_getProof` proves (geth: 1024).
+    #[arg(long = "rpc.max-proof-keys", env = "ROLLUP_RPC_MAX_PROOF_KEYS", default_value_t = rpc::DEFAULT_MAX_PROOF_KEYS, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    pub max_proof_keys: usize,
+}
+
+impl RpcLimitArgs {
+    /// The limits these flags give.
+    pub const fn limits(&self) -> rpc::RpcLimits {
+        rpc::RpcLimits {
+            max_request_body_size: self.max_request_size,
+            max_batch_size: self.batch_request_limit,
+            max_batch_response_size: self.batch_response_max_size,
+            max_fee_history_blocks: self.feehistory_max_blocks,
+            max_fee_history_percentiles: self.feehistory_max_percentiles,
+            max_blocks_per_filter: self.max_blocks_per_filter,
+            max_logs_per_response: self.max_logs_per_response,
+            max_proof_keys: self.max_proof_keys,
+        }
+    }
+}
+
 /// `rollup devnet`.
 #[derive(Debug, Args)]
 pub struct DevnetArgs {
@@ -153,6 +201,8 @@ pub struct DevnetArgs {
     storage: StorageArgs,
     #[command(flatten)]
     protocol: ProtocolArgs,
+    #[command(flatten)]
+    rpc_limits: RpcLimitArgs,
     /// Interface to bind.
     #[arg(long, env = "ROLLUP_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
@@ -198,6 +248,8 @@ pub struct L1Args {
     storage: StorageArgs,
     #[command(flatten)]
     protocol: ProtocolArgs,
+    #[command(flatten)]
+    rpc_limits: RpcLimitArgs,
     /// Interface to bind.
     #[arg(long, env = "ROLLUP_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
@@ -238,6 +290,8 @@ impl RoleArgs {
 pub struct SequencerArgs {
     #[command(flatten)]
     role: RoleArgs,
+    #[command(flatten)]
+    rpc_limits: RpcLimitArgs,
     /// L2 JSON-RPC port.
     #[arg(long, env = "ROLLUP_L2_PORT", default_value_t = 9545)]
     port: u16,
@@ -318,13 +372,14 @@ impl Cli {
             Command::L1(args) => run_l1(args).await,
             Command::Sequencer(args) => {
                 let rollup = args.role.rollup()?;
-                let handle = rollup_sequencer::spawn(rollup.sequencer_config(
+                let mut config = rollup.sequencer_config(
                     (args.role.host, args.port).into(),
                     &args.role.l1_rpc_url,
                     args.block_time,
                     args.role.storage.url("l2.db")?,
-                ))
-                .await?;
+                );
+                config.rpc_limits = args.rpc_limits.limits();
+                let handle = rollup_sequencer::spawn(config).await?;
                 println!(
                     "L2 JSON-RPC  {} (chain id {})",
                     handle.rpc_url(),
@@ -387,6 +442,7 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
         block_time: (!args.block_time.is_zero()).then_some(args.block_time),
         database_url: args.storage.url("l1.db")?,
         genesis_alloc: l1_genesis_alloc(),
+        rpc_limits: args.rpc_limits.limits(),
     })
     .await?;
     let path = args.storage.data_dir.join("rollup.json");
@@ -438,6 +494,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         bond_wei: args.protocol.bond_wei,
         challenger_bond_wei: args.protocol.challenger_bond_wei,
         game_clock: args.protocol.game_clock,
+        rpc_limits: args.rpc_limits.limits(),
     };
     let net = devnet::spawn(config).await?;
     println!(

@@ -262,6 +262,7 @@ impl RollupFile {
             bridge: self.contracts.bridge,
             block_time,
             database_url,
+            rpc_limits: Default::default(),
         }
     }
 
@@ -339,6 +340,7 @@ impl RollupFile {
             relayer: dev.then(|| role_signer(Role::Relayer)),
             dispute_game_factory: Some(self.contracts.dispute_game_factory),
             devnet: None,
+            server: Default::default(),
         }
     }
 

@@ -65,6 +65,8 @@ pub struct DevnetConfig {
     pub challenger_bond_wei: U256,
     /// Chess clock per side of a dispute game (used at deployment).
     pub game_clock: Duration,
+    /// Bounds on the work one JSON-RPC request may cost, on L1 and L2.
+    pub rpc_limits: rollup_node::rpc::RpcLimits,
 }
 
 impl DevnetConfig {
@@ -89,6 +91,7 @@ impl DevnetConfig {
             bond_wei: U256::from(100_000_000_000_000_000u128),
             challenger_bond_wei: U256::from(100_000_000_000_000_000u128),
             game_clock: Duration::from_secs(60),
+            rpc_limits: Default::default(),
         }
     }
 
@@ -146,6 +149,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         block_time: Some(config.l1_block_time),
         database_url: config.db("l1.db"),
         genesis_alloc: l1_genesis_alloc(),
+        rpc_limits: config.rpc_limits,
     })
     .await?;
     let rollup_path = config.data_dir.join("rollup.json");
@@ -170,13 +174,14 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         tracing::info!(target: "devnet", bridge = %file.contracts.bridge, "deployed the L1 contracts");
         file
     };
-    let sequencer = rollup_sequencer::spawn(rollup.sequencer_config(
+    let mut sequencer_config = rollup.sequencer_config(
         config.l2_addr,
         &l1.rpc_url(),
         config.l2_block_time,
         config.db("l2.db"),
-    ))
-    .await?;
+    );
+    sequencer_config.rpc_limits = config.rpc_limits;
+    let sequencer = rollup_sequencer::spawn(sequencer_config).await?;
     let batcher = rollup_batcher::spawn(rollup.batcher_config(
         &l1.rpc_url(),
         &sequencer.rpc_url(),

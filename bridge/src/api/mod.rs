@@ -5,6 +5,7 @@ mod deposits;
 mod devnet;
 mod extract;
 mod fees;
+mod guard;
 mod meta;
 mod posted;
 mod stream;
@@ -158,6 +159,7 @@ pub(crate) struct ApiDoc;
 
 /// The API's routes over `state`.
 pub(crate) fn router(state: Shared) -> Router {
+    let server = Arc::new(state.config.server.clone());
     Router::new()
         .route("/health", get(meta::health))
         .route("/v1/config", get(meta::config))
@@ -182,6 +184,9 @@ pub(crate) fn router(state: Shared) -> Router {
             tracing::error!(target: "bridge", "handler panicked");
             ApiError::internal("internal error").into_response()
         }))
+        // The guard reads the body; the extractors need no limit of their own.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(server, guard::limit_body))
         .layer(CorsLayer::permissive())
 }
 

@@ -255,6 +255,7 @@ impl Stack {
             bridge,
             block_time: Duration::from_millis(250),
             database_url: sqlite_url(dir.path(), "l2.db"),
+            rpc_limits: Default::default(),
         })
         .await
         .expect("spawn sequencer");

@@ -6,6 +6,7 @@ mod api;
 mod challenges;
 mod deposits;
 mod events;
+mod guard;
 mod harness;
 mod sse;
 mod withdrawals;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use std::{path::Path, time::Duration};
 
 mod blobs;
+mod limits;
 
 fn key(i: u8) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&keccak256([i])).unwrap()

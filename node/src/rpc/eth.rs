@@ -16,8 +16,9 @@ use rollup_protocol::{BlockEnvInput, MemoryState, build_evm_with_precompiles};
 use serde_json::{Value, json as j};
 use std::sync::Arc;
 
-/// Most blocks one `eth_getLogs` may scan.
-pub const MAX_LOG_RANGE: u64 = 10_000;
+/// Most blocks one `eth_getLogs` may scan, unless
+/// [`RpcLimits::max_blocks_per_filter`](super::RpcLimits::max_blocks_per_filter) says otherwise.
+pub const MAX_LOG_RANGE: u64 = super::limits::DEFAULT_MAX_BLOCKS_PER_FILTER;
 
 fn q(n: impl Into<u128>) -> Value {
     Value::String(format!("{:#x}", n.into()))
@@ -108,6 +109,16 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_getProof" => {
             let address: Address = param(params, 0)?;
+            // geth's bound and message, checked before the keys are parsed.
+            let max = node.config().rpc_limits.max_proof_keys;
+            if let Some(keys) = params.get(1).and_then(Value::as_array)
+                && keys.len() > max
+            {
+                return Err(RpcError::invalid_params(format!(
+                    "too many storage keys requested (max {max}, got {})",
+                    keys.len()
+                )));
+            }
             let slots: Vec<B256> = param(params, 1)?;
             check_state_block(node, opt_param(params, 2)?)?;
             let proof = node.chain_mut().state.proof(address, &slots);
@@ -363,15 +374,26 @@ fn estimate_gas(node: &Node, request: &TransactionRequest) -> Result<u64, RpcErr
 }
 
 fn fee_history(node: &Node, params: &Value) -> RpcResult {
+    let limits = node.config().rpc_limits;
     let count: U64 = param(params, 0)?;
     let newest: BlockNumberOrTag = param(params, 1)?;
+    // geth's bound and message, checked before the percentiles are parsed.
+    if let Some(p) = params.get(2).and_then(Value::as_array)
+        && p.len() > limits.max_fee_history_percentiles
+    {
+        return Err(RpcError::invalid_params(format!(
+            "invalid reward percentile: over the query limit {}",
+            limits.max_fee_history_percentiles
+        )));
+    }
     let percentiles: Vec<f64> = opt_param(params, 2)?.unwrap_or_default();
     if percentiles.windows(2).any(|w| w[0] > w[1])
         || percentiles.iter().any(|p| !(0.0..=100.0).contains(p))
     {
         return Err(RpcError::invalid_params("invalid reward percentiles"));
     }
-    let count = count.to::<u64>().min(1024);
+    // geth cuts a longer range to the newest blocks it serves.
+    let count = count.to::<u64>().min(limits.max_fee_history_blocks);
     let newest =
         resolve_number(node, newest).ok_or_else(|| RpcError::invalid_params("block not found"))?;
     let oldest = newest.saturating_add(1).saturating_sub(count.max(1));
@@ -440,6 +462,7 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
 }
 
 fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
+    let limits = node.config().rpc_limits;
     let chain = node.chain();
     let head = chain.head_number();
     let blocks: Vec<Arc<StoredBlock>> = match filter.block_option {
@@ -462,15 +485,19 @@ fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
             if from > to {
                 return Err(RpcError::invalid_params("invalid block range params"));
             }
-            if to - from >= MAX_LOG_RANGE {
-                return Err(RpcError::server(format!(
-                    "query exceeds max block range {MAX_LOG_RANGE}"
+            // reth's bound and message.
+            let max = limits.max_blocks_per_filter;
+            if to - from >= max {
+                return Err(RpcError::invalid_params(format!(
+                    "query exceeds max block range {max}"
                 )));
             }
             (from..=to).filter_map(|n| chain.block(n).cloned()).collect()
         }
     };
     drop(chain);
+    let multi_block = blocks.len() > 1;
+    let first = blocks.first().map(|b| b.number()).unwrap_or_default();
     let mut out = Vec::new();
     for block in blocks {
         if !filter.matches_bloom(block.header.logs_bloom) {
@@ -484,6 +511,15 @@ fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
                 }
                 log_index += 1;
             }
+        }
+        // reth's bound and message: the logs of one block are served whole;
+        // over several blocks the error names the range that fits.
+        if multi_block && out.len() > limits.max_logs_per_response {
+            return Err(RpcError::invalid_params(format!(
+                "query exceeds max results {}, retry with the range {first}-{}",
+                limits.max_logs_per_response,
+                block.number().saturating_sub(1).max(first)
+            )));
         }
     }
     Ok(Value::Array(out))

@@ -5,12 +5,20 @@
 
 mod eth;
 mod json;
+mod limits;
 
 pub use eth::MAX_LOG_RANGE;
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
+pub use limits::*;
 
 use crate::Node;
-use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::post};
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -125,44 +133,124 @@ struct RpcState {
     ext: Arc<dyn RpcExtension>,
 }
 
-/// Largest request body, in bytes (geth's 5 MiB: a blob transaction with
-/// six blobs is 1.5 MiB of hex).
-pub const MAX_BODY_SIZE: usize = 5 * 1024 * 1024;
+/// Largest request body, in bytes, unless [`RpcLimits`] says otherwise.
+pub const MAX_BODY_SIZE: usize = limits::DEFAULT_MAX_REQUEST_BODY_SIZE;
 
-/// The JSON-RPC router (`POST /`).
+/// The JSON-RPC router (`POST /`), bounded by the node's
+/// [`NodeConfig::rpc_limits`](crate::NodeConfig::rpc_limits).
 pub fn router(node: Arc<Node>, ext: Arc<dyn RpcExtension>) -> Router {
     Router::new()
         .route("/", post(handle_http))
         .with_state(RpcState { node, ext })
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_SIZE))
         .layer(tower_http::cors::CorsLayer::permissive())
 }
 
-/// Most requests in one batch.
-pub const MAX_BATCH: usize = 1000;
+/// Most requests in one batch, unless [`RpcLimits`] says otherwise.
+pub const MAX_BATCH: usize = limits::DEFAULT_MAX_BATCH_SIZE;
 
-async fn handle_http(State(state): State<RpcState>, body: axum::body::Bytes) -> impl IntoResponse {
+/// A response of the JSON-RPC server: `application/json`.
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// One HTTP request: a single call or a batch. The body is read up to
+/// [`RpcLimits::max_request_body_size`] bytes (larger: HTTP 413 with a
+/// JSON-RPC error, geth's message); a batch's responses are counted as they
+/// are serialized, and once they pass [`RpcLimits::max_batch_response_size`]
+/// that item and every later one is answered `-32003 response too large`
+/// (geth answers the rest so; this server also refuses the item that crosses
+/// the limit, so no batch response exceeds it).
+async fn handle_http(State(state): State<RpcState>, request: Request) -> Response {
+    let limits = state.node.config().rpc_limits;
+    let max_body = limits.max_request_body_size;
+    let too_large = |length: String| {
+        let error = RpcError {
+            code: -32600,
+            message: format!("content length too large ({length}>{max_body})"),
+            data: None,
+        };
+        json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            error_response(Value::Null, &error).to_string(),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(length) = declared.filter(|l| *l > max_body as u64) {
+        return too_large(length.to_string());
+    }
+    let body = match axum::body::to_bytes(request.into_body(), max_body).await {
+        Ok(body) => body,
+        Err(e) if e.to_string().contains("length limit exceeded") => {
+            return too_large("chunked".into());
+        }
+        Err(e) => {
+            let error = RpcError {
+                code: -32700,
+                message: format!("parse error: cannot read the request body: {e}"),
+                data: None,
+            };
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                error_response(Value::Null, &error).to_string(),
+            );
+        }
+    };
+    let invalid = |message: &str| {
+        error_response(Value::Null, &RpcError { code: -32600, message: message.into(), data: None })
+            .to_string()
+    };
     let response = match serde_json::from_slice::<Value>(&body) {
         Err(e) => error_response(
             Value::Null,
             &RpcError { code: -32700, message: format!("parse error: {e}"), data: None },
-        ),
-        Ok(Value::Array(requests)) if requests.is_empty() || requests.len() > MAX_BATCH => {
-            error_response(
-                Value::Null,
-                &RpcError { code: -32600, message: "invalid batch size".into(), data: None },
-            )
+        )
+        .to_string(),
+        // geth's messages for both.
+        Ok(Value::Array(requests)) if requests.is_empty() => invalid("empty batch"),
+        Ok(Value::Array(requests)) if requests.len() > limits.max_batch_size => {
+            invalid("batch too large")
         }
         Ok(Value::Array(requests)) => {
-            let mut out = Vec::with_capacity(requests.len());
-            for request in requests {
-                out.push(handle_one(&state, request).await);
+            let mut out = String::from("[");
+            let mut over = false;
+            for (i, request) in requests.into_iter().enumerate() {
+                let id = request.get("id").cloned().unwrap_or(Value::Null);
+                let mut item = if over {
+                    String::new()
+                } else {
+                    handle_one(&state, request).await.to_string()
+                };
+                // Bytes so far: the items, their commas and the brackets.
+                if !over && out.len() + item.len() + 2 > limits.max_batch_response_size {
+                    over = true;
+                    tracing::debug!(target: "rpc", item = i, limit = limits.max_batch_response_size, "batch response too large");
+                }
+                if over {
+                    item = error_response(
+                        id,
+                        &RpcError {
+                            code: limits::RESPONSE_TOO_LARGE_CODE,
+                            message: "response too large".into(),
+                            data: None,
+                        },
+                    )
+                    .to_string();
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&item);
             }
-            Value::Array(out)
+            out.push(']');
+            out
         }
-        Ok(request) => handle_one(&state, request).await,
+        Ok(request) => handle_one(&state, request).await.to_string(),
     };
-    (StatusCode::OK, [("content-type", "application/json")], response.to_string())
+    json_response(StatusCode::OK, response)
 }
 
 fn error_response(id: Value, error: &RpcError) -> Value {

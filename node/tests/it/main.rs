@@ -112,6 +112,7 @@ async fn node() -> (std::sync::Arc<rollup_node::Node>, tempfile::TempDir) {
         l1_fee: None,
         max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
         precompiles: None,
+        rpc_limits: Default::default(),
     };
     let node = rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
         let mut state = MemoryState::new();
