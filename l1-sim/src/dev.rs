@@ -20,6 +20,15 @@ use std::{
     },
 };
 
+/// Largest L1 block timestamp the dev methods let the clock reach, in
+/// seconds: 2^53 - 1, the largest integer a JavaScript client (viem, ethers)
+/// reads exactly. It leaves the chain room to carry on: every later block
+/// needs a larger timestamp, and the contracts add challenge windows and
+/// chess clocks to `uint64(block.timestamp)`, which must not overflow.
+/// `evm_increaseTime`, `evm_setNextBlockTimestamp` and `evm_mine` refuse
+/// values beyond it.
+pub const MAX_TIMESTAMP: u64 = (1 << 53) - 1;
+
 /// The L1 clock: wall time plus the offset of `evm_increaseTime`, or a
 /// one-shot timestamp from `evm_setNextBlockTimestamp`.
 #[derive(Debug, Default)]
@@ -29,14 +38,27 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Timestamp of the next block: strictly above the parent's.
+    /// Timestamp of the next block: strictly above the parent's (saturating:
+    /// the dev methods keep the clock at most [`MAX_TIMESTAMP`]).
     pub fn next_timestamp(&self, parent: u64) -> u64 {
+        let after_parent = parent.saturating_add(1);
         if let Some(ts) = self.next.lock().take() {
-            return ts.max(parent + 1);
+            return ts.max(after_parent);
         }
-        let t = now() as i64 + self.offset.load(Ordering::Relaxed);
-        (t.max(0) as u64).max(parent + 1)
+        self.time_with(self.offset.load(Ordering::Relaxed)).max(after_parent)
     }
+
+    /// Wall time plus `offset` seconds, within `0..=MAX_TIMESTAMP`.
+    fn time_with(&self, offset: i64) -> u64 {
+        (i128::from(now()) + i128::from(offset)).clamp(0, i128::from(MAX_TIMESTAMP)) as u64
+    }
+}
+
+/// The error of a timestamp the chain could not carry on with.
+fn beyond_max(what: &str, ts: impl std::fmt::Display) -> RpcError {
+    RpcError::invalid_params(format!(
+        "{what} {ts} is beyond the largest timestamp this chain allows ({MAX_TIMESTAMP})"
+    ))
 }
 
 #[derive(Debug)]
@@ -57,13 +79,30 @@ impl DevMethods {
         Ok(Value::Bool(true))
     }
 
+    /// `ts` may be the next block's timestamp: above the head's (anvil's
+    /// message) and at most [`MAX_TIMESTAMP`].
+    fn check_next_timestamp(&self, ts: u64) -> Result<(), RpcError> {
+        let head = self.node.chain().head().header.timestamp;
+        if ts <= head {
+            return Err(RpcError::server(format!(
+                "timestamp {ts} is lower than or equal to previous block's timestamp {head}"
+            )));
+        }
+        if ts > MAX_TIMESTAMP {
+            return Err(beyond_max("timestamp", ts));
+        }
+        Ok(())
+    }
+
     async fn handle(&self, method: &str, params: &Value) -> RpcResult {
         match method {
             "evm_mine" => {
                 let ts: Option<U64> = opt_param(params, 0)?;
-                build_block(&self.node, &self.clock, ts.map(|t| t.to()))
-                    .await
-                    .map_err(RpcError::server)?;
+                let ts = ts.map(|t| t.to::<u64>());
+                if let Some(ts) = ts {
+                    self.check_next_timestamp(ts)?;
+                }
+                build_block(&self.node, &self.clock, ts).await.map_err(RpcError::server)?;
                 Ok(json!("0x0"))
             }
             "anvil_mine" | "hardhat_mine" => {
@@ -76,20 +115,27 @@ impl DevMethods {
             }
             "evm_increaseTime" | "anvil_increaseTime" => {
                 let secs: U256 = param(params, 0)?;
-                let secs = i64::try_from(secs)
-                    .map_err(|_| RpcError::invalid_params("seconds out of range"))?;
-                let total = self.clock.offset.fetch_add(secs, Ordering::Relaxed) + secs;
+                let secs =
+                    i64::try_from(secs).map_err(|_| beyond_max("a time increase of", secs))?;
+                // The offset only moves if the clock stays within MAX_TIMESTAMP.
+                let mut total = 0;
+                self.clock
+                    .offset
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                        total = offset.checked_add(secs)?;
+                        let time = i128::from(now()) + i128::from(total);
+                        (time <= i128::from(MAX_TIMESTAMP)).then_some(total)
+                    })
+                    .map_err(|offset| {
+                        let time = i128::from(now()) + i128::from(offset) + i128::from(secs);
+                        beyond_max("the L1 time would be", time)
+                    })?;
                 Ok(json!(format!("{total:#x}")))
             }
             "evm_setNextBlockTimestamp" | "anvil_setNextBlockTimestamp" => {
                 let ts: U64 = param(params, 0)?;
                 let ts = ts.to::<u64>();
-                let head = self.node.chain().head().header.timestamp;
-                if ts <= head {
-                    return Err(RpcError::server(format!(
-                        "timestamp {ts} is lower than or equal to previous block's timestamp {head}"
-                    )));
-                }
+                self.check_next_timestamp(ts)?;
                 *self.clock.next.lock() = Some(ts);
                 Ok(Value::Null)
             }

@@ -26,6 +26,7 @@ mod dev;
 mod execute;
 
 pub use builder::build_block;
+pub use dev::MAX_TIMESTAMP;
 pub use execute::l1_precompiles;
 
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};

@@ -134,7 +134,7 @@ pub fn block_inputs(
 ) -> Result<BlockInputs, DerivationError> {
     let number = batch.number;
     if batch.l1_origin_number >= inclusion_block
-        || inclusion_block > batch.l1_origin_number + config.sequencing_window
+        || inclusion_block > batch.l1_origin_number.saturating_add(config.sequencing_window)
     {
         return Err(DerivationError::OutsideSequencingWindow {
             number,
@@ -142,7 +142,7 @@ pub fn block_inputs(
             inclusion: inclusion_block,
         });
     }
-    if number != parent.number + 1 {
+    if parent.number.checked_add(1) != Some(number) {
         return Err(DerivationError::NotNext { parent: parent.number, got: number });
     }
     if batch.timestamp < parent.timestamp {
@@ -154,7 +154,7 @@ pub fn block_inputs(
     }
     let (parent_origin, _) =
         L1Origin::of_header(parent).ok_or(DerivationError::ParentWithoutOrigin(parent.number))?;
-    let advanced = batch.l1_origin_number == parent_origin + 1;
+    let advanced = parent_origin.checked_add(1) == Some(batch.l1_origin_number);
     if batch.l1_origin_number != parent_origin && !advanced {
         return Err(DerivationError::BadOriginNumber {
             number,
@@ -166,7 +166,7 @@ pub fn block_inputs(
         return Err(DerivationError::OriginHashMismatch { number, origin: batch.l1_origin_number });
     }
     if batch.timestamp < origin.timestamp
-        || batch.timestamp > origin.timestamp + config.max_sequencer_drift
+        || batch.timestamp > origin.timestamp.saturating_add(config.max_sequencer_drift)
     {
         return Err(DerivationError::TimestampOutOfWindow { number, timestamp: batch.timestamp });
     }
@@ -307,7 +307,7 @@ impl Derivation {
         let blocks = decode_batch(batch);
         let mut out = Vec::new();
         for number in batch.l2_start..=batch.l2_end.min(last) {
-            if number != self.head().number + 1 {
+            if self.head().number.checked_add(1) != Some(number) {
                 break;
             }
             let parent = self.head().clone();
@@ -367,7 +367,7 @@ pub fn derive_block_inputs(
     match attempt() {
         Ok(inputs) => (inputs, DerivedFrom::Batch),
         Err(e) => {
-            let next = parent_origin.number + 1;
+            let next = parent_origin.number.saturating_add(1);
             let advance = (next < batch.l1_block).then(|| l1.origin(next)).flatten();
             let next_origin = advance.map(|o| (o, l1.deposits(o.number)));
             (
@@ -383,11 +383,12 @@ pub fn derive_block_inputs(
 pub fn decode_batch(batch: &PostedBatch) -> Vec<BatchBlock> {
     match decode_channel_from_batch_data(&batch.data) {
         Ok(blocks)
-            if blocks.len() as u64 == batch.l2_end + 1 - batch.l2_start
+            if batch.l2_end.checked_sub(batch.l2_start).and_then(|d| d.checked_add(1))
+                == Some(blocks.len() as u64)
                 && blocks
                     .iter()
                     .enumerate()
-                    .all(|(i, b)| b.number == batch.l2_start + i as u64) =>
+                    .all(|(i, b)| batch.l2_start.checked_add(i as u64) == Some(b.number)) =>
         {
             blocks
         }

@@ -187,7 +187,7 @@ pub fn execute_precompile(input: &[u8]) -> Result<ExecuteOutput, ExecuteError> {
         executeCall::abi_decode_raw(input).map_err(|e| ExecuteError::Input(e.to_string()))?;
     let parent = Header::decode(&mut call.parentHeader.as_ref())
         .map_err(|e| ExecuteError::Input(format!("parent header: {e}")))?;
-    if parent.number + 1 != call.blockNumber {
+    if parent.number.checked_add(1) != Some(call.blockNumber) {
         return Err(ExecuteError::WrongParent);
     }
     let l1_blocks = <Vec<L1BlockData> as alloy_sol_types::SolValue>::abi_decode(&call.l1Blocks)

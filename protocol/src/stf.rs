@@ -187,7 +187,9 @@ pub fn execute_block<S: StateDb>(
     parent: &Header,
     inputs: &BlockInputs,
 ) -> Result<ExecutedBlock, StfError<S::Error>> {
-    let number = parent.number + 1;
+    // Saturating keeps the STF total; its callers (derivation, EXECUTE)
+    // refuse a parent numbered u64::MAX before they get here.
+    let number = parent.number.saturating_add(1);
     let base_fee = next_base_fee(parent);
     let block_env = BlockEnvInput {
         number,
@@ -239,7 +241,7 @@ pub fn execute_block<S: StateDb>(
                 (false, tx.gas_limit, Vec::new(), None)
             }
         };
-        cumulative += gas_used;
+        cumulative = cumulative.saturating_add(gas_used);
         txs.push(ExecutedTx {
             sender: tx.from,
             receipt: RollupReceipt {
@@ -325,7 +327,7 @@ pub fn execute_block<S: StateDb>(
         db.add_balance(L1_FEE_VAULT, U256::from(l1_fee)).map_err(StfError::Database)?;
         db.add_balance(BASE_FEE_VAULT, U256::from(base_fee) * U256::from(gas_used))
             .map_err(StfError::Database)?;
-        cumulative += gas_used;
+        cumulative = cumulative.saturating_add(gas_used);
         txs.push(ExecutedTx {
             sender,
             receipt: RollupReceipt {

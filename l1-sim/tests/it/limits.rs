@@ -233,3 +233,44 @@ async fn raw_post(addr: std::net::SocketAddr, headers: &str, body: &[u8]) -> Str
     let _ = stream.read_to_end(&mut response).await;
     String::from_utf8_lossy(&response).to_string()
 }
+
+/// The L1 clock refuses values the chain could not carry on with
+/// (`rollup_l1_sim::MAX_TIMESTAMP`, 2^53 - 1 seconds), and mining goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clock_refuses_timestamps_the_chain_cannot_carry_on_with() {
+    const MAX: u64 = (1 << 53) - 1;
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start_with(dir.path(), Some(Duration::from_secs(3600)), RpcLimits::default()).await;
+    let url = l1.rpc_url();
+    let message = |v: &Value| v["error"]["message"].as_str().unwrap_or_default().to_string();
+    for secs in
+        [json!("0xffffffffffffffff"), json!(u64::MAX / 2), json!(format!("{:#x}", U256::MAX))]
+    {
+        let v = call(&url, "evm_increaseTime", json!([secs])).await;
+        assert_eq!(v["error"]["code"], -32602, "{v}");
+        assert!(message(&v).contains("beyond the largest timestamp"), "{v}");
+    }
+    for ts in [MAX + 1, u64::MAX] {
+        let v = call(&url, "evm_setNextBlockTimestamp", json!([ts])).await;
+        assert_eq!(
+            message(&v),
+            format!("timestamp {ts} is beyond the largest timestamp this chain allows ({MAX})")
+        );
+        let v = call(&url, "evm_mine", json!([ts])).await;
+        assert_eq!(v["error"]["code"], -32602, "{v}");
+    }
+    // Up to the bound it is taken, and the next blocks still get later timestamps.
+    assert!(call(&url, "evm_setNextBlockTimestamp", json!([MAX - 5])).await["error"].is_null());
+    for _ in 0..3 {
+        call(&url, "evm_mine", json!([])).await;
+    }
+    let block = call(&url, "eth_getBlockByNumber", json!(["latest", false])).await;
+    let ts = u64::from_str_radix(
+        block["result"]["timestamp"].as_str().unwrap().trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    assert_eq!(ts, MAX - 3);
+    assert_eq!(head(&call(&url, "eth_blockNumber", json!([])).await), 3);
+    l1.shutdown().await;
+}
