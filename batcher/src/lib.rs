@@ -211,9 +211,16 @@ pub struct BatcherHandle {
     pub faults: Arc<ProposerFaults>,
     shutdown: CancellationToken,
     task: JoinHandle<()>,
+    supervisor: rollup_node::Supervisor,
 }
 
 impl BatcherHandle {
+    /// The supervisor of its task: [`rollup_node::Supervisor::failed`]
+    /// resolves when it ends while the batcher runs.
+    pub const fn supervisor(&self) -> &rollup_node::Supervisor {
+        &self.supervisor
+    }
+
     /// Stops and waits.
     pub async fn shutdown(self) {
         self.shutdown.cancel();
@@ -237,8 +244,9 @@ pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError>
         faults: faults.clone(),
         config,
     };
-    let task = tokio::spawn(batcher.run(shutdown.clone()));
-    Ok(BatcherHandle { store, faults, shutdown, task })
+    let supervisor = rollup_node::Supervisor::new("batcher", shutdown.clone());
+    let task = supervisor.spawn("batcher", batcher.run(shutdown.clone()));
+    Ok(BatcherHandle { store, faults, shutdown, task, supervisor })
 }
 
 #[derive(Debug)]

@@ -87,6 +87,9 @@ pub struct BridgeConfig {
     pub devnet: Option<Arc<dyn DevnetControl>>,
     /// What the API's HTTP server enforces (body size).
     pub server: ApiServerConfig,
+    /// The supervisors of the other roles of this process (`rollup devnet`):
+    /// while a task of one is down, `/health` answers 503 `role-down`.
+    pub roles: Vec<rollup_node::Supervisor>,
 }
 
 impl Default for BridgeConfig {
@@ -115,6 +118,7 @@ impl Default for BridgeConfig {
             relayer: None,
             devnet: None,
             server: ApiServerConfig::default(),
+            roles: Vec::new(),
         }
     }
 }

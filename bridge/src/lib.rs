@@ -50,9 +50,16 @@ pub struct BridgeHandle {
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     store: store::Store,
+    supervisor: rollup_node::Supervisor,
 }
 
 impl BridgeHandle {
+    /// The supervisor of its tasks: [`rollup_node::Supervisor::failed`]
+    /// resolves when one ends while the bridge runs.
+    pub const fn supervisor(&self) -> &rollup_node::Supervisor {
+        &self.supervisor
+    }
+
     /// `http://ip:port` of the API.
     pub fn url(&self) -> String {
         format!("http://{}", self.api_addr)
@@ -89,7 +96,11 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         .store(store.cursor(store::Chain::L2).await?, std::sync::atomic::Ordering::Release);
     let events = events::EventBus::default();
     let shutdown = CancellationToken::new();
+    let supervisor = rollup_node::Supervisor::new("bridge", shutdown.clone());
+    let mut roles = config.roles.clone();
+    roles.push(supervisor.clone());
     let state = Arc::new(api::AppState {
+        roles,
         dev: config.dev_signers.iter().map(|s| s.address()).collect::<HashSet<_>>(),
         relayer: config.relayer.as_ref().map(|r| r.address()),
         config: config.clone(),
@@ -104,7 +115,8 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
             .await
             .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
     let indexer = indexer::Indexer { config, chains, store: store.clone(), status, events };
-    let indexer = tokio::spawn(indexer.run(shutdown.clone()));
+    let server = supervisor.watch("api", server);
+    let indexer = supervisor.spawn("indexer", indexer.run(shutdown.clone()));
     tracing::info!(target: "bridge", %api_addr, "bridge API running");
-    Ok(BridgeHandle { api_addr, shutdown, tasks: vec![server, indexer], store })
+    Ok(BridgeHandle { api_addr, shutdown, tasks: vec![server, indexer], store, supervisor })
 }

@@ -135,9 +135,16 @@ pub struct ChallengerHandle {
     status: Arc<RwLock<ChallengerStatus>>,
     shutdown: CancellationToken,
     task: JoinHandle<()>,
+    supervisor: rollup_node::Supervisor,
 }
 
 impl ChallengerHandle {
+    /// The supervisor of its task: [`rollup_node::Supervisor::failed`]
+    /// resolves when it ends while the challenger runs.
+    pub const fn supervisor(&self) -> &rollup_node::Supervisor {
+        &self.supervisor
+    }
+
     /// A stream of events.
     pub fn subscribe(&self) -> broadcast::Receiver<ChallengerEvent> {
         self.events.subscribe()
@@ -231,8 +238,9 @@ pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, Challen
         first_open_game: 0,
         config,
     };
-    let task = tokio::spawn(worker.run(incoming, shutdown.clone()));
-    Ok(ChallengerHandle { requests, events, status, shutdown, task })
+    let supervisor = rollup_node::Supervisor::new("challenger", shutdown.clone());
+    let task = supervisor.spawn("challenger", worker.run(incoming, shutdown.clone()));
+    Ok(ChallengerHandle { requests, events, status, shutdown, task, supervisor })
 }
 
 #[derive(Debug)]

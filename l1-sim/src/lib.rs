@@ -32,7 +32,7 @@ pub use execute::l1_precompiles;
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_primitives::{Address, B256, U256};
-use rollup_node::{ChainStore, Node, NodeConfig, db::DbError, rpc};
+use rollup_node::{ChainStore, Node, NodeConfig, Supervisor, db::DbError, rpc};
 use rollup_protocol::{L1_CHAIN_ID, MemoryState};
 use std::{
     net::SocketAddr,
@@ -118,9 +118,16 @@ pub struct L1Handle {
     pub rpc_addr: SocketAddr,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
+    supervisor: Supervisor,
 }
 
 impl L1Handle {
+    /// The supervisor of its tasks: [`Supervisor::failed`] resolves when one
+    /// ends while the role runs.
+    pub const fn supervisor(&self) -> &Supervisor {
+        &self.supervisor
+    }
+
     /// `http://ip:port` of the JSON-RPC server.
     pub fn rpc_url(&self) -> String {
         format!("http://{}", self.rpc_addr)
@@ -198,8 +205,12 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| L1Error::Bind { addr: config.rpc_addr, source })?;
-    let miner =
-        tokio::spawn(builder::mine_loop(node.clone(), clock, config.block_time, shutdown.clone()));
+    let supervisor = Supervisor::new("l1", shutdown.clone());
+    let server = supervisor.watch("rpc", server);
+    let miner = supervisor.spawn(
+        "miner",
+        builder::mine_loop(node.clone(), clock, config.block_time, shutdown.clone()),
+    );
     tracing::info!(target: "l1", %rpc_addr, head = node.chain().head_number(), "L1 simulator running");
-    Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner] })
+    Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner], supervisor })
 }

@@ -16,11 +16,13 @@ pub mod mempool;
 mod node;
 pub mod rpc;
 mod store;
+mod supervise;
 pub mod txmgr;
 
 pub use chain::{Chain, StoredBlock, TxLocation};
 pub use node::{Node, NodeConfig};
 pub use store::ChainStore;
+pub use supervise::{Supervisor, TaskExit};
 
 use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;

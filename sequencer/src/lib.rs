@@ -18,7 +18,7 @@ mod rpc;
 pub use producer::SequencerFaults;
 
 use alloy_primitives::Address;
-use rollup_node::{ChainStore, Node, NodeConfig, client::L1Client, db::DbError};
+use rollup_node::{ChainStore, Node, NodeConfig, Supervisor, client::L1Client, db::DbError};
 use rollup_protocol::{L2_BASE_FEE_PARAMS, L2_MIN_BASE_FEE, RollupConfig, genesis_header};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::task::JoinHandle;
@@ -73,9 +73,16 @@ pub struct SequencerHandle {
     pub faults: Arc<SequencerFaults>,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
+    supervisor: Supervisor,
 }
 
 impl SequencerHandle {
+    /// The supervisor of its tasks: [`Supervisor::failed`] resolves when one
+    /// ends while the role runs.
+    pub const fn supervisor(&self) -> &Supervisor {
+        &self.supervisor
+    }
+
     /// `http://ip:port` of the L2 JSON-RPC.
     pub fn rpc_url(&self) -> String {
         format!("http://{}", self.rpc_addr)
@@ -127,14 +134,26 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| SequencerError::Bind { addr: config.rpc_addr, source })?;
-    let producer = tokio::spawn(producer::run(
-        node.clone(),
-        l1,
-        config.rollup.clone(),
-        config.block_time,
-        faults.clone(),
-        shutdown.clone(),
-    ));
+    let supervisor = Supervisor::new("sequencer", shutdown.clone());
+    let server = supervisor.watch("rpc", server);
+    let producer = supervisor.spawn(
+        "producer",
+        producer::run(
+            node.clone(),
+            l1,
+            config.rollup.clone(),
+            config.block_time,
+            faults.clone(),
+            shutdown.clone(),
+        ),
+    );
     tracing::info!(target: "sequencer", %rpc_addr, head = node.chain().head_number(), "sequencer running");
-    Ok(SequencerHandle { node, rpc_addr, faults, shutdown, tasks: vec![server, producer] })
+    Ok(SequencerHandle {
+        node,
+        rpc_addr,
+        faults,
+        shutdown,
+        tasks: vec![server, producer],
+        supervisor,
+    })
 }

@@ -363,8 +363,17 @@ async fn wait_for_shutdown() {
     tracing::info!("shutting down");
 }
 
+/// Waits for Ctrl-C or for a task of the role to end; the latter is an
+/// error naming the task and why (the process exits non-zero with it).
+async fn run_role(supervisor: &rollup_node::Supervisor) -> eyre::Result<()> {
+    tokio::select! {
+        () = wait_for_shutdown() => Ok(()),
+        exit = supervisor.failed() => Err(eyre::eyre!("stopped: {exit}")),
+    }
+}
+
 impl Cli {
-    /// Runs the chosen command until Ctrl-C.
+    /// Runs the chosen command until Ctrl-C or a failed task.
     pub async fn run(self) -> eyre::Result<()> {
         match self.command {
             Command::Devnet(args) => run_devnet(args).await,
@@ -385,9 +394,9 @@ impl Cli {
                     handle.rpc_url(),
                     rollup.rollup.l2_chain_id
                 );
-                wait_for_shutdown().await;
+                let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;
-                Ok(())
+                result
             }
             Command::Batcher(args) => {
                 let rollup = args.role.rollup()?;
@@ -403,18 +412,18 @@ impl Cli {
                     args.role.storage.url("batcher.db")?,
                 ))
                 .await?;
-                wait_for_shutdown().await;
+                let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;
-                Ok(())
+                result
             }
             Command::Challenger(args) => {
                 let rollup = args.role.rollup()?;
                 let handle =
                     rollup_challenger::spawn(rollup.challenger_config(&args.role.l1_rpc_url))
                         .await?;
-                wait_for_shutdown().await;
+                let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;
-                Ok(())
+                result
             }
             Command::Bridge(args) => {
                 let rollup = args.role.rollup()?;
@@ -427,9 +436,9 @@ impl Cli {
                 ))
                 .await?;
                 println!("REST API     {}", handle.url());
-                wait_for_shutdown().await;
+                let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;
-                Ok(())
+                result
             }
         }
     }
@@ -456,9 +465,9 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
     println!("L1 JSON-RPC  {} (chain id {L1_CHAIN_ID})", handle.rpc_url());
     println!("rollup file  {}", path.display());
     print_contracts(&rollup);
-    wait_for_shutdown().await;
+    let result = run_role(handle.supervisor()).await;
     handle.shutdown().await;
-    Ok(())
+    result
 }
 
 fn print_contracts(rollup: &RollupFile) {
@@ -535,7 +544,5 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         println!("  {name:<10} {}", role_signer(role).address());
     }
     println!();
-    wait_for_shutdown().await;
-    net.shutdown().await;
-    Ok(())
+    net.run_until(wait_for_shutdown()).await
 }

@@ -341,6 +341,7 @@ impl RollupFile {
             dispute_game_factory: Some(self.contracts.dispute_game_factory),
             devnet: None,
             server: Default::default(),
+            roles: Vec::new(),
         }
     }
 

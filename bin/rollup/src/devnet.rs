@@ -202,6 +202,12 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         config.db("bridge.db"),
         true,
     );
+    bridge_config.roles = vec![
+        l1.supervisor().clone(),
+        sequencer.supervisor().clone(),
+        batcher.supervisor().clone(),
+        challenger.supervisor().clone(),
+    ];
     bridge_config.devnet = Some(Arc::new(Controls {
         sequencer: sequencer.faults.clone(),
         proposer: batcher.faults.clone(),
@@ -212,6 +218,39 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
 }
 
 impl Devnet {
+    /// The supervisors of every role's tasks, L1 first.
+    pub fn supervisors(&self) -> [&rollup_node::Supervisor; 5] {
+        [
+            self.l1.supervisor(),
+            self.sequencer.supervisor(),
+            self.batcher.supervisor(),
+            self.challenger.supervisor(),
+            self.bridge.supervisor(),
+        ]
+    }
+
+    /// Resolves with the first role task that ends while the devnet runs
+    /// (each role's supervisor has logged it); never, if none does.
+    pub async fn failed(&self) -> rollup_node::TaskExit {
+        let waits = self.supervisors().map(|s| Box::pin(s.failed()));
+        futures::future::select_all(waits).await.0
+    }
+
+    /// Runs until `stop` resolves (Ctrl-C) or a role task ends: then stops
+    /// every role; an ended task is an error naming the role, the task and
+    /// why (the process exits non-zero with it).
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> eyre::Result<()> {
+        let failed = tokio::select! {
+            () = stop => None,
+            exit = self.failed() => Some(exit),
+        };
+        self.shutdown().await;
+        match failed {
+            None => Ok(()),
+            Some(exit) => Err(eyre::eyre!("the devnet stopped: {exit}")),
+        }
+    }
+
     /// Stops every role, newest first.
     pub async fn shutdown(self) {
         self.challenger.shutdown().await;

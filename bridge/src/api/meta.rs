@@ -44,7 +44,10 @@ pub(crate) async fn health(State(s): State<Shared>) -> Response {
     let indexed = |next: u64| next.checked_sub(1);
     let error = match (&l1, &l2) {
         (Err(e), _) | (_, Err(e)) => Some(e.detail.clone()),
-        _ => None,
+        // A role task of this process that ended: the role is down.
+        _ => s.roles.iter().find_map(rollup_node::Supervisor::down).map(|exit| {
+            crate::error::ErrorDetail { code: "role-down".into(), message: exit.to_string() }
+        }),
     };
     let body = HealthResponse {
         status: if error.is_none() { "ok" } else { "unavailable" },

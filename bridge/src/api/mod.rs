@@ -53,6 +53,8 @@ pub(crate) struct AppState {
     pub(crate) events: EventBus,
     /// Cancelled when the bridge stops (ends the event streams).
     pub(crate) shutdown: CancellationToken,
+    /// The supervisors of the roles of this process, the bridge's included.
+    pub(crate) roles: Vec<rollup_node::Supervisor>,
 }
 
 impl AppState {

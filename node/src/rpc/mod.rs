@@ -222,7 +222,7 @@ async fn handle_http(State(state): State<RpcState>, request: Request) -> Respons
                 let mut item = if over {
                     String::new()
                 } else {
-                    handle_one(&state, request).await.to_string()
+                    handle_caught(&state, request).await.to_string()
                 };
                 // Bytes so far: the items, their commas and the brackets.
                 if !over && out.len() + item.len() + 2 > limits.max_batch_response_size {
@@ -248,9 +248,33 @@ async fn handle_http(State(state): State<RpcState>, request: Request) -> Respons
             out.push(']');
             out
         }
-        Ok(request) => handle_one(&state, request).await.to_string(),
+        Ok(request) => handle_caught(&state, request).await.to_string(),
     };
     json_response(StatusCode::OK, response)
+}
+
+/// [`handle_one`] with a handler panic answered `-32603 method handler
+/// crashed` (geth's code and message) instead of taking the connection down;
+/// the server keeps serving.
+async fn handle_caught(state: &RpcState, request: Value) -> Value {
+    use futures::FutureExt;
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let method = request.get("method").and_then(Value::as_str).unwrap_or_default().to_string();
+    match std::panic::AssertUnwindSafe(handle_one(state, request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(target: "rpc", %method, %message, "method handler panicked");
+            error_response(
+                id,
+                &RpcError { code: -32603, message: "method handler crashed".into(), data: None },
+            )
+        }
+    }
 }
 
 fn error_response(id: Value, error: &RpcError) -> Value {

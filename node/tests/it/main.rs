@@ -193,3 +193,102 @@ async fn a_block_the_store_refuses_leaves_the_state_at_the_stored_head() {
     assert_eq!(loaded.balance(&rich), U256::from(30));
     assert!(loaded.account(&Address::repeat_byte(2)).is_none());
 }
+
+/// Extra methods whose `test_panic` panics, as a handler bug would.
+#[derive(Debug)]
+struct PanickingMethods;
+
+impl rollup_node::rpc::RpcExtension for PanickingMethods {
+    fn call<'a>(
+        &'a self,
+        method: &'a str,
+        _: &'a serde_json::Value,
+    ) -> Option<futures::future::BoxFuture<'a, rollup_node::rpc::RpcResult>> {
+        (method == "test_panic").then(|| -> futures::future::BoxFuture<'a, _> {
+            Box::pin(async { panic!("a handler bug") })
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_handler_panic_answers_32603_and_the_server_keeps_serving() {
+    let (node, _dir) = node().await;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let router = rollup_node::rpc::router(node, std::sync::Arc::new(PanickingMethods));
+    let (addr, server) =
+        rollup_node::serve(([127, 0, 0, 1], 0).into(), router, shutdown.clone()).await.unwrap();
+    let call = |method: &str| {
+        let body = serde_json::json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": []});
+        async move {
+            reqwest::Client::new()
+                .post(format!("http://{addr}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let crashed = call("test_panic").await;
+    assert_eq!(crashed["id"], 7);
+    assert_eq!(crashed["error"]["code"], -32603);
+    assert_eq!(crashed["error"]["message"], "method handler crashed");
+    // In a batch, the other items are answered.
+    let batch: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}"))
+        .json(&serde_json::json!([
+            {"jsonrpc": "2.0", "id": 1, "method": "test_panic", "params": []},
+            {"jsonrpc": "2.0", "id": 2, "method": "eth_chainId", "params": []},
+        ]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(batch[0]["error"]["code"], -32603);
+    assert_eq!(batch[1]["result"], "0x539");
+    assert_eq!(call("eth_chainId").await["result"], "0x539", "the next request works");
+    shutdown.cancel();
+    server.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervised_task_that_ends_is_reported_with_why() {
+    use rollup_node::{Supervisor, TaskExit};
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let supervisor = Supervisor::new("l1", shutdown.clone());
+    assert_eq!(supervisor.down(), None);
+    let _quiet = supervisor.spawn("rpc", std::future::pending());
+    let _miner = supervisor.spawn("miner", async { panic!("block 7: overflow") });
+    let exit = supervisor.failed().await;
+    assert_eq!(
+        exit,
+        TaskExit { role: "l1", task: "miner", reason: "panicked: block 7: overflow".into() }
+    );
+    assert_eq!(exit.to_string(), "the miner task of the l1 role panicked: block 7: overflow");
+    assert_eq!(supervisor.down(), Some(exit), "the role stays down");
+
+    // Aborting a task (the test hook for a crash) is reported too...
+    let other = Supervisor::new("sequencer", tokio_util::sync::CancellationToken::new());
+    let _producer = other.spawn("producer", std::future::pending());
+    assert!(other.abort("producer"));
+    assert!(!other.abort("nothing"));
+    assert_eq!(other.failed().await.reason, "was aborted");
+    let ends = Supervisor::new("bridge", tokio_util::sync::CancellationToken::new());
+    let _indexer = ends.spawn("indexer", async {});
+    assert_eq!(ends.failed().await.reason, "returned");
+
+    // ...but not the end of tasks after their role was told to stop.
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let quiet = Supervisor::new("batcher", stopping.clone());
+    let task = quiet.spawn("batcher", {
+        let stopping = stopping.clone();
+        async move { stopping.cancelled().await }
+    });
+    stopping.cancel();
+    task.await.unwrap();
+    assert_eq!(quiet.down(), None);
+}

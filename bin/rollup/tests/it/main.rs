@@ -110,3 +110,27 @@ async fn a_confirmed_l2_transaction_survives_kill_9() {
     assert_eq!(again.block_hash, receipt.block_hash);
     assert!(again.status());
 }
+
+/// A role task that dies (here: the L1's miner, aborted through its
+/// supervisor, the Rust-level hook a crash test uses) stops the whole devnet
+/// with an error naming the role, the task and why; `main` prints it and
+/// exits non-zero.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_role_task_stops_the_devnet_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = rollup::devnet::spawn(rollup::devnet::DevnetConfig::for_tests(dir.path().into()))
+        .await
+        .unwrap();
+    assert!(net.supervisors().iter().all(|s| s.down().is_none()));
+    let health = format!("{}/health", net.bridge.url());
+    assert!(net.supervisors()[0].abort("miner"));
+    net.supervisors()[0].failed().await;
+    // Until the devnet has stopped, /health reports the role as down.
+    let response = reqwest::get(&health).await.unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "role-down", "{body}");
+    assert_eq!(body["error"]["message"], "the miner task of the l1 role was aborted");
+    let err = net.run_until(std::future::pending()).await.unwrap_err();
+    assert_eq!(err.to_string(), "the devnet stopped: the miner task of the l1 role was aborted");
+}
