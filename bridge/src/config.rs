@@ -30,11 +30,27 @@ pub struct ApiServerConfig {
     /// Largest request body, in bytes; a larger one is answered `413
     /// payload-too-large` with the API's JSON error body.
     pub max_body_size: usize,
+    /// Browser origins allowed to call the state-changing endpoints (`POST`,
+    /// `DELETE`): none by default, so a web page a developer opens cannot
+    /// spend the devnet's money or arm faults. Reads (`GET`) are open to
+    /// every origin. A state-changing request from another origin is refused
+    /// (`403 origin-not-allowed`) before it runs.
+    pub cors_origins: rollup_node::rpc::CorsOrigins,
+    /// A bearer token the endpoints that spend or arm faults require when set
+    /// (`Authorization: Bearer <token>`; `401 unauthorized` otherwise):
+    /// `POST /v1/challenges`, `POST`/`DELETE /v1/faults`, dev-signer
+    /// deposits and withdrawals (bodies without `signed_tx`), and
+    /// `POST /v1/withdrawals/{hash}/finalize` when the bridge has a relayer.
+    pub api_token: Option<String>,
 }
 
 impl Default for ApiServerConfig {
     fn default() -> Self {
-        Self { max_body_size: DEFAULT_API_MAX_BODY_SIZE }
+        Self {
+            max_body_size: DEFAULT_API_MAX_BODY_SIZE,
+            cors_origins: rollup_node::rpc::CorsOrigins::None,
+            api_token: None,
+        }
     }
 }
 

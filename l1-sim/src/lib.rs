@@ -77,6 +77,8 @@ pub struct L1Config {
     pub genesis_alloc: Vec<(Address, U256)>,
     /// Bounds on the work one JSON-RPC request may cost.
     pub rpc_limits: rpc::RpcLimits,
+    /// Browser origins allowed to call the JSON-RPC (anvil's default: any).
+    pub rpc_cors: rpc::CorsOrigins,
 }
 
 impl L1Config {
@@ -89,6 +91,7 @@ impl L1Config {
             database_url,
             genesis_alloc,
             rpc_limits: rpc::RpcLimits::default(),
+            rpc_cors: rpc::CorsOrigins::default(),
         }
     }
 }
@@ -201,7 +204,8 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let shutdown = CancellationToken::new();
     let clock = Arc::new(dev::Clock::default());
     let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone()));
-    let router = rpc::router(node.clone(), ext).merge(beacon::router(node.clone()));
+    let router = rpc::with_cors(rpc::router(node.clone(), ext), &config.rpc_cors)
+        .merge(beacon::router(node.clone()));
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| L1Error::Bind { addr: config.rpc_addr, source })?;

@@ -41,6 +41,8 @@ pub struct SequencerConfig {
     pub database_url: String,
     /// Bounds on the work one L2 JSON-RPC request may cost.
     pub rpc_limits: rollup_node::rpc::RpcLimits,
+    /// Browser origins allowed to call the L2 JSON-RPC (anvil's default: any).
+    pub rpc_cors: rollup_node::rpc::CorsOrigins,
 }
 
 /// Errors starting the sequencer.
@@ -129,8 +131,10 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
     let shutdown = CancellationToken::new();
     let faults = Arc::new(SequencerFaults::default());
-    let router =
-        rollup_node::rpc::router(node.clone(), Arc::new(rpc::RollupMethods::new(node.clone())));
+    let router = rollup_node::rpc::with_cors(
+        rollup_node::rpc::router(node.clone(), Arc::new(rpc::RollupMethods::new(node.clone()))),
+        &config.rpc_cors,
+    );
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| SequencerError::Bind { addr: config.rpc_addr, source })?;

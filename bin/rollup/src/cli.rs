@@ -176,6 +176,37 @@ pub struct RpcLimitArgs {
     /// Most storage keys one `eth_getProof` proves (geth: 1024).
     #[arg(long = "rpc.max-proof-keys", env = "ROLLUP_RPC_MAX_PROOF_KEYS", default_value_t = rpc::DEFAULT_MAX_PROOF_KEYS, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
     pub max_proof_keys: usize,
+    /// Browser origins allowed to call the JSON-RPC: `*` (anvil's default),
+    /// `none`, or a comma-separated list such as `http://localhost:5173`.
+    #[arg(long = "rpc-cors-origins", env = "ROLLUP_RPC_CORS_ORIGINS", default_value = "*")]
+    pub rpc_cors_origins: rpc::CorsOrigins,
+}
+
+/// Who may call the REST API's endpoints that change state.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "REST API access")]
+pub struct ApiAccessArgs {
+    /// Browser origins allowed to call the state-changing endpoints (POST,
+    /// DELETE), as anvil's `--allow-origin`: `none` (default), `*`, or a
+    /// comma-separated list. Reads (GET) are open to every origin.
+    #[arg(long, env = "ROLLUP_CORS_ORIGINS", default_value = "none")]
+    pub cors_origins: rpc::CorsOrigins,
+    /// Bearer token required by the endpoints that spend the operator's
+    /// funds or arm faults (challenges, faults, dev-signer deposits and
+    /// withdrawals, relayed finalizations); none by default.
+    #[arg(long, env = "ROLLUP_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+}
+
+impl ApiAccessArgs {
+    /// The REST API server configuration these flags give.
+    pub fn server(&self) -> rollup_bridge::ApiServerConfig {
+        rollup_bridge::ApiServerConfig {
+            cors_origins: self.cors_origins.clone(),
+            api_token: self.api_token.clone().filter(|t| !t.is_empty()),
+            ..Default::default()
+        }
+    }
 }
 
 impl RpcLimitArgs {
@@ -203,6 +234,8 @@ pub struct DevnetArgs {
     protocol: ProtocolArgs,
     #[command(flatten)]
     rpc_limits: RpcLimitArgs,
+    #[command(flatten)]
+    api_access: ApiAccessArgs,
     /// Interface to bind.
     #[arg(long, env = "ROLLUP_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
@@ -338,6 +371,8 @@ pub struct BridgeArgs {
     /// Sign deposits and withdrawals for dev accounts 0-9 (devnet only).
     #[arg(long, env = "ROLLUP_DEV_SIGNERS")]
     dev_signers: bool,
+    #[command(flatten)]
+    api_access: ApiAccessArgs,
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
@@ -388,6 +423,7 @@ impl Cli {
                     args.role.storage.url("l2.db")?,
                 );
                 config.rpc_limits = args.rpc_limits.limits();
+                config.rpc_cors = args.rpc_limits.rpc_cors_origins.clone();
                 let handle = rollup_sequencer::spawn(config).await?;
                 println!(
                     "L2 JSON-RPC  {} (chain id {})",
@@ -427,14 +463,15 @@ impl Cli {
             }
             Command::Bridge(args) => {
                 let rollup = args.role.rollup()?;
-                let handle = rollup_bridge::spawn(rollup.bridge_config(
+                let mut config = rollup.bridge_config(
                     (args.role.host, args.port).into(),
                     &args.role.l1_rpc_url,
                     &args.l2_rpc_url,
                     args.role.storage.url("bridge.db")?,
                     args.dev_signers,
-                ))
-                .await?;
+                );
+                config.server = args.api_access.server();
+                let handle = rollup_bridge::spawn(config).await?;
                 println!("REST API     {}", handle.url());
                 let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;
@@ -452,6 +489,7 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
         database_url: args.storage.url("l1.db")?,
         genesis_alloc: l1_genesis_alloc(),
         rpc_limits: args.rpc_limits.limits(),
+        rpc_cors: args.rpc_limits.rpc_cors_origins.clone(),
     })
     .await?;
     let path = args.storage.data_dir.join("rollup.json");
@@ -504,6 +542,8 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         challenger_bond_wei: args.protocol.challenger_bond_wei,
         game_clock: args.protocol.game_clock,
         rpc_limits: args.rpc_limits.limits(),
+        rpc_cors: args.rpc_limits.rpc_cors_origins.clone(),
+        api_server: args.api_access.server(),
     };
     let net = devnet::spawn(config).await?;
     println!(

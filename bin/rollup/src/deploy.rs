@@ -263,6 +263,7 @@ impl RollupFile {
             block_time,
             database_url,
             rpc_limits: Default::default(),
+            rpc_cors: Default::default(),
         }
     }
 

@@ -67,6 +67,10 @@ pub struct DevnetConfig {
     pub game_clock: Duration,
     /// Bounds on the work one JSON-RPC request may cost, on L1 and L2.
     pub rpc_limits: rollup_node::rpc::RpcLimits,
+    /// Browser origins allowed to call the L1 and L2 JSON-RPC.
+    pub rpc_cors: rollup_node::rpc::CorsOrigins,
+    /// The REST API's body limit, CORS origins and token.
+    pub api_server: rollup_bridge::ApiServerConfig,
 }
 
 impl DevnetConfig {
@@ -92,6 +96,8 @@ impl DevnetConfig {
             challenger_bond_wei: U256::from(100_000_000_000_000_000u128),
             game_clock: Duration::from_secs(60),
             rpc_limits: Default::default(),
+            rpc_cors: Default::default(),
+            api_server: Default::default(),
         }
     }
 
@@ -150,6 +156,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         database_url: config.db("l1.db"),
         genesis_alloc: l1_genesis_alloc(),
         rpc_limits: config.rpc_limits,
+        rpc_cors: config.rpc_cors.clone(),
     })
     .await?;
     let rollup_path = config.data_dir.join("rollup.json");
@@ -181,6 +188,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         config.db("l2.db"),
     );
     sequencer_config.rpc_limits = config.rpc_limits;
+    sequencer_config.rpc_cors = config.rpc_cors.clone();
     let sequencer = rollup_sequencer::spawn(sequencer_config).await?;
     let batcher = rollup_batcher::spawn(rollup.batcher_config(
         &l1.rpc_url(),
@@ -202,6 +210,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         config.db("bridge.db"),
         true,
     );
+    bridge_config.server = config.api_server.clone();
     bridge_config.roles = vec![
         l1.supervisor().clone(),
         sequencer.supervisor().clone(),

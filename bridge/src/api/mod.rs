@@ -30,7 +30,7 @@ use axum::{
 use rollup_contracts::Bridge;
 use std::{collections::HashSet, sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
-use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
+use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 
 /// How long the API waits for an L1 receipt (the L1 mines every second).
@@ -161,7 +161,10 @@ pub(crate) struct ApiDoc;
 
 /// The API's routes over `state`.
 pub(crate) fn router(state: Shared) -> Router {
-    let server = Arc::new(state.config.server.clone());
+    let guard = Arc::new(guard::Guard {
+        server: state.config.server.clone(),
+        relayer: state.relayer.is_some(),
+    });
     Router::new()
         .route("/health", get(meta::health))
         .route("/v1/config", get(meta::config))
@@ -188,8 +191,9 @@ pub(crate) fn router(state: Shared) -> Router {
         }))
         // The guard reads the body; the extractors need no limit of their own.
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(axum::middleware::from_fn_with_state(server, guard::limit_body))
-        .layer(CorsLayer::permissive())
+        // CORS (reads open to all, state changes to --cors-origins), body
+        // limit, --api-token.
+        .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
 }
 
 async fn no_route(method: Method, uri: Uri) -> ApiError {

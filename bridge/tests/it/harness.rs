@@ -256,6 +256,7 @@ impl Stack {
             block_time: Duration::from_millis(250),
             database_url: sqlite_url(dir.path(), "l2.db"),
             rpc_limits: Default::default(),
+            rpc_cors: Default::default(),
         })
         .await
         .expect("spawn sequencer");

@@ -274,3 +274,76 @@ async fn the_clock_refuses_timestamps_the_chain_cannot_carry_on_with() {
     assert_eq!(head(&call(&url, "eth_blockNumber", json!([])).await), 3);
     l1.shutdown().await;
 }
+
+/// The JSON-RPC answers browsers of every origin by default (anvil's
+/// `--allow-origin *`); given a list, it answers those only and refuses a
+/// request from another origin before it runs (an `anvil_setBalance` sent as
+/// a `text/plain` POST needs no preflight).
+#[tokio::test(flavor = "multi_thread")]
+async fn json_rpc_cors_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start_with(dir.path(), Some(Duration::from_secs(3600)), RpcLimits::default()).await;
+    let http = reqwest::Client::new();
+    let preflight = |url: String, origin: &'static str| {
+        let http = http.clone();
+        async move {
+            let response = http
+                .request(reqwest::Method::OPTIONS, url)
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type")
+                .send()
+                .await
+                .unwrap();
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_string())
+        }
+    };
+    assert_eq!(preflight(l1.rpc_url(), "https://any.example").await.as_deref(), Some("*"));
+    l1.shutdown().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("l1.db").display());
+    let mut config =
+        L1Config::for_tests(url, (1..=4).map(|i| (key(i).address(), eth(1000))).collect());
+    config.block_time = Some(Duration::from_secs(3600));
+    config.rpc_cors = "http://localhost:5173".parse().unwrap();
+    let l1 = spawn(config).await.unwrap();
+    let url = l1.rpc_url();
+    assert_eq!(
+        preflight(url.clone(), "http://localhost:5173").await.as_deref(),
+        Some("http://localhost:5173")
+    );
+    assert_eq!(preflight(url.clone(), "https://evil.example").await, None);
+    let victim = key(1).address();
+    let cheat =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "anvil_setBalance", "params": [victim, "0x0"]});
+    let refused = http
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .header("content-type", "text/plain")
+        .body(cheat.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], -32600, "{body}");
+    let balance = call(&url, "eth_getBalance", json!([victim])).await;
+    assert_eq!(balance["result"], json!(eth(1000)), "the cheat did not run");
+    // The allowed origin and clients without an origin are served.
+    let allowed: Value = http
+        .post(&url)
+        .header("origin", "http://localhost:5173")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(allowed["result"], "0x384");
+    l1.shutdown().await;
+}

@@ -3,10 +3,12 @@
 //! request, -32601 method not found, -32602 invalid params, -32000 server
 //! errors with geth's messages, 3 for `execution reverted` with its data.
 
+mod cors;
 mod eth;
 mod json;
 mod limits;
 
+pub use cors::{CorsOrigins, foreign_origin, refuse_foreign_origins};
 pub use eth::MAX_LOG_RANGE;
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
 pub use limits::*;
@@ -137,12 +139,22 @@ struct RpcState {
 pub const MAX_BODY_SIZE: usize = limits::DEFAULT_MAX_REQUEST_BODY_SIZE;
 
 /// The JSON-RPC router (`POST /`), bounded by the node's
-/// [`NodeConfig::rpc_limits`](crate::NodeConfig::rpc_limits).
+/// [`NodeConfig::rpc_limits`](crate::NodeConfig::rpc_limits). It answers no
+/// browser of another origin until [`with_cors`] says which may call it.
 pub fn router(node: Arc<Node>, ext: Arc<dyn RpcExtension>) -> Router {
-    Router::new()
-        .route("/", post(handle_http))
-        .with_state(RpcState { node, ext })
-        .layer(tower_http::cors::CorsLayer::permissive())
+    Router::new().route("/", post(handle_http)).with_state(RpcState { node, ext })
+}
+
+/// `router` callable from the browser origins `origins` (CORS headers and
+/// preflights), and refusing requests from other origins before they run
+/// ([`refuse_foreign_origins`]).
+pub fn with_cors(router: Router, origins: &CorsOrigins) -> Router {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(origins.clone()),
+            refuse_foreign_origins,
+        ))
+        .layer(origins.layer())
 }
 
 /// Most requests in one batch, unless [`RpcLimits`] says otherwise.
