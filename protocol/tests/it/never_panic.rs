@@ -261,7 +261,7 @@ proptest! {
         for block in blocks.iter().map(Some).chain([None]) {
             let _ = derive_block_inputs(&config, &parent, origin, &batch, block, &l1);
             if let Some(block) = block {
-                let _ = block_inputs(&config, &parent, block, &origin, &[l1.deposit.clone()], batch.l1_block);
+                let _ = block_inputs(&config, &parent, block, &origin, std::slice::from_ref(&l1.deposit), batch.l1_block);
             }
         }
     }
