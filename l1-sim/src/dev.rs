@@ -1,6 +1,10 @@
 //! anvil-style dev methods: `evm_mine`, `anvil_mine`, `evm_increaseTime`,
 //! `evm_setNextBlockTimestamp`, `anvil_setBalance`, `anvil_setNonce`,
-//! `anvil_setCode`, `anvil_setStorageAt`, `evm_snapshot` and `evm_revert`.
+//! `anvil_setCode`, `anvil_setStorageAt`, `evm_snapshot` and `evm_revert`,
+//! `anvil_impersonateAccount`, `anvil_stopImpersonatingAccount` and
+//! `anvil_autoImpersonateAccount` (`eth_sendTransaction` from an
+//! impersonated address is pooled without its key, see
+//! [`rollup_node::rpc::DevAccounts`]).
 
 use crate::{build_block, now};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
@@ -167,6 +171,21 @@ impl DevMethods {
                     let _ = chain.state.take_changes();
                 }
                 Ok(Value::Bool(true))
+            }
+            "anvil_impersonateAccount" | "hardhat_impersonateAccount" => {
+                let address: Address = param(params, 0)?;
+                self.node.rpc().accounts().impersonate(address);
+                Ok(Value::Null)
+            }
+            "anvil_stopImpersonatingAccount" | "hardhat_stopImpersonatingAccount" => {
+                let address: Address = param(params, 0)?;
+                self.node.rpc().accounts().stop_impersonating(&address);
+                Ok(Value::Null)
+            }
+            "anvil_autoImpersonateAccount" => {
+                let on: bool = param(params, 0)?;
+                self.node.rpc().accounts().set_auto_impersonate(on);
+                Ok(Value::Null)
             }
             _ => Err(RpcError::method_not_found(method)),
         }

@@ -48,8 +48,9 @@ pub enum PoolError {
     /// The signature does not recover.
     #[error("invalid sender")]
     InvalidSender,
-    /// Wrong or missing EIP-155 chain id.
-    #[error("invalid chain id for signer: have {have:?} want {want}")]
+    /// Wrong or missing EIP-155 chain id (geth's `types.Sender` and, for a
+    /// pre-EIP-155 transaction, its RPC refusal of unprotected transactions).
+    #[error("{}", chain_id_message(*have, *want))]
     ChainId {
         /// The transaction's chain id.
         have: Option<u64>,
@@ -57,7 +58,7 @@ pub enum PoolError {
         want: u64,
     },
     /// Nonce below the account's.
-    #[error("nonce too low: address {address}, tx: {tx} state: {state}")]
+    #[error("nonce too low: next nonce {state}, tx nonce {tx}")]
     NonceTooLow {
         /// Sender.
         address: Address,
@@ -67,7 +68,7 @@ pub enum PoolError {
         state: u64,
     },
     /// Nonce too far ahead.
-    #[error("nonce too high: address {address}, tx: {tx} state: {state}")]
+    #[error("nonce too high: next nonce {state}, tx nonce {tx}")]
     NonceTooHigh {
         /// Sender.
         address: Address,
@@ -138,6 +139,13 @@ pub enum PoolError {
     /// Pool at capacity.
     #[error("txpool is full")]
     PoolFull,
+}
+
+fn chain_id_message(have: Option<u64>, want: u64) -> String {
+    match have {
+        Some(have) => format!("invalid chain id for signer: have {have} want {want}"),
+        None => "only replay-protected (EIP-155) transactions allowed over RPC".into(),
+    }
 }
 
 /// A validated pooled transaction.

@@ -9,7 +9,7 @@ use alloy_rpc_types_eth::{
 use revm::{
     ExecuteEvm,
     context::TxEnv,
-    context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
+    context_interface::result::{EVMError, ExecutionResult},
     database::CacheDB,
 };
 use rollup_protocol::{BlockEnvInput, MemoryState, build_evm_with_precompiles};
@@ -49,7 +49,6 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_syncing" => Ok(Value::Bool(false)),
         "eth_mining" => Ok(Value::Bool(true)),
-        "eth_accounts" => Ok(j!([])),
         "eth_blockNumber" => Ok(q(node.chain().head_number())),
         "eth_gasPrice" => Ok(q(u128::from(node.next_base_fee()) + node.config().suggested_tip)),
         "eth_maxPriorityFeePerGas" => Ok(q(node.config().suggested_tip)),
@@ -130,7 +129,7 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
                 ExecutionResult::Success { output, .. } => Ok(j!(output.into_data())),
                 ExecutionResult::Revert { output, .. } => Err(RpcError::reverted(&output)),
                 ExecutionResult::Halt { reason, .. } => {
-                    Err(RpcError::server(format!("execution halted: {reason:?}")))
+                    Err(RpcError::server(super::errors::halt(&reason)))
                 }
             }
         }
@@ -143,9 +142,6 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             let raw: Bytes = param(params, 0)?;
             node.submit_raw(&raw).map(|h| j!(h)).map_err(RpcError::server)
         }
-        "eth_sendTransaction" => Err(RpcError::server(
-            "unknown account: this node holds no keys; sign and use eth_sendRawTransaction",
-        )),
         "eth_getTransactionByHash" => {
             let hash: B256 = param(params, 0)?;
             let chain = node.chain();
@@ -268,7 +264,10 @@ fn call_env(
         kind: request.to.unwrap_or(TxKind::Create),
         value: request.value.unwrap_or_default(),
         data: request.input.input().cloned().unwrap_or_default(),
-        nonce: request.nonce.unwrap_or_else(|| state.nonce(&from)),
+        // geth ignores the request's nonce in calls and estimates
+        // (`SkipNonceChecks`): a client estimating its next transaction
+        // before the previous one is mined must not fail.
+        nonce: state.nonce(&from),
         chain_id: Some(node.config().chain_id),
         access_list: request.access_list.clone().unwrap_or_default(),
         blob_hashes,
@@ -304,6 +303,8 @@ fn call(
     );
     evm.ctx.cfg.disable_base_fee = !priced;
     evm.ctx.cfg.disable_block_gas_limit = true;
+    // geth's `SkipNonceChecks`.
+    evm.ctx.cfg.disable_nonce_check = true;
     let ctx = &mut evm.ctx;
     node.set_blob_env(&mut ctx.cfg, &mut ctx.block, blob::next_excess_blob_gas_after(head));
     if request.max_fee_per_blob_gas.is_none()
@@ -314,34 +315,29 @@ fn call(
     }
     match evm.transact(tx) {
         Ok(out) => Ok(out.result),
-        Err(EVMError::Transaction(e)) => Err(RpcError::server(tx_error(&e))),
+        Err(EVMError::Transaction(e)) => {
+            Err(RpcError::server(super::errors::invalid_tx(&e, request.from.unwrap_or_default())))
+        }
         Err(e) => Err(RpcError::server(e.to_string())),
     }
 }
 
-fn tx_error(e: &InvalidTransaction) -> String {
-    match e {
-        InvalidTransaction::LackOfFundForMaxFee { fee, balance } => {
-            format!("insufficient funds for gas * price + value: have {balance} want {fee}")
-        }
-        InvalidTransaction::CallGasCostMoreThanGasLimit { initial_gas, gas_limit } => {
-            format!("intrinsic gas too low: gas {gas_limit}, minimum needed {initial_gas}")
-        }
-        other => other.to_string(),
-    }
-}
-
 /// Binary search for the lowest gas limit that succeeds (geth's algorithm).
-fn estimate_gas(node: &Node, request: &TransactionRequest) -> Result<u64, RpcError> {
+pub(super) fn estimate_gas(node: &Node, request: &TransactionRequest) -> Result<u64, RpcError> {
     let cap =
         request.gas.unwrap_or(node.config().block_gas_limit).min(node.config().block_gas_limit);
     let used = match call(node, request, Some(cap))? {
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(RpcError::reverted(&output)),
         ExecutionResult::Halt { reason, .. } => {
-            return Err(RpcError::server(format!(
-                "gas required exceeds allowance ({cap}): {reason:?}"
-            )));
+            // geth: out of gas at the cap is "gas required exceeds
+            // allowance"; any other halt is returned as the VM's error.
+            return Err(RpcError::server(match reason {
+                revm::context_interface::result::HaltReason::OutOfGas(_) => {
+                    format!("gas required exceeds allowance ({cap})")
+                }
+                other => super::errors::halt(&other),
+            }));
         }
     };
     let (mut lo, mut hi) = (used.saturating_sub(1), cap);

@@ -3,11 +3,16 @@
 //! request, -32601 method not found, -32602 invalid params, -32000 server
 //! errors with geth's messages, 3 for `execution reverted` with its data.
 
+mod errors;
 mod eth;
 mod json;
+mod services;
+mod signer;
 
 pub use eth::MAX_LOG_RANGE;
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
+pub use services::{NodeServices, PENDING_FEED_CAPACITY};
+pub use signer::{DevAccounts, UNKNOWN_ACCOUNT};
 
 use crate::Node;
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::post};
@@ -193,7 +198,10 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
     }
     let result = match state.ext.call(method, &params) {
         Some(fut) => fut.await,
-        None => eth::dispatch(&state.node, method, &params).await,
+        None => match signer::dispatch(&state.node, method, &params).await {
+            Some(result) => result,
+            None => eth::dispatch(&state.node, method, &params).await,
+        },
     };
     match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),

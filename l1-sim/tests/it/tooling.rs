@@ -1,0 +1,150 @@
+//! What Ethereum tooling reaches for (issue 12): estimates and calls that
+//! ignore the nonce, geth's error texts.
+
+use crate::{call, key, start};
+use alloy_primitives::Address;
+use serde_json::{Value, json};
+
+fn message(v: &Value) -> String {
+    v["error"]["message"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn estimates_and_calls_ignore_the_nonce_with_geths_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let from = key(1).address();
+    // A client estimating its next transaction before the previous one is
+    // mined passes a nonce ahead of the state's (and a stale one after).
+    for nonce in ["0x5", "0x0"] {
+        let est = call(
+            &url,
+            "eth_estimateGas",
+            json!([{"from": from, "to": Address::ZERO, "value": "0x1", "nonce": nonce}]),
+        )
+        .await;
+        assert_eq!(est["result"], "0x5208", "{est}");
+        let out =
+            call(&url, "eth_call", json!([{"from": from, "to": Address::ZERO, "nonce": nonce}]))
+                .await;
+        assert_eq!(out["result"], "0x", "{out}");
+    }
+    // A halting call gets the VM's error as geth words it.
+    let target = Address::repeat_byte(0xfe);
+    call(&url, "anvil_setCode", json!([target, "0xfe"])).await;
+    let halted = call(&url, "eth_call", json!([{"from": from, "to": target}])).await;
+    assert_eq!(message(&halted), "invalid opcode: INVALID", "{halted}");
+    let broke = key(9).address();
+    let poor = call(&url, "eth_call", json!([{"from": broke, "to": target, "value": "0x1"}])).await;
+    assert_eq!(
+        message(&poor),
+        format!("insufficient funds for gas * price + value: address {broke} have 0 want 1")
+    );
+    let est = call(&url, "eth_estimateGas", json!([{"from": from, "to": target}])).await;
+    assert_eq!(message(&est), "invalid opcode: INVALID", "{est}");
+    l1.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_accounts_sign_and_impersonation_sends() {
+    use alloy::{
+        consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable},
+        eips::Decodable2718,
+    };
+    use alloy_primitives::{Bytes, Signature, eip191_hash_message};
+
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let signer = key(1);
+    let from = signer.address();
+    // Without dev signers the node holds no keys, as geth without accounts.
+    assert_eq!(call(&url, "eth_accounts", json!([])).await["result"], json!([]));
+    let refused =
+        call(&url, "eth_sendTransaction", json!([{"from": from, "to": Address::ZERO}])).await;
+    assert_eq!(message(&refused), "unknown account");
+
+    l1.node.rpc().accounts().set_signers(vec![key(1), key(2)]);
+    assert_eq!(
+        call(&url, "eth_accounts", json!([])).await["result"],
+        json!([from, key(2).address()])
+    );
+    // Back-to-back sends: the node fills nonces from the pool.
+    let to = Address::repeat_byte(0xaa);
+    let mut hashes = Vec::new();
+    for _ in 0..3 {
+        let sent =
+            call(&url, "eth_sendTransaction", json!([{"from": from, "to": to, "value": "0x7"}]))
+                .await;
+        hashes.push(sent["result"].as_str().expect("a hash").to_string());
+    }
+    for hash in &hashes {
+        let receipt = loop {
+            let r = call(&url, "eth_getTransactionReceipt", json!([hash])).await;
+            if !r["result"].is_null() {
+                break r;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert_eq!(receipt["result"]["status"], "0x1");
+    }
+    let balance = call(&url, "eth_getBalance", json!([to])).await;
+    assert_eq!(balance["result"], "0x15");
+
+    // eth_signTransaction: an ordinary signed transaction from the account.
+    let raw =
+        call(&url, "eth_signTransaction", json!([{"from": from, "to": to, "gas": "0x5208"}])).await;
+    let raw: Bytes = serde_json::from_value(raw["result"].clone()).unwrap();
+    let tx = TxEnvelope::decode_2718(&mut raw.as_ref()).unwrap();
+    assert_eq!(tx.recover_signer().unwrap(), from);
+    assert_eq!(tx.nonce(), 3);
+    assert_eq!(tx.chain_id(), Some(900));
+
+    // eth_sign and personal_sign: EIP-191 signatures by the account.
+    let data = Bytes::from_static(b"hello");
+    for (method, params) in
+        [("eth_sign", json!([from, data])), ("personal_sign", json!([data, from]))]
+    {
+        let out = call(&url, method, params).await;
+        let sig: Bytes = serde_json::from_value(out["result"].clone()).unwrap();
+        let sig = Signature::try_from(sig.as_ref()).unwrap();
+        let hash = eip191_hash_message(&data);
+        assert_eq!(sig.recover_address_from_prehash(&hash).unwrap(), from, "{method}");
+    }
+    let typed = json!({
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+            "Mail": [{"name": "contents", "type": "string"}]
+        },
+        "primaryType": "Mail",
+        "domain": {"name": "Test", "chainId": 900},
+        "message": {"contents": "hi"}
+    });
+    let out = call(&url, "eth_signTypedData_v4", json!([from, typed.to_string()])).await;
+    let sig: Bytes = serde_json::from_value(out["result"].clone()).expect("a signature");
+    let sig = Signature::try_from(sig.as_ref()).unwrap();
+    let typed: alloy_dyn_abi::TypedData = serde_json::from_value(typed).unwrap();
+    let hash = typed.eip712_signing_hash().unwrap();
+    assert_eq!(sig.recover_address_from_prehash(&hash).unwrap(), from);
+
+    // Impersonation: a funded account whose key the node does not hold.
+    let other = key(3).address();
+    let send = json!([{"from": other, "to": to, "value": "0x1"}]);
+    assert_eq!(message(&call(&url, "eth_sendTransaction", send.clone()).await), "unknown account");
+    call(&url, "anvil_impersonateAccount", json!([other])).await;
+    let sent = call(&url, "eth_sendTransaction", send.clone()).await;
+    assert!(sent["result"].is_string(), "{sent}");
+    loop {
+        let nonce = call(&url, "eth_getTransactionCount", json!([other, "latest"])).await;
+        if nonce["result"] == "0x1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    call(&url, "anvil_stopImpersonatingAccount", json!([other])).await;
+    assert_eq!(message(&call(&url, "eth_sendTransaction", send.clone()).await), "unknown account");
+    call(&url, "anvil_autoImpersonateAccount", json!([true])).await;
+    assert!(call(&url, "eth_sendTransaction", send).await["result"].is_string());
+    l1.shutdown().await;
+}
