@@ -148,3 +148,52 @@ async fn dev_accounts_sign_and_impersonation_sends() {
     assert!(call(&url, "eth_sendTransaction", send).await["result"].is_string());
     l1.shutdown().await;
 }
+
+async fn mined(url: &str, hash: &Value) -> Value {
+    loop {
+        let r = call(url, "eth_getTransactionReceipt", json!([hash])).await;
+        if !r["result"].is_null() {
+            return r["result"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filters_deliver_each_change_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    l1.node.rpc().accounts().set_signers(vec![key(1)]);
+    let from = key(1).address();
+    // A contract that emits one LOG0 per call.
+    let emitter = Address::repeat_byte(0xee);
+    call(&url, "anvil_setCode", json!([emitter, "0x60006000a000"])).await;
+    let logs = call(&url, "eth_newFilter", json!([{"address": emitter}])).await["result"].clone();
+    let other = call(&url, "eth_newFilter", json!([{"address": from}])).await["result"].clone();
+    let blocks = call(&url, "eth_newBlockFilter", json!([])).await["result"].clone();
+    let pending = call(&url, "eth_newPendingTransactionFilter", json!([])).await["result"].clone();
+    let changes = |id: &Value| call(&url, "eth_getFilterChanges", json!([id]));
+
+    let hash =
+        call(&url, "eth_sendTransaction", json!([{"from": from, "to": emitter}])).await["result"]
+            .clone();
+    let receipt = mined(&url, &hash).await;
+    let first = changes(&logs).await["result"].clone();
+    assert_eq!(first.as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(first[0]["transactionHash"], hash);
+    assert_eq!(changes(&logs).await["result"], json!([]), "delivered once");
+    assert_eq!(changes(&other).await["result"], json!([]), "address filter");
+    let new_blocks = changes(&blocks).await["result"].clone();
+    assert!(new_blocks.as_array().unwrap().contains(&receipt["blockHash"]), "{new_blocks}");
+    assert_eq!(changes(&blocks).await["result"], json!([]));
+    assert_eq!(changes(&pending).await["result"], json!([hash]));
+    assert_eq!(changes(&pending).await["result"], json!([]));
+    // eth_getFilterLogs answers the whole query again.
+    let all = call(&url, "eth_getFilterLogs", json!([logs])).await["result"].clone();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(call(&url, "eth_uninstallFilter", json!([logs])).await["result"], true);
+    assert_eq!(call(&url, "eth_uninstallFilter", json!([logs])).await["result"], false);
+    assert_eq!(message(&changes(&logs).await), "filter not found");
+    l1.shutdown().await;
+}

@@ -435,7 +435,7 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     Ok(out)
 }
 
-fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
+pub(super) fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
     let chain = node.chain();
     let head = chain.head_number();
     let blocks: Vec<Arc<StoredBlock>> = match filter.block_option {

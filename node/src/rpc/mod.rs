@@ -5,11 +5,13 @@
 
 mod errors;
 mod eth;
+mod filters;
 mod json;
 mod services;
 mod signer;
 
 pub use eth::MAX_LOG_RANGE;
+pub use filters::{FILTER_TIMEOUT, Filters, MAX_FILTERS};
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
 pub use services::{NodeServices, PENDING_FEED_CAPACITY};
 pub use signer::{DevAccounts, UNKNOWN_ACCOUNT};
@@ -200,7 +202,10 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
         Some(fut) => fut.await,
         None => match signer::dispatch(&state.node, method, &params).await {
             Some(result) => result,
-            None => eth::dispatch(&state.node, method, &params).await,
+            None => match filters::dispatch(&state.node, method, &params) {
+                Some(result) => result,
+                None => eth::dispatch(&state.node, method, &params).await,
+            },
         },
     };
     match result {

@@ -2,7 +2,7 @@
 //! signers and impersonated accounts, the installed filters, and the feed of
 //! transactions entering the pool (filters and `newPendingTransactions`).
 
-use super::signer::DevAccounts;
+use super::{filters::Filters, signer::DevAccounts};
 use alloy_primitives::B256;
 use tokio::sync::broadcast;
 
@@ -14,6 +14,7 @@ pub const PENDING_FEED_CAPACITY: usize = 4096;
 #[derive(Debug)]
 pub struct NodeServices {
     accounts: DevAccounts,
+    filters: Filters,
     pending: broadcast::Sender<B256>,
 }
 
@@ -21,6 +22,7 @@ impl Default for NodeServices {
     fn default() -> Self {
         Self {
             accounts: DevAccounts::default(),
+            filters: Filters::default(),
             pending: broadcast::channel(PENDING_FEED_CAPACITY).0,
         }
     }
@@ -30,6 +32,11 @@ impl NodeServices {
     /// The keys the node signs with (devnet) and the impersonated accounts (L1).
     pub const fn accounts(&self) -> &DevAccounts {
         &self.accounts
+    }
+
+    /// The installed filters (`eth_newFilter` and friends).
+    pub const fn filters(&self) -> &Filters {
+        &self.filters
     }
 
     /// Called when a transaction enters the pool.
