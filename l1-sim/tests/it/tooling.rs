@@ -197,3 +197,96 @@ async fn filters_deliver_each_change_once() {
     assert_eq!(message(&changes(&logs).await), "filter not found");
     l1.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn websocket_serves_methods_and_subscriptions_and_drops_no_block() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::{connect_async, tungstenite::Message};
+
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let ws_url = format!("ws://{}", l1.rpc_addr);
+    l1.node.rpc().accounts().set_signers(vec![key(1)]);
+    let from = key(1).address();
+    let emitter = Address::repeat_byte(0xee);
+    call(&url, "anvil_setCode", json!([emitter, "0x60006000a000"])).await;
+
+    // A subscriber that never reads: block production must not wait for it.
+    let (mut slow, _) = connect_async(&ws_url).await.unwrap();
+    slow.send(Message::text(
+        json!({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}).to_string(),
+    ))
+    .await
+    .unwrap();
+
+    let (mut ws, _) = connect_async(&ws_url).await.unwrap();
+    let mut next_id = 0;
+    let mut request =
+        async |ws: &mut tokio_tungstenite::WebSocketStream<_>, method: &str, params: Value| {
+            next_id += 1;
+            let body = json!({"jsonrpc":"2.0","id":next_id,"method":method,"params":params});
+            ws.send(Message::text(body.to_string())).await.unwrap();
+            loop {
+                let Some(Ok(Message::Text(text))) = ws.next().await else { panic!("closed") };
+                let v: Value = serde_json::from_str(&text).unwrap();
+                if v["id"] == json!(next_id) {
+                    return v["result"].clone();
+                }
+            }
+        };
+    assert_eq!(request(&mut ws, "eth_chainId", json!([])).await, "0x384");
+    let heads = request(&mut ws, "eth_subscribe", json!(["newHeads"])).await;
+    let logs = request(&mut ws, "eth_subscribe", json!(["logs", {"address": emitter}])).await;
+    let txs = request(&mut ws, "eth_subscribe", json!(["newPendingTransactions", true])).await;
+    let hashes = request(&mut ws, "eth_subscribe", json!(["newPendingTransactions"])).await;
+
+    let hash =
+        call(&url, "eth_sendTransaction", json!([{"from": from, "to": emitter}])).await["result"]
+            .clone();
+    let receipt = mined(&url, &hash).await;
+    // One more block, so that a duplicate log would show before its header.
+    call(&url, "evm_mine", json!([])).await;
+    let mut seen: Vec<(Value, Value)> = Vec::new();
+    let last_block = format!(
+        "{:#x}",
+        u64::from_str_radix(receipt["blockNumber"].as_str().unwrap().trim_start_matches("0x"), 16)
+            .unwrap()
+            + 1
+    );
+    loop {
+        let Some(Ok(Message::Text(text))) = ws.next().await else { panic!("closed") };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["method"], "eth_subscription");
+        let (sub, result) = (v["params"]["subscription"].clone(), v["params"]["result"].clone());
+        let done = sub == heads && result["number"] == json!(last_block);
+        seen.push((sub, result));
+        if done {
+            break;
+        }
+    }
+    let of = |id: &Value| {
+        seen.iter().filter(|(s, _)| s == id).map(|(_, r)| r.clone()).collect::<Vec<_>>()
+    };
+    let log_events = of(&logs);
+    assert_eq!(log_events.len(), 1, "one log, once: {log_events:?}");
+    assert_eq!(log_events[0]["transactionHash"], hash);
+    assert_eq!(of(&txs)[0]["hash"], hash);
+    assert_eq!(of(&hashes), vec![hash.clone()]);
+    let numbers: Vec<Value> = of(&heads).iter().map(|h| h["number"].clone()).collect();
+    assert_eq!(numbers, vec![receipt["blockNumber"].clone(), json!(last_block)]);
+    assert_eq!(of(&heads)[0]["hash"], receipt["blockHash"]);
+    assert_eq!(request(&mut ws, "eth_unsubscribe", json!([logs])).await, true);
+    assert_eq!(request(&mut ws, "eth_unsubscribe", json!([logs])).await, false);
+
+    // Many blocks while the slow subscriber reads nothing: mining completes.
+    let before = l1.node.chain().head_number();
+    call(&url, "anvil_mine", json!(["0x1f4"])).await;
+    assert_eq!(l1.node.chain().head_number(), before + 500);
+    assert_eq!(
+        request(&mut ws, "eth_blockNumber", json!([])).await,
+        json!(format!("{:#x}", before + 500))
+    );
+    drop(slow);
+    l1.shutdown().await;
+}

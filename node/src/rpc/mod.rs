@@ -9,12 +9,14 @@ mod filters;
 mod json;
 mod services;
 mod signer;
+mod ws;
 
 pub use eth::MAX_LOG_RANGE;
 pub use filters::{FILTER_TIMEOUT, Filters, MAX_FILTERS};
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
 pub use services::{NodeServices, PENDING_FEED_CAPACITY};
 pub use signer::{DevAccounts, UNKNOWN_ACCOUNT};
+pub use ws::{MAX_SUBSCRIPTIONS, WS_QUEUE};
 
 use crate::Node;
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::post};
@@ -136,10 +138,11 @@ struct RpcState {
 /// six blobs is 1.5 MiB of hex).
 pub const MAX_BODY_SIZE: usize = 5 * 1024 * 1024;
 
-/// The JSON-RPC router (`POST /`).
+/// The JSON-RPC router: `POST /` (HTTP) and `GET /` upgraded to a
+/// WebSocket ([`ws`]: the same methods plus `eth_subscribe`).
 pub fn router(node: Arc<Node>, ext: Arc<dyn RpcExtension>) -> Router {
     Router::new()
-        .route("/", post(handle_http))
+        .route("/", post(handle_http).get(ws::handle_ws))
         .with_state(RpcState { node, ext })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_SIZE))
         .layer(tower_http::cors::CorsLayer::permissive())
