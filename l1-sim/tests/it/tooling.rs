@@ -290,3 +290,63 @@ async fn websocket_serves_methods_and_subscriptions_and_drops_no_block() {
     drop(slow);
     l1.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn calls_take_state_and_block_overrides_and_access_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let broke = key(9).address();
+    let target = Address::repeat_byte(0x42);
+    let word = |n: u64| format!("0x{n:064x}");
+    // Balance override: a broke sender can send value.
+    let tx = json!({"from": broke, "to": target, "value": "0x100"});
+    assert!(
+        message(&call(&url, "eth_call", json!([tx, "latest"])).await)
+            .starts_with("insufficient funds")
+    );
+    let rich = json!({ broke.to_string(): {"balance": "0xffffffffffff"} });
+    assert_eq!(call(&url, "eth_call", json!([tx, "latest", rich])).await["result"], "0x");
+    assert_eq!(
+        call(&url, "eth_estimateGas", json!([tx, "latest", rich])).await["result"],
+        "0x5208"
+    );
+    // Code override: PUSH1 42 PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN.
+    let code = json!({ target.to_string(): {"code": "0x602a60005260206000f3"} });
+    let out = call(&url, "eth_call", json!([{"to": target}, "latest", code])).await;
+    assert_eq!(out["result"], word(42));
+    // stateDiff: SLOAD(0) returned.
+    let sload = json!({ target.to_string(): {"code": "0x60005460005260206000f3", "stateDiff": {word(0): word(7)}} });
+    assert_eq!(
+        call(&url, "eth_call", json!([{"to": target}, "latest", sload])).await["result"],
+        word(7)
+    );
+    let both = json!({ target.to_string(): {"state": {}, "stateDiff": {}} });
+    assert_eq!(
+        message(&call(&url, "eth_call", json!([{"to": target}, "latest", both])).await),
+        format!("account {target} has both 'state' and 'stateDiff'")
+    );
+    // Block override: NUMBER returned.
+    let number = json!({ target.to_string(): {"code": "0x4360005260206000f3"} });
+    let out =
+        call(&url, "eth_call", json!([{"to": target}, "latest", number, {"number": "0x1234"}]))
+            .await;
+    assert_eq!(out["result"], word(0x1234));
+    // Nothing leaked into the chain.
+    assert_eq!(call(&url, "eth_getCode", json!([target, "latest"])).await["result"], "0x");
+
+    // eth_createAccessList: BALANCE of another account puts it in the list.
+    let other = Address::repeat_byte(0x77);
+    let mut code = vec![0x73];
+    code.extend_from_slice(other.as_slice());
+    code.extend_from_slice(&[0x31, 0x00]);
+    call(&url, "anvil_setCode", json!([target, alloy_primitives::Bytes::from(code)])).await;
+    let list = call(&url, "eth_createAccessList", json!([{"from": broke, "to": target}])).await;
+    assert_eq!(
+        list["result"]["accessList"],
+        json!([{"address": other, "storageKeys": []}]),
+        "{list}"
+    );
+    assert!(list["result"]["gasUsed"].as_str().unwrap().starts_with("0x"));
+    l1.shutdown().await;
+}

@@ -199,7 +199,7 @@ pub(super) fn fill(
     }
     let gas = match request.gas {
         Some(gas) => gas,
-        None => eth::estimate_gas(node, &request)?,
+        None => eth::estimate_gas(node, &request, &Default::default())?,
     };
     let to = request.to.unwrap_or(TxKind::Create);
     let value = request.value.unwrap_or_default();
