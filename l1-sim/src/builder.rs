@@ -67,6 +67,17 @@ pub async fn build_block(
         );
         let ctx = &mut evm.ctx;
         node.set_blob_env(&mut ctx.cfg, &mut ctx.block, excess_blob_gas);
+        // EIP-2935 (Prague): the parent's hash into the history contract's
+        // ring buffer, by a system call before the transactions (as reth
+        // does, the system caller's own account is not committed).
+        if let Ok(mut out) = revm::SystemCallEvm::system_call(
+            &mut evm,
+            rollup_protocol::HISTORY_STORAGE,
+            Bytes::copy_from_slice(parent_hash.as_slice()),
+        ) {
+            out.state.remove(&revm::handler::SYSTEM_ADDRESS);
+            evm.ctx.db_mut().commit(out.state);
+        }
         let mut cumulative = 0u64;
         let mut blob_gas_used = 0u64;
         let mut txs = Vec::new();

@@ -140,8 +140,12 @@ pub(crate) fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
+/// The L1 genesis: the configured balances and the tooling predeploys
+/// (CREATE2 deployer, Multicall3, EIP-2935 history contract; see
+/// [`rollup_protocol::predeploys()`]).
 fn genesis(config: &L1Config) -> (MemoryState, Header) {
     let mut state = MemoryState::new();
+    rollup_protocol::install_predeploys(&mut state);
     for (address, balance) in &config.genesis_alloc {
         state.set_account(*address, *balance, 0, None);
     }

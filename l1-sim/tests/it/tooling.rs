@@ -350,3 +350,65 @@ async fn calls_take_state_and_block_overrides_and_access_lists() {
     assert!(list["result"]["gasUsed"].as_str().unwrap().starts_with("0x"));
     l1.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn predeploys_serve_multicall_create2_and_block_hash_history() {
+    use alloy_primitives::{B256, Bytes, keccak256};
+    use alloy_sol_types::{SolCall, sol};
+    sol! {
+        struct Call3 { address target; bool allowFailure; bytes callData; }
+        struct Result3 { bool success; bytes returnData; }
+        function aggregate3(Call3[] calls) returns (Result3[] returnData);
+        function getBlockNumber() returns (uint256 blockNumber);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    for (address, code) in rollup_protocol::predeploys() {
+        let got = call(&url, "eth_getCode", json!([address, "latest"])).await;
+        assert_eq!(got["result"], json!(code));
+    }
+    call(&url, "evm_mine", json!([])).await;
+    call(&url, "evm_mine", json!([])).await;
+    // Multicall3: one call that reads the block number through the contract.
+    let inner = Call3 {
+        target: rollup_protocol::MULTICALL3,
+        allowFailure: false,
+        callData: getBlockNumberCall {}.abi_encode().into(),
+    };
+    let data = Bytes::from(aggregate3Call { calls: vec![inner] }.abi_encode());
+    let out =
+        call(&url, "eth_call", json!([{"to": rollup_protocol::MULTICALL3, "data": data}])).await;
+    let out: Bytes = serde_json::from_value(out["result"].clone()).unwrap();
+    let results = aggregate3Call::abi_decode_returns(&out).unwrap();
+    assert!(results[0].success);
+    // CREATE2 deployer: salt || initcode deploys at the CREATE2 address.
+    l1.node.rpc().accounts().set_signers(vec![key(1)]);
+    let initcode = hex_bytes("0x600a600c600039600a6000f3602a60005260206000f3");
+    let salt = B256::repeat_byte(7);
+    let mut input = salt.to_vec();
+    input.extend_from_slice(&initcode);
+    let sent = call(
+        &url,
+        "eth_sendTransaction",
+        json!([{"from": key(1).address(), "to": rollup_protocol::CREATE2_DEPLOYER, "data": Bytes::from(input)}]),
+    )
+    .await;
+    assert_eq!(mined(&url, &sent["result"]).await["status"], "0x1");
+    let deployed = rollup_protocol::CREATE2_DEPLOYER.create2(salt, keccak256(&initcode));
+    let code = call(&url, "eth_getCode", json!([deployed, "latest"])).await;
+    assert_eq!(code["result"], "0x602a60005260206000f3");
+    // EIP-2935: the history contract returns the hash of a past block.
+    let head = l1.node.chain().head_number();
+    let parent = l1.node.chain().block(head - 1).unwrap().hash;
+    let query = Bytes::from(B256::from(alloy_primitives::U256::from(head - 1)).to_vec());
+    let got =
+        call(&url, "eth_call", json!([{"to": rollup_protocol::HISTORY_STORAGE, "data": query}]))
+            .await;
+    assert_eq!(got["result"], json!(parent), "{got}");
+    l1.shutdown().await;
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    alloy_primitives::hex::decode(s).unwrap()
+}
