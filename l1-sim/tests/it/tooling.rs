@@ -412,3 +412,69 @@ async fn predeploys_serve_multicall_create2_and_block_hash_history() {
 fn hex_bytes(s: &str) -> Vec<u8> {
     alloy_primitives::hex::decode(s).unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tracers_of_revm_inspectors_trace_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let from = key(1).address();
+    let target = Address::repeat_byte(0x42);
+    let word = |n: u64| format!("0x{n:064x}");
+    // PUSH1 42 PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN
+    call(&url, "anvil_setCode", json!([target, "0x602a60005260206000f3"])).await;
+    let data = format!("0x12345678{}", "00".repeat(32));
+    let tx = json!({"from": from, "to": target, "data": data, "value": "0x5"});
+    let trace = |opts: Value| call(&url, "debug_traceCall", json!([tx, "latest", opts]));
+
+    let logger = trace(json!({})).await["result"].clone();
+    let ops: Vec<&str> = logger["structLogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["op"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["PUSH1", "PUSH1", "MSTORE", "PUSH1", "PUSH1", "RETURN"], "{logger}");
+    assert_eq!(logger["failed"], false);
+
+    let calls = trace(json!({"tracer": "callTracer"})).await["result"].clone();
+    assert_eq!(calls["type"], "CALL", "{calls}");
+    assert_eq!(calls["to"], json!(target));
+    assert_eq!(calls["output"], word(42));
+
+    let pre = trace(json!({"tracer": "prestateTracer"})).await["result"].clone();
+    assert!(pre[from.to_string().to_lowercase()]["balance"].is_string(), "{pre}");
+    let diff = trace(json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}})).await
+        ["result"]
+        .clone();
+    let post_balance = &diff["post"][target.to_string().to_lowercase()]["balance"];
+    assert_eq!(post_balance, "0x5", "{diff}");
+
+    let four = trace(json!({"tracer": "4byteTracer"})).await["result"].clone();
+    assert_eq!(four, json!({"0x12345678-32": 1}));
+    assert_eq!(trace(json!({"tracer": "noopTracer"})).await["result"], json!({}));
+    // State overrides apply to traced calls too.
+    let other = Address::repeat_byte(0x43);
+    let overridden = call(
+        &url,
+        "debug_traceCall",
+        json!([{"to": other}, "latest", {"tracer": "callTracer", "stateOverrides": {other.to_string(): {"code": "0x602a60005260206000f3"}}}]),
+    )
+    .await;
+    assert_eq!(overridden["result"]["output"], word(42), "{overridden}");
+
+    let parity = call(&url, "trace_call", json!([tx, ["trace", "stateDiff"], "latest"])).await;
+    assert_eq!(parity["result"]["output"], word(42), "{parity}");
+    assert_eq!(parity["result"]["trace"][0]["type"], "call");
+    assert!(parity["result"]["stateDiff"].is_object());
+
+    // A past transaction needs its block's parent state, which is not kept.
+    l1.node.rpc().accounts().set_signers(vec![key(1)]);
+    let hash =
+        call(&url, "eth_sendTransaction", json!([{"from": from, "to": target}])).await["result"]
+            .clone();
+    mined(&url, &hash).await;
+    let past = call(&url, "debug_traceTransaction", json!([hash])).await;
+    assert_eq!(message(&past), "historical state not available");
+    l1.shutdown().await;
+}

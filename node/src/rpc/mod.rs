@@ -10,6 +10,7 @@ mod json;
 mod overrides;
 mod services;
 mod signer;
+mod trace;
 mod ws;
 
 pub use eth::MAX_LOG_RANGE;
@@ -18,6 +19,7 @@ pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
 pub use overrides::EvmOverrides;
 pub use services::{NodeServices, PENDING_FEED_CAPACITY};
 pub use signer::{DevAccounts, UNKNOWN_ACCOUNT};
+pub use trace::HISTORICAL_STATE_UNAVAILABLE;
 pub use ws::{MAX_SUBSCRIPTIONS, WS_QUEUE};
 
 use crate::Node;
@@ -209,7 +211,10 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
             Some(result) => result,
             None => match filters::dispatch(&state.node, method, &params) {
                 Some(result) => result,
-                None => eth::dispatch(&state.node, method, &params).await,
+                None => match trace::dispatch(&state.node, method, &params).await {
+                    Some(result) => result,
+                    None => eth::dispatch(&state.node, method, &params).await,
+                },
             },
         },
     };
