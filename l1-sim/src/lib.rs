@@ -25,7 +25,7 @@ mod builder;
 mod dev;
 mod execute;
 
-pub use builder::build_block;
+pub use builder::{MiningMode, build_block};
 pub use execute::l1_precompiles;
 
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
@@ -192,13 +192,17 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     }));
     let shutdown = CancellationToken::new();
     let clock = Arc::new(dev::Clock::default());
-    let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone()));
+    let mode = match config.block_time {
+        Some(interval) => builder::MiningMode::Interval(interval),
+        None => builder::MiningMode::Auto,
+    };
+    let (mode_tx, mode_rx) = tokio::sync::watch::channel(mode);
+    let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone(), mode_tx));
     let router = rpc::router(node.clone(), ext).merge(beacon::router(node.clone()));
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
         .map_err(|source| L1Error::Bind { addr: config.rpc_addr, source })?;
-    let miner =
-        tokio::spawn(builder::mine_loop(node.clone(), clock, config.block_time, shutdown.clone()));
+    let miner = tokio::spawn(builder::mine_loop(node.clone(), clock, mode_rx, shutdown.clone()));
     tracing::info!(target: "l1", %rpc_addr, head = node.chain().head_number(), "L1 simulator running");
     Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner] })
 }

@@ -184,6 +184,11 @@ impl Mempool {
         self.by_hash.is_empty()
     }
 
+    /// The pooled transaction of `sender` with `nonce`.
+    pub fn by_sender_nonce(&self, sender: &Address, nonce: u64) -> Option<&PoolTx> {
+        self.by_sender.get(sender)?.get(&nonce)
+    }
+
     /// A pooled transaction by hash.
     pub fn get(&self, hash: &B256) -> Option<&PoolTx> {
         let (sender, nonce) = self.by_hash.get(hash)?;

@@ -478,3 +478,69 @@ async fn tracers_of_revm_inspectors_trace_calls() {
     assert_eq!(message(&past), "historical state not available");
     l1.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_methods_control_mining_and_round_trip_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let from = key(1).address();
+    // Manual mining: a transaction waits for anvil_mine.
+    call(&url, "anvil_setAutomine", json!([false])).await;
+    assert_eq!(call(&url, "anvil_getAutomine", json!([])).await["result"], false);
+    let mut tx = crate::transfer(0, Address::repeat_byte(5), alloy_primitives::U256::from(9));
+    tx.max_fee_per_gas = 100_000_000_000;
+    let raw = crate::signed(tx, &key(1));
+    let hash = call(&url, "eth_sendRawTransaction", json!([raw])).await["result"].clone();
+    let before = l1.node.chain().head_number();
+    assert_eq!(call(&url, "eth_getTransactionReceipt", json!([hash])).await["result"], Value::Null);
+    let pending = call(&url, "eth_getTransactionBySenderAndNonce", json!([from, "0x0"])).await;
+    assert_eq!(pending["result"]["hash"], hash);
+    assert_eq!(
+        call(&url, "eth_getRawTransactionByHash", json!([hash])).await["result"],
+        json!(raw)
+    );
+    // A chosen base fee for the next block, then three blocks at once.
+    call(&url, "anvil_setNextBlockBaseFeePerGas", json!(["0x3b9aca07"])).await;
+    call(&url, "anvil_mine", json!(["0x3"])).await;
+    assert_eq!(l1.node.chain().head_number(), before + 3);
+    let first = l1.node.chain().block(before + 1).unwrap().clone();
+    assert_eq!(first.header.base_fee_per_gas, Some(1_000_000_007));
+    assert_eq!(first.transactions.len(), 1);
+    let mined_tx = call(&url, "eth_getTransactionBySenderAndNonce", json!([from, "0x0"])).await;
+    assert_eq!(mined_tx["result"]["blockNumber"], json!(format!("{:#x}", before + 1)));
+    let info = call(&url, "anvil_nodeInfo", json!([])).await["result"].clone();
+    assert_eq!(info["currentBlockNumber"], json!(before + 3));
+    assert_eq!(info["environment"]["chainId"], 900);
+    let account = call(&url, "eth_getAccount", json!([from, "latest"])).await["result"].clone();
+    assert_eq!(account["nonce"], "0x1");
+    // Back to automine; eth_sendRawTransactionSync returns the receipt.
+    call(&url, "anvil_setAutomine", json!([true])).await;
+    let raw = crate::signed(
+        crate::transfer(1, Address::repeat_byte(5), alloy_primitives::U256::from(1)),
+        &key(1),
+    );
+    let receipt = call(&url, "eth_sendRawTransactionSync", json!([raw])).await;
+    assert_eq!(receipt["result"]["status"], "0x1", "{receipt}");
+
+    // anvil_dumpState / anvil_loadState round-trip into a fresh chain.
+    let target = Address::repeat_byte(0x42);
+    call(&url, "anvil_setCode", json!([target, "0x6001"])).await;
+    call(&url, "anvil_setStorageAt", json!([target, "0x1", format!("0x{:064x}", 77)])).await;
+    let dump = call(&url, "anvil_dumpState", json!([])).await["result"].clone();
+    let dir2 = tempfile::tempdir().unwrap();
+    let other = start(dir2.path(), None).await;
+    let url2 = other.rpc_url();
+    assert_eq!(call(&url2, "anvil_loadState", json!([dump])).await["result"], true);
+    for (method, params) in [
+        ("eth_getBalance", json!([Address::repeat_byte(5), "latest"])),
+        ("eth_getTransactionCount", json!([from, "latest"])),
+        ("eth_getCode", json!([target, "latest"])),
+        ("eth_getStorageAt", json!([target, "0x1", "latest"])),
+    ] {
+        let (a, b) = (call(&url, method, params.clone()).await, call(&url2, method, params).await);
+        assert_eq!(a["result"], b["result"], "{method}");
+    }
+    other.shutdown().await;
+    l1.shutdown().await;
+}

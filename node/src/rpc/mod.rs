@@ -5,6 +5,7 @@
 
 mod errors;
 mod eth;
+mod extra;
 mod filters;
 mod json;
 mod overrides;
@@ -14,6 +15,7 @@ mod trace;
 mod ws;
 
 pub use eth::MAX_LOG_RANGE;
+pub use extra::{MAX_SENDER_NONCE_SCAN, SEND_SYNC_DEFAULT_TIMEOUT_MS, SEND_SYNC_MAX_TIMEOUT_MS};
 pub use filters::{FILTER_TIMEOUT, Filters, MAX_FILTERS};
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
 pub use overrides::EvmOverrides;
@@ -205,19 +207,7 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
     if !params.is_array() && !params.is_null() {
         return error_response(id, &RpcError::invalid_params("params must be an array"));
     }
-    let result = match state.ext.call(method, &params) {
-        Some(fut) => fut.await,
-        None => match signer::dispatch(&state.node, method, &params).await {
-            Some(result) => result,
-            None => match filters::dispatch(&state.node, method, &params) {
-                Some(result) => result,
-                None => match trace::dispatch(&state.node, method, &params).await {
-                    Some(result) => result,
-                    None => eth::dispatch(&state.node, method, &params).await,
-                },
-            },
-        },
-    };
+    let result = dispatch(state, method, &params).await;
     match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
         Err(e) => {
@@ -225,4 +215,28 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
             error_response(id, &e)
         }
     }
+}
+
+/// Routes one method call: the role's extension first (the L1's dev methods,
+/// the L2's `rollup_`/`optimism_` methods), then node-side signing, filters,
+/// tracing, the less-used `eth_` methods and the core `eth_` methods. HTTP
+/// and WebSocket requests both come through here.
+async fn dispatch(state: &RpcState, method: &str, params: &Value) -> RpcResult {
+    if let Some(fut) = state.ext.call(method, params) {
+        return fut.await;
+    }
+    let node = &state.node;
+    if let Some(result) = signer::dispatch(node, method, params).await {
+        return result;
+    }
+    if let Some(result) = filters::dispatch(node, method, params) {
+        return result;
+    }
+    if let Some(result) = trace::dispatch(node, method, params).await {
+        return result;
+    }
+    if let Some(result) = extra::dispatch(node, method, params).await {
+        return result;
+    }
+    eth::dispatch(node, method, params).await
 }
