@@ -260,12 +260,12 @@ pub(super) fn fill(
 }
 
 fn sign(tx: TypedTransaction, signer: &PrivateKeySigner) -> Result<TxEnvelope, RpcError> {
-    fn signed<T: SignableTransaction<Signature>>(
+    fn signed<T>(
         mut tx: T,
         signer: &PrivateKeySigner,
     ) -> Result<alloy_consensus::Signed<T>, RpcError>
     where
-        T: alloy_consensus::Transaction,
+        T: SignableTransaction<Signature> + alloy_consensus::Transaction,
     {
         let sig = signer.sign_transaction_sync(&mut tx).map_err(RpcError::server)?;
         Ok(tx.into_signed(sig))

@@ -126,7 +126,7 @@ pub(super) fn geth_trace(evm: CallEvm<'_>, tx: TxEnv, opts: &GethDebugTracingOpt
         |e: serde_json::Error| RpcError::invalid_params(format!("invalid tracer config: {e}"));
     let trace = match &opts.tracer {
         None => {
-            let config = opts.config.clone();
+            let config = opts.config;
             let inspector =
                 TracingInspector::new(TracingInspectorConfig::from_geth_config(&config));
             let mut evm = evm.with_inspector(inspector);
