@@ -19,3 +19,9 @@ fi
 if [ ! -d contracts/node_modules/solc ]; then
   (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# The compatibility suite's clients (viem, ethers, cast from @foundry-rs/cast),
+# pinned in tests/compat/package-lock.json.
+if [ ! -x tests/compat/node_modules/.bin/cast ] || [ ! -d tests/compat/node_modules/viem ]; then
+  (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -6,3 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --workspace --all-targets "$@"
+
+# Compatibility suite (tests/compat): viem, ethers and cast against both
+# chains of a spawned devnet, with node's test runner.
+cargo build -p rollup
+(
+  cd tests/compat
+  ROLLUP_BIN="${CARGO_TARGET_DIR:-$PWD/../../target}/debug/rollup" npm test
+)

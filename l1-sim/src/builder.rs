@@ -41,7 +41,8 @@ pub async fn build_block(
         let mut chain = node.chain_mut();
         let parent = chain.head().header.clone();
         let parent_hash = chain.head().hash;
-        let base_fee = node.next_base_fee_after(&parent);
+        let base_fee =
+            clock.take_next_base_fee().unwrap_or_else(|| node.next_base_fee_after(&parent));
         let timestamp = timestamp.unwrap_or_else(|| clock.next_timestamp(parent.timestamp));
         let number = parent.number + 1;
         let prevrandao = alloy_primitives::keccak256(parent_hash);
@@ -67,6 +68,17 @@ pub async fn build_block(
         );
         let ctx = &mut evm.ctx;
         node.set_blob_env(&mut ctx.cfg, &mut ctx.block, excess_blob_gas);
+        // EIP-2935 (Prague): the parent's hash into the history contract's
+        // ring buffer, by a system call before the transactions (as reth
+        // does, the system caller's own account is not committed).
+        if let Ok(mut out) = revm::SystemCallEvm::system_call(
+            &mut evm,
+            rollup_protocol::HISTORY_STORAGE,
+            Bytes::copy_from_slice(parent_hash.as_slice()),
+        ) {
+            out.state.remove(&revm::handler::SYSTEM_ADDRESS);
+            evm.ctx.db_mut().commit(out.state);
+        }
         let mut cumulative = 0u64;
         let mut blob_gas_used = 0u64;
         let mut txs = Vec::new();
@@ -180,28 +192,50 @@ pub async fn build_block(
     Ok(number)
 }
 
-/// Mines every `block_time`, or on every new transaction when `None`.
+/// How the L1 mines (anvil's modes): a block for every transaction
+/// (automine), one every interval, or only on `evm_mine`/`anvil_mine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MiningMode {
+    /// A block as soon as a transaction enters the pool.
+    Auto,
+    /// A block every interval, empty or not.
+    Interval(Duration),
+    /// No block unless asked for.
+    Manual,
+}
+
+/// Mines as `mode` says, following its changes (`anvil_setAutomine`,
+/// `anvil_setIntervalMining`), until `shutdown`.
 pub(crate) async fn mine_loop(
     node: Arc<Node>,
     clock: Arc<Clock>,
-    block_time: Option<Duration>,
+    mut mode: tokio::sync::watch::Receiver<MiningMode>,
     shutdown: CancellationToken,
 ) {
     loop {
-        match block_time {
-            Some(interval) => {
+        let current = *mode.borrow_and_update();
+        match current {
+            MiningMode::Interval(interval) => {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
+                    _ = mode.changed() => continue,
                     _ = tokio::time::sleep(interval) => {}
                 }
             }
-            None => {
+            MiningMode::Auto => {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
+                    _ = mode.changed() => continue,
                     _ = node.wait_for_tx() => {}
                 }
                 if node.pool().is_empty() {
                     continue;
+                }
+            }
+            MiningMode::Manual => {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    changed = mode.changed() => if changed.is_err() { return } else { continue },
                 }
             }
         }

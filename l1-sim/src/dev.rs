@@ -1,8 +1,12 @@
 //! anvil-style dev methods: `evm_mine`, `anvil_mine`, `evm_increaseTime`,
 //! `evm_setNextBlockTimestamp`, `anvil_setBalance`, `anvil_setNonce`,
-//! `anvil_setCode`, `anvil_setStorageAt`, `evm_snapshot` and `evm_revert`.
+//! `anvil_setCode`, `anvil_setStorageAt`, `evm_snapshot` and `evm_revert`,
+//! `anvil_impersonateAccount`, `anvil_stopImpersonatingAccount` and
+//! `anvil_autoImpersonateAccount` (`eth_sendTransaction` from an
+//! impersonated address is pooled without its key, see
+//! [`rollup_node::rpc::DevAccounts`]).
 
-use crate::{build_block, now};
+use crate::{MiningMode, build_block, now};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use futures::{FutureExt, future::BoxFuture};
 use parking_lot::Mutex;
@@ -35,9 +39,16 @@ pub const MAX_TIMESTAMP: u64 = (1 << 53) - 1;
 pub struct Clock {
     offset: AtomicI64,
     next: Mutex<Option<u64>>,
+    next_base_fee: Mutex<Option<u64>>,
 }
 
 impl Clock {
+    /// The base fee `anvil_setNextBlockBaseFeePerGas` set for the next
+    /// block, in wei (one-shot).
+    pub fn take_next_base_fee(&self) -> Option<u64> {
+        self.next_base_fee.lock().take()
+    }
+
     /// Timestamp of the next block: strictly above the parent's (saturating:
     /// the dev methods keep the clock at most [`MAX_TIMESTAMP`]).
     pub fn next_timestamp(&self, parent: u64) -> u64 {
@@ -66,11 +77,48 @@ pub(crate) struct DevMethods {
     node: Arc<Node>,
     clock: Arc<Clock>,
     snapshots: Mutex<BTreeMap<u64, (u64, MemoryState)>>,
+    mode: tokio::sync::watch::Sender<MiningMode>,
 }
 
 impl DevMethods {
-    pub(crate) fn new(node: Arc<Node>, clock: Arc<Clock>) -> Self {
-        Self { node, clock, snapshots: Mutex::new(BTreeMap::new()) }
+    pub(crate) fn new(
+        node: Arc<Node>,
+        clock: Arc<Clock>,
+        mode: tokio::sync::watch::Sender<MiningMode>,
+    ) -> Self {
+        Self { node, clock, snapshots: Mutex::new(BTreeMap::new()), mode }
+    }
+
+    /// anvil's `SerializableState` JSON of the head state: every account's
+    /// nonce, balance, code and storage.
+    fn dump_state(&self) -> Value {
+        let chain = self.node.chain();
+        let head = chain.head();
+        let accounts: serde_json::Map<String, Value> = chain
+            .state
+            .accounts()
+            .map(|(address, account)| {
+                let storage: serde_json::Map<String, Value> = account
+                    .storage
+                    .iter()
+                    .map(|(k, v)| (format!("{:#x}", B256::from(*k)), json!(B256::from(*v))))
+                    .collect();
+                let code = chain.state.code(address);
+                (
+                    address.to_string(),
+                    json!({
+                        "nonce": account.nonce,
+                        "balance": account.balance,
+                        "code": code,
+                        "storage": storage,
+                    }),
+                )
+            })
+            .collect();
+        json!({
+            "block": { "number": format!("{:#x}", head.number()), "timestamp": format!("{:#x}", head.header.timestamp) },
+            "accounts": accounts,
+        })
     }
 
     async fn persist_state(&self) -> RpcResult {
@@ -213,6 +261,117 @@ impl DevMethods {
                     let _ = chain.state.take_changes();
                 }
                 Ok(Value::Bool(true))
+            }
+            "anvil_setAutomine" | "evm_setAutomine" => {
+                let on: bool = param(params, 0)?;
+                self.mode.send_replace(if on { MiningMode::Auto } else { MiningMode::Manual });
+                Ok(Value::Null)
+            }
+            "anvil_getAutomine" | "hardhat_getAutomine" => {
+                Ok(Value::Bool(*self.mode.borrow() == MiningMode::Auto))
+            }
+            "anvil_setIntervalMining" | "evm_setIntervalMining" => {
+                let secs: u64 = param::<U64>(params, 0)?.to();
+                self.mode.send_replace(if secs == 0 {
+                    MiningMode::Manual
+                } else {
+                    MiningMode::Interval(std::time::Duration::from_secs(secs))
+                });
+                Ok(Value::Null)
+            }
+            "anvil_getIntervalMining" => Ok(match *self.mode.borrow() {
+                MiningMode::Interval(d) => json!(d.as_secs()),
+                _ => Value::Null,
+            }),
+            "anvil_setNextBlockBaseFeePerGas" | "hardhat_setNextBlockBaseFeePerGas" => {
+                let fee: U256 = param(params, 0)?;
+                let fee = u64::try_from(fee)
+                    .map_err(|_| RpcError::invalid_params("base fee out of range"))?;
+                *self.clock.next_base_fee.lock() = Some(fee);
+                Ok(Value::Null)
+            }
+            "anvil_nodeInfo" => {
+                let chain = self.node.chain();
+                let head = chain.head();
+                let config = self.node.config();
+                Ok(json!({
+                    "currentBlockNumber": head.number(),
+                    "currentBlockTimestamp": head.header.timestamp,
+                    "currentBlockHash": head.hash,
+                    "hardFork": "prague",
+                    "transactionOrder": "fees",
+                    "environment": {
+                        "baseFee": u128::from(head.header.base_fee_per_gas.unwrap_or_default()),
+                        "chainId": config.chain_id,
+                        "gasLimit": config.block_gas_limit,
+                        "gasPrice": u128::from(self.node.next_base_fee()) + config.suggested_tip,
+                    },
+                    "forkConfig": {},
+                }))
+            }
+            "anvil_dumpState" | "hardhat_dumpState" => {
+                let _view = self.node.state_view().await;
+                let dump = self.dump_state();
+                Ok(json!(Bytes::from(dump.to_string().into_bytes())))
+            }
+            "anvil_loadState" | "hardhat_loadState" => {
+                let raw: Bytes = param(params, 0)?;
+                let dump: Value = serde_json::from_slice(&raw).map_err(|e| {
+                    RpcError::invalid_params(format!("invalid state (anvil_dumpState JSON): {e}"))
+                })?;
+                let accounts = dump
+                    .get("accounts")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| RpcError::invalid_params("invalid state: no accounts"))?;
+                #[derive(serde::Deserialize)]
+                struct Account {
+                    #[serde(default)]
+                    nonce: u64,
+                    #[serde(default)]
+                    balance: U256,
+                    #[serde(default)]
+                    code: Bytes,
+                    #[serde(default)]
+                    storage: std::collections::BTreeMap<U256, U256>,
+                }
+                let mut parsed = Vec::with_capacity(accounts.len());
+                for (address, account) in accounts {
+                    let address: Address = address.parse().map_err(|e| {
+                        RpcError::invalid_params(format!("invalid address {address}: {e}"))
+                    })?;
+                    let account: Account =
+                        serde_json::from_value(account.clone()).map_err(|e| {
+                            RpcError::invalid_params(format!("invalid account {address}: {e}"))
+                        })?;
+                    parsed.push((address, account));
+                }
+                let _producer = self.node.producer_lock().await;
+                {
+                    let mut chain = self.node.chain_mut();
+                    for (address, account) in parsed {
+                        let code = (!account.code.is_empty()).then_some(account.code);
+                        chain.state.set_account(address, account.balance, account.nonce, code);
+                        for (slot, value) in account.storage {
+                            chain.state.set_storage(address, slot, value);
+                        }
+                    }
+                }
+                self.persist_state().await
+            }
+            "anvil_impersonateAccount" | "hardhat_impersonateAccount" => {
+                let address: Address = param(params, 0)?;
+                self.node.rpc().accounts().impersonate(address);
+                Ok(Value::Null)
+            }
+            "anvil_stopImpersonatingAccount" | "hardhat_stopImpersonatingAccount" => {
+                let address: Address = param(params, 0)?;
+                self.node.rpc().accounts().stop_impersonating(&address);
+                Ok(Value::Null)
+            }
+            "anvil_autoImpersonateAccount" => {
+                let on: bool = param(params, 0)?;
+                self.node.rpc().accounts().set_auto_impersonate(on);
+                Ok(Value::Null)
             }
             _ => Err(RpcError::method_not_found(method)),
         }

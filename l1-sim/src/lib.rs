@@ -25,7 +25,7 @@ mod builder;
 mod dev;
 mod execute;
 
-pub use builder::build_block;
+pub use builder::{MiningMode, build_block};
 pub use dev::MAX_TIMESTAMP;
 pub use execute::l1_precompiles;
 
@@ -154,8 +154,12 @@ pub(crate) fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
+/// The L1 genesis: the configured balances and the tooling predeploys
+/// (CREATE2 deployer, Multicall3, EIP-2935 history contract; see
+/// [`rollup_protocol::predeploys()`]).
 fn genesis(config: &L1Config) -> (MemoryState, Header) {
     let mut state = MemoryState::new();
+    rollup_protocol::install_predeploys(&mut state);
     for (address, balance) in &config.genesis_alloc {
         state.set_account(*address, *balance, 0, None);
     }
@@ -203,7 +207,12 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     }));
     let shutdown = CancellationToken::new();
     let clock = Arc::new(dev::Clock::default());
-    let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone()));
+    let mode = match config.block_time {
+        Some(interval) => builder::MiningMode::Interval(interval),
+        None => builder::MiningMode::Auto,
+    };
+    let (mode_tx, mode_rx) = tokio::sync::watch::channel(mode);
+    let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone(), mode_tx));
     let router = rpc::with_cors(rpc::router(node.clone(), ext), &config.rpc_cors)
         .merge(beacon::router(node.clone()));
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
@@ -211,10 +220,8 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         .map_err(|source| L1Error::Bind { addr: config.rpc_addr, source })?;
     let supervisor = Supervisor::new("l1", shutdown.clone());
     let server = supervisor.watch("rpc", server);
-    let miner = supervisor.spawn(
-        "miner",
-        builder::mine_loop(node.clone(), clock, config.block_time, shutdown.clone()),
-    );
+    let miner = supervisor
+        .spawn("miner", builder::mine_loop(node.clone(), clock, mode_rx, shutdown.clone()));
     tracing::info!(target: "l1", %rpc_addr, head = node.chain().head_number(), "L1 simulator running");
     Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner], supervisor })
 }

@@ -227,7 +227,7 @@ pub fn validate_sidecar(tx: &TxEip4844, sidecar: &BlobTransactionSidecar) -> Res
         ) {
             Ok(true) => continue,
             Ok(false) => "can't verify opening proof".to_string(),
-            Err(e) => format!("{e:?}"),
+            Err(e) => e.to_string(),
         };
         return Err(BlobError::InvalidBlob { index, reason });
     }

@@ -48,8 +48,9 @@ pub enum PoolError {
     /// The signature does not recover.
     #[error("invalid sender")]
     InvalidSender,
-    /// Wrong or missing EIP-155 chain id.
-    #[error("invalid chain id for signer: have {have:?} want {want}")]
+    /// Wrong or missing EIP-155 chain id (geth's `types.Sender` and, for a
+    /// pre-EIP-155 transaction, its RPC refusal of unprotected transactions).
+    #[error("{}", chain_id_message(*have, *want))]
     ChainId {
         /// The transaction's chain id.
         have: Option<u64>,
@@ -57,7 +58,7 @@ pub enum PoolError {
         want: u64,
     },
     /// Nonce below the account's.
-    #[error("nonce too low: address {address}, tx: {tx} state: {state}")]
+    #[error("nonce too low: next nonce {state}, tx nonce {tx}")]
     NonceTooLow {
         /// Sender.
         address: Address,
@@ -67,7 +68,7 @@ pub enum PoolError {
         state: u64,
     },
     /// Nonce too far ahead.
-    #[error("nonce too high: address {address}, tx: {tx} state: {state}")]
+    #[error("nonce too high: next nonce {state}, tx nonce {tx}")]
     NonceTooHigh {
         /// Sender.
         address: Address,
@@ -140,6 +141,13 @@ pub enum PoolError {
     PoolFull,
 }
 
+fn chain_id_message(have: Option<u64>, want: u64) -> String {
+    match have {
+        Some(have) => format!("invalid chain id for signer: have {have} want {want}"),
+        None => "only replay-protected (EIP-155) transactions allowed over RPC".into(),
+    }
+}
+
 /// A validated pooled transaction.
 #[derive(Clone, Debug)]
 pub struct PoolTx {
@@ -174,6 +182,11 @@ impl Mempool {
     /// Whether the pool is empty.
     pub fn is_empty(&self) -> bool {
         self.by_hash.is_empty()
+    }
+
+    /// The pooled transaction of `sender` with `nonce`.
+    pub fn by_sender_nonce(&self, sender: &Address, nonce: u64) -> Option<&PoolTx> {
+        self.by_sender.get(sender)?.get(&nonce)
     }
 
     /// A pooled transaction by hash.

@@ -68,6 +68,7 @@ pub struct Node {
     producer: tokio::sync::RwLock<()>,
     diverged: std::sync::atomic::AtomicBool,
     blobs: bool,
+    rpc: crate::rpc::NodeServices,
 }
 
 impl Node {
@@ -113,7 +114,32 @@ impl Node {
             producer: tokio::sync::RwLock::new(()),
             diverged: std::sync::atomic::AtomicBool::new(false),
             blobs,
+            rpc: crate::rpc::NodeServices::default(),
         }))
+    }
+
+    /// What the JSON-RPC server keeps beside the chain: dev signers,
+    /// impersonation, filters, the pending-transaction feed.
+    pub const fn rpc(&self) -> &crate::rpc::NodeServices {
+        &self.rpc
+    }
+
+    /// Pools `tx` as sent by `sender` without a signature check (anvil's
+    /// impersonation, L1 dev chain only): nonce, fee and balance rules still
+    /// apply when it is mined.
+    pub fn submit_impersonated(
+        &self,
+        tx: TxEnvelope,
+        sender: alloy_primitives::Address,
+    ) -> Result<B256, PoolError> {
+        let raw = Bytes::from(tx.encoded_2718());
+        let hash = *tx.tx_hash();
+        let state_nonce = self.chain.read().state.nonce(&sender);
+        self.pool.lock().insert(PoolTx { tx, raw, sidecar: None, sender, hash }, state_nonce)?;
+        self.rpc.on_pending_tx(hash);
+        self.new_tx.notify_waiters();
+        self.new_tx.notify_one();
+        Ok(hash)
     }
 
     /// Whether this node accepts blob transactions.
@@ -380,6 +406,7 @@ impl Node {
             hash,
         };
         self.pool.lock().insert(pooled, state_nonce)?;
+        self.rpc.on_pending_tx(hash);
         self.new_tx.notify_waiters();
         self.new_tx.notify_one();
         Ok(hash)

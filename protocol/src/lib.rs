@@ -15,6 +15,7 @@ mod config;
 mod deposit;
 mod genesis;
 mod l1_fee;
+mod predeploys;
 mod receipt;
 mod state;
 mod stateless;
@@ -24,6 +25,10 @@ pub use config::*;
 pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
 pub use genesis::l2_genesis_state;
 pub use l1_fee::{L1FeeScalars, calldata_gas, l1_blob_base_fee, l1_data_fee};
+pub use predeploys::{
+    CREATE2_DEPLOYER, CREATE2_DEPLOYER_CODE, HISTORY_STORAGE, MULTICALL3, MULTICALL3_CODE,
+    install_predeploys, predeploys,
+};
 pub use receipt::RollupReceipt;
 pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};
 pub use stateless::{

@@ -16,6 +16,7 @@ mod producer;
 mod rpc;
 
 pub use producer::SequencerFaults;
+pub use rpc::L2_DEV_METHOD_REFUSED;
 
 use alloy_primitives::Address;
 use rollup_node::{ChainStore, Node, NodeConfig, Supervisor, client::L1Client, db::DbError};

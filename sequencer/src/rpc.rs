@@ -6,6 +6,12 @@
 //!   preimage, as op-node serves it;
 //! - `rollup_ethSupply()`: total L2 ETH in wei (sum of all balances), which the
 //!   bridge's L1 balance must back.
+//!
+//! The L1 simulator's dev methods (`anvil_*`, `evm_*`, `hardhat_*`: state
+//! cheats, impersonation, mining control) are refused here with
+//! [`L2_DEV_METHOD_REFUSED`]: the L2 state must stay derivable from L1
+//! (batches and deposits) alone, or the challenger and the EXECUTE proof would
+//! disagree with the sequencer.
 
 use alloy_primitives::U64;
 use futures::{FutureExt, future::BoxFuture};
@@ -16,6 +22,9 @@ use rollup_node::{
 use rollup_protocol::{L1Origin, OutputRootPreimage, batch::BatchBlock};
 use serde_json::{Value, json};
 use std::sync::Arc;
+
+/// Why the L2 refuses the L1 simulator's dev methods.
+pub const L2_DEV_METHOD_REFUSED: &str = "not available on L2: L2 state must stay derivable from L1 (batches and deposits), so the L2 takes no state cheats, impersonation or mining control; use the L1 (chain 900) for anvil-style dev methods";
 
 #[derive(Debug)]
 pub(crate) struct RollupMethods {
@@ -82,6 +91,15 @@ impl RollupMethods {
 
 impl RpcExtension for RollupMethods {
     fn call<'a>(&'a self, method: &'a str, params: &'a Value) -> Option<BoxFuture<'a, RpcResult>> {
+        if method.starts_with("anvil_")
+            || method.starts_with("evm_")
+            || method.starts_with("hardhat_")
+        {
+            return Some(
+                async move { Err(RpcError::server(format!("{method} {L2_DEV_METHOD_REFUSED}"))) }
+                    .boxed(),
+            );
+        }
         let ours = method.starts_with("rollup_") || method.starts_with("optimism_");
         ours.then(|| {
             async move {

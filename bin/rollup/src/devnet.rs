@@ -159,6 +159,8 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         rpc_cors: config.rpc_cors.clone(),
     })
     .await?;
+    // The devnet signs for its ten dev accounts (eth_accounts, eth_sendTransaction).
+    l1.node.rpc().accounts().set_signers(dev_signers());
     let rollup_path = config.data_dir.join("rollup.json");
     let rollup = if rollup_path.exists() {
         RollupFile::load(&rollup_path)?
@@ -190,6 +192,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
     sequencer_config.rpc_limits = config.rpc_limits;
     sequencer_config.rpc_cors = config.rpc_cors.clone();
     let sequencer = rollup_sequencer::spawn(sequencer_config).await?;
+    sequencer.node.rpc().accounts().set_signers(dev_signers());
     let batcher = rollup_batcher::spawn(rollup.batcher_config(
         &l1.rpc_url(),
         &sequencer.rpc_url(),
@@ -301,4 +304,10 @@ impl DevnetControl for Controls {
         let client = self.challenger.clone();
         Box::pin(async move { client.request_challenge(output_index).await })
     }
+}
+
+/// The user dev accounts' keys (m/44'/60'/0'/0/0..9), which both chains of
+/// the devnet sign with.
+fn dev_signers() -> Vec<alloy_signer_local::PrivateKeySigner> {
+    (0..rollup_node::dev::DEV_ACCOUNTS).map(rollup_node::dev::dev_account).collect()
 }

@@ -1,6 +1,6 @@
 //! The `eth_`, `net_` and `web3_` methods.
 
-use super::{RpcError, RpcResult, json, opt_param, param};
+use super::{RpcError, RpcResult, json, opt_param, overrides::EvmOverrides, param};
 use crate::{Node, StoredBlock, blob};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256};
 use alloy_rpc_types_eth::{
@@ -9,7 +9,7 @@ use alloy_rpc_types_eth::{
 use revm::{
     ExecuteEvm,
     context::TxEnv,
-    context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
+    context_interface::result::{EVMError, ExecutionResult},
     database::CacheDB,
 };
 use rollup_protocol::{BlockEnvInput, MemoryState, build_evm_with_precompiles};
@@ -26,7 +26,8 @@ fn q(n: impl Into<u128>) -> Value {
 
 /// Methods that read the head state: they wait out a block being produced
 /// ([`Node::state_view`]).
-const STATE_METHODS: [&str; 7] = [
+const STATE_METHODS: [&str; 8] = [
+    "eth_createAccessList",
     "eth_getBalance",
     "eth_getTransactionCount",
     "eth_getCode",
@@ -50,7 +51,6 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_syncing" => Ok(Value::Bool(false)),
         "eth_mining" => Ok(Value::Bool(true)),
-        "eth_accounts" => Ok(j!([])),
         "eth_blockNumber" => Ok(q(node.chain().head_number())),
         "eth_gasPrice" => Ok(q(u128::from(node.next_base_fee()) + node.config().suggested_tip)),
         "eth_maxPriorityFeePerGas" => Ok(q(node.config().suggested_tip)),
@@ -137,26 +137,37 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         "eth_call" => {
             let request: TransactionRequest = param(params, 0)?;
             check_state_block(node, opt_param(params, 1)?)?;
-            match call(node, &request, None)? {
+            let overrides = EvmOverrides {
+                state: opt_param(params, 2)?,
+                block: opt_param(params, 3)?.map(Box::new),
+            };
+            match call(node, &request, None, &overrides)? {
                 ExecutionResult::Success { output, .. } => Ok(j!(output.into_data())),
                 ExecutionResult::Revert { output, .. } => Err(RpcError::reverted(&output)),
                 ExecutionResult::Halt { reason, .. } => {
-                    Err(RpcError::server(format!("execution halted: {reason:?}")))
+                    Err(RpcError::server(super::errors::halt(&reason)))
                 }
             }
         }
         "eth_estimateGas" => {
             let request: TransactionRequest = param(params, 0)?;
             check_state_block(node, opt_param(params, 1)?)?;
-            estimate_gas(node, &request).map(q)
+            let overrides = EvmOverrides {
+                state: opt_param(params, 2)?,
+                block: opt_param(params, 3)?.map(Box::new),
+            };
+            estimate_gas(node, &request, &overrides).map(q)
+        }
+        "eth_createAccessList" => {
+            let request: TransactionRequest = param(params, 0)?;
+            check_state_block(node, opt_param(params, 1)?)?;
+            let overrides = EvmOverrides { state: opt_param(params, 2)?, block: None };
+            create_access_list(node, &request, &overrides)
         }
         "eth_sendRawTransaction" => {
             let raw: Bytes = param(params, 0)?;
             node.submit_raw(&raw).map(|h| j!(h)).map_err(RpcError::server)
         }
-        "eth_sendTransaction" => Err(RpcError::server(
-            "unknown account: this node holds no keys; sign and use eth_sendRawTransaction",
-        )),
         "eth_getTransactionByHash" => {
             let hash: B256 = param(params, 0)?;
             let chain = node.chain();
@@ -279,7 +290,10 @@ fn call_env(
         kind: request.to.unwrap_or(TxKind::Create),
         value: request.value.unwrap_or_default(),
         data: request.input.input().cloned().unwrap_or_default(),
-        nonce: request.nonce.unwrap_or_else(|| state.nonce(&from)),
+        // geth ignores the request's nonce in calls and estimates
+        // (`SkipNonceChecks`): a client estimating its next transaction
+        // before the previous one is mined must not fail.
+        nonce: state.nonce(&from),
         chain_id: Some(node.config().chain_id),
         access_list: request.access_list.clone().unwrap_or_default(),
         blob_hashes,
@@ -288,13 +302,29 @@ fn call_env(
     }
 }
 
-/// Executes `request` on the head state without committing (geth semantics:
-/// without a gas price no fee is charged and the base fee is not enforced).
-fn call(
+/// revm with the head state behind a copy-on-write cache, as calls run it.
+pub(super) type CallEvm<'a> = rollup_protocol::RollupEvm<CacheDB<&'a MemoryState>>;
+
+/// geth's message for an EVM error of a call from `from`.
+pub(super) fn evm_error<E: std::fmt::Display>(e: EVMError<E>, from: Address) -> RpcError {
+    match e {
+        EVMError::Transaction(e) => RpcError::server(super::errors::invalid_tx(&e, from)),
+        e => RpcError::server(e.to_string()),
+    }
+}
+
+/// Prepares `request` as a call on the head state, with `overrides`
+/// applied, and hands revm and the transaction to `run`, which executes it
+/// (plainly or under an inspector). Nothing is committed (geth semantics:
+/// without a gas price no fee is charged and the base fee is not enforced;
+/// the nonce is not checked).
+pub(super) fn call_with<R>(
     node: &Node,
     request: &TransactionRequest,
     gas: Option<u64>,
-) -> Result<ExecutionResult, RpcError> {
+    overrides: &EvmOverrides,
+    run: impl FnOnce(CallEvm<'_>, TxEnv) -> Result<R, RpcError>,
+) -> Result<R, RpcError> {
     let chain = node.chain();
     let head = &chain.head().header;
     let priced = request.max_fee_per_gas.is_some() || request.gas_price.is_some();
@@ -307,14 +337,16 @@ fn call(
         prevrandao: head.mix_hash,
     };
     let tx = call_env(node, request, gas, &chain.state);
-    let mut evm = build_evm_with_precompiles(
-        CacheDB::new(&chain.state),
-        node.config().chain_id,
-        &env,
-        node.config().precompiles,
-    );
+    let mut db = CacheDB::new(&chain.state);
+    if let Some(state) = &overrides.state {
+        super::overrides::apply_state(&mut db, state)?;
+    }
+    let mut evm =
+        build_evm_with_precompiles(db, node.config().chain_id, &env, node.config().precompiles);
     evm.ctx.cfg.disable_base_fee = !priced;
     evm.ctx.cfg.disable_block_gas_limit = true;
+    // geth's `SkipNonceChecks`.
+    evm.ctx.cfg.disable_nonce_check = true;
     let ctx = &mut evm.ctx;
     node.set_blob_env(&mut ctx.cfg, &mut ctx.block, blob::next_excess_blob_gas_after(head));
     if request.max_fee_per_blob_gas.is_none()
@@ -323,49 +355,100 @@ fn call(
         // geth: without a blob fee cap the call pays no blob fee (BLOBBASEFEE reads 0).
         blob.blob_gasprice = 0;
     }
-    match evm.transact(tx) {
-        Ok(out) => Ok(out.result),
-        Err(EVMError::Transaction(e)) => Err(RpcError::server(tx_error(&e))),
-        Err(e) => Err(RpcError::server(e.to_string())),
+    if let Some(block) = &overrides.block {
+        super::overrides::apply_block(&mut evm.ctx.block, block)?;
     }
+    run(evm, tx)
 }
 
-fn tx_error(e: &InvalidTransaction) -> String {
-    match e {
-        InvalidTransaction::LackOfFundForMaxFee { fee, balance } => {
-            format!("insufficient funds for gas * price + value: have {balance} want {fee}")
+/// Executes `request` on the head state without committing.
+fn call(
+    node: &Node,
+    request: &TransactionRequest,
+    gas: Option<u64>,
+    overrides: &EvmOverrides,
+) -> Result<ExecutionResult, RpcError> {
+    let from = request.from.unwrap_or_default();
+    call_with(node, request, gas, overrides, |mut evm, tx| {
+        evm.transact(tx).map(|out| out.result).map_err(|e| evm_error(e, from))
+    })
+}
+
+/// `eth_createAccessList` (geth's `AccessList`): runs the call under
+/// revm-inspectors' `AccessListInspector` until the list it records is the
+/// one the call ran with (at most 10 rounds), and returns it with the gas
+/// used; a reverting call still returns its list, with `error`.
+fn create_access_list(
+    node: &Node,
+    request: &TransactionRequest,
+    overrides: &EvmOverrides,
+) -> RpcResult {
+    use revm::InspectEvm;
+    use revm_inspectors::access_list::AccessListInspector;
+    let from = request.from.unwrap_or_default();
+    let mut list = request.access_list.clone().unwrap_or_default();
+    let mut request = request.clone();
+    for _ in 0..10 {
+        request.access_list = Some(list.clone());
+        let (result, found) = call_with(node, &request, None, overrides, |evm, tx| {
+            let mut evm = evm.with_inspector(AccessListInspector::new(list.clone()));
+            let out = evm.inspect_tx(tx).map_err(|e| evm_error(e, from))?;
+            Ok((out.result, evm.inspector.access_list()))
+        })?;
+        if found == list {
+            let mut out = j!({ "accessList": found, "gasUsed": q(result.tx_gas_used()) });
+            match result {
+                ExecutionResult::Success { .. } => {}
+                ExecutionResult::Revert { output, .. } => {
+                    out["error"] = j!(RpcError::reverted(&output).message)
+                }
+                ExecutionResult::Halt { reason, .. } => {
+                    out["error"] = j!(super::errors::halt(&reason))
+                }
+            }
+            return Ok(out);
         }
-        InvalidTransaction::CallGasCostMoreThanGasLimit { initial_gas, gas_limit } => {
-            format!("intrinsic gas too low: gas {gas_limit}, minimum needed {initial_gas}")
-        }
-        other => other.to_string(),
+        list = found;
     }
+    Err(RpcError::server("access list did not converge"))
 }
 
 /// Binary search for the lowest gas limit that succeeds (geth's algorithm).
-fn estimate_gas(node: &Node, request: &TransactionRequest) -> Result<u64, RpcError> {
+pub(super) fn estimate_gas(
+    node: &Node,
+    request: &TransactionRequest,
+    overrides: &EvmOverrides,
+) -> Result<u64, RpcError> {
     let cap =
         request.gas.unwrap_or(node.config().block_gas_limit).min(node.config().block_gas_limit);
-    let used = match call(node, request, Some(cap))? {
+    let used = match call(node, request, Some(cap), overrides)? {
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(RpcError::reverted(&output)),
         ExecutionResult::Halt { reason, .. } => {
-            return Err(RpcError::server(format!(
-                "gas required exceeds allowance ({cap}): {reason:?}"
-            )));
+            // geth: out of gas at the cap is "gas required exceeds
+            // allowance"; any other halt is returned as the VM's error.
+            return Err(RpcError::server(match reason {
+                revm::context_interface::result::HaltReason::OutOfGas(_) => {
+                    format!("gas required exceeds allowance ({cap})")
+                }
+                other => super::errors::halt(&other),
+            }));
         }
     };
     let (mut lo, mut hi) = (used.saturating_sub(1), cap);
     // Most transactions succeed with what they used plus the 63/64 reserve.
     let optimistic = (used + 2300) * 64 / 63;
     if optimistic < hi
-        && matches!(call(node, request, Some(optimistic)), Ok(ExecutionResult::Success { .. }))
+        && matches!(
+            call(node, request, Some(optimistic), overrides),
+            Ok(ExecutionResult::Success { .. })
+        )
     {
         hi = optimistic;
     }
     while lo + 1 < hi {
         let mid = lo + (hi - lo) / 2;
-        match call(node, request, Some(mid)) {
+        match call(node, request, Some(mid), overrides) {
             Ok(ExecutionResult::Success { .. }) => hi = mid,
             _ => lo = mid,
         }
@@ -461,7 +544,7 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     Ok(out)
 }
 
-fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
+pub(super) fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
     let limits = node.config().rpc_limits;
     let chain = node.chain();
     let head = chain.head_number();

@@ -4,14 +4,29 @@
 //! errors with geth's messages, 3 for `execution reverted` with its data.
 
 mod cors;
+mod errors;
 mod eth;
+mod extra;
+mod filters;
 mod json;
 mod limits;
+mod overrides;
+mod services;
+mod signer;
+mod trace;
+mod ws;
 
 pub use cors::{CorsOrigins, foreign_origin, refuse_foreign_origins};
 pub use eth::MAX_LOG_RANGE;
+pub use extra::{MAX_SENDER_NONCE_SCAN, SEND_SYNC_DEFAULT_TIMEOUT_MS, SEND_SYNC_MAX_TIMEOUT_MS};
+pub use filters::{FILTER_TIMEOUT, Filters, MAX_FILTERS};
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
 pub use limits::*;
+pub use overrides::EvmOverrides;
+pub use services::{NodeServices, PENDING_FEED_CAPACITY};
+pub use signer::{DevAccounts, UNKNOWN_ACCOUNT};
+pub use trace::HISTORICAL_STATE_UNAVAILABLE;
+pub use ws::{MAX_SUBSCRIPTIONS, WS_QUEUE};
 
 use crate::Node;
 use axum::{
@@ -138,11 +153,15 @@ struct RpcState {
 /// Largest request body, in bytes, unless [`RpcLimits`] says otherwise.
 pub const MAX_BODY_SIZE: usize = limits::DEFAULT_MAX_REQUEST_BODY_SIZE;
 
-/// The JSON-RPC router (`POST /`), bounded by the node's
-/// [`NodeConfig::rpc_limits`](crate::NodeConfig::rpc_limits). It answers no
-/// browser of another origin until [`with_cors`] says which may call it.
+/// The JSON-RPC router: `POST /` (HTTP, bounded by the node's
+/// [`NodeConfig::rpc_limits`](crate::NodeConfig::rpc_limits)) and `GET /`
+/// upgraded to a WebSocket ([`ws`]: the same methods plus `eth_subscribe`).
+/// It answers no browser of another origin until [`with_cors`] says which
+/// may call it.
 pub fn router(node: Arc<Node>, ext: Arc<dyn RpcExtension>) -> Router {
-    Router::new().route("/", post(handle_http)).with_state(RpcState { node, ext })
+    Router::new()
+        .route("/", post(handle_http).get(ws::handle_ws))
+        .with_state(RpcState { node, ext })
 }
 
 /// `router` callable from the browser origins `origins` (CORS headers and
@@ -315,10 +334,7 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
     if !params.is_array() && !params.is_null() {
         return error_response(id, &RpcError::invalid_params("params must be an array"));
     }
-    let result = match state.ext.call(method, &params) {
-        Some(fut) => fut.await,
-        None => eth::dispatch(&state.node, method, &params).await,
-    };
+    let result = dispatch(state, method, &params).await;
     match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
         Err(e) => {
@@ -326,4 +342,28 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
             error_response(id, &e)
         }
     }
+}
+
+/// Routes one method call: the role's extension first (the L1's dev methods,
+/// the L2's `rollup_`/`optimism_` methods), then node-side signing, filters,
+/// tracing, the less-used `eth_` methods and the core `eth_` methods. HTTP
+/// and WebSocket requests both come through here.
+async fn dispatch(state: &RpcState, method: &str, params: &Value) -> RpcResult {
+    if let Some(fut) = state.ext.call(method, params) {
+        return fut.await;
+    }
+    let node = &state.node;
+    if let Some(result) = signer::dispatch(node, method, params).await {
+        return result;
+    }
+    if let Some(result) = filters::dispatch(node, method, params) {
+        return result;
+    }
+    if let Some(result) = trace::dispatch(node, method, params).await {
+        return result;
+    }
+    if let Some(result) = extra::dispatch(node, method, params).await {
+        return result;
+    }
+    eth::dispatch(node, method, params).await
 }

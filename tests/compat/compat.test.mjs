@@ -1,0 +1,250 @@
+// Compatibility suite: spawns `rollup devnet --fresh` on free ports and
+// drives both chains (L1 chain 900, L2 chain 901) with viem, ethers and
+// cast, as a new user of the stack would. Run by scripts/test.sh after the
+// Rust tests: `npm test` here, with ROLLUP_BIN naming the built binary.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createPublicClient, createWalletClient, http, webSocket, defineChain, parseEther,
+  getContractAddress, keccak256, toHex, concat, pad, parseAbi,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { JsonRpcProvider, HDNodeWallet } from "ethers";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const BIN = process.env.ROLLUP_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "debug", "rollup");
+const CAST = join(here, "node_modules", ".bin", "cast");
+const MNEMONIC = "test test test test test test test test test test test junk";
+
+// An event emitter, hand-assembled: every call logs Ping(uint256) with the
+// first 32 bytes of calldata as data.
+//   runtime: CALLDATASIZE PUSH1 0 PUSH1 0 CALLDATACOPY PUSH32 topic PUSH1 32 PUSH1 0 LOG1 STOP
+const PING_TOPIC = keccak256(toHex("Ping(uint256)"));
+const RUNTIME = concat(["0x3660006000377f", PING_TOPIC, "0x60206000a100"]);
+const RUNTIME_LEN = (RUNTIME.length - 2) / 2;
+// initcode: PUSH1 len PUSH1 12 PUSH1 0 CODECOPY PUSH1 len PUSH1 0 RETURN || runtime
+const INITCODE = concat([
+  `0x60${RUNTIME_LEN.toString(16).padStart(2, "0")}600c60003960${RUNTIME_LEN.toString(16).padStart(2, "0")}6000f3`,
+  RUNTIME,
+]);
+const PING_ABI = parseAbi(["event Ping(uint256 n)"]);
+const MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
+const CREATE2_DEPLOYER = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function rpc(url, method, params = []) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+async function until(what, fn, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {}
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+let devnet, dataDir;
+const chains = {};
+
+before(async () => {
+  const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
+  dataDir = mkdtempSync(join(tmpdir(), "rollup-compat-"));
+  devnet = spawn(BIN, [
+    "devnet", "--fresh", "--data-dir", dataDir,
+    "--l1-port", String(p1), "--l2-port", String(p2), "--api-port", String(p3),
+  ], { stdio: ["ignore", "ignore", "inherit"] });
+  const l1 = `http://127.0.0.1:${p1}`, l2 = `http://127.0.0.1:${p2}`, api = `http://127.0.0.1:${p3}`;
+  await until("the L1", () => rpc(l1, "eth_chainId"));
+  await until("the L2", () => rpc(l2, "eth_chainId"));
+  await until("the bridge API", async () => (await fetch(`${api}/health`)).ok);
+  // L2 ETH comes from deposits: fund dev accounts 0 and 1 on L2.
+  const accounts = [0, 1].map((i) => mnemonicToAccount(MNEMONIC, { addressIndex: i }).address);
+  for (const to of accounts) {
+    const res = await fetch(`${api}/v1/deposits`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ from: to, to, amount: parseEther("100").toString() }),
+    });
+    assert.ok(res.ok, `deposit: ${await res.text()}`);
+  }
+  for (const a of accounts) {
+    await until("the L2 deposit", async () => BigInt(await rpc(l2, "eth_getBalance", [a, "latest"])) > 0n, 90_000);
+  }
+  for (const [name, url, id, port] of [["L1", l1, 900, p1], ["L2", l2, 901, p2]]) {
+    chains[name] = {
+      url,
+      ws: `ws://127.0.0.1:${port}`,
+      chain: defineChain({
+        id, name, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+        rpcUrls: { default: { http: [url], webSocket: [`ws://127.0.0.1:${port}`] } },
+        contracts: { multicall3: { address: MULTICALL3 } },
+      }),
+    };
+  }
+});
+
+after(() => {
+  devnet?.kill("SIGINT");
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+for (const name of ["L1", "L2"]) {
+  const setup = () => {
+    const { url, ws, chain } = chains[name];
+    const account = mnemonicToAccount(MNEMONIC, { addressIndex: 1 });
+    const pub = createPublicClient({ chain, transport: http(url), pollingInterval: 100 });
+    const wallet = createWalletClient({ chain, transport: http(url), account });
+    return { url, ws, chain, account, pub, wallet };
+  };
+
+  test(`${name}: back-to-back sends with viem`, async () => {
+    const { pub, wallet } = setup();
+    const to = "0x00000000000000000000000000000000000000aa";
+    const hashes = [];
+    for (let i = 0; i < 3; i++) hashes.push(await wallet.sendTransaction({ to, value: 1n }));
+    for (const hash of hashes) {
+      const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+      assert.equal(receipt.status, "success");
+    }
+  });
+
+  test(`${name}: deploy, call, and see the event once through a filter, watchContractEvent and a WebSocket subscription`, async () => {
+    const { pub, wallet, chain, ws } = setup();
+    const hash = await wallet.deployContract({ abi: PING_ABI, bytecode: INITCODE });
+    const { contractAddress } = await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+    assert.ok(contractAddress);
+    assert.equal(await pub.getCode({ address: contractAddress }), RUNTIME);
+
+    const filter = await pub.createContractEventFilter({ address: contractAddress, abi: PING_ABI, eventName: "Ping" });
+    const watched = [];
+    const unwatch = pub.watchContractEvent({
+      address: contractAddress, abi: PING_ABI, eventName: "Ping", poll: true, pollingInterval: 100,
+      onLogs: (logs) => watched.push(...logs),
+    });
+    const wsClient = createPublicClient({ chain, transport: webSocket(ws) });
+    const subscribed = [];
+    const unsubscribe = await wsClient.watchContractEvent({
+      address: contractAddress, abi: PING_ABI, eventName: "Ping",
+      onLogs: (logs) => subscribed.push(...logs),
+    });
+    await sleep(300);
+    const call = await wallet.sendTransaction({ to: contractAddress, data: pad("0x2a") });
+    const receipt = await pub.waitForTransactionReceipt({ hash: call, pollingInterval: 100 });
+    assert.equal(receipt.logs.length, 1);
+    await until("the watched events", async () => watched.length >= 1 && subscribed.length >= 1, 20_000);
+    const changes = await pub.getFilterChanges({ filter });
+    assert.equal(changes.length, 1);
+    assert.equal(changes[0].args.n, 42n);
+    assert.deepEqual(await pub.getFilterChanges({ filter }), [], "delivered once");
+    await sleep(1000);
+    unwatch();
+    await unsubscribe();
+    assert.equal(watched.length, 1, "watchContractEvent saw it once");
+    assert.equal(subscribed.length, 1, "the WebSocket subscription saw it once");
+    assert.equal(subscribed[0].transactionHash, call);
+    await wsClient.transport.getRpcClient().then((c) => c.close()).catch(() => {});
+  });
+
+  test(`${name}: multicall through Multicall3`, async () => {
+    const { pub, account } = setup();
+    const abi = parseAbi(["function getEthBalance(address) view returns (uint256)", "function getChainId() view returns (uint256)"]);
+    const [balance, chainId] = await pub.multicall({
+      allowFailure: false,
+      contracts: [
+        { address: MULTICALL3, abi, functionName: "getEthBalance", args: [account.address] },
+        { address: MULTICALL3, abi, functionName: "getChainId" },
+      ],
+    });
+    assert.equal(balance, await pub.getBalance({ address: account.address }));
+    assert.equal(chainId, BigInt(pub.chain.id));
+  });
+
+  test(`${name}: CREATE2 deployment through the deterministic deployer`, async () => {
+    const { pub, wallet } = setup();
+    const salt = keccak256(toHex(`salt-${name}`));
+    const hash = await wallet.sendTransaction({ to: CREATE2_DEPLOYER, data: concat([salt, INITCODE]) });
+    assert.equal((await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 })).status, "success");
+    const address = getContractAddress({ opcode: "CREATE2", from: CREATE2_DEPLOYER, salt, bytecode: INITCODE });
+    assert.equal(await pub.getCode({ address }), RUNTIME);
+  });
+
+  test(`${name}: eth_call with a state override`, async () => {
+    const { pub } = setup();
+    const broke = "0x000000000000000000000000000000000000dead";
+    const target = "0x0000000000000000000000000000000000000042";
+    const code = "0x602a60005260206000f3"; // returns 42
+    const { data } = await pub.call({
+      account: broke, to: target, value: 5n,
+      stateOverride: [{ address: broke, balance: parseEther("1") }, { address: target, code }],
+    });
+    assert.equal(BigInt(data), 42n);
+  });
+
+  test(`${name}: back-to-back sends with ethers`, async () => {
+    const { url } = setup();
+    // cacheTimeout -1: ethers otherwise answers a repeated request (the
+    // pending nonce) from a 250 ms cache, and two sends get the same nonce.
+    const provider = new JsonRpcProvider(url, undefined, {
+      staticNetwork: true, pollingInterval: 100, cacheTimeout: -1,
+    });
+    const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider);
+    const sent = [];
+    for (let i = 0; i < 3; i++) sent.push(await wallet.sendTransaction({ to: wallet.address, value: 1n }));
+    for (const tx of sent) assert.equal((await tx.wait()).status, 1);
+    provider.destroy();
+  });
+
+  test(`${name}: cast reads and sends with the node's dev signer`, async () => {
+    const { url } = setup();
+    const id = execFileSync(CAST, ["chain-id", "--rpc-url", url]).toString().trim();
+    assert.equal(id, name === "L1" ? "900" : "901");
+    const accounts = JSON.parse(execFileSync(CAST, ["rpc", "eth_accounts", "--rpc-url", url]).toString());
+    assert.equal(accounts.length, 10);
+    const out = execFileSync(CAST, [
+      "send", "--unlocked", "--from", accounts[0], "--rpc-url", url, "--json",
+      "0x00000000000000000000000000000000000000bb", "--value", "1",
+    ], { stdio: ["ignore", "pipe", "inherit"] }).toString();
+    assert.equal(JSON.parse(out).status, "0x1", out);
+  });
+}
+
+test("L2 refuses the L1's dev methods: its state must stay derivable from L1", async () => {
+  for (const method of ["anvil_impersonateAccount", "anvil_setBalance", "evm_mine"]) {
+    await assert.rejects(
+      rpc(chains.L2.url, method, ["0x000000000000000000000000000000000000dead", "0x1"]),
+      /L2 state must stay derivable from L1/,
+    );
+  }
+  await rpc(chains.L1.url, "anvil_impersonateAccount", ["0x000000000000000000000000000000000000dead"]);
+});
