@@ -32,11 +32,13 @@ mod chain;
 mod config;
 mod error;
 mod events;
+mod faults;
 mod indexer;
 mod store;
 
 pub use config::{BridgeConfig, DevnetControl};
 pub use error::{BridgeError, Result};
+pub use faults::FaultKind;
 
 use std::{collections::HashSet, net::SocketAddr, sync::Arc};
 use tokio::task::JoinHandle;
@@ -98,6 +100,7 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         indexer: status.clone(),
         events: events.clone(),
         shutdown: shutdown.clone(),
+        fault_timers: Default::default(),
     });
     let (api_addr, server) =
         rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())

@@ -253,7 +253,7 @@ pub(crate) async fn list(
     get,
     path = "/v1/challenges/{id}",
     tag = "challenges",
-    params(("id" = u64, Path, description = "Game id (0, 1, ...)")),
+    params(("id" = u64, Path, minimum = 0, maximum = 2147483647, description = "Game id (0, 1, ...)")),
     responses(
         (status = 200, body = ChallengeItem),
         (status = 400, description = "Not a game id", body = ErrorBody),

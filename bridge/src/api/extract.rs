@@ -151,7 +151,7 @@ pub(crate) fn signed_tx(
     expected_to: Address,
     what: &str,
 ) -> ApiResult<SignedTx> {
-    let invalid = |why: String| ApiError::bad_request("invalid-signed-tx", why);
+    let invalid = |why: String| ApiError::unprocessable("invalid-signed-tx", why);
     let raw: Bytes = value.trim().parse().map_err(|_| {
         invalid("`signed_tx` must be the 0x-hex of a signed EIP-2718 transaction".into())
     })?;
@@ -164,7 +164,7 @@ pub(crate) fn signed_tx(
     if let Some(id) = tx.chain_id()
         && id != chain_id
     {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unprocessable(
             "wrong-chain",
             format!("`signed_tx` is signed for chain {id}, expected {chain_id}"),
         ));
@@ -174,7 +174,7 @@ pub(crate) fn signed_tx(
         .map_err(|e| invalid(format!("`signed_tx` has an invalid signature: {e}")))?;
     let to = tx.to();
     if to != Some(expected_to) {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unprocessable(
             "wrong-target",
             format!("`signed_tx` must call {what} at {expected_to}, it calls {to:?}"),
         ));

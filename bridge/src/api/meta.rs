@@ -1,7 +1,7 @@
 //! `GET /health`, `GET /v1/config`, `GET /openapi.json`, `GET /docs`.
 
 use super::{
-    ApiDoc, Shared,
+    ApiDoc, AppState, Shared,
     types::{ConfigResponse, HealthResponse},
 };
 use crate::{error::ApiError, store::Chain};
@@ -12,6 +12,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use rollup_contracts::L2_TO_L1_MESSAGE_PASSER;
+use serde_json::{Value, json};
 use std::{sync::atomic::Ordering, time::Duration};
 use utoipa::OpenApi;
 
@@ -92,13 +93,58 @@ pub(crate) async fn config(State(s): State<Shared>) -> Json<ConfigResponse> {
     tag = "meta",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
 )]
-pub(crate) async fn openapi() -> Response {
-    match ApiDoc::openapi().to_json() {
-        Ok(json) => ([("content-type", "application/json")], json).into_response(),
+pub(crate) async fn openapi(State(s): State<Shared>) -> Response {
+    match document(&s) {
+        Ok(doc) => Json(doc).into_response(),
         Err(e) => {
             ApiError::internal(format!("cannot render the OpenAPI document: {e}")).into_response()
         }
     }
+}
+
+/// The OpenAPI document of this bridge: [`ApiDoc`] with what only the running
+/// service knows. The accounts it signs for become the `enum` of `from` in
+/// the dev-signed deposit and withdrawal bodies (without any, those bodies
+/// are left out: only `signed_tx` is accepted), so that every body the
+/// document allows names an account the handler accepts.
+pub(crate) fn document(s: &AppState) -> Result<Value, serde_json::Error> {
+    let mut doc = serde_json::to_value(ApiDoc::openapi())?;
+    let mut dev: Vec<String> = s.dev.iter().map(ToString::to_string).collect();
+    dev.sort();
+    let schemas = &mut doc["components"]["schemas"];
+    for (body, dev_variant, what) in [
+        ("DepositBody", "DevDepositRequest", "L1 account paying the deposit"),
+        ("WithdrawalBody", "DevWithdrawalRequest", "L2 account withdrawing"),
+    ] {
+        if dev.is_empty() {
+            let signed = format!("#/components/schemas/Signed{}", &dev_variant[3..]);
+            schemas[body] = json!({"$ref": signed});
+            if let Some(map) = schemas.as_object_mut() {
+                map.remove(dev_variant);
+            }
+        } else {
+            schemas[dev_variant]["properties"]["from"] = json!({
+                "type": "string",
+                "enum": dev,
+                "description": format!("{what}: one of the accounts this API signs for."),
+            });
+        }
+    }
+    doc["components"]["schemas"]["ServerSentEvent"] = super::stream::event_schema();
+    doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]["itemSchema"] =
+        json!({"$ref": "#/components/schemas/ServerSentEvent"});
+    if dev.is_empty() {
+        // The examples name a dev account: none is accepted here.
+        for path in ["/v1/deposits", "/v1/withdrawals"] {
+            if let Some(content) =
+                doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+                    .as_object_mut()
+            {
+                content.remove("example");
+            }
+        }
+    }
+    Ok(doc)
 }
 
 const DOCS_HTML: &str = r#"<!doctype html>

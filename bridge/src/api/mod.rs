@@ -7,6 +7,7 @@ mod extract;
 mod fees;
 mod meta;
 mod posted;
+pub(crate) mod schema;
 mod stream;
 mod types;
 mod withdrawals;
@@ -24,7 +25,7 @@ use axum::{
     Router,
     http::{Method, StatusCode, Uri},
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use rollup_contracts::Bridge;
 use std::{collections::HashSet, sync::Arc, time::Duration};
@@ -52,6 +53,8 @@ pub(crate) struct AppState {
     pub(crate) events: EventBus,
     /// Cancelled when the bridge stops (ends the event streams).
     pub(crate) shutdown: CancellationToken,
+    /// Faults armed with a duration (`POST /v1/faults`).
+    pub(crate) fault_timers: devnet::FaultTimers,
 }
 
 impl AppState {
@@ -93,6 +96,8 @@ pub(crate) type Shared = Arc<AppState>;
         challenges::get,
         challenges::create,
         devnet::inject,
+        devnet::list,
+        devnet::lift,
         stream::events,
         fees::fees,
         meta::openapi,
@@ -103,10 +108,14 @@ pub(crate) type Shared = Arc<AppState>;
         ErrorDetail,
         types::HealthResponse,
         types::ConfigResponse,
-        types::DepositRequest,
+        types::DepositBody,
+        types::DevDepositRequest,
+        types::SignedDepositRequest,
         types::DepositCreated,
         types::DepositStatus,
-        types::WithdrawalRequest,
+        types::WithdrawalBody,
+        types::DevWithdrawalRequest,
+        types::SignedWithdrawalRequest,
         types::WithdrawalCreated,
         types::WithdrawalStatus,
         types::WithdrawalJson,
@@ -126,7 +135,28 @@ pub(crate) type Shared = Arc<AppState>;
         types::ChallengeRequest,
         types::ChallengeRequested,
         types::FaultRequest,
-        types::FaultArmed,
+        types::FaultState,
+        types::FaultList,
+        crate::faults::FaultKind,
+        schema::Hash32,
+        schema::Address,
+        schema::Wei,
+        schema::WeiAmount,
+        schema::HexBytes,
+        schema::SignedTxHex,
+        schema::Cursor,
+        schema::Side,
+        schema::HealthState,
+        schema::DepositState,
+        schema::DepositSentState,
+        schema::WithdrawalState,
+        schema::WithdrawalSentState,
+        schema::FinalizeState,
+        schema::OutputState,
+        schema::GameState,
+        schema::GameEndReason,
+        schema::ChallengeRequestState,
+        schema::FaultStatus,
         fees::FeesResponse,
         fees::TxCost,
         events::RangeJson,
@@ -143,6 +173,7 @@ pub(crate) type Shared = Arc<AppState>;
         events::ChallengeCancelledEvent,
         events::OutputChallengedEvent,
         events::BondSlashedEvent,
+        stream::LaggedEvent,
     )),
     tags(
         (name = "meta", description = "Health, configuration and this document"),
@@ -151,7 +182,7 @@ pub(crate) type Shared = Arc<AppState>;
         (name = "posted", description = "Batches and outputs posted to L1"),
         (name = "challenges", description = "Dispute games over the outputs (DisputeGameFactory)"),
         (name = "events", description = "Live stream of what the bridge indexes (Server-Sent Events)"),
-        (name = "devnet", description = "Devnet-only controls: fault injection"),
+        (name = "devnet", description = "Devnet-only controls: fault injection and lifting"),
     )
 )]
 pub(crate) struct ApiDoc;
@@ -170,7 +201,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/outputs", get(posted::outputs))
         .route("/v1/challenges", get(challenges::list).post(challenges::create))
         .route("/v1/challenges/{id}", get(challenges::get))
-        .route("/v1/faults", post(devnet::inject))
+        .route("/v1/faults", get(devnet::list).post(devnet::inject))
+        .route("/v1/faults/{kind}", delete(devnet::lift))
         .route("/v1/events", get(stream::events))
         .route("/v1/fees", get(fees::fees))
         .route("/openapi.json", get(meta::openapi))
@@ -219,9 +251,10 @@ pub(crate) fn send_error(chain: Chain, e: SendError) -> ApiError {
     }
 }
 
-/// The API error of a transaction `chain` refused: 409 with the custom error
-/// when it would revert, 400 with the node's message when it is invalid
-/// (nonce, funds, fees), 503 when the chain is unreachable.
+/// The API error of a transaction `chain` refused: 409 `reverted` with the
+/// custom error when it would revert, 409 `tx-rejected` with the node's
+/// message when the chain's state refuses it (nonce, funds, fees: the
+/// request was well formed), 503 when the chain is unreachable.
 pub(crate) fn rejected(chain: Chain, e: &alloy::transports::TransportError) -> ApiError {
     if let Some(data) = revert_data(e) {
         return ApiError::conflict(
@@ -230,7 +263,7 @@ pub(crate) fn rejected(chain: Chain, e: &alloy::transports::TransportError) -> A
         );
     }
     match e.as_error_resp() {
-        Some(payload) => ApiError::bad_request(
+        Some(payload) => ApiError::conflict(
             "tx-rejected",
             format!("the {} node rejected the transaction: {}", chain.label(), payload.message),
         ),

@@ -11,10 +11,12 @@
 use super::{
     L1_RECEIPT_TIMEOUT, L2_RECEIPT_TIMEOUT, Shared,
     extract::{self, ApiJson, ApiPath},
-    rejected, revert_name, send_error,
+    rejected, revert_name,
+    schema::Hash32,
+    send_error,
     types::{
-        FinalizeResponse, OutputRootProofJson, WithdrawalCreated, WithdrawalJson, WithdrawalProof,
-        WithdrawalRequest, WithdrawalStatus,
+        FinalizeResponse, OutputRootProofJson, WithdrawalBody, WithdrawalCreated, WithdrawalJson,
+        WithdrawalProof, WithdrawalRequest, WithdrawalStatus,
     },
 };
 use crate::{
@@ -46,12 +48,19 @@ const WITHDRAWAL_GAS_LIMIT: u64 = 100_000;
     post,
     path = "/v1/withdrawals",
     tag = "withdrawals",
-    request_body = WithdrawalRequest,
+    request_body(
+        content = WithdrawalBody,
+        example = json!({
+            "from": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "to": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "amount": "50000000000000000"
+        })
+    ),
     responses(
         (status = 201, description = "Initiated on L2", body = WithdrawalCreated),
-        (status = 400, description = "Invalid field, unknown `from`, or a transaction the L2 refused", body = ErrorBody),
-        (status = 409, description = "The transaction reverted", body = ErrorBody),
-        (status = 422, description = "Missing or mistyped fields", body = ErrorBody),
+        (status = 400, description = "Malformed JSON (`invalid-json`), a malformed field (`invalid-address`, `invalid-amount`), `unknown-signer` (`from` is not an account this API signs for) or `ambiguous-body`", body = ErrorBody),
+        (status = 409, description = "The L2 refused the transaction for the state it is in (`tx-rejected`: insufficient funds, nonce) or it reverted (`reverted`)", body = ErrorBody),
+        (status = 422, description = "Missing or mistyped fields (`missing-field`, `invalid-body`), a `signed_tx` that is not a transaction to the message passer on this L2 (`invalid-signed-tx`, `wrong-chain`, `wrong-target`), or a transaction that initiated no withdrawal (`not-a-withdrawal`)", body = ErrorBody),
         (status = 503, description = "The L2 does not answer", body = ErrorBody),
         (status = 504, description = "Not included on L2 in time", body = ErrorBody),
     )
@@ -127,7 +136,7 @@ pub(crate) async fn create(
                 && log.topic0() == Some(&L2ToL1MessagePasser::MessagePassed::SIGNATURE_HASH)
         })
         .ok_or_else(|| {
-            ApiError::bad_request(
+            ApiError::unprocessable(
                 "not-a-withdrawal",
                 format!("L2 transaction {hash} succeeded but initiated no withdrawal"),
             )
@@ -152,7 +161,7 @@ pub(crate) async fn create(
     get,
     path = "/v1/withdrawals/{withdrawal_hash}",
     tag = "withdrawals",
-    params(("withdrawal_hash" = String, Path, description = "The withdrawal hash")),
+    params(("withdrawal_hash" = Hash32, Path, description = "The withdrawal hash")),
     responses(
         (status = 200, body = WithdrawalStatus),
         (status = 400, description = "Not a 32-byte hex hash", body = ErrorBody),
@@ -220,7 +229,7 @@ pub(crate) async fn get(
     post,
     path = "/v1/withdrawals/{withdrawal_hash}/finalize",
     tag = "withdrawals",
-    params(("withdrawal_hash" = String, Path, description = "The withdrawal hash")),
+    params(("withdrawal_hash" = Hash32, Path, description = "The withdrawal hash")),
     responses(
         (status = 200, body = FinalizeResponse),
         (status = 400, description = "Not a 32-byte hex hash", body = ErrorBody),
