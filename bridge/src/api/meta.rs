@@ -147,22 +147,42 @@ pub(crate) fn document(s: &AppState) -> Result<Value, serde_json::Error> {
     Ok(doc)
 }
 
-const DOCS_HTML: &str = r#"<!doctype html>
-<html>
+/// Where the Swagger UI assets are served (embedded in the binary by the
+/// `swagger-ui-dist` crate, which ships them in its source: nothing is
+/// downloaded at build or run time).
+pub(crate) const SWAGGER_UI_PREFIX: &str = "/docs/swagger-ui";
+
+/// The `/docs` page: Swagger UI over `/openapi.json`, every asset from this
+/// server. The online validator badge is off (`validatorUrl: null`), so the
+/// page sends no request anywhere else.
+const DOCS_HTML: &str = r##"<!doctype html>
+<html lang="en">
   <head>
-    <title>Rollup bridge API</title>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Rollup bridge API</title>
+    <link rel="stylesheet" href="/docs/swagger-ui/swagger-ui.css" />
+    <style>body { margin: 0 } .topbar { display: none }</style>
   </head>
   <body>
-    <noscript>This page renders <a href="/openapi.json">/openapi.json</a> with Scalar; enable JavaScript or read the JSON.</noscript>
-    <script id="api-reference" data-url="/openapi.json"></script>
-    <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
+    <noscript>This page renders <a href="/openapi.json">/openapi.json</a> with Swagger UI; enable JavaScript or read the JSON.</noscript>
+    <div id="swagger-ui"></div>
+    <script src="/docs/swagger-ui/swagger-ui-bundle.js"></script>
+    <script>
+      window.ui = SwaggerUIBundle({
+        url: "/openapi.json",
+        dom_id: "#swagger-ui",
+        validatorUrl: null,
+        deepLinking: true,
+        tryItOutEnabled: false,
+      });
+    </script>
   </body>
 </html>
-"#;
+"##;
 
-/// A browsable rendering of `/openapi.json` (Scalar, loaded from a CDN).
+/// A browsable rendering of `/openapi.json` (Swagger UI, embedded: works
+/// offline).
 #[utoipa::path(
     get,
     path = "/docs",
@@ -171,4 +191,13 @@ const DOCS_HTML: &str = r#"<!doctype html>
 )]
 pub(crate) async fn docs() -> Html<&'static str> {
     Html(DOCS_HTML)
+}
+
+/// The routes of the Swagger UI assets under [`SWAGGER_UI_PREFIX`].
+pub(crate) fn swagger_ui_assets() -> axum::Router {
+    swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
+        uri_prefix: SWAGGER_UI_PREFIX,
+        api_definition: swagger_ui_dist::OpenApiSource::Uri("/openapi.json"),
+        title: Some("Rollup bridge API"),
+    })
 }

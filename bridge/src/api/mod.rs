@@ -210,6 +210,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .merge(meta::swagger_ui_assets())
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!(target: "bridge", "handler panicked");
             ApiError::internal("internal error").into_response()

@@ -85,7 +85,22 @@ async fn api_validates_input_and_reports_unreachable_chains() {
     let docs = http.get(url("/docs")).send().await.unwrap();
     assert_eq!(docs.status().as_u16(), 200);
     assert!(docs.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(docs.text().await.unwrap().contains("/openapi.json"));
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("/openapi.json"));
+    // Offline: every asset of the page is served by the bridge itself.
+    for tag in page.split('<').filter(|t| t.starts_with("script") || t.starts_with("link")) {
+        assert!(!tag.contains("http"), "/docs loads an outside asset: <{tag}");
+    }
+    for (asset, kind) in [
+        ("/docs/swagger-ui/swagger-ui-bundle.js", "javascript"),
+        ("/docs/swagger-ui/swagger-ui.css", "css"),
+    ] {
+        let got = http.get(url(asset)).send().await.unwrap();
+        assert_eq!(got.status().as_u16(), 200, "{asset}");
+        let content_type = got.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.contains(kind), "{asset}: {content_type}");
+        assert!(got.bytes().await.unwrap().len() > 10_000, "{asset} is the real asset");
+    }
 
     // Health and config.
     let health = get(&http, &url("/health")).await;
