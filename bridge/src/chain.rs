@@ -38,6 +38,18 @@ pub(crate) struct RpcReceipt {
     pub(crate) status: U64,
     #[serde(default)]
     pub(crate) logs: Vec<Log>,
+    /// Gas used by the transaction.
+    #[serde(default)]
+    pub(crate) gas_used: U64,
+    /// Wei per gas it paid.
+    #[serde(default)]
+    pub(crate) effective_gas_price: U256,
+    /// Blob gas used (EIP-4844 transactions).
+    #[serde(default)]
+    pub(crate) blob_gas_used: Option<U64>,
+    /// Wei per blob gas it paid.
+    #[serde(default)]
+    pub(crate) blob_gas_price: Option<U256>,
 }
 
 impl RpcReceipt {
@@ -68,6 +80,9 @@ pub(crate) struct RpcTransaction {
     pub(crate) value: U256,
     #[serde(default)]
     pub(crate) input: Bytes,
+    /// The versioned hashes of its blobs (EIP-4844 transactions).
+    #[serde(default)]
+    pub(crate) blob_versioned_hashes: Option<Vec<B256>>,
 }
 
 /// Why an `eth_call` failed.

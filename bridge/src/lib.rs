@@ -101,6 +101,7 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         events: events.clone(),
         shutdown: shutdown.clone(),
         fault_timers: Default::default(),
+        batch_details: Default::default(),
     });
     let (api_addr, server) =
         rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())

@@ -109,8 +109,8 @@ pub(crate) async fn openapi(State(s): State<Shared>) -> Response {
 /// document allows names an account the handler accepts.
 pub(crate) fn document(s: &AppState) -> Result<Value, serde_json::Error> {
     let mut doc = serde_json::to_value(ApiDoc::openapi())?;
-    let mut dev: Vec<String> = s.dev.iter().map(ToString::to_string).collect();
-    dev.sort();
+    // In the configured order (the devnet's dev accounts 0-9).
+    let dev: Vec<String> = s.config.dev_signers.iter().map(|k| k.address().to_string()).collect();
     let schemas = &mut doc["components"]["schemas"];
     for (body, dev_variant, what) in [
         ("DepositBody", "DevDepositRequest", "L1 account paying the deposit"),

@@ -1,6 +1,7 @@
 //! The REST API (axum): routes, shared state and the OpenAPI document.
 
 mod challenges;
+mod dashboard;
 mod deposits;
 mod devnet;
 mod extract;
@@ -8,6 +9,7 @@ mod fees;
 mod meta;
 mod posted;
 pub(crate) mod schema;
+mod status;
 mod stream;
 mod types;
 mod withdrawals;
@@ -55,6 +57,8 @@ pub(crate) struct AppState {
     pub(crate) shutdown: CancellationToken,
     /// Faults armed with a duration (`POST /v1/faults`).
     pub(crate) fault_timers: devnet::FaultTimers,
+    /// What the batches' L1 transactions show (`GET /v1/batches`).
+    pub(crate) batch_details: status::BatchDetailsCache,
 }
 
 impl AppState {
@@ -83,8 +87,11 @@ pub(crate) type Shared = Arc<AppState>;
                        `{\"error\": {\"code\", \"message\"}}`."
     ),
     paths(
+        dashboard::index,
+        dashboard::bench,
         meta::health,
         meta::config,
+        status::status,
         deposits::create,
         deposits::get,
         withdrawals::create,
@@ -123,6 +130,12 @@ pub(crate) type Shared = Arc<AppState>;
         types::OutputRootProofJson,
         types::FinalizeResponse,
         types::BatchItem,
+        status::BatchDetails,
+        dashboard::BenchSummary,
+        status::StatusResponse,
+        status::ChainHeads,
+        status::HeadJson,
+        status::PoolJson,
         types::BatchPage,
         types::OutputItem,
         types::OutputPage,
@@ -190,8 +203,13 @@ pub(crate) struct ApiDoc;
 /// The API's routes over `state`.
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
+        .route("/", get(dashboard::index))
+        .route("/dashboard/app.js", get(dashboard::app_js))
+        .route("/dashboard/app.css", get(dashboard::app_css))
+        .route("/v1/bench", get(dashboard::bench))
         .route("/health", get(meta::health))
         .route("/v1/config", get(meta::config))
+        .route("/v1/status", get(status::status))
         .route("/v1/deposits", post(deposits::create))
         .route("/v1/deposits/{l1_tx_hash}", get(deposits::get))
         .route("/v1/withdrawals", post(withdrawals::create))

@@ -84,9 +84,12 @@ pub(crate) async fn batches(
     let rows = s.store.batches(before, limit + 1).await?;
     let (rows, next_cursor) =
         split(rows, limit, |b| LogPosition { l1_block: b.l1_block, log_index: b.log_index });
+    let details =
+        futures::future::join_all(rows.iter().map(|b| super::status::batch_details(&s, b))).await;
     let items = rows
         .into_iter()
-        .map(|b| BatchItem {
+        .zip(details)
+        .map(|(b, details)| BatchItem {
             index: b.index,
             l1_block: b.l1_block,
             l1_tx_hash: b.l1_tx_hash.to_string(),
@@ -95,6 +98,7 @@ pub(crate) async fn batches(
             l2_end: b.l2_end,
             commitment: b.commitment.to_string(),
             is_blob: b.is_blob,
+            details,
         })
         .collect();
     Ok(Json(BatchPage { items, next_cursor }))

@@ -391,6 +391,10 @@ pub(crate) struct BatchItem {
     pub(crate) commitment: String,
     /// Whether the data is in blobs.
     pub(crate) is_blob: bool,
+    /// What its L1 transaction shows (bytes, compression, encoding,
+    /// transactions, L1 cost), `null` when the L1 does not answer.
+    #[schema(required = true)]
+    pub(crate) details: Option<super::status::BatchDetails>,
 }
 
 /// A page of batches, newest first.

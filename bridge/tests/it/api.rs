@@ -16,6 +16,9 @@ fn closed_port_url() -> String {
 }
 
 const PATHS: &[&str] = &[
+    "/",
+    "/v1/status",
+    "/v1/bench",
     "/health",
     "/v1/config",
     "/v1/deposits",
@@ -101,6 +104,34 @@ async fn api_validates_input_and_reports_unreachable_chains() {
         assert!(content_type.contains(kind), "{asset}: {content_type}");
         assert!(got.bytes().await.unwrap().len() > 10_000, "{asset} is the real asset");
     }
+
+    // The dashboard: one page, its script and style from this server.
+    let page = http.get(url("/")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("/dashboard/app.js") && page.contains("/dashboard/app.css"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "the dashboard loads nothing from elsewhere"
+    );
+    for (asset, kind, needle) in [
+        ("/dashboard/app.js", "javascript", "new EventSource(\"/v1/events\")"),
+        ("/dashboard/app.css", "css", "@media"),
+    ] {
+        let got = http.get(url(asset)).send().await.unwrap();
+        assert_eq!(got.status().as_u16(), 200, "{asset}");
+        assert!(got.headers()["content-type"].to_str().unwrap().contains(kind), "{asset}");
+        assert!(got.text().await.unwrap().contains(needle), "{asset}");
+    }
+    // The heads it polls: chains down are null, never an error.
+    let (status, heads) = get(&http, &url("/v1/status")).await;
+    assert_eq!(status, 200, "{heads}");
+    assert!(
+        heads["l1"].is_null() && heads["l2"].is_null() && heads["l2_pool"].is_null(),
+        "{heads}"
+    );
+    // No fee benchmark report in the test's working directory.
+    assert_error(&get(&http, &url("/v1/bench")).await, 404, "no-bench-report");
 
     // Health and config.
     let health = get(&http, &url("/health")).await;
@@ -246,7 +277,8 @@ async fn openapi_document_is_strict() {
         .iter()
         .filter(|(_, v)| v.get("type").and_then(Value::as_str) == Some("number"))
         .map(|(p, _)| p)
-        .filter(|p| !p.ends_with("_savings"))
+        // Ratios (`*_savings`, the benchmark's ratios and bytes per transaction).
+        .filter(|p| !p.ends_with("_savings") && !p.contains("/BenchSummary/"))
         .collect();
     assert!(floats.is_empty(), "non-integer numbers at {floats:?}");
 
