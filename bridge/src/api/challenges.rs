@@ -9,7 +9,7 @@ use super::{
     posted,
     types::{
         ChallengeItem, ChallengePage, ChallengeRequest, ChallengeRequested, ClocksJson,
-        GameResultJson, ListQuery, MoveJson, PendingMidJson,
+        GameListQuery, GameResultJson, MoveJson, PendingMidJson,
     },
 };
 use crate::{
@@ -208,7 +208,7 @@ async fn clock_seconds(s: &Shared, factory: Address) -> ApiResult<u64> {
     get,
     path = "/v1/challenges",
     tag = "challenges",
-    params(ListQuery),
+    params(GameListQuery),
     responses(
         (status = 200, body = ChallengePage),
         (status = 400, description = "Invalid `limit` or `cursor`", body = ErrorBody),
@@ -218,10 +218,10 @@ async fn clock_seconds(s: &Shared, factory: Address) -> ApiResult<u64> {
 )]
 pub(crate) async fn list(
     State(s): State<Shared>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<GameListQuery>,
 ) -> ApiResult<Json<ChallengePage>> {
     let factory = factory(&s)?;
-    let limit = posted::limit(&q)?;
+    let limit = posted::limit(q.limit.as_deref())?;
     let cursor = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(c) => Some(c.parse::<u64>().map_err(|_| {
@@ -289,7 +289,7 @@ fn output_index(body: &[u8]) -> ApiResult<u64> {
         return Err(ApiError::bad_request("missing-field", "missing field `output_index`"));
     };
     let index = match value {
-        Value::Number(n) => n.as_u64(),
+        Value::Number(n) => extract::integer(n),
         Value::String(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
             v.parse().ok()
         }

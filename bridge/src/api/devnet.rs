@@ -151,7 +151,7 @@ pub(crate) async fn inject(
         .ok_or_else(|| unknown_kind(format!("unknown fault kind {kind:?}")))?;
     let duration = match fields.get("duration_secs") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_u64() {
+        Some(Value::Number(n)) => match extract::integer(n) {
             Some(secs @ 1..=MAX_DURATION_SECS) => Some(secs),
             _ => return Err(invalid_duration(&n.to_string())),
         },

@@ -158,6 +158,7 @@ pub(crate) type Shared = Arc<AppState>;
         schema::HexBytes,
         schema::SignedTxHex,
         schema::Cursor,
+        schema::GameCursor,
         schema::Side,
         schema::HealthState,
         schema::DepositState,

@@ -22,8 +22,8 @@ const DEFAULT_LIMIT: u64 = 20;
 const MAX_LIMIT: u64 = 100;
 
 /// The page size of `?limit=`.
-pub(crate) fn limit(q: &ListQuery) -> ApiResult<u64> {
-    match q.limit.as_deref().map(str::trim) {
+pub(crate) fn limit(limit: Option<&str>) -> ApiResult<u64> {
+    match limit.map(str::trim) {
         None | Some("") => Ok(DEFAULT_LIMIT),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if n > 0 => Ok(n.min(MAX_LIMIT)),
@@ -37,7 +37,7 @@ pub(crate) fn limit(q: &ListQuery) -> ApiResult<u64> {
 
 /// The page size and the position to continue before.
 fn page(q: &ListQuery) -> ApiResult<(u64, Option<LogPosition>)> {
-    let limit = limit(q)?;
+    let limit = limit(q.limit.as_deref())?;
     let before = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(c) => Some(LogPosition::parse(c).ok_or_else(|| {

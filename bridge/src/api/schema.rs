@@ -54,6 +54,13 @@ pub(crate) struct SignedTxHex(String);
 #[allow(dead_code)]
 pub(crate) struct Cursor(String);
 
+/// The page cursor of `GET /v1/challenges` (`next_cursor` of a previous
+/// page: a game id).
+#[derive(ToSchema)]
+#[schema(pattern = "^[0-9]{1,15}$", example = "3")]
+#[allow(dead_code)]
+pub(crate) struct GameCursor(String);
+
 /// Declares a schema-only enum of kebab-case string values.
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {

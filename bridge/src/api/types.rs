@@ -370,6 +370,18 @@ pub(crate) struct ListQuery {
     pub(crate) cursor: Option<String>,
 }
 
+/// `?limit=&cursor=` of `GET /v1/challenges` (its cursor is a game id).
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct GameListQuery {
+    /// Most items to return, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, nullable = false)]
+    pub(crate) limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<GameCursor>, nullable = false)]
+    pub(crate) cursor: Option<String>,
+}
+
 /// One batch in the `BatchInbox`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct BatchItem {
@@ -576,7 +588,7 @@ pub(crate) struct ChallengePage {
     /// The games.
     pub(crate) items: Vec<ChallengeItem>,
     /// Cursor of the next (older) page, `null` on the last page.
-    #[schema(value_type = Option<Cursor>, required = true)]
+    #[schema(value_type = Option<GameCursor>, required = true)]
     pub(crate) next_cursor: Option<String>,
 }
 

@@ -147,7 +147,7 @@ async fn faults_need_a_devnet_and_a_known_kind() {
     assert_error(&post(&http, &url("/v1/faults"), "{}").await, 400, "missing-field");
     assert_error(&post(&http, &url("/v1/faults"), r#"{"kind": 7}"#).await, 400, "invalid-body");
     assert_error(&post(&http, &url("/v1/faults"), "[1]").await, 400, "invalid-body");
-    for bad in [json!(0), json!(86401), json!(1.5), json!("60"), json!(-1)] {
+    for bad in [json!(0), json!(86401), json!(1.5), json!("60"), json!(-1), json!(86401.0)] {
         let body = json!({"kind": "stop-defending", "duration_secs": bad}).to_string();
         assert_error(&post(&http, &url("/v1/faults"), &body).await, 400, "invalid-duration");
     }
