@@ -164,7 +164,7 @@ pub(crate) async fn inject(
         ));
     }
     let generation = s.fault_timers.reset(kind);
-    devnet.set_fault(kind, true).map_err(|e| unknown_kind(e))?;
+    devnet.set_fault(kind, true).map_err(unknown_kind)?;
     if let Some(secs) = duration {
         s.fault_timers.set(kind, now_secs() + secs, generation);
         let (state, devnet) = (s.clone(), devnet.clone());
