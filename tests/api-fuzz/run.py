@@ -148,7 +148,7 @@ def main() -> int:
         wait_until("the devnet's /health", 90, lambda: get_json(f"{api}/health")["status"] == "ok")
         # 1. Deposits (the example deposits 1 ETH from dev account 0 to itself).
         deposits = schemathesis(api, "deposits", [
-            "--include-path", "/v1/deposits", "--include-method", "POST",
+            "--include-name", "POST /v1/deposits",
             "--phases", "examples,fuzzing", "--max-examples", "5", "--max-time", "30",
         ])
         l2 = f"http://127.0.0.1:{ports['l2']}"
@@ -161,7 +161,7 @@ def main() -> int:
         everything = schemathesis(api, "all", [
             "--exclude-path", "/v1/events",
             "--exclude-path-regex", "^/v1/faults",
-            "--phases", "examples,coverage,fuzzing", "--max-examples", "8", "--max-time", "100",
+            "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", "8", "--max-time", "100",
         ])
         # 3. The faults last: an armed fault changes what the chains do next
         # (a sequencer fault stalls L2 transactions until the chain heals).

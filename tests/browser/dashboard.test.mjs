@@ -69,6 +69,11 @@ test("dashboard: a deposit with the button is credited, an armed fault is disput
   const game = page.locator(".game").first();
   await game.waitFor({ timeout: 120_000 });
   await game.locator(".moves li").first().waitFor({ timeout: 120_000 });
+  // A picture mid-bisection: a few moves in, or the result if it came first.
+  await page.waitForFunction(() => {
+    const g = document.querySelector(".game");
+    return g && (g.querySelectorAll(".moves li").length >= 3 || g.dataset.status !== "in-progress");
+  }, null, { timeout: 120_000 });
   await page.screenshot({ path: join(OUT, "dashboard-dispute.png"), fullPage: true });
   await page.locator(".game .result", { hasText: "challenger won (proof)" }).first()
     .waitFor({ timeout: 180_000 });

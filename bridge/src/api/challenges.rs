@@ -207,6 +207,7 @@ async fn clock_seconds(s: &Shared, factory: Address) -> ApiResult<u64> {
 #[utoipa::path(
     get,
     path = "/v1/challenges",
+    operation_id = "listChallenges",
     tag = "challenges",
     params(GameListQuery),
     responses(
@@ -252,6 +253,7 @@ pub(crate) async fn list(
 #[utoipa::path(
     get,
     path = "/v1/challenges/{id}",
+    operation_id = "getChallenge",
     tag = "challenges",
     params(("id" = u64, Path, minimum = 0, maximum = 2147483647, description = "Game id (0, 1, ...)")),
     responses(
@@ -313,6 +315,7 @@ fn output_index(body: &[u8]) -> ApiResult<u64> {
 #[utoipa::path(
     post,
     path = "/v1/challenges",
+    operation_id = "createChallenge",
     tag = "challenges",
     request_body = ChallengeRequest,
     responses(

@@ -33,6 +33,7 @@ const BENCH_REPORT_DEFAULT: &str = "bench-out/report.json";
 #[utoipa::path(
     get,
     path = "/",
+    operation_id = "dashboard",
     tag = "meta",
     responses((status = 200, description = "HTML page", content_type = "text/html", body = String))
 )]
@@ -82,6 +83,7 @@ pub(crate) struct BenchSummary {
 #[utoipa::path(
     get,
     path = "/v1/bench",
+    operation_id = "getBench",
     tag = "meta",
     responses(
         (status = 200, body = BenchSummary),

@@ -35,6 +35,7 @@ const L2_LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 #[utoipa::path(
     post,
     path = "/v1/deposits",
+    operation_id = "createDeposit",
     tag = "deposits",
     request_body(
         content = DepositBody,
@@ -152,6 +153,7 @@ async fn store_deposits(s: &Shared, receipt: &RpcReceipt) -> ApiResult<Vec<Depos
 #[utoipa::path(
     get,
     path = "/v1/deposits/{l1_tx_hash}",
+    operation_id = "getDeposit",
     tag = "deposits",
     params(("l1_tx_hash" = Hash32, Path, description = "Hash of the L1 deposit transaction")),
     responses(

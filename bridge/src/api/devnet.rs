@@ -117,6 +117,7 @@ fn state(s: &Shared, devnet: &dyn DevnetControl, kind: FaultKind) -> FaultState 
 #[utoipa::path(
     post,
     path = "/v1/faults",
+    operation_id = "armFault",
     tag = "devnet",
     request_body(content = FaultRequest, example = json!({"kind": "invalid-output-root"})),
     responses(
@@ -199,6 +200,7 @@ fn invalid_duration(got: &str) -> ApiError {
 #[utoipa::path(
     get,
     path = "/v1/faults",
+    operation_id = "listFaults",
     tag = "devnet",
     responses(
         (status = 200, body = FaultList),
@@ -217,6 +219,7 @@ pub(crate) async fn list(State(s): State<Shared>) -> ApiResult<Json<FaultList>> 
 #[utoipa::path(
     delete,
     path = "/v1/faults/{kind}",
+    operation_id = "liftFault",
     tag = "devnet",
     params(("kind" = FaultKind, Path, description = "The fault to lift")),
     responses(

@@ -23,6 +23,7 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 #[utoipa::path(
     get,
     path = "/health",
+    operation_id = "health",
     tag = "meta",
     responses(
         (status = 200, description = "The L1 and the L2 answer", body = HealthResponse),
@@ -64,6 +65,7 @@ pub(crate) async fn health(State(s): State<Shared>) -> Response {
 #[utoipa::path(
     get,
     path = "/v1/config",
+    operation_id = "getConfig",
     tag = "meta",
     responses((status = 200, body = ConfigResponse))
 )]
@@ -90,6 +92,7 @@ pub(crate) async fn config(State(s): State<Shared>) -> Json<ConfigResponse> {
 #[utoipa::path(
     get,
     path = "/openapi.json",
+    operation_id = "getOpenApi",
     tag = "meta",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
 )]
@@ -130,6 +133,16 @@ pub(crate) fn document(s: &AppState) -> Result<Value, serde_json::Error> {
             });
         }
     }
+    // OpenAPI links: what a created resource's answer lets a client ask next.
+    let link = |operation: &str, parameter: &str, field: &str| json!({"operationId": operation, "parameters": {parameter: format!("$response.body#/{field}")}});
+    doc["paths"]["/v1/deposits"]["post"]["responses"]["201"]["links"] =
+        json!({"GetDeposit": link("getDeposit", "l1_tx_hash", "l1_tx_hash")});
+    doc["paths"]["/v1/withdrawals"]["post"]["responses"]["201"]["links"] = json!({
+        "GetWithdrawal": link("getWithdrawal", "withdrawal_hash", "withdrawal_hash"),
+        "FinalizeWithdrawal": link("finalizeWithdrawal", "withdrawal_hash", "withdrawal_hash"),
+    });
+    doc["paths"]["/v1/challenges"]["post"]["responses"]["201"]["links"] =
+        json!({"GetChallenge": link("getChallenge", "id", "game_id")});
     doc["components"]["schemas"]["ServerSentEvent"] = super::stream::event_schema();
     doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]["itemSchema"] =
         json!({"$ref": "#/components/schemas/ServerSentEvent"});
@@ -186,6 +199,7 @@ const DOCS_HTML: &str = r##"<!doctype html>
 #[utoipa::path(
     get,
     path = "/docs",
+    operation_id = "docs",
     tag = "meta",
     responses((status = 200, description = "HTML page", content_type = "text/html", body = String))
 )]

@@ -69,6 +69,7 @@ fn split<T>(
 #[utoipa::path(
     get,
     path = "/v1/batches",
+    operation_id = "listBatches",
     tag = "posted",
     params(ListQuery),
     responses(
@@ -108,6 +109,7 @@ pub(crate) async fn batches(
 #[utoipa::path(
     get,
     path = "/v1/outputs",
+    operation_id = "listOutputs",
     tag = "posted",
     params(ListQuery),
     responses(

@@ -126,6 +126,7 @@ async fn pool(s: &Shared) -> Option<PoolJson> {
 #[utoipa::path(
     get,
     path = "/v1/status",
+    operation_id = "getStatus",
     tag = "meta",
     responses((status = 200, body = StatusResponse))
 )]

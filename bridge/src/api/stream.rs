@@ -31,6 +31,7 @@ use utoipa::ToSchema;
 #[utoipa::path(
     get,
     path = "/v1/events",
+    operation_id = "streamEvents",
     tag = "events",
     responses(
         (status = 200, description = "An endless `text/event-stream`: each event's `event:` line is its \

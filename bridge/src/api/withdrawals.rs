@@ -20,7 +20,7 @@ use super::{
     },
 };
 use crate::{
-    chain::revert_data,
+    chain::{Inclusion, revert_data},
     error::{ApiError, ApiResult, ErrorBody},
     indexer::withdrawal_from_log,
     store::{Chain, OutputRow, WithdrawalRow},
@@ -47,6 +47,7 @@ const WITHDRAWAL_GAS_LIMIT: u64 = 100_000;
 #[utoipa::path(
     post,
     path = "/v1/withdrawals",
+    operation_id = "createWithdrawal",
     tag = "withdrawals",
     request_body(
         content = WithdrawalBody,
@@ -59,7 +60,7 @@ const WITHDRAWAL_GAS_LIMIT: u64 = 100_000;
     responses(
         (status = 201, description = "Initiated on L2", body = WithdrawalCreated),
         (status = 400, description = "Malformed JSON (`invalid-json`), a malformed field (`invalid-address`, `invalid-amount`), `unknown-signer` (`from` is not an account this API signs for) or `ambiguous-body`", body = ErrorBody),
-        (status = 409, description = "The L2 refused the transaction for the state it is in (`tx-rejected`: insufficient funds, nonce) or it reverted (`reverted`)", body = ErrorBody),
+        (status = 409, description = "The L2 refused the transaction for the state it is in (`tx-rejected`: insufficient funds, nonce), dropped it from its pool without including it (`tx-dropped`), or it reverted (`reverted`)", body = ErrorBody),
         (status = 422, description = "Missing or mistyped fields (`missing-field`, `invalid-body`), a `signed_tx` that is not a transaction to the message passer on this L2 (`invalid-signed-tx`, `wrong-chain`, `wrong-target`), or a transaction that initiated no withdrawal (`not-a-withdrawal`)", body = ErrorBody),
         (status = 503, description = "The L2 does not answer", body = ErrorBody),
         (status = 504, description = "Not included on L2 in time", body = ErrorBody),
@@ -110,18 +111,32 @@ pub(crate) async fn create(
         tracing::info!(target: "bridge::api", %hash, %from, %to, %amount, "sent a withdrawal");
         hash
     };
-    let receipt = s
+    let inclusion = s
         .chains
-        .wait_receipt(Chain::L2, hash, L2_RECEIPT_TIMEOUT)
+        .wait_inclusion(Chain::L2, hash, L2_RECEIPT_TIMEOUT)
         .await
-        .map_err(|e| ApiError::rpc(Chain::L2, &e))?
-        .ok_or_else(|| {
-            ApiError::new(
+        .map_err(|e| ApiError::rpc(Chain::L2, &e))?;
+    let receipt = match inclusion {
+        Inclusion::Included(receipt) => receipt,
+        Inclusion::Dropped => {
+            tracing::warn!(target: "bridge::api", %hash, "the L2 dropped a withdrawal transaction");
+            return Err(ApiError::conflict(
+                "tx-dropped",
+                format!(
+                    "the L2 accepted transaction {hash} into its pool, then dropped it without \
+                     including it (its nonce was taken first, e.g. by a deposit from the same \
+                     account); send the withdrawal again"
+                ),
+            ));
+        }
+        Inclusion::Pending => {
+            return Err(ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "timeout",
                 format!("L2 transaction {hash} was not included within {L2_RECEIPT_TIMEOUT:?}"),
-            )
-        })?;
+            ));
+        }
+    };
     if !receipt.succeeded() {
         return Err(ApiError::conflict(
             "reverted",
@@ -160,6 +175,7 @@ pub(crate) async fn create(
 #[utoipa::path(
     get,
     path = "/v1/withdrawals/{withdrawal_hash}",
+    operation_id = "getWithdrawal",
     tag = "withdrawals",
     params(("withdrawal_hash" = Hash32, Path, description = "The withdrawal hash")),
     responses(
@@ -228,6 +244,7 @@ pub(crate) async fn get(
 #[utoipa::path(
     post,
     path = "/v1/withdrawals/{withdrawal_hash}/finalize",
+    operation_id = "finalizeWithdrawal",
     tag = "withdrawals",
     params(("withdrawal_hash" = Hash32, Path, description = "The withdrawal hash")),
     responses(

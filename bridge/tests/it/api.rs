@@ -367,6 +367,20 @@ async fn openapi_document_is_strict() {
         }
     }
 
+    // Unique operation ids, and links from what POST creates to its reads.
+    let mut ids = Vec::new();
+    for methods in doc["paths"].as_object().unwrap().values() {
+        for op in methods.as_object().unwrap().values() {
+            ids.push(op["operationId"].as_str().expect("operationId").to_string());
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operation ids");
+    let link = &doc["paths"]["/v1/deposits"]["post"]["responses"]["201"]["links"]["GetDeposit"];
+    assert!(ids.contains(&link["operationId"].as_str().unwrap().to_string()), "{link}");
+
     // The event stream and each event.
     let stream =
         &doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"];
