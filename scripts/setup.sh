@@ -25,3 +25,27 @@ fi
 if [ ! -x tests/compat/node_modules/.bin/cast ] || [ ! -d tests/compat/node_modules/viem ]; then
   (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# --- dashboard and API tests (tests/browser, tests/api-fuzz) ---------------
+# Headless Chromium (Debian's package) for the browser tests of the
+# dashboard and /docs, playwright-core to drive it (tests/browser), and
+# schemathesis in a virtualenv for the API fuzzing run (tests/api-fuzz).
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (Debian package)"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+  else
+    echo "error: chromium is required for tests/browser; install it and rerun" >&2
+    exit 1
+  fi
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if ! tests/api-fuzz/.venv/bin/schemathesis --version >/dev/null 2>&1; then
+  echo "installing schemathesis (PyPI) into tests/api-fuzz/.venv"
+  python3 -m venv tests/api-fuzz/.venv
+  tests/api-fuzz/.venv/bin/pip install -q --disable-pip-version-check -r tests/api-fuzz/requirements.txt
+fi
+# --- end dashboard and API tests --------------------------------------------

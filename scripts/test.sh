@@ -14,3 +14,10 @@ cargo build -p rollup
   cd tests/compat
   ROLLUP_BIN="${CARGO_TARGET_DIR:-$PWD/../../target}/debug/rollup" npm test
 )
+# --- dashboard and API tests -------------------------------------------------
+# The dashboard and /docs in headless chromium, then the bounded schema
+# fuzzing of the bridge API, each against a `rollup devnet` it spawns.
+cargo build -p rollup --bin rollup
+(cd tests/browser && node --test --test-concurrency=1 --test-reporter=spec)
+python3 tests/api-fuzz/run.py
+# --- end dashboard and API tests ---------------------------------------------

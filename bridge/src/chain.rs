@@ -38,6 +38,18 @@ pub(crate) struct RpcReceipt {
     pub(crate) status: U64,
     #[serde(default)]
     pub(crate) logs: Vec<Log>,
+    /// Gas used by the transaction.
+    #[serde(default)]
+    pub(crate) gas_used: U64,
+    /// Wei per gas it paid.
+    #[serde(default)]
+    pub(crate) effective_gas_price: U256,
+    /// Blob gas used (EIP-4844 transactions).
+    #[serde(default)]
+    pub(crate) blob_gas_used: Option<U64>,
+    /// Wei per blob gas it paid.
+    #[serde(default)]
+    pub(crate) blob_gas_price: Option<U256>,
 }
 
 impl RpcReceipt {
@@ -68,6 +80,9 @@ pub(crate) struct RpcTransaction {
     pub(crate) value: U256,
     #[serde(default)]
     pub(crate) input: Bytes,
+    /// The versioned hashes of its blobs (EIP-4844 transactions).
+    #[serde(default)]
+    pub(crate) blob_versioned_hashes: Option<Vec<B256>>,
 }
 
 /// Why an `eth_call` failed.
@@ -217,6 +232,36 @@ impl Chains {
         }
     }
 
+    /// Polls the receipt of `hash` until it exists, the node no longer knows
+    /// the transaction (neither in its pool nor in a block: dropped), or
+    /// `timeout` passes.
+    pub(crate) async fn wait_inclusion(
+        &self,
+        chain: Chain,
+        hash: B256,
+        timeout: Duration,
+    ) -> TransportResult<Inclusion> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        for poll in 1u64.. {
+            if let Some(receipt) = self.receipt(chain, hash).await? {
+                return Ok(Inclusion::Included(receipt));
+            }
+            // About once a second: is it still known? (The receipt is read
+            // again after, in case it was included in between.)
+            if poll % 10 == 0 && self.transaction(chain, hash).await?.is_none() {
+                return Ok(match self.receipt(chain, hash).await? {
+                    Some(receipt) => Inclusion::Included(receipt),
+                    None => Inclusion::Dropped,
+                });
+            }
+            if tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(RECEIPT_POLL).await;
+        }
+        Ok(Inclusion::Pending)
+    }
+
     /// `eth_call` of `call` on contract `to` at the head of `chain`.
     pub(crate) async fn call<C: SolCall>(
         &self,
@@ -268,6 +313,17 @@ impl Chains {
         let pending = provider.send_transaction(tx).await.map_err(SendError::Rpc)?;
         Ok(*pending.tx_hash())
     }
+}
+
+/// What became of a sent transaction ([`Chains::wait_inclusion`]).
+#[derive(Debug)]
+pub(crate) enum Inclusion {
+    /// In a block, with this receipt.
+    Included(RpcReceipt),
+    /// The node dropped it: in no block and no longer in its pool.
+    Dropped,
+    /// Still waiting in the pool.
+    Pending,
 }
 
 /// Why sending a transaction failed.

@@ -1,5 +1,6 @@
 //! Configuration of the bridge API service.
 
+use crate::faults::FaultKind;
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
 use rollup_node::dev::{Role, dev_account, role_signer};
@@ -8,10 +9,12 @@ use std::{net::SocketAddr, sync::Arc};
 
 /// Devnet-only controls the bridge exposes over REST (implemented by `rollup devnet`).
 pub trait DevnetControl: Send + Sync + std::fmt::Debug + 'static {
-    /// Fault kinds it accepts, e.g. "invalid-output-root", "invalid-state-transition", "censor-deposits".
-    fn fault_kinds(&self) -> Vec<&'static str>;
-    /// Arms fault `kind` (Err(message) for an unknown kind).
-    fn inject_fault(&self, kind: &str) -> Result<(), String>;
+    /// Arms (`armed = true`) or lifts (`false`) fault `kind`; `Err(message)`
+    /// when this devnet cannot inject that kind.
+    fn set_fault(&self, kind: FaultKind, armed: bool) -> Result<(), String>;
+    /// Whether fault `kind` is armed now (a one-shot fault disarms itself
+    /// when it fires).
+    fn fault_armed(&self, kind: FaultKind) -> bool;
     /// Asks the challenger to dispute output `index` now; resolves when the game is opened (or errors).
     fn request_challenge(
         &self,

@@ -7,6 +7,7 @@
 //! deposits credited first), and only for blocks it indexes in this run, so a
 //! restarted bridge does not announce the blocks it had already indexed.
 
+use crate::api::schema::{Address, GameEndReason, Hash32, Side, Wei};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
@@ -32,19 +33,25 @@ pub(crate) struct DepositEvent {
     /// Index of the deposit in the bridge.
     pub(crate) deposit_index: u64,
     /// L1 sender (aliased when a contract).
+    #[schema(value_type = Address)]
     pub(crate) from: String,
     /// L2 recipient.
+    #[schema(value_type = Address)]
     pub(crate) to: String,
     /// Wei minted on L2 (locked on L1), decimal string.
+    #[schema(value_type = Wei)]
     pub(crate) amount: String,
     /// L1 block of the deposit.
     pub(crate) l1_block: u64,
     /// L1 transaction of the deposit.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
     /// Hash of the L2 deposit transaction (type `0x7e`).
+    #[schema(value_type = Hash32)]
     pub(crate) l2_tx_hash: String,
     /// L2 block that credited it (`deposit-credited` only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub(crate) l2_block: Option<u64>,
 }
 
@@ -58,6 +65,7 @@ pub(crate) struct BatchEvent {
     /// Last L2 block (inclusive).
     pub(crate) l2_end: u64,
     /// `keccak256(data)` (calldata batches).
+    #[schema(value_type = Hash32)]
     pub(crate) commitment: String,
     /// Whether the data is in blobs.
     pub(crate) is_blob: bool,
@@ -66,6 +74,7 @@ pub(crate) struct BatchEvent {
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -77,12 +86,14 @@ pub(crate) struct OutputEvent {
     /// The L2 block the output is for.
     pub(crate) l2_block: u64,
     /// The output root.
+    #[schema(value_type = Hash32)]
     pub(crate) output_root: String,
     /// L1 timestamp of the proposal, unix seconds.
     pub(crate) timestamp: u64,
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -97,6 +108,7 @@ pub(crate) struct OutputsDeletedEvent {
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -104,18 +116,23 @@ pub(crate) struct OutputsDeletedEvent {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub(crate) struct WithdrawalEvent {
     /// The withdrawal hash.
+    #[schema(value_type = Hash32)]
     pub(crate) withdrawal_hash: String,
     /// The message passer's nonce (leaf index).
     pub(crate) nonce: u64,
     /// L2 sender.
+    #[schema(value_type = Address)]
     pub(crate) from: String,
     /// L1 recipient.
+    #[schema(value_type = Address)]
     pub(crate) to: String,
     /// Wei, decimal string.
+    #[schema(value_type = Wei)]
     pub(crate) amount: String,
     /// L2 block.
     pub(crate) l2_block: u64,
     /// L2 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l2_tx_hash: String,
 }
 
@@ -123,12 +140,14 @@ pub(crate) struct WithdrawalEvent {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub(crate) struct WithdrawalFinalizedEvent {
     /// The withdrawal hash.
+    #[schema(value_type = Hash32)]
     pub(crate) withdrawal_hash: String,
     /// Whether the L1 call of the withdrawal succeeded.
     pub(crate) success: bool,
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -140,18 +159,23 @@ pub(crate) struct ChallengeOpenedEvent {
     /// The disputed output.
     pub(crate) output_index: u64,
     /// Who opened the game.
+    #[schema(value_type = Address)]
     pub(crate) challenger: String,
     /// The starting range: the previous output's L2 block and the disputed one's.
     pub(crate) range: RangeJson,
     /// The agreed output root at `range.lo`.
+    #[schema(value_type = Hash32)]
     pub(crate) agreed_root: String,
     /// The proposer's (disputed) output root at `range.hi`.
+    #[schema(value_type = Hash32)]
     pub(crate) disputed_root: String,
     /// The challenger's output root at `range.hi`.
+    #[schema(value_type = Hash32)]
     pub(crate) counter_root: String,
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -161,7 +185,7 @@ pub(crate) struct ChallengeMoveEvent {
     /// The game id.
     pub(crate) game_id: u64,
     /// `proposer` or `challenger`.
-    #[schema(example = "challenger")]
+    #[schema(value_type = Side, example = "challenger")]
     pub(crate) side: &'static str,
     /// Whether the mover agreed with the opponent's pending midpoint root
     /// (`false` when none was pending).
@@ -170,14 +194,17 @@ pub(crate) struct ChallengeMoveEvent {
     pub(crate) range: RangeJson,
     /// The midpoint the mover posted its root at, `null` once the range is
     /// one block.
+    #[schema(required = true)]
     pub(crate) mid_block: Option<u64>,
     /// The mover's output root at `mid_block`.
+    #[schema(value_type = Option<Hash32>, required = true)]
     pub(crate) mid_root: Option<String>,
     /// Seconds of its clock the mover has used in total.
     pub(crate) clock_used_secs: u64,
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -190,10 +217,12 @@ pub(crate) struct ChallengeProvenEvent {
     /// The re-executed L2 block.
     pub(crate) l2_block: u64,
     /// Its output root, as computed on L1.
+    #[schema(value_type = Hash32)]
     pub(crate) output_root: String,
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -203,14 +232,15 @@ pub(crate) struct ChallengeResolvedEvent {
     /// The game id.
     pub(crate) game_id: u64,
     /// `proposer` or `challenger`.
-    #[schema(example = "challenger")]
+    #[schema(value_type = Side, example = "challenger")]
     pub(crate) winner: &'static str,
     /// `proof` (the block was re-executed) or `clock` (the loser's clock ran out).
-    #[schema(example = "proof")]
+    #[schema(value_type = GameEndReason, example = "proof")]
     pub(crate) reason: String,
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -225,6 +255,7 @@ pub(crate) struct ChallengeCancelledEvent {
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -239,6 +270,7 @@ pub(crate) struct OutputChallengedEvent {
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 
@@ -249,12 +281,15 @@ pub(crate) struct BondSlashedEvent {
     /// The output index.
     pub(crate) output_index: u64,
     /// Who received it.
+    #[schema(value_type = Address)]
     pub(crate) to: String,
     /// Wei, decimal string.
+    #[schema(value_type = Wei)]
     pub(crate) amount: String,
     /// L1 block.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
 }
 

@@ -21,10 +21,11 @@
 //! `POST /v1/withdrawals`, `GET /v1/withdrawals/{withdrawal_hash}`,
 //! `POST /v1/withdrawals/{withdrawal_hash}/finalize`, `GET /v1/batches`,
 //! `GET /v1/outputs`, `GET /v1/challenges`, `GET /v1/challenges/{id}`,
-//! `POST /v1/challenges`, `POST /v1/faults`, `GET /v1/events`,
-//! `GET /openapi.json`, `GET /docs`. The devnet-only ones (`POST
-//! /v1/challenges`, `POST /v1/faults`) act through
-//! [`BridgeConfig::devnet`] ([`DevnetControl`]).
+//! `POST /v1/challenges`, `GET`/`POST /v1/faults`, `DELETE /v1/faults/{kind}`,
+//! `GET /v1/events`, `GET /v1/fees`, `GET /v1/status`, `GET /v1/bench`,
+//! `GET /openapi.json`, `GET /docs` (Swagger UI, embedded) and `GET /` (the
+//! dashboard, embedded). The devnet-only ones (`POST /v1/challenges`, the
+//! faults) act through [`BridgeConfig::devnet`] ([`DevnetControl`]).
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod api;
@@ -32,11 +33,13 @@ mod chain;
 mod config;
 mod error;
 mod events;
+mod faults;
 mod indexer;
 mod store;
 
 pub use config::{ApiServerConfig, BridgeConfig, DEFAULT_API_MAX_BODY_SIZE, DevnetControl};
 pub use error::{BridgeError, Result};
+pub use faults::FaultKind;
 
 use std::{collections::HashSet, net::SocketAddr, sync::Arc};
 use tokio::task::JoinHandle;
@@ -109,6 +112,8 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         indexer: status.clone(),
         events: events.clone(),
         shutdown: shutdown.clone(),
+        fault_timers: Default::default(),
+        batch_details: Default::default(),
     });
     let (api_addr, server) =
         rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())

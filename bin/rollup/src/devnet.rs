@@ -8,7 +8,7 @@ use eyre::Context;
 use futures::future::BoxFuture;
 use rollup_batcher::ProposerFaults;
 use rollup_batcher::{BatcherHandle, DataAvailability};
-use rollup_bridge::{BridgeHandle, DevnetControl};
+use rollup_bridge::{BridgeHandle, DevnetControl, FaultKind};
 use rollup_challenger::{ChallengerClient, ChallengerHandle};
 use rollup_l1_sim::{L1Config, L1Handle};
 use rollup_node::{
@@ -21,7 +21,10 @@ use rollup_protocol::{
 };
 use rollup_sequencer::SequencerFaults;
 use rollup_sequencer::SequencerHandle;
-use std::sync::{Arc, atomic::Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// ETH given to every dev and role account in the L1 genesis: 10,000 ETH.
@@ -282,22 +285,31 @@ struct Controls {
     challenger: ChallengerClient,
 }
 
+impl Controls {
+    /// The switch of fault `kind`.
+    fn flag(&self, kind: FaultKind) -> &AtomicBool {
+        match kind {
+            FaultKind::InvalidOutputRoot => &self.proposer.invalid_output_root,
+            FaultKind::InvalidStateTransition => &self.sequencer.invalid_state_transition,
+            FaultKind::CensorDeposits => &self.sequencer.censor_deposits,
+            FaultKind::StopDefending => &self.proposer.stop_defending,
+        }
+    }
+}
+
 impl DevnetControl for Controls {
-    fn fault_kinds(&self) -> Vec<&'static str> {
-        vec!["invalid-output-root", "invalid-state-transition", "censor-deposits", "stop-defending"]
+    fn set_fault(&self, kind: FaultKind, armed: bool) -> Result<(), String> {
+        self.flag(kind).store(armed, Ordering::Relaxed);
+        if armed {
+            tracing::warn!(target: "devnet", %kind, "fault armed");
+        } else {
+            tracing::warn!(target: "devnet", %kind, "fault lifted");
+        }
+        Ok(())
     }
 
-    fn inject_fault(&self, kind: &str) -> Result<(), String> {
-        let flag = match kind {
-            "invalid-output-root" => &self.proposer.invalid_output_root,
-            "invalid-state-transition" => &self.sequencer.invalid_state_transition,
-            "censor-deposits" => &self.sequencer.censor_deposits,
-            "stop-defending" => &self.proposer.stop_defending,
-            other => return Err(format!("unknown fault kind {other:?}")),
-        };
-        flag.store(true, Ordering::Relaxed);
-        tracing::warn!(target: "devnet", kind, "fault armed");
-        Ok(())
+    fn fault_armed(&self, kind: FaultKind) -> bool {
+        self.flag(kind).load(Ordering::Relaxed)
     }
 
     fn request_challenge(&self, output_index: u64) -> BoxFuture<'static, Result<(), String>> {

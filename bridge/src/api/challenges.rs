@@ -9,7 +9,7 @@ use super::{
     posted,
     types::{
         ChallengeItem, ChallengePage, ChallengeRequest, ChallengeRequested, ClocksJson,
-        GameResultJson, ListQuery, MoveJson, PendingMidJson,
+        GameListQuery, GameResultJson, MoveJson, PendingMidJson,
     },
 };
 use crate::{
@@ -207,8 +207,9 @@ async fn clock_seconds(s: &Shared, factory: Address) -> ApiResult<u64> {
 #[utoipa::path(
     get,
     path = "/v1/challenges",
+    operation_id = "listChallenges",
     tag = "challenges",
-    params(ListQuery),
+    params(GameListQuery),
     responses(
         (status = 200, body = ChallengePage),
         (status = 400, description = "Invalid `limit` or `cursor`", body = ErrorBody),
@@ -218,10 +219,10 @@ async fn clock_seconds(s: &Shared, factory: Address) -> ApiResult<u64> {
 )]
 pub(crate) async fn list(
     State(s): State<Shared>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<GameListQuery>,
 ) -> ApiResult<Json<ChallengePage>> {
     let factory = factory(&s)?;
-    let limit = posted::limit(&q)?;
+    let limit = posted::limit(q.limit.as_deref())?;
     let cursor = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(c) => Some(c.parse::<u64>().map_err(|_| {
@@ -252,8 +253,9 @@ pub(crate) async fn list(
 #[utoipa::path(
     get,
     path = "/v1/challenges/{id}",
+    operation_id = "getChallenge",
     tag = "challenges",
-    params(("id" = u64, Path, description = "Game id (0, 1, ...)")),
+    params(("id" = u64, Path, minimum = 0, maximum = 2147483647, description = "Game id (0, 1, ...)")),
     responses(
         (status = 200, body = ChallengeItem),
         (status = 400, description = "Not a game id", body = ErrorBody),
@@ -289,7 +291,7 @@ fn output_index(body: &[u8]) -> ApiResult<u64> {
         return Err(ApiError::bad_request("missing-field", "missing field `output_index`"));
     };
     let index = match value {
-        Value::Number(n) => n.as_u64(),
+        Value::Number(n) => extract::integer(n),
         Value::String(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
             v.parse().ok()
         }
@@ -313,6 +315,7 @@ fn output_index(body: &[u8]) -> ApiResult<u64> {
 #[utoipa::path(
     post,
     path = "/v1/challenges",
+    operation_id = "createChallenge",
     tag = "challenges",
     request_body = ChallengeRequest,
     responses(

@@ -3,8 +3,10 @@
 use super::{
     L1_RECEIPT_TIMEOUT, Shared,
     extract::{self, ApiJson, ApiPath},
-    rejected, send_error,
-    types::{DepositCreated, DepositRequest, DepositStatus},
+    rejected,
+    schema::Hash32,
+    send_error,
+    types::{DepositBody, DepositCreated, DepositRequest, DepositStatus},
 };
 use crate::{
     chain::RpcReceipt,
@@ -33,13 +35,21 @@ const L2_LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 #[utoipa::path(
     post,
     path = "/v1/deposits",
+    operation_id = "createDeposit",
     tag = "deposits",
-    request_body = DepositRequest,
+    request_body(
+        content = DepositBody,
+        example = json!({
+            "from": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "to": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "amount": "1000000000000000000"
+        })
+    ),
     responses(
         (status = 201, description = "Sent", body = DepositCreated),
-        (status = 400, description = "Invalid field, unknown `from`, or a transaction the L1 refused", body = ErrorBody),
-        (status = 409, description = "The deposit would revert", body = ErrorBody),
-        (status = 422, description = "Missing or mistyped fields", body = ErrorBody),
+        (status = 400, description = "Malformed JSON (`invalid-json`), a malformed field (`invalid-address`, `invalid-amount`), `unknown-signer` (`from` is not an account this API signs for), `unsupported-token` or `ambiguous-body`", body = ErrorBody),
+        (status = 409, description = "The L1 refused the transaction for the state it is in (`tx-rejected`: insufficient funds, nonce) or it would revert (`reverted`)", body = ErrorBody),
+        (status = 422, description = "Missing or mistyped fields (`missing-field`, `invalid-body`), or a `signed_tx` that is not a transaction to the bridge on this L1 (`invalid-signed-tx`, `wrong-chain`, `wrong-target`)", body = ErrorBody),
         (status = 503, description = "The L1 does not answer", body = ErrorBody),
     )
 )]
@@ -143,8 +153,9 @@ async fn store_deposits(s: &Shared, receipt: &RpcReceipt) -> ApiResult<Vec<Depos
 #[utoipa::path(
     get,
     path = "/v1/deposits/{l1_tx_hash}",
+    operation_id = "getDeposit",
     tag = "deposits",
-    params(("l1_tx_hash" = String, Path, description = "Hash of the L1 deposit transaction")),
+    params(("l1_tx_hash" = Hash32, Path, description = "Hash of the L1 deposit transaction")),
     responses(
         (status = 200, body = DepositStatus),
         (status = 400, description = "Not a 32-byte hex hash", body = ErrorBody),

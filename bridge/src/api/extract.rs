@@ -87,6 +87,16 @@ pub(crate) fn required<'a>(field: &str, value: &'a Option<String>) -> ApiResult<
         .ok_or_else(|| ApiError::unprocessable("missing-field", format!("missing field `{field}`")))
 }
 
+/// A JSON number that is a non-negative integer, as JSON Schema's
+/// `integer` type means it: `3` and `3.0` alike (2^53 at most as a float).
+pub(crate) fn integer(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9_007_199_254_740_992.0)
+            .map(|f| f as u64)
+    })
+}
+
 /// A 0x-prefixed 20-byte hex address.
 pub(crate) fn address(field: &str, value: &str) -> ApiResult<Address> {
     let value = value.trim();
@@ -151,7 +161,7 @@ pub(crate) fn signed_tx(
     expected_to: Address,
     what: &str,
 ) -> ApiResult<SignedTx> {
-    let invalid = |why: String| ApiError::bad_request("invalid-signed-tx", why);
+    let invalid = |why: String| ApiError::unprocessable("invalid-signed-tx", why);
     let raw: Bytes = value.trim().parse().map_err(|_| {
         invalid("`signed_tx` must be the 0x-hex of a signed EIP-2718 transaction".into())
     })?;
@@ -164,7 +174,7 @@ pub(crate) fn signed_tx(
     if let Some(id) = tx.chain_id()
         && id != chain_id
     {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unprocessable(
             "wrong-chain",
             format!("`signed_tx` is signed for chain {id}, expected {chain_id}"),
         ));
@@ -174,7 +184,7 @@ pub(crate) fn signed_tx(
         .map_err(|e| invalid(format!("`signed_tx` has an invalid signature: {e}")))?;
     let to = tx.to();
     if to != Some(expected_to) {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unprocessable(
             "wrong-target",
             format!("`signed_tx` must call {what} at {expected_to}, it calls {to:?}"),
         ));
@@ -198,6 +208,17 @@ mod tests {
         }
         // Above 2^256 - 1.
         assert!(amount(&"9".repeat(78)).is_err());
+    }
+
+    #[test]
+    fn integers_as_json_schema_means_them() {
+        let n = |v: serde_json::Value| integer(v.as_number().unwrap());
+        assert_eq!(n(serde_json::json!(3)), Some(3));
+        assert_eq!(n(serde_json::json!(151.0)), Some(151));
+        assert_eq!(n(serde_json::json!(1.5)), None);
+        assert_eq!(n(serde_json::json!(-1)), None);
+        assert_eq!(n(serde_json::json!(-1.0)), None);
+        assert_eq!(n(serde_json::json!(1e300)), None);
     }
 
     #[test]

@@ -172,6 +172,7 @@ fn cost(gas: u64, price: u128, l1_fee: u128) -> TxCost {
 #[utoipa::path(
     get,
     path = "/v1/fees",
+    operation_id = "getFees",
     tag = "meta",
     responses(
         (status = 200, description = "Current fees", body = FeesResponse),

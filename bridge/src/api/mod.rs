@@ -1,6 +1,7 @@
 //! The REST API (axum): routes, shared state and the OpenAPI document.
 
 mod challenges;
+mod dashboard;
 mod deposits;
 mod devnet;
 mod extract;
@@ -8,6 +9,8 @@ mod fees;
 mod guard;
 mod meta;
 mod posted;
+pub(crate) mod schema;
+mod status;
 mod stream;
 mod types;
 mod withdrawals;
@@ -25,7 +28,7 @@ use axum::{
     Router,
     http::{Method, StatusCode, Uri},
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use rollup_contracts::Bridge;
 use std::{collections::HashSet, sync::Arc, time::Duration};
@@ -55,6 +58,10 @@ pub(crate) struct AppState {
     pub(crate) shutdown: CancellationToken,
     /// The supervisors of the roles of this process, the bridge's included.
     pub(crate) roles: Vec<rollup_node::Supervisor>,
+    /// Faults armed with a duration (`POST /v1/faults`).
+    pub(crate) fault_timers: devnet::FaultTimers,
+    /// What the batches' L1 transactions show (`GET /v1/batches`).
+    pub(crate) batch_details: status::BatchDetailsCache,
 }
 
 impl AppState {
@@ -83,8 +90,11 @@ pub(crate) type Shared = Arc<AppState>;
                        `{\"error\": {\"code\", \"message\"}}`."
     ),
     paths(
+        dashboard::index,
+        dashboard::bench,
         meta::health,
         meta::config,
+        status::status,
         deposits::create,
         deposits::get,
         withdrawals::create,
@@ -96,6 +106,8 @@ pub(crate) type Shared = Arc<AppState>;
         challenges::get,
         challenges::create,
         devnet::inject,
+        devnet::list,
+        devnet::lift,
         stream::events,
         fees::fees,
         meta::openapi,
@@ -106,10 +118,14 @@ pub(crate) type Shared = Arc<AppState>;
         ErrorDetail,
         types::HealthResponse,
         types::ConfigResponse,
-        types::DepositRequest,
+        types::DepositBody,
+        types::DevDepositRequest,
+        types::SignedDepositRequest,
         types::DepositCreated,
         types::DepositStatus,
-        types::WithdrawalRequest,
+        types::WithdrawalBody,
+        types::DevWithdrawalRequest,
+        types::SignedWithdrawalRequest,
         types::WithdrawalCreated,
         types::WithdrawalStatus,
         types::WithdrawalJson,
@@ -117,6 +133,12 @@ pub(crate) type Shared = Arc<AppState>;
         types::OutputRootProofJson,
         types::FinalizeResponse,
         types::BatchItem,
+        status::BatchDetails,
+        dashboard::BenchSummary,
+        status::StatusResponse,
+        status::ChainHeads,
+        status::HeadJson,
+        status::PoolJson,
         types::BatchPage,
         types::OutputItem,
         types::OutputPage,
@@ -129,7 +151,29 @@ pub(crate) type Shared = Arc<AppState>;
         types::ChallengeRequest,
         types::ChallengeRequested,
         types::FaultRequest,
-        types::FaultArmed,
+        types::FaultState,
+        types::FaultList,
+        crate::faults::FaultKind,
+        schema::Hash32,
+        schema::Address,
+        schema::Wei,
+        schema::WeiAmount,
+        schema::HexBytes,
+        schema::SignedTxHex,
+        schema::Cursor,
+        schema::GameCursor,
+        schema::Side,
+        schema::HealthState,
+        schema::DepositState,
+        schema::DepositSentState,
+        schema::WithdrawalState,
+        schema::WithdrawalSentState,
+        schema::FinalizeState,
+        schema::OutputState,
+        schema::GameState,
+        schema::GameEndReason,
+        schema::ChallengeRequestState,
+        schema::FaultStatus,
         fees::FeesResponse,
         fees::TxCost,
         events::RangeJson,
@@ -146,6 +190,7 @@ pub(crate) type Shared = Arc<AppState>;
         events::ChallengeCancelledEvent,
         events::OutputChallengedEvent,
         events::BondSlashedEvent,
+        stream::LaggedEvent,
     )),
     tags(
         (name = "meta", description = "Health, configuration and this document"),
@@ -154,7 +199,7 @@ pub(crate) type Shared = Arc<AppState>;
         (name = "posted", description = "Batches and outputs posted to L1"),
         (name = "challenges", description = "Dispute games over the outputs (DisputeGameFactory)"),
         (name = "events", description = "Live stream of what the bridge indexes (Server-Sent Events)"),
-        (name = "devnet", description = "Devnet-only controls: fault injection"),
+        (name = "devnet", description = "Devnet-only controls: fault injection and lifting"),
     )
 )]
 pub(crate) struct ApiDoc;
@@ -166,8 +211,13 @@ pub(crate) fn router(state: Shared) -> Router {
         relayer: state.relayer.is_some(),
     });
     Router::new()
+        .route("/", get(dashboard::index))
+        .route("/dashboard/app.js", get(dashboard::app_js))
+        .route("/dashboard/app.css", get(dashboard::app_css))
+        .route("/v1/bench", get(dashboard::bench))
         .route("/health", get(meta::health))
         .route("/v1/config", get(meta::config))
+        .route("/v1/status", get(status::status))
         .route("/v1/deposits", post(deposits::create))
         .route("/v1/deposits/{l1_tx_hash}", get(deposits::get))
         .route("/v1/withdrawals", post(withdrawals::create))
@@ -177,7 +227,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/outputs", get(posted::outputs))
         .route("/v1/challenges", get(challenges::list).post(challenges::create))
         .route("/v1/challenges/{id}", get(challenges::get))
-        .route("/v1/faults", post(devnet::inject))
+        .route("/v1/faults", get(devnet::list).post(devnet::inject))
+        .route("/v1/faults/{kind}", delete(devnet::lift))
         .route("/v1/events", get(stream::events))
         .route("/v1/fees", get(fees::fees))
         .route("/openapi.json", get(meta::openapi))
@@ -185,6 +236,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .merge(meta::swagger_ui_assets())
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!(target: "bridge", "handler panicked");
             ApiError::internal("internal error").into_response()
@@ -230,9 +282,10 @@ pub(crate) fn send_error(chain: Chain, e: SendError) -> ApiError {
     }
 }
 
-/// The API error of a transaction `chain` refused: 409 with the custom error
-/// when it would revert, 400 with the node's message when it is invalid
-/// (nonce, funds, fees), 503 when the chain is unreachable.
+/// The API error of a transaction `chain` refused: 409 `reverted` with the
+/// custom error when it would revert, 409 `tx-rejected` with the node's
+/// message when the chain's state refuses it (nonce, funds, fees: the
+/// request was well formed), 503 when the chain is unreachable.
 pub(crate) fn rejected(chain: Chain, e: &alloy::transports::TransportError) -> ApiError {
     if let Some(data) = revert_data(e) {
         return ApiError::conflict(
@@ -241,7 +294,7 @@ pub(crate) fn rejected(chain: Chain, e: &alloy::transports::TransportError) -> A
         );
     }
     match e.as_error_resp() {
-        Some(payload) => ApiError::bad_request(
+        Some(payload) => ApiError::conflict(
             "tx-rejected",
             format!("the {} node rejected the transaction: {}", chain.label(), payload.message),
         ),

@@ -22,8 +22,8 @@ const DEFAULT_LIMIT: u64 = 20;
 const MAX_LIMIT: u64 = 100;
 
 /// The page size of `?limit=`.
-pub(crate) fn limit(q: &ListQuery) -> ApiResult<u64> {
-    match q.limit.as_deref().map(str::trim) {
+pub(crate) fn limit(limit: Option<&str>) -> ApiResult<u64> {
+    match limit.map(str::trim) {
         None | Some("") => Ok(DEFAULT_LIMIT),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if n > 0 => Ok(n.min(MAX_LIMIT)),
@@ -37,7 +37,7 @@ pub(crate) fn limit(q: &ListQuery) -> ApiResult<u64> {
 
 /// The page size and the position to continue before.
 fn page(q: &ListQuery) -> ApiResult<(u64, Option<LogPosition>)> {
-    let limit = limit(q)?;
+    let limit = limit(q.limit.as_deref())?;
     let before = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(c) => Some(LogPosition::parse(c).ok_or_else(|| {
@@ -69,6 +69,7 @@ fn split<T>(
 #[utoipa::path(
     get,
     path = "/v1/batches",
+    operation_id = "listBatches",
     tag = "posted",
     params(ListQuery),
     responses(
@@ -84,9 +85,12 @@ pub(crate) async fn batches(
     let rows = s.store.batches(before, limit + 1).await?;
     let (rows, next_cursor) =
         split(rows, limit, |b| LogPosition { l1_block: b.l1_block, log_index: b.log_index });
+    let details =
+        futures::future::join_all(rows.iter().map(|b| super::status::batch_details(&s, b))).await;
     let items = rows
         .into_iter()
-        .map(|b| BatchItem {
+        .zip(details)
+        .map(|(b, details)| BatchItem {
             index: b.index,
             l1_block: b.l1_block,
             l1_tx_hash: b.l1_tx_hash.to_string(),
@@ -95,6 +99,7 @@ pub(crate) async fn batches(
             l2_end: b.l2_end,
             commitment: b.commitment.to_string(),
             is_blob: b.is_blob,
+            details,
         })
         .collect();
     Ok(Json(BatchPage { items, next_cursor }))
@@ -104,6 +109,7 @@ pub(crate) async fn batches(
 #[utoipa::path(
     get,
     path = "/v1/outputs",
+    operation_id = "listOutputs",
     tag = "posted",
     params(ListQuery),
     responses(

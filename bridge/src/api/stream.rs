@@ -9,6 +9,7 @@ use axum::{
 use futures::{Stream, StreamExt};
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
 
 /// A stream of what the bridge indexes, as it indexes it (Server-Sent Events).
 ///
@@ -30,9 +31,11 @@ use tokio::sync::broadcast::error::RecvError;
 #[utoipa::path(
     get,
     path = "/v1/events",
+    operation_id = "streamEvents",
     tag = "events",
     responses(
-        (status = 200, description = "An endless `text/event-stream`", content_type = "text/event-stream", body = String),
+        (status = 200, description = "An endless `text/event-stream`: each event's `event:` line is its \
+            type and its `data:` line the JSON of its schema (`itemSchema`: `ServerSentEvent`)", content_type = "text/event-stream", body = String),
     )
 )]
 pub(crate) async fn events(
@@ -67,4 +70,57 @@ fn sse(event: &BridgeEvent) -> Option<Event> {
             None
         }
     }
+}
+
+/// `lagged`: the subscriber fell behind and missed events.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(crate) struct LaggedEvent {
+    /// How many events it missed.
+    pub(crate) missed: u64,
+}
+
+/// Every SSE event type of `GET /v1/events` and the schema of its `data`.
+pub(crate) const EVENT_TYPES: [(&str, &str); 15] = [
+    ("deposit-initiated", "DepositEvent"),
+    ("deposit-credited", "DepositEvent"),
+    ("batch-posted", "BatchEvent"),
+    ("output-proposed", "OutputEvent"),
+    ("outputs-deleted", "OutputsDeletedEvent"),
+    ("withdrawal-initiated", "WithdrawalEvent"),
+    ("withdrawal-finalized", "WithdrawalFinalizedEvent"),
+    ("challenge-opened", "ChallengeOpenedEvent"),
+    ("challenge-move", "ChallengeMoveEvent"),
+    ("challenge-proven", "ChallengeProvenEvent"),
+    ("challenge-resolved", "ChallengeResolvedEvent"),
+    ("challenge-cancelled", "ChallengeCancelledEvent"),
+    ("output-challenged", "OutputChallengedEvent"),
+    ("bond-slashed", "BondSlashedEvent"),
+    ("lagged", "LaggedEvent"),
+];
+
+/// The schema of one event of the stream (`ServerSentEvent`): its `event`
+/// type and the JSON `data` of that type, as OpenAPI 3.2's `itemSchema` of a
+/// `text/event-stream` describes the items of a sequential media type.
+pub(crate) fn event_schema() -> serde_json::Value {
+    let variants: Vec<serde_json::Value> = EVENT_TYPES
+        .iter()
+        .map(|(kind, schema)| {
+            serde_json::json!({
+                "type": "object",
+                "title": kind,
+                "properties": {
+                    "event": {"const": kind},
+                    "data": {
+                        "contentMediaType": "application/json",
+                        "contentSchema": {"$ref": format!("#/components/schemas/{schema}")},
+                    },
+                },
+                "required": ["event", "data"],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "description": "One Server-Sent Event of `GET /v1/events`: `event` is its type, `data` the JSON of the type's schema.",
+        "oneOf": variants,
+    })
 }

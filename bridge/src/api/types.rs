@@ -2,7 +2,8 @@
 //! strings in wei; hashes, addresses and byte strings are 0x-hex; block
 //! numbers, indices and timestamps (unix seconds) are JSON numbers.
 
-use crate::{error::ErrorDetail, events::RangeJson};
+use super::schema::*;
+use crate::{error::ErrorDetail, events::RangeJson, faults::FaultKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -10,18 +11,23 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub(crate) struct HealthResponse {
     /// `ok` when the L1 and the L2 answer, `unavailable` otherwise (HTTP 503).
-    #[schema(example = "ok")]
+    #[schema(value_type = HealthState, example = "ok")]
     pub(crate) status: &'static str,
     /// L1 head block number, `null` when the L1 does not answer.
+    #[schema(required = true)]
     pub(crate) l1_block: Option<u64>,
     /// L2 head block number, `null` when the L2 does not answer.
+    #[schema(required = true)]
     pub(crate) l2_block: Option<u64>,
     /// Last L1 block the indexer has scanned (`null` before the first).
+    #[schema(required = true)]
     pub(crate) l1_indexed_block: Option<u64>,
     /// Last L2 block the indexer has scanned (`null` before the first).
+    #[schema(required = true)]
     pub(crate) l2_indexed_block: Option<u64>,
     /// What is unavailable, when `status` is not `ok`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = ErrorDetail, required = false)]
     pub(crate) error: Option<ErrorDetail>,
 }
 
@@ -39,55 +45,95 @@ pub(crate) struct ConfigResponse {
     /// L2 JSON-RPC URL.
     pub(crate) l2_rpc_url: String,
     /// The L1 `Bridge` contract.
+    #[schema(value_type = Address)]
     pub(crate) bridge: String,
     /// The L1 `BatchInbox` contract.
+    #[schema(value_type = Address)]
     pub(crate) batch_inbox: String,
     /// The L1 `OutputOracle` contract.
+    #[schema(value_type = Address)]
     pub(crate) output_oracle: String,
     /// The L1 `DisputeGameFactory` contract, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Address, required = false)]
     pub(crate) dispute_game_factory: Option<String>,
     /// The L2 `L2ToL1MessagePasser` predeploy.
-    #[schema(example = "0x4200000000000000000000000000000000000016")]
+    #[schema(value_type = Address, example = "0x4200000000000000000000000000000000000016")]
     pub(crate) l2_to_l1_message_passer: String,
     /// Seconds from an output's proposal until it is final.
     pub(crate) challenge_window_secs: u64,
     /// L2 blocks between two outputs.
     pub(crate) output_interval: u64,
     /// The batcher's L1 account.
+    #[schema(value_type = Address)]
     pub(crate) batcher: String,
     /// The proposer's L1 account.
+    #[schema(value_type = Address)]
     pub(crate) proposer: String,
 }
 
-/// `POST /v1/deposits`: either `from`, `to`, `amount` (the API signs for a
-/// dev account) or `signed_tx` (a user-signed L1 transaction to the bridge).
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+/// `POST /v1/deposits` as the handler reads it: either `from`, `to`,
+/// `amount` (the API signs for a dev account) or `signed_tx` (a user-signed
+/// L1 transaction to the bridge). Its schema is [`DepositBody`].
+#[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct DepositRequest {
-    /// L1 account paying the deposit; must be a dev account of this API.
-    #[schema(example = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8")]
     pub(crate) from: Option<String>,
-    /// L2 recipient.
     pub(crate) to: Option<String>,
-    /// Wei to deposit, decimal string.
-    #[schema(example = "1000000000000000000")]
     pub(crate) amount: Option<String>,
-    /// ERC-20 token (not supported yet: ETH only).
+    /// ERC-20 token: refused (ETH only), so absent from the schema.
     pub(crate) token: Option<String>,
-    /// 0x-hex of a signed EIP-2718 L1 transaction calling the bridge
-    /// (`depositETH` or `depositTransaction`).
     pub(crate) signed_tx: Option<String>,
+}
+
+/// `POST /v1/deposits` with the API signing: `Bridge.depositETH(to)` with
+/// `value = amount`, sent from the dev account `from`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DevDepositRequest {
+    /// L1 account paying the deposit: one of the accounts this API signs for
+    /// (the devnet's dev accounts 0-9; the document lists them).
+    #[schema(value_type = Address, example = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")]
+    pub(crate) from: String,
+    /// L2 recipient.
+    #[schema(value_type = Address, example = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")]
+    pub(crate) to: String,
+    /// Wei to deposit.
+    #[schema(value_type = WeiAmount, example = "1000000000000000000")]
+    pub(crate) amount: String,
+}
+
+/// `POST /v1/deposits` relaying a user-signed L1 transaction.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignedDepositRequest {
+    /// A signed EIP-2718 L1 transaction calling the bridge (`depositETH` or
+    /// `depositTransaction`) for the L1 chain id.
+    #[schema(value_type = SignedTxHex)]
+    pub(crate) signed_tx: String,
+}
+
+/// The body of `POST /v1/deposits`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum DepositBody {
+    /// The API signs for a dev account.
+    Dev(DevDepositRequest),
+    /// A user-signed transaction.
+    Signed(SignedDepositRequest),
 }
 
 /// `201` answer of `POST /v1/deposits`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct DepositCreated {
     /// Hash of the L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
     /// Index of the deposit in the bridge, `null` while `pending`.
+    #[schema(required = true)]
     pub(crate) deposit_index: Option<u64>,
     /// `pending` (sent, not yet mined) or `l1-included`.
-    #[schema(example = "l1-included")]
+    #[schema(value_type = DepositSentState, example = "l1-included")]
     pub(crate) status: String,
 }
 
@@ -96,54 +142,98 @@ pub(crate) struct DepositCreated {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct DepositStatus {
     /// Hash of the L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
     /// `pending` (not mined on L1), `l1-included` (mined, not yet on L2),
     /// `l2-credited` (the L2 deposit transaction is in a block) or `failed`
     /// (the L1 transaction reverted).
-    #[schema(example = "l2-credited")]
+    #[schema(value_type = DepositState, example = "l2-credited")]
     pub(crate) status: String,
     /// Index of the deposit in the bridge.
+    #[schema(required = true)]
     pub(crate) deposit_index: Option<u64>,
     /// L1 sender (aliased when a contract).
+    #[schema(value_type = Option<Address>, required = true)]
     pub(crate) from: Option<String>,
     /// L2 recipient.
+    #[schema(value_type = Option<Address>, required = true)]
     pub(crate) to: Option<String>,
     /// Wei minted on L2 (locked on L1), decimal string.
+    #[schema(value_type = Option<Wei>, required = true)]
     pub(crate) amount: Option<String>,
     /// L1 block of the deposit.
+    #[schema(required = true)]
     pub(crate) l1_block: Option<u64>,
     /// L2 block that credited it, once `l2-credited`.
+    #[schema(required = true)]
     pub(crate) l2_block: Option<u64>,
     /// Hash of the L2 deposit transaction (type `0x7e`), once `l2-credited`.
+    #[schema(value_type = Option<Hash32>, required = true)]
     pub(crate) l2_tx_hash: Option<String>,
 }
 
-/// `POST /v1/withdrawals`: either `from`, `to`, `amount` (the API signs an
-/// L2 `initiateWithdrawal(to, 100000, "")` for a dev account) or `signed_tx`
-/// (a user-signed L2 transaction to the message passer).
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+/// `POST /v1/withdrawals` as the handler reads it: either `from`, `to`,
+/// `amount` (the API signs an L2 `initiateWithdrawal(to, 100000, "")` for a
+/// dev account) or `signed_tx` (a user-signed L2 transaction to the message
+/// passer). Its schema is [`WithdrawalBody`].
+#[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct WithdrawalRequest {
-    /// L2 account withdrawing; must be a dev account of this API.
     pub(crate) from: Option<String>,
-    /// L1 recipient.
     pub(crate) to: Option<String>,
-    /// Wei to withdraw, decimal string.
-    #[schema(example = "100000000000000000")]
     pub(crate) amount: Option<String>,
-    /// 0x-hex of a signed EIP-2718 L2 transaction calling the
-    /// `L2ToL1MessagePasser`.
     pub(crate) signed_tx: Option<String>,
+}
+
+/// `POST /v1/withdrawals` with the API signing: an L2
+/// `L2ToL1MessagePasser.initiateWithdrawal(to, 100000, "")` with
+/// `value = amount`, sent from the dev account `from`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DevWithdrawalRequest {
+    /// L2 account withdrawing: one of the accounts this API signs for (the
+    /// document lists them). It needs L2 ETH: deposit first.
+    #[schema(value_type = Address, example = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")]
+    pub(crate) from: String,
+    /// L1 recipient.
+    #[schema(value_type = Address, example = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")]
+    pub(crate) to: String,
+    /// Wei to withdraw.
+    #[schema(value_type = WeiAmount, example = "50000000000000000")]
+    pub(crate) amount: String,
+}
+
+/// `POST /v1/withdrawals` relaying a user-signed L2 transaction.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignedWithdrawalRequest {
+    /// A signed EIP-2718 L2 transaction calling the `L2ToL1MessagePasser`
+    /// for the L2 chain id.
+    #[schema(value_type = SignedTxHex)]
+    pub(crate) signed_tx: String,
+}
+
+/// The body of `POST /v1/withdrawals`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum WithdrawalBody {
+    /// The API signs for a dev account.
+    Dev(DevWithdrawalRequest),
+    /// A user-signed transaction.
+    Signed(SignedWithdrawalRequest),
 }
 
 /// `201` answer of `POST /v1/withdrawals`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct WithdrawalCreated {
     /// Hash of the L2 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l2_tx_hash: String,
     /// `keccak256(abi.encode(nonce, sender, target, value, gasLimit, data))`.
+    #[schema(value_type = Hash32)]
     pub(crate) withdrawal_hash: String,
     /// Always `initiated`.
-    #[schema(example = "initiated")]
+    #[schema(value_type = WithdrawalSentState, example = "initiated")]
     pub(crate) status: String,
     /// The message passer's nonce of the withdrawal (its leaf index).
     pub(crate) nonce: u64,
@@ -157,14 +247,19 @@ pub(crate) struct WithdrawalJson {
     /// Nonce (leaf index).
     pub(crate) nonce: u64,
     /// L2 sender.
+    #[schema(value_type = Address)]
     pub(crate) sender: String,
     /// L1 target.
+    #[schema(value_type = Address)]
     pub(crate) target: String,
     /// Wei, decimal string.
+    #[schema(value_type = Wei)]
     pub(crate) value: String,
     /// Gas for the L1 call, decimal string.
+    #[schema(value_type = Wei)]
     pub(crate) gas_limit: String,
     /// Calldata for the L1 call, 0x-hex.
+    #[schema(value_type = HexBytes)]
     pub(crate) data: String,
 }
 
@@ -172,10 +267,13 @@ pub(crate) struct WithdrawalJson {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct OutputRootProofJson {
     /// L2 state root.
+    #[schema(value_type = Hash32)]
     pub(crate) state_root: String,
     /// L2 withdrawals root (the message passer's Merkle root).
+    #[schema(value_type = Hash32)]
     pub(crate) withdrawals_root: String,
     /// L2 block hash.
+    #[schema(value_type = Hash32)]
     pub(crate) block_hash: String,
 }
 
@@ -185,6 +283,7 @@ pub(crate) struct WithdrawalProof {
     /// Index of the output in the `OutputOracle`.
     pub(crate) output_index: u64,
     /// The output root.
+    #[schema(value_type = Hash32)]
     pub(crate) output_root: String,
     /// The L2 block of the output.
     pub(crate) l2_block: u64,
@@ -195,6 +294,7 @@ pub(crate) struct WithdrawalProof {
     /// Number of withdrawals in L2 blocks up to the output's.
     pub(crate) leaf_count: u64,
     /// Sibling hashes, bottom-up.
+    #[schema(value_type = Vec<Hash32>)]
     pub(crate) merkle_proof: Vec<String>,
 }
 
@@ -202,31 +302,40 @@ pub(crate) struct WithdrawalProof {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct WithdrawalStatus {
     /// The withdrawal hash.
+    #[schema(value_type = Hash32)]
     pub(crate) withdrawal_hash: String,
     /// `initiated` (no output covers its L2 block yet), `waiting-to-finalize`
     /// (covered by a non-final output), `ready-to-finalize` (the output is
     /// final) or `finalized`.
-    #[schema(example = "waiting-to-finalize")]
+    #[schema(value_type = WithdrawalState, example = "waiting-to-finalize")]
     pub(crate) status: String,
     /// L2 sender.
+    #[schema(value_type = Address)]
     pub(crate) from: String,
     /// L1 recipient.
+    #[schema(value_type = Address)]
     pub(crate) to: String,
     /// Wei, decimal string.
+    #[schema(value_type = Wei)]
     pub(crate) amount: String,
     /// L2 block of the withdrawal.
     pub(crate) l2_block: u64,
     /// L2 transaction that initiated it.
+    #[schema(value_type = Hash32)]
     pub(crate) l2_tx_hash: String,
     /// The withdrawal as the bridge takes it.
     pub(crate) withdrawal: WithdrawalJson,
     /// The earliest live output covering its L2 block.
+    #[schema(required = true)]
     pub(crate) output_index: Option<u64>,
     /// Unix seconds from which that output is final.
+    #[schema(required = true)]
     pub(crate) finalizable_at: Option<u64>,
     /// The proof against that output, once the indexer has seen its L2 block.
+    #[schema(required = true)]
     pub(crate) proof: Option<WithdrawalProof>,
     /// L1 transaction that finalized it, once known.
+    #[schema(value_type = Option<Hash32>, required = true)]
     pub(crate) finalized_l1_tx_hash: Option<String>,
 }
 
@@ -235,22 +344,41 @@ pub(crate) struct WithdrawalStatus {
 pub(crate) struct FinalizeResponse {
     /// `finalized` when the relayer sent it, `ready-to-finalize` when the
     /// calldata is returned for the caller to sign and send.
+    #[schema(value_type = FinalizeState)]
     pub(crate) status: String,
     /// The relayer's L1 transaction, `null` without a relayer.
+    #[schema(value_type = Option<Hash32>, required = true)]
     pub(crate) l1_tx_hash: Option<String>,
     /// The `Bridge` contract to send the calldata to.
+    #[schema(value_type = Address)]
     pub(crate) to: String,
     /// ABI-encoded `finalizeWithdrawal(...)` call, 0x-hex.
+    #[schema(value_type = HexBytes)]
     pub(crate) calldata: String,
 }
 
-/// `?limit=&cursor=` of the list endpoints.
+/// `?limit=&cursor=` of the list endpoints (read as strings, so that a bad
+/// value gets a precise 400).
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
-    /// Most items to return: 1-100, default 20.
+    /// Most items to return, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, nullable = false)]
     pub(crate) limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<Cursor>, nullable = false)]
+    pub(crate) cursor: Option<String>,
+}
+
+/// `?limit=&cursor=` of `GET /v1/challenges` (its cursor is a game id).
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct GameListQuery {
+    /// Most items to return, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, nullable = false)]
+    pub(crate) limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<GameCursor>, nullable = false)]
     pub(crate) cursor: Option<String>,
 }
 
@@ -262,6 +390,7 @@ pub(crate) struct BatchItem {
     /// L1 block it was appended in.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
     /// L1 block timestamp, unix seconds.
     pub(crate) timestamp: u64,
@@ -270,9 +399,14 @@ pub(crate) struct BatchItem {
     /// Last L2 block (inclusive).
     pub(crate) l2_end: u64,
     /// `keccak256(data)` (calldata batches).
+    #[schema(value_type = Hash32)]
     pub(crate) commitment: String,
     /// Whether the data is in blobs.
     pub(crate) is_blob: bool,
+    /// What its L1 transaction shows (bytes, compression, encoding,
+    /// transactions, L1 cost), `null` when the L1 does not answer.
+    #[schema(required = true)]
+    pub(crate) details: Option<super::status::BatchDetails>,
 }
 
 /// A page of batches, newest first.
@@ -281,6 +415,7 @@ pub(crate) struct BatchPage {
     /// The batches.
     pub(crate) items: Vec<BatchItem>,
     /// Cursor of the next (older) page, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub(crate) next_cursor: Option<String>,
 }
 
@@ -292,12 +427,15 @@ pub(crate) struct OutputItem {
     /// L1 block of the proposal.
     pub(crate) l1_block: u64,
     /// L1 transaction.
+    #[schema(value_type = Hash32)]
     pub(crate) l1_tx_hash: String,
     /// The L2 block the output is for.
     pub(crate) l2_block: u64,
     /// The output root.
+    #[schema(value_type = Hash32)]
     pub(crate) output_root: String,
     /// The proposer.
+    #[schema(value_type = Address)]
     pub(crate) proposer: String,
     /// L1 timestamp of the proposal, unix seconds.
     pub(crate) timestamp: u64,
@@ -307,7 +445,7 @@ pub(crate) struct OutputItem {
     /// `proposed`, `challenged` (a dispute game about it is in progress),
     /// `finalized` (challenge window over, no earlier output challenged) or
     /// `deleted`.
-    #[schema(example = "proposed")]
+    #[schema(value_type = OutputState, example = "proposed")]
     pub(crate) status: String,
 }
 
@@ -317,6 +455,7 @@ pub(crate) struct OutputPage {
     /// The outputs.
     pub(crate) items: Vec<OutputItem>,
     /// Cursor of the next (older) page, `null` on the last page.
+    #[schema(value_type = Option<Cursor>, required = true)]
     pub(crate) next_cursor: Option<String>,
 }
 
@@ -327,9 +466,10 @@ pub(crate) struct PendingMidJson {
     /// The midpoint L2 block.
     pub(crate) block: u64,
     /// The output root posted at it.
+    #[schema(value_type = Hash32)]
     pub(crate) root: String,
     /// `proposer` or `challenger`: who posted it.
-    #[schema(example = "proposer")]
+    #[schema(value_type = Side, example = "proposer")]
     pub(crate) by: String,
 }
 
@@ -344,6 +484,7 @@ pub(crate) struct ClocksJson {
     pub(crate) budget_secs: u64,
     /// Unix seconds (L1 time) at which the side to move runs out of time
     /// (`last move + budget - used`), `null` once the game is over.
+    #[schema(required = true)]
     pub(crate) turn_deadline: Option<u64>,
 }
 
@@ -351,7 +492,7 @@ pub(crate) struct ClocksJson {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct MoveJson {
     /// `proposer` or `challenger`.
-    #[schema(example = "proposer")]
+    #[schema(value_type = Side, example = "proposer")]
     pub(crate) side: String,
     /// Whether the mover agreed with the opponent's pending midpoint root
     /// (`false` when none was pending).
@@ -361,8 +502,10 @@ pub(crate) struct MoveJson {
     /// The disputed L2 block after the mover's answer.
     pub(crate) hi: u64,
     /// The midpoint the mover posted its root at, `null` once one block is left.
+    #[schema(required = true)]
     pub(crate) mid_block: Option<u64>,
     /// The mover's output root at `mid_block`.
+    #[schema(value_type = Option<Hash32>, required = true)]
     pub(crate) mid_root: Option<String>,
     /// L1 timestamp of the move, unix seconds.
     pub(crate) timestamp: u64,
@@ -372,18 +515,20 @@ pub(crate) struct MoveJson {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct GameResultJson {
     /// `proposer` or `challenger`.
-    #[schema(example = "challenger")]
+    #[schema(value_type = Side, example = "challenger")]
     pub(crate) winner: String,
     /// `proof` (the disputed block was re-executed on L1) or `clock` (the
     /// loser's clock ran out); `null` until the bridge has indexed the
     /// resolution.
-    #[schema(example = "proof")]
+    #[schema(value_type = Option<GameEndReason>, example = "proof", required = true)]
     pub(crate) reason: Option<String>,
     /// The output root the L1 computed for the disputed block, when proven.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Hash32, required = false)]
     pub(crate) proven_root: Option<String>,
     /// The L1 transaction that resolved the game, once indexed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Hash32, required = false)]
     pub(crate) l1_tx_hash: Option<String>,
 }
 
@@ -400,32 +545,38 @@ pub(crate) struct ChallengeItem {
     /// The disputed output's L2 block.
     pub(crate) l2_block: u64,
     /// Who opened the game.
+    #[schema(value_type = Address)]
     pub(crate) challenger: String,
     /// `in-progress`, `challenger-won`, `proposer-won` or `cancelled` (the
     /// output was deleted by the game about an earlier output).
-    #[schema(example = "in-progress")]
+    #[schema(value_type = GameState, example = "in-progress")]
     pub(crate) status: String,
     /// The current bisection range: both sides agree at `lo`, not at `hi`.
     pub(crate) range: RangeJson,
     /// The agreed output root at `range.lo`.
+    #[schema(value_type = Hash32)]
     pub(crate) agreed_root: String,
     /// The disputed output root at `range.hi`.
+    #[schema(value_type = Hash32)]
     pub(crate) disputed_root: String,
     /// `proposer` or `challenger`: who claims `disputed_root`.
-    #[schema(example = "proposer")]
+    #[schema(value_type = Side, example = "proposer")]
     pub(crate) disputed_by: String,
     /// The challenger's output root at the output's L2 block.
+    #[schema(value_type = Hash32)]
     pub(crate) counter_root: String,
     /// The midpoint root awaiting an answer, if any.
+    #[schema(required = true)]
     pub(crate) pending: Option<PendingMidJson>,
     /// `proposer` or `challenger`: the side to move, `null` once over.
-    #[schema(example = "proposer")]
+    #[schema(value_type = Option<Side>, example = "proposer", required = true)]
     pub(crate) turn: Option<String>,
     /// The chess clocks.
     pub(crate) clocks: ClocksJson,
     /// Every move, oldest first.
     pub(crate) moves: Vec<MoveJson>,
     /// How it ended, `null` while in progress (and for cancelled games).
+    #[schema(required = true)]
     pub(crate) result: Option<GameResultJson>,
     /// L1 timestamp of the challenge, unix seconds.
     pub(crate) created_at: u64,
@@ -437,6 +588,7 @@ pub(crate) struct ChallengePage {
     /// The games.
     pub(crate) items: Vec<ChallengeItem>,
     /// Cursor of the next (older) page, `null` on the last page.
+    #[schema(value_type = Option<GameCursor>, required = true)]
     pub(crate) next_cursor: Option<String>,
 }
 
@@ -445,7 +597,7 @@ pub(crate) struct ChallengePage {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub(crate) struct ChallengeRequest {
     /// The output to dispute.
-    #[schema(example = 3)]
+    #[schema(example = 0, maximum = 2147483647)]
     pub(crate) output_index: u64,
 }
 
@@ -456,28 +608,49 @@ pub(crate) struct ChallengeRequested {
     pub(crate) output_index: u64,
     /// `challenge-opened` (201, with `game_id`) or `challenge-requested`
     /// (202: the challenger is opening the game; see `GET /v1/challenges`).
-    #[schema(example = "challenge-opened")]
+    #[schema(value_type = ChallengeRequestState, example = "challenge-opened")]
     pub(crate) status: String,
     /// The game, once opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub(crate) game_id: Option<u64>,
 }
 
-/// `POST /v1/faults` (the schema: the handler checks the body by hand).
+/// `POST /v1/faults` (the schema: the handler checks the body by hand, so
+/// that every malformed body is a 400).
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct FaultRequest {
-    /// The fault to arm, e.g. `invalid-output-root`, `invalid-state-transition`,
-    /// `censor-deposits`.
+    /// The fault to arm.
     #[schema(example = "invalid-output-root")]
-    pub(crate) kind: String,
+    pub(crate) kind: FaultKind,
+    /// Lift the fault after this many seconds (unless it fired or was lifted
+    /// before). Without it, a one-shot fault stays armed until it fires and
+    /// the others until `DELETE /v1/faults/{kind}`.
+    #[schema(minimum = 1, maximum = 86400, required = false, nullable = false, example = 60)]
+    pub(crate) duration_secs: Option<u64>,
 }
 
-/// `202` answer of `POST /v1/faults`.
+/// A fault kind and whether it is in force (`GET /v1/faults` items, and the
+/// answers of `POST /v1/faults` and `DELETE /v1/faults/{kind}`).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub(crate) struct FaultArmed {
+pub(crate) struct FaultState {
     /// The fault.
-    pub(crate) kind: String,
-    /// Always `armed`.
-    #[schema(example = "armed")]
+    pub(crate) kind: FaultKind,
+    /// `armed` or `off`.
+    #[schema(value_type = FaultStatus, example = "armed")]
     pub(crate) status: String,
+    /// Whether the fault fires once and then disarms itself.
+    pub(crate) one_shot: bool,
+    /// Unix seconds at which the API lifts it (armed with `duration_secs`),
+    /// `null` otherwise.
+    #[schema(required = true)]
+    pub(crate) lifts_at: Option<u64>,
+}
+
+/// `GET /v1/faults`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct FaultList {
+    /// Every fault kind of this devnet, armed or not.
+    pub(crate) items: Vec<FaultState>,
 }

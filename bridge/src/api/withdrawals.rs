@@ -11,14 +11,16 @@
 use super::{
     L1_RECEIPT_TIMEOUT, L2_RECEIPT_TIMEOUT, Shared,
     extract::{self, ApiJson, ApiPath},
-    rejected, revert_name, send_error,
+    rejected, revert_name,
+    schema::Hash32,
+    send_error,
     types::{
-        FinalizeResponse, OutputRootProofJson, WithdrawalCreated, WithdrawalJson, WithdrawalProof,
-        WithdrawalRequest, WithdrawalStatus,
+        FinalizeResponse, OutputRootProofJson, WithdrawalBody, WithdrawalCreated, WithdrawalJson,
+        WithdrawalProof, WithdrawalRequest, WithdrawalStatus,
     },
 };
 use crate::{
-    chain::revert_data,
+    chain::{Inclusion, revert_data},
     error::{ApiError, ApiResult, ErrorBody},
     indexer::withdrawal_from_log,
     store::{Chain, OutputRow, WithdrawalRow},
@@ -45,13 +47,21 @@ const WITHDRAWAL_GAS_LIMIT: u64 = 100_000;
 #[utoipa::path(
     post,
     path = "/v1/withdrawals",
+    operation_id = "createWithdrawal",
     tag = "withdrawals",
-    request_body = WithdrawalRequest,
+    request_body(
+        content = WithdrawalBody,
+        example = json!({
+            "from": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "to": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "amount": "50000000000000000"
+        })
+    ),
     responses(
         (status = 201, description = "Initiated on L2", body = WithdrawalCreated),
-        (status = 400, description = "Invalid field, unknown `from`, or a transaction the L2 refused", body = ErrorBody),
-        (status = 409, description = "The transaction reverted", body = ErrorBody),
-        (status = 422, description = "Missing or mistyped fields", body = ErrorBody),
+        (status = 400, description = "Malformed JSON (`invalid-json`), a malformed field (`invalid-address`, `invalid-amount`), `unknown-signer` (`from` is not an account this API signs for) or `ambiguous-body`", body = ErrorBody),
+        (status = 409, description = "The L2 refused the transaction for the state it is in (`tx-rejected`: insufficient funds, nonce), dropped it from its pool without including it (`tx-dropped`), or it reverted (`reverted`)", body = ErrorBody),
+        (status = 422, description = "Missing or mistyped fields (`missing-field`, `invalid-body`), a `signed_tx` that is not a transaction to the message passer on this L2 (`invalid-signed-tx`, `wrong-chain`, `wrong-target`), or a transaction that initiated no withdrawal (`not-a-withdrawal`)", body = ErrorBody),
         (status = 503, description = "The L2 does not answer", body = ErrorBody),
         (status = 504, description = "Not included on L2 in time", body = ErrorBody),
     )
@@ -101,18 +111,32 @@ pub(crate) async fn create(
         tracing::info!(target: "bridge::api", %hash, %from, %to, %amount, "sent a withdrawal");
         hash
     };
-    let receipt = s
+    let inclusion = s
         .chains
-        .wait_receipt(Chain::L2, hash, L2_RECEIPT_TIMEOUT)
+        .wait_inclusion(Chain::L2, hash, L2_RECEIPT_TIMEOUT)
         .await
-        .map_err(|e| ApiError::rpc(Chain::L2, &e))?
-        .ok_or_else(|| {
-            ApiError::new(
+        .map_err(|e| ApiError::rpc(Chain::L2, &e))?;
+    let receipt = match inclusion {
+        Inclusion::Included(receipt) => receipt,
+        Inclusion::Dropped => {
+            tracing::warn!(target: "bridge::api", %hash, "the L2 dropped a withdrawal transaction");
+            return Err(ApiError::conflict(
+                "tx-dropped",
+                format!(
+                    "the L2 accepted transaction {hash} into its pool, then dropped it without \
+                     including it (its nonce was taken first, e.g. by a deposit from the same \
+                     account); send the withdrawal again"
+                ),
+            ));
+        }
+        Inclusion::Pending => {
+            return Err(ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "timeout",
                 format!("L2 transaction {hash} was not included within {L2_RECEIPT_TIMEOUT:?}"),
-            )
-        })?;
+            ));
+        }
+    };
     if !receipt.succeeded() {
         return Err(ApiError::conflict(
             "reverted",
@@ -127,7 +151,7 @@ pub(crate) async fn create(
                 && log.topic0() == Some(&L2ToL1MessagePasser::MessagePassed::SIGNATURE_HASH)
         })
         .ok_or_else(|| {
-            ApiError::bad_request(
+            ApiError::unprocessable(
                 "not-a-withdrawal",
                 format!("L2 transaction {hash} succeeded but initiated no withdrawal"),
             )
@@ -151,8 +175,9 @@ pub(crate) async fn create(
 #[utoipa::path(
     get,
     path = "/v1/withdrawals/{withdrawal_hash}",
+    operation_id = "getWithdrawal",
     tag = "withdrawals",
-    params(("withdrawal_hash" = String, Path, description = "The withdrawal hash")),
+    params(("withdrawal_hash" = Hash32, Path, description = "The withdrawal hash")),
     responses(
         (status = 200, body = WithdrawalStatus),
         (status = 400, description = "Not a 32-byte hex hash", body = ErrorBody),
@@ -219,8 +244,9 @@ pub(crate) async fn get(
 #[utoipa::path(
     post,
     path = "/v1/withdrawals/{withdrawal_hash}/finalize",
+    operation_id = "finalizeWithdrawal",
     tag = "withdrawals",
-    params(("withdrawal_hash" = String, Path, description = "The withdrawal hash")),
+    params(("withdrawal_hash" = Hash32, Path, description = "The withdrawal hash")),
     responses(
         (status = 200, body = FinalizeResponse),
         (status = 400, description = "Not a 32-byte hex hash", body = ErrorBody),

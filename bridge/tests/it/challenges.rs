@@ -15,16 +15,17 @@ use alloy::{
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
 use futures::future::BoxFuture;
-use rollup_bridge::{BridgeConfig, DevnetControl};
+use rollup_bridge::{BridgeConfig, DevnetControl, FaultKind};
 use rollup_contracts::DisputeGameFactory;
 use rollup_node::{
     db::sqlite_url,
     dev::{Role, dev_account, role_signer},
 };
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
-
-const KINDS: [&str; 3] = ["invalid-output-root", "invalid-state-transition", "censor-deposits"];
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+};
 
 /// Opens games with a raw `DisputeGameFactory.challenge` from `from`.
 #[derive(Debug, Clone)]
@@ -34,25 +35,29 @@ struct Challenger {
     from: Address,
 }
 
-/// A `DevnetControl` that records the faults armed and, with a challenger,
-/// opens the games requested.
+/// A `DevnetControl` that records the faults armed (in order, and which are
+/// armed now) and, with a challenger, opens the games requested.
 #[derive(Debug, Default)]
 struct MockDevnet {
-    armed: Mutex<Vec<String>>,
+    log: Mutex<Vec<(FaultKind, bool)>>,
+    armed: Mutex<HashSet<FaultKind>>,
     challenger: Option<Challenger>,
 }
 
 impl DevnetControl for MockDevnet {
-    fn fault_kinds(&self) -> Vec<&'static str> {
-        KINDS.to_vec()
+    fn set_fault(&self, kind: FaultKind, armed: bool) -> Result<(), String> {
+        self.log.lock().unwrap().push((kind, armed));
+        let mut set = self.armed.lock().unwrap();
+        if armed {
+            set.insert(kind)
+        } else {
+            set.remove(&kind)
+        };
+        Ok(())
     }
 
-    fn inject_fault(&self, kind: &str) -> Result<(), String> {
-        if !KINDS.contains(&kind) {
-            return Err(format!("unknown fault kind {kind:?}"));
-        }
-        self.armed.lock().unwrap().push(kind.to_string());
-        Ok(())
+    fn fault_armed(&self, kind: FaultKind) -> bool {
+        self.armed.lock().unwrap().contains(&kind)
     }
 
     fn request_challenge(&self, output_index: u64) -> BoxFuture<'static, Result<(), String>> {
@@ -122,22 +127,82 @@ async fn faults_need_a_devnet_and_a_known_kind() {
         let (status, body) =
             post(&http, &url("/v1/faults"), &json!({"kind": kind}).to_string()).await;
         assert_eq!(status, 202, "{body}");
-        assert_eq!(body, json!({"kind": kind, "status": "armed"}));
+        let one_shot = kind == "invalid-output-root";
+        assert_eq!(
+            body,
+            json!({"kind": kind, "status": "armed", "one_shot": one_shot, "lifts_at": null})
+        );
     }
-    assert_eq!(*devnet.armed.lock().unwrap(), ["invalid-output-root", "censor-deposits"]);
+    use FaultKind::*;
+    assert_eq!(*devnet.log.lock().unwrap(), [(InvalidOutputRoot, true), (CensorDeposits, true)]);
     let unknown =
         post(&http, &url("/v1/faults"), &json!({"kind": "meteor-strike"}).to_string()).await;
     assert_error(&unknown, 400, "unknown-fault-kind");
     let message = unknown.1["error"]["message"].as_str().unwrap();
-    for kind in KINDS {
-        assert!(message.contains(kind), "{message} lists {kind}");
+    for kind in FaultKind::ALL {
+        assert!(message.contains(kind.as_str()), "{message} lists {kind}");
     }
     assert_error(&post(&http, &url("/v1/faults"), "{").await, 400, "invalid-json");
     assert_error(&post(&http, &url("/v1/faults"), "").await, 400, "invalid-json");
     assert_error(&post(&http, &url("/v1/faults"), "{}").await, 400, "missing-field");
     assert_error(&post(&http, &url("/v1/faults"), r#"{"kind": 7}"#).await, 400, "invalid-body");
     assert_error(&post(&http, &url("/v1/faults"), "[1]").await, 400, "invalid-body");
-    assert_eq!(devnet.armed.lock().unwrap().len(), 2, "nothing else was armed");
+    for bad in [json!(0), json!(86401), json!(1.5), json!("60"), json!(-1), json!(86401.0)] {
+        let body = json!({"kind": "stop-defending", "duration_secs": bad}).to_string();
+        assert_error(&post(&http, &url("/v1/faults"), &body).await, 400, "invalid-duration");
+    }
+    let extra = json!({"kind": "stop-defending", "why": 1}).to_string();
+    assert_error(&post(&http, &url("/v1/faults"), &extra).await, 400, "invalid-body");
+    assert_eq!(devnet.log.lock().unwrap().len(), 2, "nothing else was armed");
+
+    // GET lists every kind with its state.
+    let (status, list) = get(&http, &url("/v1/faults")).await;
+    assert_eq!(status, 200, "{list}");
+    let states: Vec<(String, String)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap().into(), f["status"].as_str().unwrap().into()))
+        .collect();
+    let expected: Vec<(String, String)> = FaultKind::ALL
+        .iter()
+        .map(|k| {
+            let on = matches!(k, InvalidOutputRoot | CensorDeposits);
+            (k.to_string(), if on { "armed" } else { "off" }.to_string())
+        })
+        .collect();
+    assert_eq!(states, expected);
+
+    // DELETE lifts one (and is idempotent); an unknown kind is refused.
+    let lifted = http.delete(url("/v1/faults/censor-deposits")).send().await.unwrap();
+    assert_eq!(lifted.status().as_u16(), 200);
+    let lifted: Value = lifted.json().await.unwrap();
+    assert_eq!(lifted["status"], "off", "{lifted}");
+    assert!(!devnet.fault_armed(CensorDeposits));
+    assert!(devnet.fault_armed(InvalidOutputRoot), "the other fault stays armed");
+    let again = http.delete(url("/v1/faults/censor-deposits")).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 200);
+    let unknown = http.delete(url("/v1/faults/meteor-strike")).send().await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 400);
+
+    // A duration: listed with its deadline, lifted by the API when it passes
+    // (waited for by polling, not by timing).
+    let body = json!({"kind": "stop-defending", "duration_secs": 1}).to_string();
+    let (status, armed) = post(&http, &url("/v1/faults"), &body).await;
+    assert_eq!(status, 202, "{armed}");
+    assert!(armed["lifts_at"].as_u64().is_some(), "{armed}");
+    eventually(10, "stop-defending lifted after its duration", || async {
+        (!devnet.fault_armed(StopDefending)).then_some(())
+    })
+    .await;
+    // Re-arming without a duration cancels a pending deadline.
+    let body = json!({"kind": "censor-deposits", "duration_secs": 1}).to_string();
+    assert_eq!(post(&http, &url("/v1/faults"), &body).await.0, 202);
+    let body = json!({"kind": "censor-deposits"}).to_string();
+    let (_, rearmed) = post(&http, &url("/v1/faults"), &body).await;
+    assert!(rearmed["lifts_at"].is_null(), "{rearmed}");
+    let lifts = devnet.log.lock().unwrap().clone();
+    assert_eq!(lifts.iter().filter(|(k, on)| *k == StopDefending && !on).count(), 1);
     bridge.shutdown().await;
 }
 

@@ -103,7 +103,7 @@ async fn deposits_are_credited_on_l2() {
 
     // Signed transactions must call the bridge on the L1.
     let raw = stack.sign(false, &user, Address::repeat_byte(0x01), U256::from(1u64), vec![]).await;
-    assert_error(&stack.post("/v1/deposits", json!({"signed_tx": raw})).await, 400, "wrong-target");
+    assert_error(&stack.post("/v1/deposits", json!({"signed_tx": raw})).await, 422, "wrong-target");
     let raw = stack
         .sign(
             true,
@@ -113,7 +113,7 @@ async fn deposits_are_credited_on_l2() {
             Bridge::depositETHCall { to: to2 }.abi_encode(),
         )
         .await;
-    assert_error(&stack.post("/v1/deposits", json!({"signed_tx": raw})).await, 400, "wrong-chain");
+    assert_error(&stack.post("/v1/deposits", json!({"signed_tx": raw})).await, 422, "wrong-chain");
 
     // Unknown and non-deposit transactions.
     let unknown = format!("0x{}", "cd".repeat(32));
