@@ -18,6 +18,7 @@ mod l1_fee;
 mod receipt;
 mod state;
 mod stateless;
+mod trie;
 mod tx;
 
 pub use config::*;
@@ -25,11 +26,14 @@ pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
 pub use genesis::l2_genesis_state;
 pub use l1_fee::{L1FeeScalars, calldata_gas, l1_blob_base_fee, l1_data_fee};
 pub use receipt::RollupReceipt;
-pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};
+pub use state::{
+    AccountProof, AccountRecord, Changeset, MemoryState, StateChanges, StateDb, StoredAccount,
+};
 pub use stateless::{
     SparseTrie, Witness, WitnessDb, WitnessError, build_witness, build_witness_with_ancestors,
     execute_stateless,
 };
+pub use trie::IncrementalTrie;
 pub use tx::{RollupTxEnvelope, TxDecodeError};
 mod evm;
 mod output;
