@@ -19,8 +19,8 @@ mod store;
 pub mod txmgr;
 
 pub use chain::{Chain, StoredBlock, TxLocation};
-pub use node::{Node, NodeConfig};
-pub use store::ChainStore;
+pub use node::{HistoricalState, Node, NodeConfig, StateError};
+pub use store::{ChainStore, ChangesetMark};
 
 use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;

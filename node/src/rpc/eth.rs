@@ -1,7 +1,7 @@
 //! The `eth_`, `net_` and `web3_` methods.
 
 use super::{RpcError, RpcResult, json, opt_param, param};
-use crate::{Node, StoredBlock, blob};
+use crate::{HistoricalState, Node, StoredBlock, blob};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256};
 use alloy_rpc_types_eth::{
     BlockId, BlockNumberOrTag, Filter, FilterBlockOption, TransactionRequest,
@@ -12,7 +12,7 @@ use revm::{
     context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
     database::CacheDB,
 };
-use rollup_protocol::{BlockEnvInput, MemoryState, build_evm_with_precompiles};
+use rollup_protocol::{BlockEnvInput, build_evm_with_precompiles};
 use serde_json::{Value, json as j};
 use std::sync::Arc;
 
@@ -23,20 +23,17 @@ fn q(n: impl Into<u128>) -> Value {
     Value::String(format!("{:#x}", n.into()))
 }
 
-/// Methods that read the head state: they wait out a block being produced
-/// ([`Node::state_view`]).
-const STATE_METHODS: [&str; 7] = [
-    "eth_getBalance",
-    "eth_getTransactionCount",
-    "eth_getCode",
-    "eth_getStorageAt",
-    "eth_getProof",
-    "eth_call",
-    "eth_estimateGas",
-];
+/// The state after `block` (default `latest`) for the state methods
+/// (`eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`,
+/// `eth_getStorageAt`, `eth_getProof`, `eth_call`, `eth_estimateGas`); it
+/// waits out a block being produced ([`Node::state_at`]).
+async fn state_at(node: &Arc<Node>, block: Option<BlockId>) -> Result<HistoricalState, RpcError> {
+    node.state_at(block.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)))
+        .await
+        .map_err(RpcError::server)
+}
 
 pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> RpcResult {
-    let _view = if STATE_METHODS.contains(&method) { Some(node.state_view().await) } else { None };
     match method {
         "eth_chainId" => Ok(q(node.config().chain_id)),
         "net_version" => Ok(Value::String(node.config().chain_id.to_string())),
@@ -83,34 +80,33 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         "eth_getUncleCountByBlockNumber" | "eth_getUncleCountByBlockHash" => Ok(q(0u64)),
         "eth_getBalance" => {
             let address: Address = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
-            Ok(j!(node.chain().state.balance(&address)))
+            let state = state_at(node, opt_param(params, 1)?).await?;
+            Ok(j!(state.balance(&address)))
         }
         "eth_getTransactionCount" => {
             let address: Address = param(params, 0)?;
             let block: Option<BlockId> = opt_param(params, 1)?;
             let pending = matches!(block, Some(BlockId::Number(BlockNumberOrTag::Pending)));
-            check_state_block(node, block)?;
-            let nonce = node.chain().state.nonce(&address);
+            let nonce = state_at(node, block).await?.nonce(&address);
             let nonce = if pending { node.pool().pending_nonce(&address, nonce) } else { nonce };
             Ok(q(nonce))
         }
         "eth_getCode" => {
             let address: Address = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
-            Ok(j!(node.chain().state.code(&address)))
+            let state = state_at(node, opt_param(params, 1)?).await?;
+            Ok(j!(state.code(&address)))
         }
         "eth_getStorageAt" => {
             let address: Address = param(params, 0)?;
             let slot: U256 = param(params, 1)?;
-            check_state_block(node, opt_param(params, 2)?)?;
-            Ok(j!(B256::from(node.chain().state.storage(&address, slot))))
+            let state = state_at(node, opt_param(params, 2)?).await?;
+            Ok(j!(B256::from(state.storage(&address, slot))))
         }
         "eth_getProof" => {
             let address: Address = param(params, 0)?;
             let slots: Vec<B256> = param(params, 1)?;
-            check_state_block(node, opt_param(params, 2)?)?;
-            let proof = node.chain_mut().state.proof(address, &slots);
+            let state = state_at(node, opt_param(params, 2)?).await?;
+            let proof = state.proof(address, &slots);
             Ok(j!({
                 "address": proof.address,
                 "balance": proof.balance,
@@ -125,8 +121,8 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_call" => {
             let request: TransactionRequest = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
-            match call(node, &request, None)? {
+            let state = state_at(node, opt_param(params, 1)?).await?;
+            match call(node, &state, &request, None)? {
                 ExecutionResult::Success { output, .. } => Ok(j!(output.into_data())),
                 ExecutionResult::Revert { output, .. } => Err(RpcError::reverted(&output)),
                 ExecutionResult::Halt { reason, .. } => {
@@ -136,8 +132,8 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_estimateGas" => {
             let request: TransactionRequest = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
-            estimate_gas(node, &request).map(q)
+            let state = state_at(node, opt_param(params, 1)?).await?;
+            estimate_gas(node, &state, &request).map(q)
         }
         "eth_sendRawTransaction" => {
             let raw: Bytes = param(params, 0)?;
@@ -214,37 +210,11 @@ pub(super) fn resolve_number(node: &Node, tag: BlockNumberOrTag) -> Option<u64> 
     }
 }
 
-/// State is kept at the head only (this is not an archive node): other
-/// blocks get an error rather than a wrong answer.
-fn check_state_block(node: &Node, block: Option<BlockId>) -> Result<(), RpcError> {
-    let head = node.chain().head().clone();
-    let ok = match block {
-        None
-        | Some(BlockId::Number(
-            BlockNumberOrTag::Latest
-            | BlockNumberOrTag::Pending
-            | BlockNumberOrTag::Safe
-            | BlockNumberOrTag::Finalized,
-        )) => true,
-        Some(BlockId::Number(BlockNumberOrTag::Number(n))) => n == head.number(),
-        Some(BlockId::Number(BlockNumberOrTag::Earliest)) => head.number() == 0,
-        Some(BlockId::Hash(h)) => h.block_hash == head.hash,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(RpcError::server(format!(
-            "historical state not available: this node keeps the state of the head block ({}) only",
-            head.number()
-        )))
-    }
-}
-
 fn call_env(
     node: &Node,
     request: &TransactionRequest,
     gas: Option<u64>,
-    state: &MemoryState,
+    state: &HistoricalState,
 ) -> TxEnv {
     let from = request.from.unwrap_or_default();
     let max_fee = request.max_fee_per_gas.or(request.gas_price).unwrap_or(0);
@@ -277,15 +247,16 @@ fn call_env(
     }
 }
 
-/// Executes `request` on the head state without committing (geth semantics:
-/// without a gas price no fee is charged and the base fee is not enforced).
+/// Executes `request` on `state` (in a block on top of its block) without
+/// committing (geth semantics: without a gas price no fee is charged and
+/// the base fee is not enforced).
 fn call(
     node: &Node,
+    state: &HistoricalState,
     request: &TransactionRequest,
     gas: Option<u64>,
 ) -> Result<ExecutionResult, RpcError> {
-    let chain = node.chain();
-    let head = &chain.head().header;
+    let head = &state.block().header;
     let priced = request.max_fee_per_gas.is_some() || request.gas_price.is_some();
     let env = BlockEnvInput {
         number: head.number + 1,
@@ -295,9 +266,9 @@ fn call(
         base_fee: if priced { node.next_base_fee_after(head) } else { 0 },
         prevrandao: head.mix_hash,
     };
-    let tx = call_env(node, request, gas, &chain.state);
+    let tx = call_env(node, request, gas, state);
     let mut evm = build_evm_with_precompiles(
-        CacheDB::new(&chain.state),
+        CacheDB::new(state),
         node.config().chain_id,
         &env,
         node.config().precompiles,
@@ -332,10 +303,14 @@ fn tx_error(e: &InvalidTransaction) -> String {
 }
 
 /// Binary search for the lowest gas limit that succeeds (geth's algorithm).
-fn estimate_gas(node: &Node, request: &TransactionRequest) -> Result<u64, RpcError> {
+fn estimate_gas(
+    node: &Node,
+    state: &HistoricalState,
+    request: &TransactionRequest,
+) -> Result<u64, RpcError> {
     let cap =
         request.gas.unwrap_or(node.config().block_gas_limit).min(node.config().block_gas_limit);
-    let used = match call(node, request, Some(cap))? {
+    let used = match call(node, state, request, Some(cap))? {
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(RpcError::reverted(&output)),
         ExecutionResult::Halt { reason, .. } => {
@@ -348,13 +323,16 @@ fn estimate_gas(node: &Node, request: &TransactionRequest) -> Result<u64, RpcErr
     // Most transactions succeed with what they used plus the 63/64 reserve.
     let optimistic = (used + 2300) * 64 / 63;
     if optimistic < hi
-        && matches!(call(node, request, Some(optimistic)), Ok(ExecutionResult::Success { .. }))
+        && matches!(
+            call(node, state, request, Some(optimistic)),
+            Ok(ExecutionResult::Success { .. })
+        )
     {
         hi = optimistic;
     }
     while lo + 1 < hi {
         let mid = lo + (hi - lo) / 2;
-        match call(node, request, Some(mid)) {
+        match call(node, state, request, Some(mid)) {
             Ok(ExecutionResult::Success { .. }) => hi = mid,
             _ => lo = mid,
         }
