@@ -541,6 +541,7 @@ pub fn genesis_header<S: StateDb>(
 mod tests {
     use super::*;
     use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_eips::eip2718::Encodable2718;
     use alloy_primitives::{TxKind, keccak256};
     use alloy_signer::SignerSync;
     use alloy_signer_local::PrivateKeySigner;
