@@ -5,6 +5,41 @@
 //! (sqlx: SQLite or PostgreSQL), the mempool with geth's admission rules, and
 //! the Ethereum JSON-RPC server. Each role adds its own block producer and
 //! extra RPC methods on top.
+//!
+//! ## State, history and cost per block
+//!
+//! * **Senders** are recovered once, at pool admission, with libsecp256k1
+//!   (alloy's `secp256k1` feature), and travel with the transaction
+//!   ([`mempool::PoolTx`]) into block building; the L2 STF takes them
+//!   recovered (`rollup_protocol::execute_recovered`).
+//! * **State root**: the account state lives in memory
+//!   (`rollup_protocol::MemoryState`) with the account trie and every storage
+//!   trie (`rollup_protocol::IncrementalTrie`, node hashes cached); a block
+//!   rehashes only the paths of the accounts and slots it touched.
+//!   `eth_getProof` reads the same tries. The tries are not persisted: a
+//!   start rebuilds them once from the stored accounts (the "first root"
+//!   below).
+//! * **History**: each block is stored with its changeset (previous values)
+//!   in one database transaction ([`ChainStore`]); [`Node::state_at`] serves
+//!   every state method at any retained block (archive by default,
+//!   [`Node::set_history_blocks`] keeps the last N; older blocks answer geth's
+//!   `missing trie node`), and [`Node::unwind_to`] rolls everything back
+//!   (reorgs, `evm_revert`). A read at block `n` costs O(changes since `n`)
+//!   (a proof at an older block also copies the state once).
+//! * **Blocks** are still all held in memory and stored as JSON (bounded
+//!   block cache, RLP bodies: not done yet).
+//!
+//! Figures (`cargo run --release -p rollup-protocol --example state_bench`,
+//! 2-core machine shared with other builds, load average about 9, so
+//! absolute times are inflated several-fold; the ratios are the point):
+//!
+//! | figure | 10^4 accounts | 10^5 accounts |
+//! |---|---|---|
+//! | sender recovery, libsecp256k1 / k256 (before) | 180 / 635 us per tx | |
+//! | state root of a block touching 2,000 accounts: incremental | 29.5 ms | 52.4 ms |
+//! | same, rebuilding the whole trie (before) | 144.7 ms | 968.6 ms |
+//! | first root after start (builds the tries) | 134.5 ms | 1,726 ms |
+//! | block of 1,400 transfers: STF with state root | 95.3 ms | 155.9 ms |
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod blob;

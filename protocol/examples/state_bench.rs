@@ -31,6 +31,18 @@ fn ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
 
+/// Resident memory of this process, in MiB (Linux).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
 fn address(i: u64) -> Address {
     Address::from_slice(&keccak256(i.to_be_bytes())[..20])
 }
@@ -117,6 +129,7 @@ fn main() {
     // 2. and 3.
     let config = RollupConfig::default();
     for accounts in [10_000u64, 100_000] {
+        let rss_before = rss_mib();
         let mut state = rollup_protocol::l2_genesis_state();
         for i in 0..accounts {
             state.set_account(address(i), U256::from(i + 1), 0, None);
@@ -129,6 +142,7 @@ fn main() {
         let genesis = genesis_header(&config, &mut state, &origin).unwrap();
         let first = ms(start);
         let _ = state.take_changes();
+        let per_account = (rss_mib() - rss_before) * 1024.0 * 1024.0 / accounts as f64;
 
         // A block of 1,000 balance updates and 1,000 new accounts.
         let mut touched = state.clone();
@@ -145,6 +159,7 @@ fn main() {
         assert_eq!(incremental, rebuilt);
         println!("state root, {accounts} accounts, block touching 2,000 accounts:");
         println!("  first root (whole trie)       {first:>8.1} ms");
+        println!("  resident memory per account   {per_account:>8.0} bytes (state and tries)");
         println!("  incremental                   {incremental_ms:>8.1} ms");
         println!("  rebuild from scratch (before) {rebuild_ms:>8.1} ms");
 
