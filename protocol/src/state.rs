@@ -475,7 +475,7 @@ impl MemoryState {
         let mut empty = IncrementalTrie::new();
         let mut storage_proof = Vec::with_capacity(slots.len());
         for slot in slots {
-            let value = MemoryState::storage(self, &address, U256::from_be_bytes(slot.0));
+            let value = Self::storage(self, &address, U256::from_be_bytes(slot.0));
             let trie = self.storage_tries.get_mut(&address).unwrap_or(&mut empty);
             storage_proof.push((*slot, value, trie.proof(&keccak256(slot))));
         }

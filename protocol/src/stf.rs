@@ -111,6 +111,9 @@ pub const PARALLEL_RECOVERY_THRESHOLD: usize = 8;
 
 /// One user transaction of a block as the STF takes it: decoded, with its
 /// sender recovered, or already known to be skipped.
+// Nearly every transaction is `Recovered`: boxing it would allocate per
+// transaction to shrink the rare `Invalid`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BlockTx {
     /// A signed Ethereum transaction, its sender and its EIP-2718 bytes (what

@@ -133,15 +133,14 @@ async fn open_node(dir: &std::path::Path) -> std::sync::Arc<rollup_node::Node> {
         max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
         precompiles: None,
     };
-    let node = rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
+    rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
         let mut state = MemoryState::new();
         state.set_account(Address::repeat_byte(1), U256::from(10), 0, None);
         let header = Header { state_root: state.compute_state_root(), ..Default::default() };
         (state, header)
     })
     .await
-    .unwrap();
-    node
+    .unwrap()
 }
 
 /// Block `number` over the node's head, with the state root of its state.
