@@ -399,41 +399,63 @@ async fn write_changes(
     Ok(())
 }
 
-/// Writes the previous values of a block's changes under `number`.
+/// Changeset rows per `INSERT` statement (SQLite allows 32,766 bound
+/// parameters per statement, PostgreSQL 65,535).
+const CHANGESET_ROWS_PER_INSERT: usize = 500;
+
+/// `($1, ..., $k), ($k+1, ...)`: placeholders for `rows` rows of `columns`.
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the previous values of a block's changes under `number`, in
+/// multi-row inserts ([`CHANGESET_ROWS_PER_INSERT`] rows per statement).
 async fn write_changeset(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     number: u64,
     previous: &Changeset,
 ) -> Result<(), DbError> {
-    for (address, record) in &previous.accounts {
-        let (existed, record) = match record {
-            Some(r) => (1i64, *r),
-            None => (0, AccountRecord { nonce: 0, balance: U256::ZERO, code_hash: B256::ZERO }),
-        };
-        sqlx::query(
-            "INSERT INTO account_changesets (block_number, address, existed, nonce, balance, code_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(number as i64)
-        .bind(address.to_vec())
-        .bind(existed)
-        .bind(record.nonce as i64)
-        .bind(record.balance.to_be_bytes::<32>().to_vec())
-        .bind(record.code_hash.to_vec())
-        .execute(&mut **tx)
-        .await?;
+    for chunk in previous.accounts.chunks(CHANGESET_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO account_changesets (block_number, address, existed, nonce, balance, code_hash) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for (address, record) in chunk {
+            let (existed, record) = match record {
+                Some(r) => (1i64, *r),
+                None => (0, AccountRecord { nonce: 0, balance: U256::ZERO, code_hash: B256::ZERO }),
+            };
+            query = query
+                .bind(number as i64)
+                .bind(address.to_vec())
+                .bind(existed)
+                .bind(record.nonce as i64)
+                .bind(record.balance.to_be_bytes::<32>().to_vec())
+                .bind(record.code_hash.to_vec());
+        }
+        query.execute(&mut **tx).await?;
     }
-    for (address, slot, value) in &previous.storage {
-        sqlx::query(
-            "INSERT INTO storage_changesets (block_number, address, slot, value) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(number as i64)
-        .bind(address.to_vec())
-        .bind(slot.to_be_bytes::<32>().to_vec())
-        .bind(value.to_be_bytes::<32>().to_vec())
-        .execute(&mut **tx)
-        .await?;
+    for chunk in previous.storage.chunks(CHANGESET_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO storage_changesets (block_number, address, slot, value) VALUES {}",
+            placeholders(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (address, slot, value) in chunk {
+            query = query
+                .bind(number as i64)
+                .bind(address.to_vec())
+                .bind(slot.to_be_bytes::<32>().to_vec())
+                .bind(value.to_be_bytes::<32>().to_vec());
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

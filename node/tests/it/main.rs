@@ -322,3 +322,28 @@ async fn historical_state_and_unwind_agree_with_the_past_also_across_a_restart()
     let err = node.state_at(BlockId::Number(BlockNumberOrTag::Number(1))).await.unwrap_err();
     assert!(err.to_string().starts_with("missing trie node"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_changing_more_than_one_insert_of_rows_unwinds_whole() {
+    let (node, _dir) = node().await;
+    let root0 = node.chain().head().header.state_root;
+    let _producer = node.producer_lock().await;
+    {
+        let mut chain = node.chain_mut();
+        for i in 0..1_200u64 {
+            let address = Address::from_slice(&alloy_primitives::keccak256(i.to_be_bytes())[..20]);
+            chain.state.set_account(address, U256::from(i + 1), 0, None);
+            chain.state.set_storage(Address::repeat_byte(1), U256::from(i), U256::from(i + 1));
+        }
+    }
+    let block = next_block(&node, 1);
+    let changes = node.chain_mut().state.take_changes();
+    assert!(changes.previous.accounts.len() > 1_000 && changes.previous.storage.len() > 1_000);
+    node.commit_block(block, changes).await.unwrap();
+    let restore = node.store().changes_after(0).await.unwrap();
+    assert_eq!((restore.accounts.len(), restore.storage.len()), (1_201, 1_200));
+    drop(_producer);
+    node.unwind_to(0).await.unwrap();
+    assert_eq!(node.chain_mut().state.compute_state_root(), root0);
+    assert_eq!(node.chain().state.accounts().count(), 1);
+}
