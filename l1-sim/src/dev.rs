@@ -11,10 +11,9 @@ use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use futures::{FutureExt, future::BoxFuture};
 use parking_lot::Mutex;
 use rollup_node::{
-    Node,
+    ChangesetMark, Node,
     rpc::{RpcError, RpcExtension, RpcResult, opt_param, param},
 };
-use rollup_protocol::MemoryState;
 use serde_json::{Value, json};
 use std::{
     collections::BTreeMap,
@@ -76,7 +75,7 @@ fn beyond_max(what: &str, ts: impl std::fmt::Display) -> RpcError {
 pub(crate) struct DevMethods {
     node: Arc<Node>,
     clock: Arc<Clock>,
-    snapshots: Mutex<BTreeMap<u64, (u64, MemoryState)>>,
+    snapshots: Mutex<BTreeMap<u64, (u64, ChangesetMark)>>,
     mode: tokio::sync::watch::Sender<MiningMode>,
 }
 
@@ -230,21 +229,22 @@ impl DevMethods {
                 self.persist_state().await
             }
             "evm_snapshot" | "anvil_snapshot" => {
+                // A snapshot is the head and the end of the changesets:
+                // reverting undoes every block and dev change after it.
                 let _producer = self.node.producer_lock().await;
-                let (head, state) = {
-                    let chain = self.node.chain();
-                    (chain.head_number(), chain.state.clone())
-                };
+                self.persist_state().await?;
+                let head = self.node.chain().head_number();
+                let mark = self.node.store().changeset_mark().await.map_err(RpcError::server)?;
                 let mut snapshots = self.snapshots.lock();
                 let id = snapshots.last_key_value().map(|(k, _)| k + 1).unwrap_or(1);
-                snapshots.insert(id, (head, state));
+                snapshots.insert(id, (head, mark));
                 Ok(json!(format!("{id:#x}")))
             }
             "evm_revert" | "anvil_revert" => {
                 let id: U256 = param(params, 0)?;
                 let id = u64::try_from(id).unwrap_or(u64::MAX);
                 let _producer = self.node.producer_lock().await;
-                let Some((head, state)) = ({
+                let Some((head, mark)) = ({
                     let mut snapshots = self.snapshots.lock();
                     let found = snapshots.get(&id).cloned();
                     // Reverting consumes the snapshot and every later one (ganache/anvil).
@@ -253,13 +253,9 @@ impl DevMethods {
                 }) else {
                     return Ok(Value::Bool(false));
                 };
-                self.node.store().reset_to(head, &state).await.map_err(RpcError::server)?;
-                {
-                    let mut chain = self.node.chain_mut();
-                    chain.truncate(head);
-                    chain.state = state;
-                    let _ = chain.state.take_changes();
-                }
+                // Node::revert_to_mark: state, tries, blocks, receipts and
+                // indices back in one database transaction (an unwind).
+                self.node.revert_to_mark(head, mark).await.map_err(RpcError::server)?;
                 Ok(Value::Bool(true))
             }
             "anvil_setAutomine" | "evm_setAutomine" => {

@@ -5,6 +5,48 @@
 //! (sqlx: SQLite or PostgreSQL), the mempool with geth's admission rules, and
 //! the Ethereum JSON-RPC server. Each role adds its own block producer and
 //! extra RPC methods on top.
+//!
+//! ## State, history and cost per block
+//!
+//! * **Senders** are recovered once, at pool admission, with libsecp256k1
+//!   (alloy's `secp256k1` feature), and travel with the transaction
+//!   ([`mempool::PoolTx`]) into block building; the L2 STF takes them
+//!   recovered (`rollup_protocol::execute_recovered`).
+//! * **State root**: the account state lives in memory
+//!   (`rollup_protocol::MemoryState`) with the account trie and every storage
+//!   trie (`rollup_protocol::IncrementalTrie`, node hashes cached); a block
+//!   rehashes only the paths of the accounts and slots it touched.
+//!   `eth_getProof` reads the same tries. The tries are not persisted: a
+//!   start rebuilds them once from the stored accounts (the "first root"
+//!   below).
+//! * **History**: each block is stored with its changeset (previous values)
+//!   in one database transaction ([`ChainStore`]); [`Node::state_at`] serves
+//!   every state method at any retained block (archive by default,
+//!   [`Node::set_history_blocks`] keeps the last N; older blocks answer geth's
+//!   `missing trie node`), and [`Node::unwind_to`] rolls everything back
+//!   (reorgs, `evm_revert`). A read at block `n` costs O(changes since `n`)
+//!   (a proof at an older block also copies the state once).
+//! * **Blocks** are still all held in memory and stored as JSON (bounded
+//!   block cache, RLP bodies: not done yet).
+//!
+//! Figures (`cargo run --release -p rollup-protocol --example state_bench`,
+//! 2-core machine shared with other builds, load average about 4.5; two
+//! runs agreed within 10%):
+//!
+//! | figure | 10^4 accounts | 10^5 accounts |
+//! |---|---|---|
+//! | sender recovery per tx: libsecp256k1 / k256 (before) | 31 / 137-161 us | |
+//! | a block's senders recovered on rayon (2 threads), decode included | 21-28 us per tx | |
+//! | state root of a block touching 2,000 accounts: incremental | 3.7 ms | 8.2 ms |
+//! | same, rebuilding the whole trie (before) | 14.1 ms | 132.8-139.5 ms |
+//! | first root after start (builds the tries once) | 14.5 ms | 171 ms |
+//! | block of 1,400 transfers from distinct senders: STF and state root | 13.3 ms | 20.5 ms |
+//! | resident memory per account (state and tries) | 915 bytes | 601 bytes |
+//!
+//! Account state stays in memory with its tries: at about 600 bytes per
+//! account (measured at 10^5), 10^6 accounts need about 0.6 GB and 10^7
+//! about 6 GB (extrapolated, not measured); past 10^6 accounts the state
+//! would have to move to disk behind a cache.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod blob;
@@ -20,8 +62,8 @@ mod supervise;
 pub mod txmgr;
 
 pub use chain::{Chain, StoredBlock, TxLocation};
-pub use node::{Node, NodeConfig};
-pub use store::ChainStore;
+pub use node::{HistoricalState, Node, NodeConfig, StateError};
+pub use store::{ChainStore, ChangesetMark};
 pub use supervise::{Supervisor, TaskExit};
 
 use std::net::SocketAddr;

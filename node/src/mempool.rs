@@ -165,6 +165,17 @@ pub struct PoolTx {
     pub hash: B256,
 }
 
+impl PoolTx {
+    /// The transaction with the sender recovered at admission, as the STF
+    /// takes it (no second recovery in block building).
+    pub fn to_block_tx(&self) -> rollup_protocol::BlockTx {
+        rollup_protocol::BlockTx::from_recovered(
+            alloy_consensus::transaction::Recovered::new_unchecked(self.tx.clone(), self.sender),
+            self.raw.clone(),
+        )
+    }
+}
+
 /// The pool.
 #[derive(Debug, Default)]
 pub struct Mempool {

@@ -15,13 +15,18 @@ use alloy_eips::{
     eip2718::{Decodable2718, Encodable2718},
     eip7594::BlobTransactionSidecarVariant,
 };
-use alloy_primitives::{B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256, map::HashMap};
+use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use revm::{DatabaseRef, bytecode::Bytecode, state::AccountInfo};
 use revm::{
     context::{BlockEnv, CfgEnv},
     context_interface::{block::BlobExcessGasAndPrice, cfg::gas::calculate_initial_tx_gas_for_tx},
 };
-use rollup_protocol::{MemoryState, RollupTxEnvelope, SPEC, l1_data_fee, tx_env};
+use rollup_protocol::{
+    AccountProof, AccountRecord, MemoryState, RollupTxEnvelope, SPEC, l1_data_fee, tx_env,
+};
+use std::convert::Infallible;
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
@@ -65,10 +70,134 @@ pub struct Node {
     new_tx: Notify,
     l1_base_fee: AtomicU64,
     l1_blob_base_fee: AtomicU64,
-    producer: tokio::sync::RwLock<()>,
+    producer: Arc<tokio::sync::RwLock<()>>,
     diverged: std::sync::atomic::AtomicBool,
     blobs: bool,
     rpc: crate::rpc::NodeServices,
+    /// Blocks of history kept (0: all, an archive node).
+    history_blocks: AtomicU64,
+    /// The oldest block whose state can be served (changesets up to it pruned).
+    history_floor: AtomicU64,
+}
+
+/// Why [`Node::state_at`] cannot give a block's state.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// No block with that number or hash (geth's message).
+    #[error("header not found")]
+    UnknownBlock,
+    /// The block's state was pruned (`--history-blocks`); geth's message
+    /// for a state it no longer has.
+    #[error("missing trie node {0:x} (path ) <nil>")]
+    Pruned(B256),
+    /// The store failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The world state at one block of the chain: the head state with the
+/// values that changed after the block put back (from the store's
+/// changesets). It reads the node's live head state, so it holds off block
+/// production while it lives (as [`Node::state_view`] does).
+#[derive(Debug)]
+pub struct HistoricalState {
+    node: Arc<Node>,
+    block: Arc<StoredBlock>,
+    accounts: HashMap<Address, Option<AccountRecord>>,
+    storage: HashMap<(Address, U256), U256>,
+    _view: tokio::sync::OwnedRwLockReadGuard<()>,
+}
+
+impl HistoricalState {
+    /// The block whose post-state this is.
+    pub fn block(&self) -> &Arc<StoredBlock> {
+        &self.block
+    }
+
+    /// Balance of `address`, in wei.
+    pub fn balance(&self, address: &Address) -> U256 {
+        self.account(address).map(|a| a.balance).unwrap_or_default()
+    }
+
+    /// Nonce of `address`.
+    pub fn nonce(&self, address: &Address) -> u64 {
+        self.account(address).map(|a| a.nonce).unwrap_or_default()
+    }
+
+    /// Code of `address` (empty if none).
+    pub fn code(&self, address: &Address) -> Bytes {
+        let Some(account) = self.account(address) else { return Bytes::new() };
+        self.node.chain().state.code_by_hash(&account.code_hash).cloned().unwrap_or_default()
+    }
+
+    /// Value of `slot` of `address`.
+    pub fn storage(&self, address: &Address, slot: U256) -> U256 {
+        match self.storage.get(&(*address, slot)) {
+            Some(value) => *value,
+            None => self.node.chain().state.storage(address, slot),
+        }
+    }
+
+    fn account(&self, address: &Address) -> Option<AccountRecord> {
+        match self.accounts.get(address) {
+            Some(record) => *record,
+            None => self.node.chain().state.account(address).map(|a| AccountRecord {
+                nonce: a.nonce,
+                balance: a.balance,
+                code_hash: a.code_hash,
+            }),
+        }
+    }
+
+    /// An EIP-1186 proof of `address` and `slots` against this block's
+    /// state root. At the head it comes from the live tries; at an older
+    /// block from a copy of them with the later changes undone (the copy
+    /// costs O(state), its rehash O(changes since the block)).
+    pub fn proof(&self, address: Address, slots: &[B256]) -> AccountProof {
+        if self.accounts.is_empty() && self.storage.is_empty() {
+            return self.node.chain_mut().state.proof(address, slots);
+        }
+        let mut state = self.node.chain().state.clone();
+        for (address, record) in &self.accounts {
+            state.restore_account(*address, *record);
+        }
+        for ((address, slot), value) in &self.storage {
+            state.restore_storage(*address, *slot, *value);
+        }
+        state.proof(address, slots)
+    }
+}
+
+impl DatabaseRef for HistoricalState {
+    type Error = Infallible;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        Ok(self.account(&address).map(|a| AccountInfo {
+            balance: a.balance,
+            nonce: a.nonce,
+            code_hash: a.code_hash,
+            code: None,
+            ..Default::default()
+        }))
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        self.node.chain().state.code_by_hash_ref(code_hash)
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        Ok(self.storage(&address, index))
+    }
+
+    /// The hash of an ancestor among the 256 before this block's child
+    /// (the `BLOCKHASH` window), zero otherwise.
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
+        let child = self.block.number() + 1;
+        if number >= child || child - number > 256 {
+            return Ok(B256::ZERO);
+        }
+        Ok(self.node.chain().block(number).map(|b| b.hash).unwrap_or_default())
+    }
 }
 
 impl Node {
@@ -92,11 +221,14 @@ impl Node {
         genesis: impl FnOnce() -> (MemoryState, Header),
     ) -> Result<Arc<Self>, DbError> {
         let (mut blocks, mut state) = store.load().await?;
+        let history_floor = store.history_floor().await?;
         if blocks.is_empty() {
             let (genesis_state, header) = genesis();
             state = genesis_state;
             let block = StoredBlock { hash: header.hash_slow(), header, transactions: vec![] };
-            let changes = state.take_changes();
+            let mut changes = state.take_changes();
+            // Nothing comes before genesis: it has no changeset.
+            changes.previous = Default::default();
             store.append_block(&block, &changes).await?;
             blocks.push(block);
         }
@@ -111,10 +243,12 @@ impl Node {
             new_tx: Notify::new(),
             l1_base_fee: AtomicU64::new(0),
             l1_blob_base_fee: AtomicU64::new(0),
-            producer: tokio::sync::RwLock::new(()),
+            producer: Arc::new(tokio::sync::RwLock::new(())),
             diverged: std::sync::atomic::AtomicBool::new(false),
             blobs,
             rpc: crate::rpc::NodeServices::default(),
+            history_blocks: AtomicU64::new(0),
+            history_floor: AtomicU64::new(history_floor),
         }))
     }
 
@@ -140,6 +274,110 @@ impl Node {
         self.new_tx.notify_waiters();
         self.new_tx.notify_one();
         Ok(hash)
+    }
+
+    /// Keeps the state of the last `blocks` blocks only (`--history-blocks`;
+    /// `None`: every block, an archive node, the default). Older changesets
+    /// are dropped as blocks are added.
+    pub fn set_history_blocks(&self, blocks: Option<u64>) {
+        self.history_blocks.store(blocks.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// The state after `block` (a number, hash or tag; `pending`, `safe`
+    /// and `finalized` are the head), readable as a revm [`DatabaseRef`]:
+    /// what every state method (`eth_getBalance`, `eth_call`,
+    /// `eth_getProof`, ...) and tracing execute against. It waits out a
+    /// block being produced and holds off the next one while it lives.
+    ///
+    /// Errors: [`StateError::UnknownBlock`] for a block the chain does not
+    /// have, [`StateError::Pruned`] for one older than the retained history.
+    pub async fn state_at(self: &Arc<Self>, block: BlockId) -> Result<HistoricalState, StateError> {
+        let view = self.producer.clone().read_owned().await;
+        let (block, head) = {
+            let chain = self.chain();
+            let head = chain.head_number();
+            let block = match block {
+                BlockId::Hash(hash) => chain.block_by_hash(&hash.block_hash).cloned(),
+                BlockId::Number(BlockNumberOrTag::Number(n)) => chain.block(n).cloned(),
+                BlockId::Number(BlockNumberOrTag::Earliest) => chain.block(0).cloned(),
+                BlockId::Number(_) => Some(chain.head().clone()),
+            };
+            (block.ok_or(StateError::UnknownBlock)?, head)
+        };
+        let mut state = HistoricalState {
+            node: self.clone(),
+            block,
+            accounts: HashMap::default(),
+            storage: HashMap::default(),
+            _view: view,
+        };
+        let number = state.block.number();
+        if number < head {
+            if number < self.history_floor.load(Ordering::Relaxed) {
+                return Err(StateError::Pruned(state.block.header.state_root));
+            }
+            let changes = self.store.changes_after(number).await?;
+            state.accounts = changes.accounts.into_iter().collect();
+            state.storage = changes.storage.into_iter().map(|(a, s, v)| ((a, s), v)).collect();
+        }
+        Ok(state)
+    }
+
+    /// Rolls the chain back to block `number`, atomically and durably: the
+    /// store restores the state from the changesets and drops the later
+    /// blocks, receipts and changesets in one database transaction, then
+    /// the in-memory state, tries, blocks and indices follow. Takes the
+    /// producer lock. The transactions of dropped blocks are not re-pooled.
+    pub async fn unwind_to(&self, number: u64) -> Result<(), DbError> {
+        let _producer = self.producer_lock().await;
+        self.unwind_locked(number, None).await
+    }
+
+    /// Like [`Self::unwind_to`], undoing exactly what was written after
+    /// `mark` (taken with the head at `number`), dev-method changes
+    /// included: `evm_revert`. The caller holds the producer lock.
+    pub async fn revert_to_mark(
+        &self,
+        number: u64,
+        mark: crate::ChangesetMark,
+    ) -> Result<(), DbError> {
+        self.unwind_locked(number, Some(mark)).await
+    }
+
+    async fn unwind_locked(
+        &self,
+        number: u64,
+        mark: Option<crate::ChangesetMark>,
+    ) -> Result<(), DbError> {
+        if number > self.chain().head_number() {
+            return Ok(());
+        }
+        // Changes not yet stored would be lost or misattributed: store them.
+        let pending = self.chain_mut().state.take_changes();
+        if !pending.is_empty() {
+            self.store.write_state(&pending).await?;
+        }
+        let restore = self.store.unwind(number, mark).await?;
+        {
+            let mut chain = self.chain.write();
+            chain.truncate(number);
+            for (address, record) in restore.accounts {
+                chain.state.restore_account(address, record);
+            }
+            for (address, slot, value) in restore.storage {
+                chain.state.restore_storage(address, slot, value);
+            }
+            chain.state.truncate_block_hashes(number);
+            for n in number.saturating_sub(255)..=number {
+                if let Some(hash) = chain.block(n).map(|b| b.hash) {
+                    chain.state.set_block_hash(n, hash);
+                }
+            }
+            let _ = chain.state.take_changes();
+            let _ = chain.state.compute_state_root();
+        }
+        self.head.send_replace(number);
+        Ok(())
     }
 
     /// Whether this node accepts blob transactions.
@@ -296,6 +534,17 @@ impl Node {
             pool.prune(|a| chain.state.nonce(a));
         }
         self.head.send_replace(number);
+        let keep = self.history_blocks.load(Ordering::Relaxed);
+        if keep > 0 && number > keep {
+            // The state of `number - keep` stays servable: drop the
+            // changesets of blocks up to it.
+            let floor = number - keep;
+            if let Err(error) = self.store.prune_history(floor).await {
+                tracing::warn!(target: "node", %error, "pruning history failed");
+            } else {
+                self.history_floor.store(floor, Ordering::Relaxed);
+            }
+        }
         Ok(())
     }
 

@@ -5,6 +5,16 @@
 //! whatever the node has answered survives a crash. On start the node loads
 //! the blocks and the head state back.
 //!
+//! Every block is written with its changeset (the previous value of every
+//! account and slot it changed; tables `account_changesets` and
+//! `storage_changesets`, as reth's `AccountChangeSets`/`StorageChangeSets`)
+//! in the same database transaction. Changes made outside a block (dev
+//! methods) are recorded under the next block's number. The changesets
+//! after block `n`, folded to the first row per key, are the difference
+//! between the head state and the state at `n`: [`ChainStore::changes_after`]
+//! reads them for historical state, [`ChainStore::unwind`] applies them to
+//! roll the chain back atomically.
+//!
 //! The blob sidecars of a block (L1 only) are written in the same database
 //! transaction as the block (table `blob_sidecars`, one row per blob, keyed
 //! by block number and blob index, indexed by versioned hash). They are not
@@ -15,8 +25,9 @@ use crate::{
     blob::StoredBlob,
     db::{DbError, SchemaMigration, connect},
 };
+use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256};
-use rollup_protocol::{AccountRecord, MemoryState, StateChanges};
+use rollup_protocol::{AccountRecord, Changeset, MemoryState, StateChanges};
 use sqlx::{AnyPool, Row};
 
 const MIGRATIONS: &[SchemaMigration] = &[
@@ -32,7 +43,30 @@ const MIGRATIONS: &[SchemaMigration] = &[
         sqlite: include_str!("../migrations/0002_blobs.sqlite.sql"),
         postgres: include_str!("../migrations/0002_blobs.postgres.sql"),
     },
+    SchemaMigration {
+        version: 3,
+        description: "changesets",
+        sqlite: include_str!("../migrations/0003_changesets.sqlite.sql"),
+        postgres: include_str!("../migrations/0003_changesets.postgres.sql"),
+    },
 ];
+
+/// A position in the changeset tables (the last row ids): what was
+/// written after it is what a revert to it undoes (`evm_snapshot`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChangesetMark {
+    accounts: i64,
+    storage: i64,
+}
+
+/// Which changeset rows an unwind or a historical read folds.
+#[derive(Clone, Copy, Debug)]
+enum Since {
+    /// Rows of blocks after this number.
+    Block(u64),
+    /// Rows written after this mark.
+    Mark(ChangesetMark),
+}
 
 const BLOB_COLUMNS: &str =
     "block_number, blob_index, versioned_hash, tx_hash, commitment, proof, data";
@@ -90,6 +124,7 @@ impl ChainStore {
             .await?;
         }
         write_changes(&mut tx, changes).await?;
+        write_changeset(&mut tx, block.number(), &changes.previous).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -121,47 +156,114 @@ impl ChainStore {
 
     /// Applies state changes made outside a block (dev methods such as
     /// `anvil_setBalance`).
+    /// Their previous values go into the changeset of the next block.
     pub async fn write_state(&self, changes: &StateChanges) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
         write_changes(&mut tx, changes).await?;
+        let head: Option<i64> =
+            sqlx::query("SELECT MAX(number) FROM blocks").fetch_one(&mut *tx).await?.try_get(0)?;
+        let next = head.map_or(0, |h| h as u64 + 1);
+        write_changeset(&mut tx, next, &changes.previous).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Replaces the whole stored chain above `number` and the whole state
-    /// (used by `evm_revert`).
-    pub async fn reset_to(&self, number: u64, state: &MemoryState) -> Result<(), DbError> {
+    /// The current end of the changeset tables.
+    pub async fn changeset_mark(&self) -> Result<ChangesetMark, DbError> {
+        let max = |table: &'static str| async move {
+            let row = sqlx::query(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+                .fetch_one(&self.pool)
+                .await?;
+            Ok::<i64, DbError>(row.try_get(0)?)
+        };
+        Ok(ChangesetMark {
+            accounts: max("account_changesets").await?,
+            storage: max("storage_changesets").await?,
+        })
+    }
+
+    /// What must be put back on the head state to get the state at block
+    /// `number`: per account and slot changed after `number`, the value it
+    /// had at `number` (the first changeset row after it). Costs
+    /// O(changes since `number`).
+    pub async fn changes_after(&self, number: u64) -> Result<Changeset, DbError> {
+        let mut conn = self.pool.acquire().await?;
+        fold_changesets(&mut conn, Since::Block(number)).await
+    }
+
+    /// The lowest block whose state can be rebuilt from the changesets
+    /// (older ones were pruned), if any were.
+    pub async fn history_floor(&self) -> Result<u64, DbError> {
+        Ok(self
+            .meta("history_floor")
+            .await?
+            .and_then(|v| v.try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0))
+    }
+
+    /// Drops the changesets of blocks up to `number` (their states become
+    /// unavailable): `--history-blocks`.
+    pub async fn prune_history(&self, number: u64) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM blocks WHERE number > $1")
-            .bind(number as i64)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM blob_sidecars WHERE block_number > $1")
-            .bind(number as i64)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM accounts").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM storage").execute(&mut *tx).await?;
-        let mut full = StateChanges::default();
-        for (address, acc) in state.accounts() {
-            full.accounts.push((
-                *address,
-                Some(AccountRecord {
-                    nonce: acc.nonce,
-                    balance: acc.balance,
-                    code_hash: acc.code_hash,
-                }),
-            ));
-            for (slot, value) in &acc.storage {
-                full.storage.push((*address, *slot, *value));
-            }
-            if let Some(code) = state.code_by_hash(&acc.code_hash) {
-                full.codes.push((acc.code_hash, code.clone()));
-            }
+        for table in ["account_changesets", "storage_changesets"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE block_number <= $1"))
+                .bind(number as i64)
+                .execute(&mut *tx)
+                .await?;
         }
-        write_changes(&mut tx, &full).await?;
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind("history_floor".to_string())
+        .bind(number.to_be_bytes().to_vec())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Rolls the stored chain back to block `number`, in one database
+    /// transaction: restores every account and slot changed after it (by
+    /// the changesets of later blocks, or, with `mark`, by the changeset
+    /// rows written after the mark), deletes the later blocks, their blob
+    /// sidecars and changesets. Returns what it restored, for the in-memory
+    /// state.
+    pub async fn unwind(
+        &self,
+        number: u64,
+        mark: Option<ChangesetMark>,
+    ) -> Result<Changeset, DbError> {
+        let since = mark.map_or(Since::Block(number), Since::Mark);
+        let mut tx = self.pool.begin().await?;
+        let restore = fold_changesets(&mut tx, since).await?;
+        let changes = StateChanges {
+            accounts: restore.accounts.clone(),
+            storage: restore.storage.clone(),
+            ..Default::default()
+        };
+        write_changes(&mut tx, &changes).await?;
+        for (table, column) in [("blocks", "number"), ("blob_sidecars", "block_number")] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE {column} > $1"))
+                .bind(number as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (table, mark) in [
+            ("account_changesets", mark.map(|m| m.accounts)),
+            ("storage_changesets", mark.map(|m| m.storage)),
+        ] {
+            let (filter, bound) = match mark {
+                Some(id) => ("id", id),
+                None => ("block_number", number as i64),
+            };
+            sqlx::query(&format!("DELETE FROM {table} WHERE {filter} > $1"))
+                .bind(bound)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(restore)
     }
 
     /// Loads every block (genesis first) and the head state.
@@ -295,6 +397,125 @@ async fn write_changes(
         }
     }
     Ok(())
+}
+
+/// Changeset rows per `INSERT` statement (SQLite allows 32,766 bound
+/// parameters per statement, PostgreSQL 65,535).
+const CHANGESET_ROWS_PER_INSERT: usize = 500;
+
+/// `($1, ..., $k), ($k+1, ...)`: placeholders for `rows` rows of `columns`.
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the previous values of a block's changes under `number`, in
+/// multi-row inserts ([`CHANGESET_ROWS_PER_INSERT`] rows per statement).
+async fn write_changeset(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    number: u64,
+    previous: &Changeset,
+) -> Result<(), DbError> {
+    for chunk in previous.accounts.chunks(CHANGESET_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO account_changesets (block_number, address, existed, nonce, balance, code_hash) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for (address, record) in chunk {
+            let (existed, record) = match record {
+                Some(r) => (1i64, *r),
+                None => (0, AccountRecord { nonce: 0, balance: U256::ZERO, code_hash: B256::ZERO }),
+            };
+            query = query
+                .bind(number as i64)
+                .bind(address.to_vec())
+                .bind(existed)
+                .bind(record.nonce as i64)
+                .bind(record.balance.to_be_bytes::<32>().to_vec())
+                .bind(record.code_hash.to_vec());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    for chunk in previous.storage.chunks(CHANGESET_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO storage_changesets (block_number, address, slot, value) VALUES {}",
+            placeholders(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (address, slot, value) in chunk {
+            query = query
+                .bind(number as i64)
+                .bind(address.to_vec())
+                .bind(slot.to_be_bytes::<32>().to_vec())
+                .bind(value.to_be_bytes::<32>().to_vec());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The changeset rows selected by `since`, in write order, folded to the
+/// first (oldest) per account and per slot: the values at the point `since`
+/// names.
+async fn fold_changesets(
+    conn: &mut sqlx::AnyConnection,
+    since: Since,
+) -> Result<Changeset, DbError> {
+    let (filter, bound, slot_bound) = match since {
+        Since::Block(n) => ("block_number", n as i64, n as i64),
+        Since::Mark(m) => ("id", m.accounts, m.storage),
+    };
+    let mut accounts: HashMap<Address, Option<AccountRecord>> = HashMap::default();
+    let mut order = Vec::new();
+    for row in sqlx::query(&format!(
+        "SELECT address, existed, nonce, balance, code_hash FROM account_changesets \
+         WHERE {filter} > $1 ORDER BY block_number, id"
+    ))
+    .bind(bound)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let address = address(&row.try_get::<Vec<u8>, _>(0)?)?;
+        if accounts.contains_key(&address) {
+            continue;
+        }
+        let record = (row.try_get::<i64, _>(1)? != 0)
+            .then(|| {
+                Ok::<_, DbError>(AccountRecord {
+                    nonce: row.try_get::<i64, _>(2)? as u64,
+                    balance: word(&row.try_get::<Vec<u8>, _>(3)?)?,
+                    code_hash: B256::from(word(&row.try_get::<Vec<u8>, _>(4)?)?),
+                })
+            })
+            .transpose()?;
+        accounts.insert(address, record);
+        order.push(address);
+    }
+    let mut slots: HashMap<(Address, U256), U256> = HashMap::default();
+    let mut storage = Vec::new();
+    for row in sqlx::query(&format!(
+        "SELECT address, slot, value FROM storage_changesets \
+         WHERE {filter} > $1 ORDER BY block_number, id"
+    ))
+    .bind(slot_bound)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let key = (address(&row.try_get::<Vec<u8>, _>(0)?)?, word(&row.try_get::<Vec<u8>, _>(1)?)?);
+        if slots.contains_key(&key) {
+            continue;
+        }
+        let value = word(&row.try_get::<Vec<u8>, _>(2)?)?;
+        slots.insert(key, value);
+        storage.push((key.0, key.1, value));
+    }
+    Ok(Changeset { accounts: order.into_iter().map(|a| (a, accounts[&a])).collect(), storage })
 }
 
 fn blob_row(row: &sqlx::any::AnyRow) -> Result<StoredBlob, DbError> {

@@ -19,6 +19,7 @@ mod predeploys;
 mod receipt;
 mod state;
 mod stateless;
+mod trie;
 mod tx;
 
 pub use config::*;
@@ -30,11 +31,14 @@ pub use predeploys::{
     install_predeploys, predeploys,
 };
 pub use receipt::RollupReceipt;
-pub use state::{AccountProof, AccountRecord, MemoryState, StateChanges, StateDb, StoredAccount};
+pub use state::{
+    AccountProof, AccountRecord, Changeset, MemoryState, StateChanges, StateDb, StoredAccount,
+};
 pub use stateless::{
     SparseTrie, Witness, WitnessDb, WitnessError, build_witness, build_witness_with_ancestors,
     execute_stateless,
 };
+pub use trie::IncrementalTrie;
 pub use tx::{RollupTxEnvelope, TxDecodeError};
 mod evm;
 mod output;
@@ -44,8 +48,9 @@ mod withdrawals;
 pub use evm::{BlockEnvInput, RollupEvm, SPEC, build_evm, build_evm_with_precompiles, tx_env};
 pub use output::OutputRootPreimage;
 pub use stf::{
-    BlockInputs, ExecutedBlock, ExecutedTx, L1Origin, SkipReason, SkippedTx, StfError,
-    execute_block, genesis_header, next_base_fee,
+    BlockInputs, BlockTx, ExecutedBlock, ExecutedTx, L1Origin, PARALLEL_RECOVERY_THRESHOLD,
+    RecoveredInputs, SkipReason, SkippedTx, StfError, execute_block, execute_recovered,
+    genesis_header, next_base_fee, recover_transactions,
 };
 pub use withdrawals::{
     Keccak256Hasher, WithdrawalMessage, root_from_peaks, verify_withdrawal_proof, withdrawal_proof,

@@ -1,14 +1,19 @@
 //! World state: an in-memory account store that revm executes against and
-//! that commits to the Ethereum Merkle-Patricia state root (alloy-trie), with
+//! that commits to the Ethereum Merkle-Patricia state root, with
 //! `eth_getProof` proofs and a record of what changed for persistence.
+//!
+//! The state root is incremental: the account trie and every storage trie
+//! are kept in memory ([`IncrementalTrie`]) with each node's hash cached.
+//! Writes mark the accounts and slots they touch; the next root applies
+//! those to the tries and rehashes only the paths they changed, so a block's
+//! root costs O(touched accounts and slots x trie depth), not O(state).
 
+use crate::trie::IncrementalTrie;
 use alloy_primitives::{
     Address, B256, Bytes, U256, keccak256,
     map::{HashMap, HashSet},
 };
-use alloy_trie::{
-    EMPTY_ROOT_HASH, HashBuilder, KECCAK_EMPTY, Nibbles, TrieAccount, proof::ProofRetainer,
-};
+use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, TrieAccount};
 use revm::{
     Database, DatabaseCommit, DatabaseRef,
     bytecode::Bytecode,
@@ -44,11 +49,13 @@ pub struct StoredAccount {
     pub code_hash: B256,
     /// Non-zero storage slots.
     pub storage: BTreeMap<U256, U256>,
-    #[serde(skip)]
-    storage_root: Option<B256>,
 }
 
 impl StoredAccount {
+    fn record(&self) -> AccountRecord {
+        AccountRecord { nonce: self.nonce, balance: self.balance, code_hash: self.code_hash }
+    }
+
     fn info(&self) -> AccountInfo {
         // `code: None` makes revm load the code by hash when it needs it.
         AccountInfo {
@@ -58,14 +65,6 @@ impl StoredAccount {
             code: None,
             ..Default::default()
         }
-    }
-
-    fn storage_root(&mut self) -> B256 {
-        *self.storage_root.get_or_insert_with(|| {
-            alloy_trie::root::storage_root_unhashed(
-                self.storage.iter().map(|(k, v)| (B256::from(*k), *v)),
-            )
-        })
     }
 }
 
@@ -80,9 +79,29 @@ pub struct AccountRecord {
     pub code_hash: B256,
 }
 
+/// The values accounts and slots had before a change (a block's changeset,
+/// as reth's `AccountChangeSets`/`StorageChangeSets`): what historical state
+/// reads and unwinds restore.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changeset {
+    /// Every account changed, with its previous fields (`None`: it did not
+    /// exist).
+    pub accounts: Vec<(Address, Option<AccountRecord>)>,
+    /// Every slot changed (including every slot of a storage that was
+    /// wiped), with its previous value (zero: unset).
+    pub storage: Vec<(Address, U256, U256)>,
+}
+
+impl Changeset {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.storage.is_empty()
+    }
+}
+
 /// What changed in a [`MemoryState`] since the last [`MemoryState::take_changes`]:
 /// the current values of every touched account, slot and new code, ready to
-/// be written to storage.
+/// be written to storage, and the values they had before ([`Changeset`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateChanges {
     /// Accounts written: `None` when the account no longer exists.
@@ -93,6 +112,9 @@ pub struct StateChanges {
     pub storage: Vec<(Address, U256, U256)>,
     /// New contract codes by hash.
     pub codes: Vec<(B256, Bytes)>,
+    /// The previous values of everything changed.
+    #[serde(default)]
+    pub previous: Changeset,
 }
 
 impl StateChanges {
@@ -121,22 +143,58 @@ pub struct AccountProof {
     pub storage_proof: Vec<(B256, U256, Vec<Bytes>)>,
 }
 
-/// A full in-memory world state.
+/// A full in-memory world state with an incremental state root (see the
+/// module docs).
 #[derive(Clone, Debug, Default)]
 pub struct MemoryState {
     accounts: HashMap<Address, StoredAccount>,
     codes: HashMap<B256, Bytes>,
     block_hashes: BTreeMap<u64, B256>,
+    // What changed since the last `take_changes` (persistence).
     dirty_accounts: HashSet<Address>,
     dirty_slots: HashSet<(Address, U256)>,
     wiped: HashSet<Address>,
     new_codes: HashSet<B256>,
+    prev_accounts: HashMap<Address, Option<AccountRecord>>,
+    prev_slots: HashMap<(Address, U256), U256>,
+    // The commitment: the account trie, each account's storage trie, and
+    // what changed since the last root (the "prefix sets").
+    account_trie: IncrementalTrie,
+    storage_tries: HashMap<Address, IncrementalTrie>,
+    trie_accounts: HashSet<Address>,
+    trie_slots: HashSet<(Address, U256)>,
 }
 
 impl MemoryState {
     /// An empty state.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Notes the value of `address` before its first change since the last
+    /// [`Self::take_changes`].
+    fn record_account(&mut self, address: Address) {
+        if !self.prev_accounts.contains_key(&address) {
+            let prev = self.accounts.get(&address).map(StoredAccount::record);
+            self.prev_accounts.insert(address, prev);
+        }
+    }
+
+    /// Notes the value of a slot before its first change.
+    fn record_slot(&mut self, address: Address, slot: U256) {
+        if !self.prev_slots.contains_key(&(address, slot)) {
+            let prev = Self::storage(self, &address, slot);
+            self.prev_slots.insert((address, slot), prev);
+        }
+    }
+
+    /// Notes every slot of `address` before its storage is wiped.
+    fn record_wipe(&mut self, address: Address) {
+        if let Some(acc) = self.accounts.get(&address) {
+            for (slot, value) in &acc.storage {
+                self.prev_slots.entry((address, *slot)).or_insert(*value);
+            }
+        }
     }
 
     /// The account at `address`, if it exists.
@@ -201,6 +259,7 @@ impl MemoryState {
         nonce: u64,
         code: Option<Bytes>,
     ) {
+        self.record_account(address);
         let code_hash = match code {
             Some(code) if !code.is_empty() => {
                 let hash = keccak256(&code);
@@ -221,10 +280,13 @@ impl MemoryState {
             acc.code_hash = hash;
         }
         self.dirty_accounts.insert(address);
+        self.trie_accounts.insert(address);
     }
 
     /// Sets one storage slot (genesis allocations).
     pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        self.record_account(address);
+        self.record_slot(address, slot);
         let acc = self
             .accounts
             .entry(address)
@@ -234,9 +296,10 @@ impl MemoryState {
         } else {
             acc.storage.insert(slot, value);
         }
-        acc.storage_root = None;
         self.dirty_accounts.insert(address);
         self.dirty_slots.insert((address, slot));
+        self.trie_accounts.insert(address);
+        self.trie_slots.insert((address, slot));
     }
 
     /// Loads a persisted account (no change is recorded).
@@ -245,13 +308,15 @@ impl MemoryState {
         acc.nonce = nonce;
         acc.balance = balance;
         acc.code_hash = code_hash;
+        self.trie_accounts.insert(address);
     }
 
     /// Loads a persisted storage slot (no change is recorded).
     pub fn load_storage(&mut self, address: Address, slot: U256, value: U256) {
         let acc = self.accounts.entry(address).or_default();
         acc.storage.insert(slot, value);
-        acc.storage_root = None;
+        self.trie_accounts.insert(address);
+        self.trie_slots.insert((address, slot));
     }
 
     /// Loads a persisted code (no change is recorded).
@@ -286,83 +351,133 @@ impl MemoryState {
         }
         changes.accounts.sort_by_key(|(a, _)| *a);
         changes.storage.sort_by_key(|(a, s, _)| (*a, *s));
+        changes.previous.accounts = self.prev_accounts.drain().collect();
+        changes.previous.storage = self.prev_slots.drain().map(|((a, s), v)| (a, s, v)).collect();
+        changes.previous.accounts.sort_by_key(|(a, _)| *a);
+        changes.previous.storage.sort_by_key(|(a, s, _)| (*a, *s));
         changes
     }
 
-    /// The Merkle-Patricia state root.
-    pub fn compute_state_root(&mut self) -> B256 {
-        self.root_with_proof(None).0
-    }
-
-    /// Builds the state trie, retaining the proof of `target` if given.
-    fn root_with_proof(&mut self, target: Option<Nibbles>) -> (B256, Vec<Bytes>) {
-        let mut leaves: Vec<(B256, TrieAccount)> = self
-            .accounts
-            .iter_mut()
-            .map(|(address, acc)| {
-                let account = TrieAccount {
-                    nonce: acc.nonce,
-                    balance: acc.balance,
-                    storage_root: acc.storage_root(),
-                    code_hash: acc.code_hash,
-                };
-                (keccak256(address), account)
-            })
-            .collect();
-        leaves.sort_unstable_by_key(|(k, _)| *k);
-        let mut hb = match &target {
-            Some(t) => HashBuilder::default().with_proof_retainer(ProofRetainer::new(vec![*t])),
-            None => HashBuilder::default(),
-        };
-        let mut buf = Vec::new();
-        for (key, account) in &leaves {
-            buf.clear();
-            alloy_rlp::Encodable::encode(account, &mut buf);
-            hb.add_leaf(Nibbles::unpack(key), &buf);
+    /// Puts `address` back to `record` (`None`: deletes it with its
+    /// storage), as an unwind does; no change is recorded for persistence
+    /// (the store restores its own copy).
+    pub fn restore_account(&mut self, address: Address, record: Option<AccountRecord>) {
+        match record {
+            Some(record) => {
+                let acc = self.accounts.entry(address).or_default();
+                acc.nonce = record.nonce;
+                acc.balance = record.balance;
+                acc.code_hash = record.code_hash;
+            }
+            None => {
+                self.accounts.remove(&address);
+                self.wipe_storage_trie(address);
+            }
         }
-        let root = hb.root();
-        let proof = match target {
-            Some(t) => hb
-                .take_proof_nodes()
-                .matching_nodes_sorted(&t)
-                .into_iter()
-                .map(|(_, node)| node)
-                .collect(),
-            None => Vec::new(),
-        };
-        (root, proof)
+        self.trie_accounts.insert(address);
     }
 
-    /// An EIP-1186 proof of `address` and its `slots` against the current root.
+    /// Puts a slot back to `value` (zero: unset), as an unwind does; no
+    /// change is recorded for persistence.
+    pub fn restore_storage(&mut self, address: Address, slot: U256, value: U256) {
+        if value.is_zero() {
+            if let Some(acc) = self.accounts.get_mut(&address) {
+                acc.storage.remove(&slot);
+            }
+        } else {
+            self.accounts.entry(address).or_default().storage.insert(slot, value);
+        }
+        self.trie_accounts.insert(address);
+        self.trie_slots.insert((address, slot));
+    }
+
+    /// Forgets the hashes of blocks above `number` (after an unwind).
+    pub fn truncate_block_hashes(&mut self, number: u64) {
+        let _ = self.block_hashes.split_off(&(number + 1));
+    }
+
+    /// The Merkle-Patricia state root: applies the accounts and slots
+    /// touched since the last root to the tries and rehashes only their
+    /// paths.
+    pub fn compute_state_root(&mut self) -> B256 {
+        self.update_tries();
+        self.account_trie.root()
+    }
+
+    /// Brings the tries up to date with the accounts and slots touched
+    /// since the last call.
+    fn update_tries(&mut self) {
+        for (address, slot) in self.trie_slots.drain() {
+            let key = keccak256(B256::from(slot));
+            let value = self.accounts.get(&address).and_then(|a| a.storage.get(&slot));
+            match value {
+                Some(value) if !value.is_zero() => {
+                    self.storage_tries
+                        .entry(address)
+                        .or_default()
+                        .insert(&key, alloy_rlp::encode_fixed_size(value).to_vec());
+                }
+                _ => {
+                    if let Some(trie) = self.storage_tries.get_mut(&address) {
+                        trie.remove(&key);
+                    }
+                }
+            }
+        }
+        for address in self.trie_accounts.drain() {
+            let key = keccak256(address);
+            match self.accounts.get(&address) {
+                Some(acc) => {
+                    let storage_root = match self.storage_tries.get_mut(&address) {
+                        Some(trie) if !trie.is_empty() => trie.root(),
+                        _ => EMPTY_ROOT_HASH,
+                    };
+                    let account = TrieAccount {
+                        nonce: acc.nonce,
+                        balance: acc.balance,
+                        storage_root,
+                        code_hash: acc.code_hash,
+                    };
+                    self.account_trie.insert(&key, alloy_rlp::encode(account));
+                }
+                None => {
+                    self.storage_tries.remove(&address);
+                    self.account_trie.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The storage root of `address` ([`EMPTY_ROOT_HASH`] for none).
+    pub fn storage_root(&mut self, address: &Address) -> B256 {
+        self.update_tries();
+        self.storage_tries.get_mut(address).map_or(EMPTY_ROOT_HASH, IncrementalTrie::root)
+    }
+
+    /// Marks the storage of `address` as deleted in the commitment.
+    fn wipe_storage_trie(&mut self, address: Address) {
+        self.storage_tries.remove(&address);
+        self.trie_slots.retain(|(a, _)| *a != address);
+        self.trie_accounts.insert(address);
+    }
+
+    /// An EIP-1186 proof of `address` and its `slots` against the current
+    /// root, from the same tries the root is computed on.
     pub fn proof(&mut self, address: Address, slots: &[B256]) -> AccountProof {
-        let (_, account_proof) = self.root_with_proof(Some(Nibbles::unpack(keccak256(address))));
-        let acc = self.accounts.get_mut(&address);
-        let (balance, nonce, code_hash, storage_hash, storage) = match acc {
-            Some(acc) => {
-                (acc.balance, acc.nonce, acc.code_hash, acc.storage_root(), acc.storage.clone())
-            }
-            None => (U256::ZERO, 0, KECCAK_EMPTY, EMPTY_ROOT_HASH, BTreeMap::new()),
+        self.update_tries();
+        let _ = self.account_trie.root();
+        let account_proof = self.account_trie.proof(&keccak256(address));
+        let storage_hash = self.storage_root(&address);
+        let (balance, nonce, code_hash) = match self.accounts.get(&address) {
+            Some(acc) => (acc.balance, acc.nonce, acc.code_hash),
+            None => (U256::ZERO, 0, KECCAK_EMPTY),
         };
+        let mut empty = IncrementalTrie::new();
         let mut storage_proof = Vec::with_capacity(slots.len());
-        if !slots.is_empty() {
-            let targets: Vec<Nibbles> =
-                slots.iter().map(|s| Nibbles::unpack(keccak256(s))).collect();
-            let mut hashed: Vec<(B256, U256)> =
-                storage.iter().map(|(k, v)| (keccak256(B256::from(*k)), *v)).collect();
-            hashed.sort_unstable_by_key(|(k, _)| *k);
-            let mut hb =
-                HashBuilder::default().with_proof_retainer(ProofRetainer::new(targets.clone()));
-            for (k, v) in &hashed {
-                hb.add_leaf(Nibbles::unpack(k), alloy_rlp::encode_fixed_size(v).as_ref());
-            }
-            let _ = hb.root();
-            let nodes = hb.take_proof_nodes();
-            for (slot, target) in slots.iter().zip(targets) {
-                let value = storage.get(&U256::from_be_bytes(slot.0)).copied().unwrap_or_default();
-                let path =
-                    nodes.matching_nodes_sorted(&target).into_iter().map(|(_, n)| n).collect();
-                storage_proof.push((*slot, value, path));
-            }
+        for slot in slots {
+            let value = Self::storage(self, &address, U256::from_be_bytes(slot.0));
+            let trie = self.storage_tries.get_mut(&address).unwrap_or(&mut empty);
+            storage_proof.push((*slot, value, trie.proof(&keccak256(slot))));
         }
         AccountProof {
             address,
@@ -432,12 +547,18 @@ impl DatabaseCommit for MemoryState {
             }
             if account.is_selfdestructed() || account.is_empty() {
                 // EIP-6780 destruction, or EIP-161 removal of a touched empty account.
+                if self.accounts.contains_key(&address) {
+                    self.record_account(address);
+                    self.record_wipe(address);
+                }
                 if let Some(old) = self.accounts.remove(&address) {
                     self.dirty_accounts.insert(address);
+                    self.trie_accounts.insert(address);
                     if !old.storage.is_empty() {
                         self.wiped.insert(address);
                         self.dirty_slots.retain(|(a, _)| *a != address);
                     }
+                    self.wipe_storage_trie(address);
                 }
                 continue;
             }
@@ -448,27 +569,38 @@ impl DatabaseCommit for MemoryState {
                 self.codes.insert(account.info.code_hash, code.original_bytes());
                 self.new_codes.insert(account.info.code_hash);
             }
+            self.record_account(address);
+            let wipe = account.is_created()
+                && self.accounts.get(&address).is_some_and(|a| !a.storage.is_empty());
+            if wipe {
+                self.record_wipe(address);
+            }
+            for (slot, _) in account.changed_storage_slots() {
+                self.record_slot(address, *slot);
+            }
             let acc = self.accounts.entry(address).or_default();
-            if account.is_created() && !acc.storage.is_empty() {
+            if wipe {
                 acc.storage.clear();
                 self.wiped.insert(address);
             }
             acc.nonce = account.info.nonce;
             acc.balance = account.info.balance;
             acc.code_hash = account.info.code_hash;
-            self.dirty_accounts.insert(address);
-            let mut storage_changed = false;
             for (slot, value) in account.changed_storage_slots() {
-                storage_changed = true;
                 if value.present_value.is_zero() {
                     acc.storage.remove(slot);
                 } else {
                     acc.storage.insert(*slot, value.present_value);
                 }
-                self.dirty_slots.insert((address, *slot));
             }
-            if storage_changed {
-                acc.storage_root = None;
+            if wipe {
+                self.wipe_storage_trie(address);
+            }
+            self.dirty_accounts.insert(address);
+            self.trie_accounts.insert(address);
+            for (slot, _) in account.changed_storage_slots() {
+                self.dirty_slots.insert((address, *slot));
+                self.trie_slots.insert((address, *slot));
             }
         }
     }
@@ -476,22 +608,26 @@ impl DatabaseCommit for MemoryState {
 
 impl StateDb for MemoryState {
     fn add_balance(&mut self, address: Address, amount: U256) -> Result<(), Self::Error> {
+        self.record_account(address);
         let acc = self
             .accounts
             .entry(address)
             .or_insert_with(|| StoredAccount { code_hash: KECCAK_EMPTY, ..Default::default() });
         acc.balance = acc.balance.saturating_add(amount);
         self.dirty_accounts.insert(address);
+        self.trie_accounts.insert(address);
         Ok(())
     }
 
     fn bump_nonce(&mut self, address: Address) -> Result<(), Self::Error> {
+        self.record_account(address);
         let acc = self
             .accounts
             .entry(address)
             .or_insert_with(|| StoredAccount { code_hash: KECCAK_EMPTY, ..Default::default() });
         acc.nonce += 1;
         self.dirty_accounts.insert(address);
+        self.trie_accounts.insert(address);
         Ok(())
     }
 
@@ -503,7 +639,7 @@ impl StateDb for MemoryState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_trie::proof::verify_proof;
+    use alloy_trie::{Nibbles, proof::verify_proof};
 
     #[test]
     fn empty_state_has_the_empty_root() {
@@ -554,5 +690,155 @@ mod tests {
         assert_eq!(c.accounts.len(), 1);
         assert_eq!(c.codes.len(), 1);
         assert!(s.take_changes().is_empty());
+    }
+
+    /// The state root of `state` built from scratch with alloy-trie.
+    fn full_root(state: &MemoryState) -> B256 {
+        let mut leaves: Vec<(B256, Vec<u8>)> = state
+            .accounts()
+            .map(|(address, acc)| {
+                let account = TrieAccount {
+                    nonce: acc.nonce,
+                    balance: acc.balance,
+                    storage_root: alloy_trie::root::storage_root_unhashed(
+                        acc.storage.iter().map(|(k, v)| (B256::from(*k), *v)),
+                    ),
+                    code_hash: acc.code_hash,
+                };
+                (keccak256(address), alloy_rlp::encode(account))
+            })
+            .collect();
+        leaves.sort_unstable();
+        let mut hb = alloy_trie::HashBuilder::default();
+        for (k, v) in &leaves {
+            hb.add_leaf(Nibbles::unpack(k), v);
+        }
+        hb.root()
+    }
+
+    /// One change to the state, as a block makes them.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Create or update an account (balance, nonce).
+        Account(u8, u64, u64),
+        /// Write a slot (zero deletes it), through the EVM commit path.
+        Slot(u8, u8, u64),
+        /// Delete the account (EIP-6780 self-destruct), storage and all.
+        Destroy(u8),
+        /// Re-create the account over its storage (clears every slot).
+        Recreate(u8),
+        /// Credit through the STF's balance path.
+        Credit(u8, u64),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u8..24, 1u64..1000, 0u64..5).prop_map(|(a, b, n)| Op::Account(a, b, n)),
+            (0u8..24, 0u8..12, 0u64..4).prop_map(|(a, s, v)| Op::Slot(a, s, v)),
+            (0u8..24, 0u8..12, 1u64..1_000_000).prop_map(|(a, s, v)| Op::Slot(a, s, v)),
+            (0u8..24).prop_map(Op::Destroy),
+            (0u8..24).prop_map(Op::Recreate),
+            (0u8..24, 1u64..100).prop_map(|(a, v)| Op::Credit(a, v)),
+        ]
+    }
+
+    fn evm_account(state: &MemoryState, address: Address) -> Account {
+        let info = state.basic_ref(address).unwrap().unwrap_or_default();
+        Account::default()
+            .with_info(AccountInfo { balance: info.balance.max(U256::from(1)), ..info })
+    }
+
+    fn apply(state: &mut MemoryState, op: &Op) {
+        let addr = |a: u8| Address::with_last_byte(a);
+        match *op {
+            Op::Account(a, balance, nonce) => {
+                state.set_account(addr(a), U256::from(balance), nonce, None);
+            }
+            Op::Slot(a, slot, value) => {
+                let address = addr(a);
+                let slot = U256::from(slot);
+                let mut account = evm_account(state, address).with_touched_mark();
+                account.storage.insert(
+                    slot,
+                    revm::state::EvmStorageSlot::new_changed(
+                        MemoryState::storage(state, &address, slot),
+                        U256::from(value),
+                        revm::state::TransactionId::ZERO,
+                    ),
+                );
+                state.commit(std::iter::once((address, account)).collect());
+            }
+            Op::Destroy(a) => {
+                let address = addr(a);
+                let account =
+                    evm_account(state, address).with_touched_mark().with_selfdestruct_mark();
+                state.commit(std::iter::once((address, account)).collect());
+            }
+            Op::Recreate(a) => {
+                let address = addr(a);
+                let account = evm_account(state, address).with_touched_mark().with_created_mark();
+                state.commit(std::iter::once((address, account)).collect());
+            }
+            Op::Credit(a, v) => state.add_balance(addr(a), U256::from(v)).unwrap(),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// After any sequence of blocks of creates, updates, deletes, storage
+        /// writes and clears, the incremental root equals a from-scratch
+        /// alloy-trie root, and proofs from the incremental tries verify.
+        #[test]
+        fn incremental_state_root_equals_a_rebuild(
+            blocks in proptest::collection::vec(proptest::collection::vec(op(), 1..20), 1..10),
+        ) {
+            let mut state = MemoryState::new();
+            let mut history = vec![(state.compute_state_root(), state.total_balance())];
+            let mut changesets = Vec::new();
+            for block in &blocks {
+                for op in block {
+                    apply(&mut state, op);
+                }
+                let root = state.compute_state_root();
+                proptest::prop_assert_eq!(root, full_root(&state));
+                history.push((root, state.total_balance()));
+                changesets.push(state.take_changes().previous);
+                for a in [0u8, 5, 23] {
+                    let address = Address::with_last_byte(a);
+                    let slot = B256::from(U256::from(3));
+                    let p = state.proof(address, &[slot]);
+                    let leaf = state.account(&address).map(|acc| {
+                        alloy_rlp::encode(TrieAccount {
+                            nonce: acc.nonce,
+                            balance: acc.balance,
+                            storage_root: p.storage_hash,
+                            code_hash: acc.code_hash,
+                        })
+                    });
+                    verify_proof(root, Nibbles::unpack(keccak256(address)), leaf, &p.account_proof)
+                        .unwrap();
+                    let (key, value, nodes) = &p.storage_proof[0];
+                    let expected = (!value.is_zero())
+                        .then(|| alloy_rlp::encode_fixed_size(value).to_vec());
+                    verify_proof(p.storage_hash, Nibbles::unpack(keccak256(key)), expected, nodes)
+                        .unwrap();
+                }
+            }
+            // Unwinding block by block with the changesets gives back every
+            // earlier state, root and balances.
+            while let Some(changeset) = changesets.pop() {
+                for (address, record) in changeset.accounts {
+                    state.restore_account(address, record);
+                }
+                for (address, slot, value) in changeset.storage {
+                    state.restore_storage(address, slot, value);
+                }
+                let root = state.compute_state_root();
+                proptest::prop_assert_eq!(root, full_root(&state));
+                proptest::prop_assert_eq!((root, state.total_balance()), history[changesets.len()]);
+            }
+        }
     }
 }

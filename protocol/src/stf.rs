@@ -2,6 +2,12 @@
 //! (post_state, header)`, used by the sequencer, the challenger and the L1
 //! EXECUTE precompile.
 //!
+//! Senders are recovered (libsecp256k1) before execution, not inside it:
+//! the sequencer's pool recovered each sender once, at admission, and hands
+//! the block [`BlockTx::Recovered`] transactions ([`execute_recovered`]);
+//! derivation and the EXECUTE precompile receive bytes and recover a block's
+//! senders in parallel ([`execute_block`], [`recover_transactions`]).
+//!
 //! Rules, in order (all deterministic; an invalid user transaction is skipped
 //! and never aborts the block):
 //! 1. Base fee: EIP-1559 from the parent with [`L2_BASE_FEE_PARAMS`], never
@@ -33,9 +39,13 @@ use crate::{
     evm::{BlockEnvInput, build_evm, tx_env},
     l1_fee::{calldata_gas, l1_data_fee},
 };
-use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, Transaction};
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header, Transaction, TxEnvelope,
+    transaction::{Recovered, SignerRecoverable},
+};
 use alloy_primitives::{Address, B256, Bloom, Bytes, U256};
 use alloy_trie::root::ordered_trie_root_with_encoder;
+use rayon::prelude::*;
 use revm::{
     DatabaseCommit, ExecuteEvm,
     context::{ContextTr, TxEnv},
@@ -92,6 +102,110 @@ pub struct BlockInputs {
     pub deposits: Vec<UserDeposit>,
     /// EIP-2718 encoded user transactions, in order.
     pub transactions: Vec<Bytes>,
+}
+
+/// Fewest transactions of a block whose senders are recovered on several
+/// threads (below it, the hand-off to the thread pool costs more than it
+/// saves; reth's threshold is of the same order).
+pub const PARALLEL_RECOVERY_THRESHOLD: usize = 8;
+
+/// One user transaction of a block as the STF takes it: decoded, with its
+/// sender recovered, or already known to be skipped.
+// Nearly every transaction is `Recovered`: boxing it would allocate per
+// transaction to shrink the rare `Invalid`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockTx {
+    /// A signed Ethereum transaction, its sender and its EIP-2718 bytes (what
+    /// the L1 data fee is charged on).
+    Recovered {
+        /// The transaction with its sender.
+        tx: Recovered<TxEnvelope>,
+        /// Its EIP-2718 encoding.
+        raw: Bytes,
+    },
+    /// Bytes the STF skips before execution: undecodable, a deposit type, or
+    /// a signature that does not recover.
+    Invalid {
+        /// The hash, when the bytes decoded.
+        hash: Option<B256>,
+        /// Why it is skipped.
+        reason: SkipReason,
+    },
+}
+
+impl BlockTx {
+    /// Decodes `raw` (EIP-2718) and recovers its sender with libsecp256k1
+    /// (EIP-2: a high `s` does not recover).
+    pub fn recover(raw: &Bytes) -> Self {
+        let tx = match RollupTxEnvelope::decode_2718_exact(raw) {
+            Ok(RollupTxEnvelope::Eth(tx)) => tx,
+            Ok(deposit) => {
+                return Self::Invalid {
+                    hash: Some(deposit.tx_hash()),
+                    reason: SkipReason::Deposit,
+                };
+            }
+            Err(e) => {
+                return Self::Invalid {
+                    hash: None,
+                    reason: SkipReason::Undecodable(e.to_string()),
+                };
+            }
+        };
+        match SignerRecoverable::recover_signer(&tx) {
+            Ok(sender) => {
+                Self::Recovered { tx: Recovered::new_unchecked(tx, sender), raw: raw.clone() }
+            }
+            Err(_) => {
+                Self::Invalid { hash: Some(*tx.tx_hash()), reason: SkipReason::InvalidSignature }
+            }
+        }
+    }
+
+    /// A transaction whose sender was recovered before (at pool admission).
+    /// `raw` must be the EIP-2718 encoding of `tx`.
+    pub const fn from_recovered(tx: Recovered<TxEnvelope>, raw: Bytes) -> Self {
+        Self::Recovered { tx, raw }
+    }
+}
+
+/// Recovers the senders of `raw` transactions, on rayon's thread pool when
+/// there are at least [`PARALLEL_RECOVERY_THRESHOLD`] (as reth recovers a
+/// block's senders); the order of `raw` is kept.
+pub fn recover_transactions(raw: &[Bytes]) -> Vec<BlockTx> {
+    if raw.len() < PARALLEL_RECOVERY_THRESHOLD {
+        raw.iter().map(BlockTx::recover).collect()
+    } else {
+        raw.par_iter().map(BlockTx::recover).collect()
+    }
+}
+
+impl BlockInputs {
+    /// These inputs with every user transaction decoded and its sender
+    /// recovered ([`recover_transactions`]).
+    pub fn recover(&self) -> RecoveredInputs {
+        RecoveredInputs {
+            timestamp: self.timestamp,
+            l1_origin: self.l1_origin,
+            deposits: self.deposits.clone(),
+            transactions: recover_transactions(&self.transactions),
+        }
+    }
+}
+
+/// [`BlockInputs`] whose user transactions are decoded and their senders
+/// recovered: what [`execute_recovered`] takes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecoveredInputs {
+    /// Unix timestamp, seconds.
+    pub timestamp: u64,
+    /// The L1 origin.
+    pub l1_origin: L1Origin,
+    /// Deposits to include first.
+    pub deposits: Vec<UserDeposit>,
+    /// User transactions, in order.
+    pub transactions: Vec<BlockTx>,
 }
 
 /// One transaction of an executed block.
@@ -180,12 +294,29 @@ pub fn next_base_fee(parent: &Header) -> u64 {
     parent.next_block_base_fee(L2_BASE_FEE_PARAMS).unwrap_or(L2_MIN_BASE_FEE).max(L2_MIN_BASE_FEE)
 }
 
-/// Executes one L2 block on `state` (the parent's post-state), see the module docs.
+/// Executes one L2 block on `state` (the parent's post-state), see the module
+/// docs: recovers the senders of `inputs` ([`BlockInputs::recover`], in
+/// parallel) and runs [`execute_recovered`]. Derivation and the EXECUTE
+/// precompile, which receive transactions as bytes, come this way.
 pub fn execute_block<S: StateDb>(
     config: &RollupConfig,
     state: &mut S,
     parent: &Header,
     inputs: &BlockInputs,
+) -> Result<ExecutedBlock, StfError<S::Error>> {
+    execute_recovered(config, state, parent, &inputs.recover())
+}
+
+/// The state transition function proper: executes one L2 block whose user
+/// transactions are already decoded and their senders recovered (the
+/// sequencer's pool recovered them at admission; [`BlockInputs::recover`]
+/// does it for bytes). Every path (sequencer, derivation, EXECUTE) runs this
+/// one function, so a block gives the same result on each.
+pub fn execute_recovered<S: StateDb>(
+    config: &RollupConfig,
+    state: &mut S,
+    parent: &Header,
+    inputs: &RecoveredInputs,
 ) -> Result<ExecutedBlock, StfError<S::Error>> {
     // Saturating keeps the STF total; its callers (derivation, EXECUTE)
     // refuse a parent numbered u64::MAX before they get here.
@@ -267,25 +398,16 @@ pub fn execute_block<S: StateDb>(
     }
 
     // 3. user transactions
-    for (index, raw) in inputs.transactions.iter().enumerate() {
+    for (index, block_tx) in inputs.transactions.iter().enumerate() {
         let skip = |reason, hash| SkippedTx { index, hash, reason };
-        let tx = match RollupTxEnvelope::decode_2718_exact(raw) {
-            Ok(RollupTxEnvelope::Eth(tx)) => tx,
-            Ok(deposit) => {
-                skipped.push(skip(SkipReason::Deposit, Some(deposit.tx_hash())));
-                continue;
-            }
-            Err(e) => {
-                skipped.push(skip(SkipReason::Undecodable(e.to_string()), None));
+        let (tx, sender, raw) = match block_tx {
+            BlockTx::Recovered { tx, raw } => (tx.inner(), tx.signer(), raw),
+            BlockTx::Invalid { hash, reason } => {
+                skipped.push(skip(reason.clone(), *hash));
                 continue;
             }
         };
         let hash = Some(*tx.tx_hash());
-        let Ok(sender) = alloy_consensus::transaction::SignerRecoverable::recover_signer(&tx)
-        else {
-            skipped.push(skip(SkipReason::InvalidSignature, hash));
-            continue;
-        };
         if tx.chain_id() != Some(config.l2_chain_id) {
             skipped.push(skip(SkipReason::WrongChainId, hash));
             continue;
@@ -301,7 +423,7 @@ pub fn execute_block<S: StateDb>(
             inputs.l1_origin.blob_base_fee,
             config.l1_fee,
         );
-        let mut out = match evm.transact(tx_env(&tx, sender)) {
+        let mut out = match evm.transact(tx_env(tx, sender)) {
             Ok(out) => out,
             Err(EVMError::Database(e)) => return Err(StfError::Database(e)),
             Err(e) => {
@@ -345,7 +467,7 @@ pub fn execute_block<S: StateDb>(
                 l1_gas_used: Some(l1_gas),
                 deposit_nonce: None,
             },
-            tx: tx.into(),
+            tx: tx.clone().into(),
         });
     }
     drop(evm);
@@ -418,4 +540,74 @@ pub fn genesis_header<S: StateDb>(
         parent_beacon_block_root: Some(l1_origin.hash),
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_eips::eip2718::Encodable2718;
+    use alloy_primitives::{TxKind, keccak256};
+    use alloy_signer::SignerSync;
+    use alloy_signer_local::PrivateKeySigner;
+
+    fn signed(key: u64) -> (Address, Bytes) {
+        let signer = PrivateKeySigner::from_bytes(&keccak256(key.to_be_bytes())).unwrap();
+        let tx = TxEip1559 {
+            chain_id: 901,
+            gas_limit: 21_000,
+            max_fee_per_gas: 2,
+            to: TxKind::Call(Address::ZERO),
+            ..Default::default()
+        };
+        let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+        let raw = TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718();
+        (signer.address(), raw.into())
+    }
+
+    #[test]
+    fn senders_are_recovered_in_order_serially_and_in_parallel() {
+        for count in [PARALLEL_RECOVERY_THRESHOLD - 1, 3 * PARALLEL_RECOVERY_THRESHOLD] {
+            let txs: Vec<(Address, Bytes)> = (0..count as u64).map(signed).collect();
+            let mut raw: Vec<Bytes> = txs.iter().map(|(_, r)| r.clone()).collect();
+            // A flipped signature byte, garbage, and a deposit.
+            let mut tampered = raw[1].to_vec();
+            let last = tampered.len() - 1;
+            tampered[last] ^= 1;
+            raw.push(tampered.into());
+            raw.push(Bytes::from_static(&[0x02, 0xc0]));
+            let deposit = UserDeposit {
+                from: Address::ZERO,
+                to: Address::ZERO,
+                index: 0,
+                mint: U256::ZERO,
+                value: U256::ZERO,
+                gas_limit: 21_000,
+                data: Bytes::new(),
+            };
+            raw.push(deposit.to_tx().encoded_2718().into());
+            let recovered = recover_transactions(&raw);
+            for ((sender, _), tx) in txs.iter().zip(&recovered) {
+                match tx {
+                    BlockTx::Recovered { tx, .. } => assert_eq!(tx.signer(), *sender),
+                    other => panic!("not recovered: {other:?}"),
+                }
+            }
+            let reasons: Vec<&BlockTx> = recovered[count..].iter().collect();
+            match reasons[0] {
+                BlockTx::Recovered { tx, .. } => assert_ne!(tx.signer(), txs[1].0),
+                BlockTx::Invalid { reason, .. } => {
+                    assert_eq!(*reason, SkipReason::InvalidSignature)
+                }
+            }
+            assert!(matches!(
+                reasons[1],
+                BlockTx::Invalid { reason: SkipReason::Undecodable(_), hash: None }
+            ));
+            assert!(matches!(
+                reasons[2],
+                BlockTx::Invalid { reason: SkipReason::Deposit, hash: Some(_) }
+            ));
+        }
+    }
 }

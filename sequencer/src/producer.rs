@@ -3,9 +3,10 @@
 //! pool's best transactions and execute them with the protocol STF.
 
 use alloy_primitives::{B256, U256};
-use rollup_node::{Node, StoredBlock, client::L1Client};
+use rollup_node::{Node, StoredBlock, client::L1Client, mempool::PoolTx};
 use rollup_protocol::{
-    BlockInputs, L1Origin, RollupConfig, SEQUENCER_FEE_VAULT, SkipReason, StateDb, execute_block,
+    L1Origin, RecoveredInputs, RollupConfig, SEQUENCER_FEE_VAULT, SkipReason, StateDb,
+    execute_recovered,
 };
 use std::{
     sync::{
@@ -111,13 +112,14 @@ async fn produce(
             node.pool().best(base_fee, |a| state.nonce(a))
         };
         let deposit_count = deposits.len();
-        let inputs = BlockInputs {
+        // Senders were recovered at pool admission: no recovery here.
+        let inputs = RecoveredInputs {
             timestamp,
             l1_origin: next,
             deposits,
-            transactions: candidates.iter().map(|c| c.raw.clone()).collect(),
+            transactions: candidates.iter().map(PoolTx::to_block_tx).collect(),
         };
-        let mut executed = execute_block(rollup, &mut chain.state, &parent.header, &inputs)
+        let mut executed = execute_recovered(rollup, &mut chain.state, &parent.header, &inputs)
             .unwrap_or_else(|e| match e {
                 rollup_protocol::StfError::Database(never) => match never {},
             });

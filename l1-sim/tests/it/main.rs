@@ -76,6 +76,30 @@ async fn mines_signed_transactions_with_receipts_and_logs() {
     assert!(receipt.status());
     assert_eq!(receipt.gas_used, 21_000);
     assert_eq!(provider.get_balance(to).await.unwrap(), U256::from(12345));
+    // Historical state: every state method answers at an older block.
+    let url = l1.rpc_url();
+    let n = receipt.block_number.unwrap();
+    let at = |n: u64| format!("{n:#x}");
+    assert_eq!(call(&url, "eth_getBalance", json!([to, at(n - 1)])).await["result"], "0x0");
+    assert_eq!(call(&url, "eth_getBalance", json!([to, at(n)])).await["result"], "0x3039");
+    let proof = |n: u64| call(&url, "eth_getProof", json!([to, [], at(n)]));
+    assert_eq!(proof(n - 1).await["result"]["balance"], "0x0");
+    assert_eq!(proof(n).await["result"]["balance"], "0x3039");
+    let spend = json!({"from": to, "to": Address::ZERO, "value": "0x3039"});
+    let before = call(&url, "eth_call", json!([spend, at(n - 1)])).await;
+    assert!(
+        before["error"]["message"].as_str().unwrap().contains("insufficient funds"),
+        "{before}"
+    );
+    assert_eq!(call(&url, "eth_call", json!([spend, at(n)])).await["result"], "0x");
+    let sender = key(1).address();
+    let nonce = |n: u64| call(&url, "eth_getTransactionCount", json!([sender, at(n)]));
+    assert_eq!(nonce(n - 1).await["result"], "0x0");
+    assert_eq!(nonce(n).await["result"], "0x1");
+    assert_eq!(
+        call(&url, "eth_getBalance", json!([to, at(n + 100)])).await["error"]["message"],
+        "header not found"
+    );
     let block =
         provider.get_block_by_number(receipt.block_number.unwrap().into()).await.unwrap().unwrap();
     assert_eq!(block.header.hash, receipt.block_hash.unwrap());
@@ -92,6 +116,12 @@ async fn mines_signed_transactions_with_receipts_and_logs() {
     let tx = TransactionRequest::default().with_to(emitter).with_gas_limit(50_000);
     let receipt = provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     assert_eq!(receipt.inner.logs().len(), 1);
+    // Code set by a dev method after block n is not in block n's state.
+    assert_eq!(call(&url, "eth_getCode", json!([emitter, at(n)])).await["result"], "0x");
+    assert_eq!(
+        call(&url, "eth_getCode", json!([emitter, "latest"])).await["result"],
+        json!(runtime)
+    );
     let logs = provider
         .get_logs(&alloy::rpc::types::Filter::new().address(emitter).from_block(0))
         .await

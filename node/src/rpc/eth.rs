@@ -1,7 +1,7 @@
 //! The `eth_`, `net_` and `web3_` methods.
 
 use super::{RpcError, RpcResult, json, opt_param, overrides::EvmOverrides, param};
-use crate::{Node, StoredBlock, blob};
+use crate::{HistoricalState, Node, StoredBlock, blob};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256};
 use alloy_rpc_types_eth::{
     BlockId, BlockNumberOrTag, Filter, FilterBlockOption, TransactionRequest,
@@ -12,7 +12,7 @@ use revm::{
     context_interface::result::{EVMError, ExecutionResult},
     database::CacheDB,
 };
-use rollup_protocol::{BlockEnvInput, MemoryState, build_evm_with_precompiles};
+use rollup_protocol::{BlockEnvInput, build_evm_with_precompiles};
 use serde_json::{Value, json as j};
 use std::sync::Arc;
 
@@ -24,21 +24,17 @@ fn q(n: impl Into<u128>) -> Value {
     Value::String(format!("{:#x}", n.into()))
 }
 
-/// Methods that read the head state: they wait out a block being produced
-/// ([`Node::state_view`]).
-const STATE_METHODS: [&str; 8] = [
-    "eth_createAccessList",
-    "eth_getBalance",
-    "eth_getTransactionCount",
-    "eth_getCode",
-    "eth_getStorageAt",
-    "eth_getProof",
-    "eth_call",
-    "eth_estimateGas",
-];
+/// The state after `block` (default `latest`) for the state methods
+/// (`eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`,
+/// `eth_getStorageAt`, `eth_getProof`, `eth_call`, `eth_estimateGas`); it
+/// waits out a block being produced ([`Node::state_at`]).
+async fn state_at(node: &Arc<Node>, block: Option<BlockId>) -> Result<HistoricalState, RpcError> {
+    node.state_at(block.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)))
+        .await
+        .map_err(RpcError::server)
+}
 
 pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> RpcResult {
-    let _view = if STATE_METHODS.contains(&method) { Some(node.state_view().await) } else { None };
     match method {
         "eth_chainId" => Ok(q(node.config().chain_id)),
         "net_version" => Ok(Value::String(node.config().chain_id.to_string())),
@@ -84,28 +80,27 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         "eth_getUncleCountByBlockNumber" | "eth_getUncleCountByBlockHash" => Ok(q(0u64)),
         "eth_getBalance" => {
             let address: Address = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
-            Ok(j!(node.chain().state.balance(&address)))
+            let state = state_at(node, opt_param(params, 1)?).await?;
+            Ok(j!(state.balance(&address)))
         }
         "eth_getTransactionCount" => {
             let address: Address = param(params, 0)?;
             let block: Option<BlockId> = opt_param(params, 1)?;
             let pending = matches!(block, Some(BlockId::Number(BlockNumberOrTag::Pending)));
-            check_state_block(node, block)?;
-            let nonce = node.chain().state.nonce(&address);
+            let nonce = state_at(node, block).await?.nonce(&address);
             let nonce = if pending { node.pool().pending_nonce(&address, nonce) } else { nonce };
             Ok(q(nonce))
         }
         "eth_getCode" => {
             let address: Address = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
-            Ok(j!(node.chain().state.code(&address)))
+            let state = state_at(node, opt_param(params, 1)?).await?;
+            Ok(j!(state.code(&address)))
         }
         "eth_getStorageAt" => {
             let address: Address = param(params, 0)?;
             let slot: U256 = param(params, 1)?;
-            check_state_block(node, opt_param(params, 2)?)?;
-            Ok(j!(B256::from(node.chain().state.storage(&address, slot))))
+            let state = state_at(node, opt_param(params, 2)?).await?;
+            Ok(j!(B256::from(state.storage(&address, slot))))
         }
         "eth_getProof" => {
             let address: Address = param(params, 0)?;
@@ -120,8 +115,8 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
                 )));
             }
             let slots: Vec<B256> = param(params, 1)?;
-            check_state_block(node, opt_param(params, 2)?)?;
-            let proof = node.chain_mut().state.proof(address, &slots);
+            let state = state_at(node, opt_param(params, 2)?).await?;
+            let proof = state.proof(address, &slots);
             Ok(j!({
                 "address": proof.address,
                 "balance": proof.balance,
@@ -136,12 +131,12 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_call" => {
             let request: TransactionRequest = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
+            let state = state_at(node, opt_param(params, 1)?).await?;
             let overrides = EvmOverrides {
                 state: opt_param(params, 2)?,
                 block: opt_param(params, 3)?.map(Box::new),
             };
-            match call(node, &request, None, &overrides)? {
+            match call(node, &state, &request, None, &overrides)? {
                 ExecutionResult::Success { output, .. } => Ok(j!(output.into_data())),
                 ExecutionResult::Revert { output, .. } => Err(RpcError::reverted(&output)),
                 ExecutionResult::Halt { reason, .. } => {
@@ -151,18 +146,18 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_estimateGas" => {
             let request: TransactionRequest = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
+            let state = state_at(node, opt_param(params, 1)?).await?;
             let overrides = EvmOverrides {
                 state: opt_param(params, 2)?,
                 block: opt_param(params, 3)?.map(Box::new),
             };
-            estimate_gas(node, &request, &overrides).map(q)
+            estimate_gas(node, &state, &request, &overrides).map(q)
         }
         "eth_createAccessList" => {
             let request: TransactionRequest = param(params, 0)?;
-            check_state_block(node, opt_param(params, 1)?)?;
+            let state = state_at(node, opt_param(params, 1)?).await?;
             let overrides = EvmOverrides { state: opt_param(params, 2)?, block: None };
-            create_access_list(node, &request, &overrides)
+            create_access_list(node, &state, &request, &overrides)
         }
         "eth_sendRawTransaction" => {
             let raw: Bytes = param(params, 0)?;
@@ -236,37 +231,11 @@ pub(super) fn resolve_number(node: &Node, tag: BlockNumberOrTag) -> Option<u64> 
     }
 }
 
-/// State is kept at the head only (this is not an archive node): other
-/// blocks get an error rather than a wrong answer.
-fn check_state_block(node: &Node, block: Option<BlockId>) -> Result<(), RpcError> {
-    let head = node.chain().head().clone();
-    let ok = match block {
-        None
-        | Some(BlockId::Number(
-            BlockNumberOrTag::Latest
-            | BlockNumberOrTag::Pending
-            | BlockNumberOrTag::Safe
-            | BlockNumberOrTag::Finalized,
-        )) => true,
-        Some(BlockId::Number(BlockNumberOrTag::Number(n))) => n == head.number(),
-        Some(BlockId::Number(BlockNumberOrTag::Earliest)) => head.number() == 0,
-        Some(BlockId::Hash(h)) => h.block_hash == head.hash,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(RpcError::server(format!(
-            "historical state not available: this node keeps the state of the head block ({}) only",
-            head.number()
-        )))
-    }
-}
-
 fn call_env(
     node: &Node,
     request: &TransactionRequest,
     gas: Option<u64>,
-    state: &MemoryState,
+    state: &HistoricalState,
 ) -> TxEnv {
     let from = request.from.unwrap_or_default();
     let max_fee = request.max_fee_per_gas.or(request.gas_price).unwrap_or(0);
@@ -302,8 +271,8 @@ fn call_env(
     }
 }
 
-/// revm with the head state behind a copy-on-write cache, as calls run it.
-pub(super) type CallEvm<'a> = rollup_protocol::RollupEvm<CacheDB<&'a MemoryState>>;
+/// revm over a block's state behind a copy-on-write cache, as calls run it.
+pub(super) type CallEvm<'a> = rollup_protocol::RollupEvm<CacheDB<&'a HistoricalState>>;
 
 /// geth's message for an EVM error of a call from `from`.
 pub(super) fn evm_error<E: std::fmt::Display>(e: EVMError<E>, from: Address) -> RpcError {
@@ -313,20 +282,20 @@ pub(super) fn evm_error<E: std::fmt::Display>(e: EVMError<E>, from: Address) -> 
     }
 }
 
-/// Prepares `request` as a call on the head state, with `overrides`
-/// applied, and hands revm and the transaction to `run`, which executes it
-/// (plainly or under an inspector). Nothing is committed (geth semantics:
-/// without a gas price no fee is charged and the base fee is not enforced;
-/// the nonce is not checked).
+/// Prepares `request` as a call on `state` (in a block on top of its
+/// block), with `overrides` applied, and hands revm and the transaction to
+/// `run`, which executes it (plainly or under an inspector). Nothing is
+/// committed (geth semantics: without a gas price no fee is charged and the
+/// base fee is not enforced; the nonce is not checked).
 pub(super) fn call_with<R>(
     node: &Node,
+    state: &HistoricalState,
     request: &TransactionRequest,
     gas: Option<u64>,
     overrides: &EvmOverrides,
     run: impl FnOnce(CallEvm<'_>, TxEnv) -> Result<R, RpcError>,
 ) -> Result<R, RpcError> {
-    let chain = node.chain();
-    let head = &chain.head().header;
+    let head = &state.block().header;
     let priced = request.max_fee_per_gas.is_some() || request.gas_price.is_some();
     let env = BlockEnvInput {
         number: head.number + 1,
@@ -336,8 +305,8 @@ pub(super) fn call_with<R>(
         base_fee: if priced { node.next_base_fee_after(head) } else { 0 },
         prevrandao: head.mix_hash,
     };
-    let tx = call_env(node, request, gas, &chain.state);
-    let mut db = CacheDB::new(&chain.state);
+    let tx = call_env(node, request, gas, state);
+    let mut db = CacheDB::new(state);
     if let Some(state) = &overrides.state {
         super::overrides::apply_state(&mut db, state)?;
     }
@@ -361,15 +330,16 @@ pub(super) fn call_with<R>(
     run(evm, tx)
 }
 
-/// Executes `request` on the head state without committing.
+/// Executes `request` on `state` without committing.
 fn call(
     node: &Node,
+    state: &HistoricalState,
     request: &TransactionRequest,
     gas: Option<u64>,
     overrides: &EvmOverrides,
 ) -> Result<ExecutionResult, RpcError> {
     let from = request.from.unwrap_or_default();
-    call_with(node, request, gas, overrides, |mut evm, tx| {
+    call_with(node, state, request, gas, overrides, |mut evm, tx| {
         evm.transact(tx).map(|out| out.result).map_err(|e| evm_error(e, from))
     })
 }
@@ -380,6 +350,7 @@ fn call(
 /// used; a reverting call still returns its list, with `error`.
 fn create_access_list(
     node: &Node,
+    state: &HistoricalState,
     request: &TransactionRequest,
     overrides: &EvmOverrides,
 ) -> RpcResult {
@@ -390,7 +361,7 @@ fn create_access_list(
     let mut request = request.clone();
     for _ in 0..10 {
         request.access_list = Some(list.clone());
-        let (result, found) = call_with(node, &request, None, overrides, |evm, tx| {
+        let (result, found) = call_with(node, state, &request, None, overrides, |evm, tx| {
             let mut evm = evm.with_inspector(AccessListInspector::new(list.clone()));
             let out = evm.inspect_tx(tx).map_err(|e| evm_error(e, from))?;
             Ok((out.result, evm.inspector.access_list()))
@@ -416,12 +387,13 @@ fn create_access_list(
 /// Binary search for the lowest gas limit that succeeds (geth's algorithm).
 pub(super) fn estimate_gas(
     node: &Node,
+    state: &HistoricalState,
     request: &TransactionRequest,
     overrides: &EvmOverrides,
 ) -> Result<u64, RpcError> {
     let cap =
         request.gas.unwrap_or(node.config().block_gas_limit).min(node.config().block_gas_limit);
-    let used = match call(node, request, Some(cap), overrides)? {
+    let used = match call(node, state, request, Some(cap), overrides)? {
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(RpcError::reverted(&output)),
         ExecutionResult::Halt { reason, .. } => {
@@ -440,7 +412,7 @@ pub(super) fn estimate_gas(
     let optimistic = (used + 2300) * 64 / 63;
     if optimistic < hi
         && matches!(
-            call(node, request, Some(optimistic), overrides),
+            call(node, state, request, Some(optimistic), overrides),
             Ok(ExecutionResult::Success { .. })
         )
     {
@@ -448,7 +420,7 @@ pub(super) fn estimate_gas(
     }
     while lo + 1 < hi {
         let mid = lo + (hi - lo) / 2;
-        match call(node, request, Some(mid), overrides) {
+        match call(node, state, request, Some(mid), overrides) {
             Ok(ExecutionResult::Success { .. }) => hi = mid,
             _ => lo = mid,
         }

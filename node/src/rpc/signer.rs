@@ -15,19 +15,22 @@
 //! state must stay derivable from L1 data alone.
 
 use super::{RpcError, RpcResult, eth, param};
-use crate::Node;
+use crate::{HistoricalState, Node};
 use alloy_consensus::{
     SignableTransaction, TxEip1559, TxEip2930, TxEip7702, TxEnvelope, TxLegacy, TypedTransaction,
 };
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, B256, Bytes, Signature, TxKind, U256, keccak256, map::HashSet};
-use alloy_rpc_types_eth::TransactionRequest;
+use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionRequest};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use parking_lot::RwLock;
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 /// geth's error for a signing request from an address it holds no key for.
 pub const UNKNOWN_ACCOUNT: &str = "unknown account";
@@ -79,23 +82,30 @@ impl DevAccounts {
 }
 
 /// Handles the signing methods; `None` for any other method.
-pub(super) async fn dispatch(node: &Node, method: &str, params: &Value) -> Option<RpcResult> {
+pub(super) async fn dispatch(
+    node: &Arc<Node>,
+    method: &str,
+    params: &Value,
+) -> Option<RpcResult> {
     // Filling a transaction reads the head state (nonce, estimate): wait out
     // a block being produced, as the state methods do.
-    let _view = if matches!(method, "eth_sendTransaction" | "eth_signTransaction") {
-        Some(node.state_view().await)
+    let state = if matches!(method, "eth_sendTransaction" | "eth_signTransaction") {
+        match node.state_at(BlockId::Number(BlockNumberOrTag::Latest)).await {
+            Ok(state) => Some(state),
+            Err(e) => return Some(Err(RpcError::server(e))),
+        }
     } else {
         None
     };
     let accounts = node.rpc().accounts();
     Some(match method {
         "eth_accounts" => Ok(json!(accounts.addresses())),
-        "eth_sendTransaction" => send_transaction(node, params),
+        "eth_sendTransaction" => send_transaction(node, state.as_ref(), params),
         "eth_signTransaction" => (|| {
             let request: TransactionRequest = param(params, 0)?;
             let from = request.from.unwrap_or_default();
             let signer = accounts.signer(&from).ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
-            let tx = fill(node, request)?;
+            let tx = fill(node, state.as_ref(), request)?;
             let signed = sign(tx, &signer)?;
             Ok(json!(Bytes::from(signed.encoded_2718())))
         })(),
@@ -140,16 +150,16 @@ fn sign_message(accounts: &DevAccounts, address: &Address, data: &[u8]) -> RpcRe
     Ok(json!(Bytes::from(sig.as_bytes().to_vec())))
 }
 
-fn send_transaction(node: &Node, params: &Value) -> RpcResult {
+fn send_transaction(node: &Node, state: Option<&HistoricalState>, params: &Value) -> RpcResult {
     let request: TransactionRequest = param(params, 0)?;
     let from = request.from.unwrap_or_default();
     let accounts = node.rpc().accounts();
     if let Some(signer) = accounts.signer(&from) {
-        let signed = sign(fill(node, request)?, &signer)?;
+        let signed = sign(fill(node, state, request)?, &signer)?;
         return node.submit_raw(&signed.encoded_2718()).map(|h| json!(h)).map_err(RpcError::server);
     }
     if accounts.is_impersonated(&from) {
-        let tx = fill(node, request)?;
+        let tx = fill(node, state, request)?;
         let signed = impersonated(tx, from);
         return node.submit_impersonated(signed, from).map(|h| json!(h)).map_err(RpcError::server);
     }
@@ -162,6 +172,7 @@ fn send_transaction(node: &Node, params: &Value) -> RpcResult {
 /// `gasPrice` asks for a legacy transaction, and the chain id.
 pub(super) fn fill(
     node: &Node,
+    state: Option<&HistoricalState>,
     mut request: TransactionRequest,
 ) -> Result<TypedTransaction, RpcError> {
     let chain_id = node.config().chain_id;
@@ -199,7 +210,10 @@ pub(super) fn fill(
     }
     let gas = match request.gas {
         Some(gas) => gas,
-        None => eth::estimate_gas(node, &request, &Default::default())?,
+        None => {
+            let state = state.ok_or_else(|| RpcError::server("no state to estimate gas on"))?;
+            eth::estimate_gas(node, state, &request, &Default::default())?
+        }
     };
     let to = request.to.unwrap_or(TxKind::Create);
     let value = request.value.unwrap_or_default();

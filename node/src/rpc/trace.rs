@@ -37,29 +37,53 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Handles the tracing methods; `None` for any other method.
-pub(super) async fn dispatch(node: &Node, method: &str, params: &Value) -> Option<RpcResult> {
+pub(super) async fn dispatch(
+    node: &Arc<Node>,
+    method: &str,
+    params: &Value,
+) -> Option<RpcResult> {
     if !(method.starts_with("debug_trace") || method.starts_with("trace_")) {
         return None;
     }
-    // Tracing a call reads the head state: wait out a block being produced.
-    let _view = node.state_view().await;
+    // A traced call runs on the state after the block it names (default
+    // `latest`); the state waits out a block being produced.
+    let block_param = match method {
+        "debug_traceCall" => 1,
+        "trace_call" => 2,
+        _ => usize::MAX,
+    };
+    let state = if block_param == usize::MAX {
+        None
+    } else {
+        let block: Option<alloy_rpc_types_eth::BlockId> = match opt_param(params, block_param) {
+            Ok(block) => block,
+            Err(e) => return Some(Err(e)),
+        };
+        let block = block.unwrap_or(alloy_rpc_types_eth::BlockId::Number(BlockNumberOrTag::Latest));
+        match node.state_at(block).await {
+            Ok(state) => Some(state),
+            Err(e) => return Some(Err(RpcError::server(e))),
+        }
+    };
     Some(match method {
         "debug_traceCall" => (|| {
             let request: TransactionRequest = param(params, 0)?;
-            check_latest(opt_param(params, 1)?)?;
+            let state = state.as_ref().ok_or_else(|| RpcError::server("no state"))?;
             let options: GethDebugTracingCallOptions = opt_param(params, 2)?.unwrap_or_default();
             let overrides = EvmOverrides {
                 state: options.state_overrides,
                 block: options.block_overrides.map(Box::new),
             };
             let tracing = options.tracing_options;
-            call_with(node, &request, None, &overrides, |evm, tx| geth_trace(evm, tx, &tracing))
+            call_with(node, state, &request, None, &overrides, |evm, tx| {
+                geth_trace(evm, tx, &tracing)
+            })
         })(),
         "trace_call" => (|| {
             let request: TransactionRequest = param(params, 0)?;
             let types: HashSet<TraceType> = opt_param(params, 1)?.unwrap_or_default();
-            check_latest(opt_param(params, 2)?)?;
-            call_with(node, &request, None, &EvmOverrides::default(), |evm, tx| {
+            let state = state.as_ref().ok_or_else(|| RpcError::server("no state"))?;
+            call_with(node, state, &request, None, &EvmOverrides::default(), |evm, tx| {
                 parity_trace(evm, tx, &types)
             })
         })(),
@@ -104,19 +128,6 @@ pub const HISTORICAL_STATE_UNAVAILABLE: &str = "historical state not available";
 /// changesets, this is the one function to implement.
 fn state_at_parent(_node: &Node, _block: &Arc<StoredBlock>) -> Result<MemoryState, RpcError> {
     Err(RpcError::server(HISTORICAL_STATE_UNAVAILABLE))
-}
-
-fn check_latest(block: Option<alloy_rpc_types_eth::BlockId>) -> Result<(), RpcError> {
-    use alloy_rpc_types_eth::BlockId;
-    match block {
-        None
-        | Some(BlockId::Number(
-            BlockNumberOrTag::Latest | BlockNumberOrTag::Pending | BlockNumberOrTag::Safe,
-        )) => Ok(()),
-        Some(_) => Err(RpcError::server(format!(
-            "{HISTORICAL_STATE_UNAVAILABLE}: calls are traced on the head state only"
-        ))),
-    }
 }
 
 /// Runs `tx` under the tracer `opts` names and returns its geth-shaped result.

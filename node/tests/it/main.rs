@@ -66,10 +66,25 @@ async fn round_trip(store: ChainStore) {
     assert_eq!(store.blob(2, B256::repeat_byte(2)).await.unwrap(), Some(blobs[1].clone()));
     assert_eq!(store.blob(2, B256::repeat_byte(1)).await.unwrap(), Some(blobs[0].clone()));
     assert_eq!(store.blob(1, B256::repeat_byte(1)).await.unwrap(), None);
-    // Rewinding the chain (evm_revert) drops the blobs of the removed blocks.
-    store.reset_to(1, &loaded).await.unwrap();
+    // The changesets after genesis give back its values.
+    let at0 = store.changes_after(0).await.unwrap();
+    let slot7 =
+        at0.storage.iter().find(|(a, s, _)| *a == Address::repeat_byte(1) && *s == U256::from(7));
+    assert_eq!(slot7.map(|s| s.2), Some(U256::from(99)));
+    assert!(at0.accounts.contains(&(Address::repeat_byte(3), None)));
+    // Unwinding the chain (reorgs, evm_revert) drops the blobs of the removed blocks...
+    store.unwind(1, None).await.unwrap();
     assert_eq!(store.blobs(2).await.unwrap(), vec![]);
     assert_eq!(store.load().await.unwrap().0.len(), 2);
+    // ...and restores the state from the changesets.
+    store.unwind(0, None).await.unwrap();
+    let (blocks, mut at_genesis) = store.load().await.unwrap();
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(at_genesis.compute_state_root(), genesis.state_root);
+    assert_eq!(at_genesis.storage(&Address::repeat_byte(1), U256::from(7)), U256::from(99));
+    assert_eq!(at_genesis.storage(&Address::repeat_byte(1), U256::from(8)), U256::ZERO);
+    assert!(at_genesis.account(&Address::repeat_byte(3)).is_none());
+    drop(loaded);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,7 +116,12 @@ async fn unreachable_database_is_a_clear_error() {
 /// A node over a fresh SQLite store whose genesis gives `0x01..01` 10 wei.
 async fn node() -> (std::sync::Arc<rollup_node::Node>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let url = rollup_node::db::sqlite_url(dir.path(), "chain.db");
+    (open_node(dir.path()).await, dir)
+}
+
+/// The node over the SQLite store in `dir` (created with the genesis of [`node`]).
+async fn open_node(dir: &std::path::Path) -> std::sync::Arc<rollup_node::Node> {
+    let url = rollup_node::db::sqlite_url(dir, "chain.db");
     let config = rollup_node::NodeConfig {
         chain_id: 1337,
         client_version: "test".into(),
@@ -114,15 +134,14 @@ async fn node() -> (std::sync::Arc<rollup_node::Node>, tempfile::TempDir) {
         precompiles: None,
         rpc_limits: Default::default(),
     };
-    let node = rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
+    rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
         let mut state = MemoryState::new();
         state.set_account(Address::repeat_byte(1), U256::from(10), 0, None);
         let header = Header { state_root: state.compute_state_root(), ..Default::default() };
         (state, header)
     })
     .await
-    .unwrap();
-    (node, dir)
+    .unwrap()
 }
 
 /// Block `number` over the node's head, with the state root of its state.
@@ -291,4 +310,140 @@ async fn a_supervised_task_that_ends_is_reported_with_why() {
     stopping.cancel();
     task.await.unwrap();
     assert_eq!(quiet.down(), None);
+}
+
+/// One block's worth of changes: `0x01..01` gets `balance`, `0x02..02` slot
+/// 1 gets `value` (zero deletes it) and slot `number + 10` gets 7.
+async fn mine(node: &rollup_node::Node, number: u64, balance: u64, value: u64) -> StoredBlock {
+    let _producer = node.producer_lock().await;
+    {
+        let mut chain = node.chain_mut();
+        chain.state.set_account(Address::repeat_byte(1), U256::from(balance), number, None);
+        chain.state.set_account(Address::repeat_byte(2), U256::from(number), 0, None);
+        chain.state.set_storage(Address::repeat_byte(2), U256::from(1), U256::from(value));
+        chain.state.set_storage(Address::repeat_byte(2), U256::from(number + 10), U256::from(7));
+    }
+    let block = next_block(node, number);
+    let changes = node.chain_mut().state.take_changes();
+    node.commit_block(block.clone(), changes).await.unwrap();
+    block
+}
+
+/// Balance, storage and proof of the test accounts at `block`.
+async fn snapshot_at(
+    node: &std::sync::Arc<rollup_node::Node>,
+    block: u64,
+) -> (U256, U256, rollup_protocol::AccountProof, B256) {
+    use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
+    let state = node.state_at(BlockId::Number(BlockNumberOrTag::Number(block))).await.unwrap();
+    let slot = B256::from(U256::from(1));
+    (
+        state.balance(&Address::repeat_byte(1)),
+        state.storage(&Address::repeat_byte(2), U256::from(1)),
+        state.proof(Address::repeat_byte(2), &[slot]),
+        state.block().header.state_root,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn historical_state_and_unwind_agree_with_the_past_also_across_a_restart() {
+    let (node, dir) = node().await;
+    let b1 = mine(&node, 1, 20, 5).await;
+    let before: Vec<_> = {
+        let mut v = vec![snapshot_at(&node, 0).await, snapshot_at(&node, 1).await];
+        let b2 = mine(&node, 2, 30, 0).await;
+        let b3 = mine(&node, 3, 40, 9).await;
+        v.push(snapshot_at(&node, 2).await);
+        v.push(snapshot_at(&node, 3).await);
+        assert_eq!(node.chain().block(2).unwrap().hash, b2.hash);
+        assert_eq!(node.chain().block(3).unwrap().hash, b3.hash);
+        v
+    };
+    // Historical reads give the values of their block, proofs verify
+    // against that block's state root.
+    assert_eq!(before[0].0, U256::from(10));
+    assert_eq!((before[1].0, before[1].1), (U256::from(20), U256::from(5)));
+    assert_eq!((before[2].0, before[2].1), (U256::from(30), U256::ZERO));
+    for (balance, _, proof, root) in &before {
+        let _ = balance;
+        let leaf = (proof.nonce != 0 || !proof.balance.is_zero()).then(|| {
+            alloy_rlp::encode(alloy_trie::TrieAccount {
+                nonce: proof.nonce,
+                balance: proof.balance,
+                storage_root: proof.storage_hash,
+                code_hash: proof.code_hash,
+            })
+        });
+        alloy_trie::proof::verify_proof(
+            *root,
+            alloy_trie::Nibbles::unpack(alloy_primitives::keccak256(Address::repeat_byte(2))),
+            leaf,
+            &proof.account_proof,
+        )
+        .unwrap();
+    }
+    // An unknown block is geth's "header not found".
+    use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
+    let err = node.state_at(BlockId::Number(BlockNumberOrTag::Number(9))).await.unwrap_err();
+    assert_eq!(err.to_string(), "header not found");
+
+    // Unwind two blocks: root, balances and proofs are those of block 1.
+    node.unwind_to(1).await.unwrap();
+    assert_eq!(node.chain().head_number(), 1);
+    assert_eq!(node.chain_mut().state.compute_state_root(), b1.header.state_root);
+    assert_eq!(snapshot_at(&node, 1).await, before[1]);
+    assert!(node.chain().block(2).is_none());
+    // Re-executing the same blocks gives the same hashes.
+    let b2 = mine(&node, 2, 30, 0).await;
+    let b3 = mine(&node, 3, 40, 9).await;
+    assert_eq!(snapshot_at(&node, 2).await, before[2]);
+    assert_eq!(snapshot_at(&node, 3).await, before[3]);
+
+    // Across a restart: history and unwind come from the store.
+    drop(node);
+    let node = open_node(dir.path()).await;
+    assert_eq!(node.chain().head().hash, b3.hash);
+    assert_eq!(snapshot_at(&node, 1).await, before[1]);
+    node.unwind_to(0).await.unwrap();
+    assert_eq!(snapshot_at(&node, 0).await, before[0]);
+    drop(node);
+    let node = open_node(dir.path()).await;
+    assert_eq!(node.chain().head_number(), 0);
+    assert_eq!(snapshot_at(&node, 0).await, before[0]);
+    assert_eq!(node.chain().state.balance(&Address::repeat_byte(1)), U256::from(10));
+    let _ = b2;
+
+    // With two blocks of history kept, older states are pruned (geth's error).
+    node.set_history_blocks(Some(2));
+    for n in 1..=4 {
+        mine(&node, n, 100 + n, n).await;
+    }
+    assert_eq!(snapshot_at(&node, 2).await.0, U256::from(102));
+    let err = node.state_at(BlockId::Number(BlockNumberOrTag::Number(1))).await.unwrap_err();
+    assert!(err.to_string().starts_with("missing trie node"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_changing_more_than_one_insert_of_rows_unwinds_whole() {
+    let (node, _dir) = node().await;
+    let root0 = node.chain().head().header.state_root;
+    let _producer = node.producer_lock().await;
+    {
+        let mut chain = node.chain_mut();
+        for i in 0..1_200u64 {
+            let address = Address::from_slice(&alloy_primitives::keccak256(i.to_be_bytes())[..20]);
+            chain.state.set_account(address, U256::from(i + 1), 0, None);
+            chain.state.set_storage(Address::repeat_byte(1), U256::from(i), U256::from(i + 1));
+        }
+    }
+    let block = next_block(&node, 1);
+    let changes = node.chain_mut().state.take_changes();
+    assert!(changes.previous.accounts.len() > 1_000 && changes.previous.storage.len() > 1_000);
+    node.commit_block(block, changes).await.unwrap();
+    let restore = node.store().changes_after(0).await.unwrap();
+    assert_eq!((restore.accounts.len(), restore.storage.len()), (1_201, 1_200));
+    drop(_producer);
+    node.unwind_to(0).await.unwrap();
+    assert_eq!(node.chain_mut().state.compute_state_root(), root0);
+    assert_eq!(node.chain().state.accounts().count(), 1);
 }

@@ -98,6 +98,15 @@ async fn deposit_transfer_batch_output_withdraw_finalize() {
     assert!(transfer_receipt.status());
     let transfer_block = transfer_receipt.block_number.unwrap();
     assert_eq!(l2_bob.get_balance(bob.address()).await.unwrap(), tenth);
+    // Historical state on L2: the block before the transfer shows the older values.
+    let parent = alloy::eips::BlockId::number(transfer_block - 1);
+    assert_eq!(l2_bob.get_balance(bob.address()).block_id(parent).await.unwrap(), U256::ZERO);
+    assert_eq!(l2_alice.get_balance(alice.address()).block_id(parent).await.unwrap(), one);
+    let proof = l2_bob.get_proof(bob.address(), vec![]).block_id(parent).await.unwrap();
+    assert_eq!(proof.balance, U256::ZERO);
+    let proof =
+        l2_bob.get_proof(bob.address(), vec![]).block_id(transfer_block.into()).await.unwrap();
+    assert_eq!(proof.balance, tenth);
     let l1_fee: Value = l2_alice
         .raw_request::<_, Value>("eth_getTransactionReceipt".into(), (transfer_hash,))
         .await
