@@ -52,7 +52,7 @@ mod defense;
 pub mod fill;
 mod store;
 
-pub use rollup_node::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
+pub use rollup_client::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
 pub use store::{BatchRecord, BatcherStore, OutputRecord};
 
 use alloy::eips::eip4844::Blob;
@@ -64,16 +64,14 @@ use alloy::{
 };
 use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
 use fill::{CompressionEstimate, FillPolicy, Trigger, fit_prefix, raw_block_size};
+use rollup_client::http_provider;
 use rollup_contracts::{BatchInbox, OutputOracle};
-use rollup_node::{
-    blob::{GAS_PER_BLOB, MAX_BLOBS_PER_TX},
-    client::http_provider,
-    db::DbError,
-};
+use rollup_db::DbError;
 use rollup_protocol::batch::{
     BatchBlock, BatchEncoding, Compression, FRAME_OVERHEAD, MAX_BLOB_FRAME_DATA, channel_to_blobs,
     encode_batch_data, encode_channel_with, split_channel,
 };
+use rollup_protocol::l1_blob::{GAS_PER_BLOB, MAX_BLOBS_PER_TX};
 use std::{
     collections::VecDeque,
     sync::{
@@ -141,7 +139,7 @@ pub enum BatcherError {
     Db(#[from] DbError),
     /// An RPC URL is invalid.
     #[error(transparent)]
-    Client(#[from] rollup_node::client::ClientError),
+    Client(#[from] rollup_client::ClientError),
     /// An RPC call failed (temporary).
     #[error("RPC: {0}")]
     Rpc(#[from] alloy::transports::TransportError),
@@ -546,8 +544,8 @@ impl Batcher {
                 .iter()
                 .map(|b| Blob::try_from(b.as_slice()).expect("encode_blob makes whole blobs"))
                 .collect();
-            let sidecar =
-                rollup_node::blob::sidecar_from_blobs(blobs).map_err(BatcherError::Contract)?;
+            let sidecar = rollup_protocol::l1_blob::sidecar_from_blobs(blobs)
+                .map_err(BatcherError::Contract)?;
             let count = sidecar.blobs.len();
             let call = BatchInbox::appendBlobBatchCall {
                 l2Start: start,

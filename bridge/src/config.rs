@@ -2,7 +2,7 @@
 
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
-use rollup_node::dev::{Role, dev_account, role_signer};
+use rollup_client::dev::{Role, dev_account, role_signer};
 use rollup_protocol::{L1_CHAIN_ID, L2_CHAIN_ID};
 use std::{net::SocketAddr, sync::Arc};
 
@@ -90,7 +90,7 @@ impl Default for BridgeConfig {
             output_interval: 20,
             l1_fee: rollup_protocol::L1FeeScalars::CALLDATA,
             database_url: "sqlite://bridge.db?mode=rwc".into(),
-            dev_signers: (0..rollup_node::dev::DEV_ACCOUNTS).map(dev_account).collect(),
+            dev_signers: (0..rollup_client::dev::DEV_ACCOUNTS).map(dev_account).collect(),
             relayer: None,
             devnet: None,
         }

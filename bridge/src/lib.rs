@@ -99,12 +99,31 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         events: events.clone(),
         shutdown: shutdown.clone(),
     });
-    let (api_addr, server) =
-        rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())
-            .await
-            .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
+    let (api_addr, server) = serve(config.api_addr, api::router(state), shutdown.clone())
+        .await
+        .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
     let indexer = indexer::Indexer { config, chains, store: store.clone(), status, events };
     let indexer = tokio::spawn(indexer.run(shutdown.clone()));
     tracing::info!(target: "bridge", %api_addr, "bridge API running");
     Ok(BridgeHandle { api_addr, shutdown, tasks: vec![server, indexer], store })
+}
+
+/// Serves `router` on `addr` until `shutdown` is cancelled; returns the bound
+/// address (port 0 picks a free port) and the server task.
+async fn serve(
+    addr: std::net::SocketAddr,
+    router: axum::Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let handle = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(target: "bridge", %e, "server stopped");
+        }
+    });
+    Ok((local, handle))
 }

@@ -5,7 +5,7 @@
 //! resumes exactly where it stopped.
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use rollup_node::db::{DbError, SchemaMigration, connect};
+use rollup_db::{DbError, SchemaMigration, connect};
 use rollup_protocol::{UserDeposit, WithdrawalMessage};
 use sqlx::{AnyPool, Row, any::AnyRow};
 use std::str::FromStr;
@@ -676,7 +676,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn store_round_trips_and_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let url = rollup_node::db::sqlite_url(dir.path(), "bridge.db");
+        let url = rollup_db::sqlite_url(dir.path(), "bridge.db");
         let store = Store::open(&url).await.unwrap();
         assert_eq!(store.cursor(Chain::L1).await.unwrap(), 0);
         let deposit = UserDeposit {

@@ -16,8 +16,8 @@ use alloy::{
     sol_types::{SolCall, SolValue},
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
+use rollup_client::{ClientError, txmgr::TxManager};
 use rollup_contracts::{DisputeGameFactory, OutputOracle};
-use rollup_node::{client::ClientError, txmgr::TxManager};
 use rollup_protocol::{
     BisectionMove, BisectionState, Derivation, ExecuteDeposit, L1BlockData, L1View,
     OutputRootPreimage, build_witness_with_ancestors, l2_genesis_state, next_move,
@@ -45,7 +45,7 @@ pub(crate) enum GameError {
     #[error(transparent)]
     L1(#[from] ClientError),
     #[error("transaction: {0}")]
-    Tx(#[from] rollup_node::txmgr::TxError),
+    Tx(#[from] rollup_client::txmgr::TxError),
     #[error("transaction {0} reverted")]
     Reverted(B256),
     #[error("cannot build the proof: {0}")]

@@ -1,7 +1,7 @@
 //! The L1 data derivation needs, fetched over JSON-RPC and cached: L1 block
 //! origins and the bridge's deposits, by L1 block.
 
-use rollup_node::client::{ClientError, L1Client};
+use rollup_client::{ClientError, L1Client};
 use rollup_protocol::{L1Origin, L1View, UserDeposit};
 use std::collections::BTreeMap;
 

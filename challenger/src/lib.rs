@@ -21,11 +21,11 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::{providers::Provider, rpc::types::TransactionRequest, sol_types::SolCall};
 use alloy_primitives::{Address, B256, U256};
 use l1::L1Cache;
-use rollup_contracts::OutputOracle;
-use rollup_node::{
-    client::{ClientError, L1Client},
+use rollup_client::{
+    ClientError, L1Client,
     txmgr::{TxManager, TxManagerConfig},
 };
+use rollup_contracts::OutputOracle;
 use rollup_protocol::{Derivation, DerivedFrom, RollupConfig, l2_genesis_state};
 use serde::Serialize;
 use std::{sync::Arc, time::Duration};

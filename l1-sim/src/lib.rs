@@ -31,7 +31,7 @@ pub use execute::l1_precompiles;
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_primitives::{Address, B256, U256};
-use rollup_node::{ChainStore, Node, NodeConfig, db::DbError, rpc};
+use rollup_node::{ChainKind, ChainStore, Node, NodeConfig, db::DbError, rpc};
 use rollup_protocol::{L1_CHAIN_ID, MemoryState};
 use std::{
     net::SocketAddr,
@@ -177,14 +177,13 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         base_fee_params: BaseFeeParams::ethereum(),
         min_base_fee: L1_MIN_BASE_FEE,
         suggested_tip: L1_SUGGESTED_TIP,
-        l1_fee: None,
+        kind: ChainKind::L1 { precompiles: execute::l1_precompiles() },
         max_tx_size: L1_MAX_TX_SIZE,
-        precompiles: Some(execute::l1_precompiles()),
     };
-    let node = Node::open_with_blobs(node_config, true, store, || genesis(&config)).await?;
+    let node = Node::open(node_config, store, || genesis(&config)).await?;
     // Load the KZG trusted setup now rather than on the first blob transaction.
     drop(tokio::task::spawn_blocking(|| {
-        rollup_node::blob::kzg_settings();
+        rollup_protocol::l1_blob::kzg_settings();
     }));
     let shutdown = CancellationToken::new();
     let clock = Arc::new(dev::Clock::default());

@@ -14,6 +14,7 @@ pub mod batch;
 mod config;
 mod deposit;
 mod genesis;
+pub mod l1_blob;
 mod l1_fee;
 mod receipt;
 mod state;

@@ -18,7 +18,8 @@ mod rpc;
 pub use producer::SequencerFaults;
 
 use alloy_primitives::Address;
-use rollup_node::{ChainStore, Node, NodeConfig, client::L1Client, db::DbError};
+use rollup_client::L1Client;
+use rollup_node::{ChainKind, ChainStore, Node, NodeConfig, db::DbError};
 use rollup_protocol::{L2_BASE_FEE_PARAMS, L2_MIN_BASE_FEE, RollupConfig, genesis_header};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::task::JoinHandle;
@@ -49,7 +50,7 @@ pub enum SequencerError {
     Db(#[from] DbError),
     /// The L1 client could not be built.
     #[error(transparent)]
-    Client(#[from] rollup_node::client::ClientError),
+    Client(#[from] rollup_client::ClientError),
     /// The RPC port could not be bound.
     #[error("cannot bind L2 RPC on {addr}: {source}")]
     Bind {
@@ -97,9 +98,8 @@ pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
         base_fee_params: L2_BASE_FEE_PARAMS,
         min_base_fee: L2_MIN_BASE_FEE,
         suggested_tip: 1_000_000,
-        l1_fee: Some(rollup.l1_fee),
+        kind: ChainKind::L2 { l1_fee: rollup.l1_fee },
         max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
-        precompiles: None,
     }
 }
 

@@ -3,7 +3,8 @@
 //! pool's best transactions and execute them with the protocol STF.
 
 use alloy_primitives::{B256, U256};
-use rollup_node::{Node, StoredBlock, client::L1Client};
+use rollup_client::L1Client;
+use rollup_node::{Node, StoredBlock};
 use rollup_protocol::{
     BlockInputs, L1Origin, RollupConfig, SEQUENCER_FEE_VAULT, SkipReason, StateDb, execute_block,
 };
@@ -33,7 +34,7 @@ pub struct SequencerFaults {
 #[derive(Debug, thiserror::Error)]
 enum ProduceError {
     #[error(transparent)]
-    L1(#[from] rollup_node::client::ClientError),
+    L1(#[from] rollup_client::ClientError),
     #[error("L1 block {0} of the current origin is unknown to the L1")]
     MissingOrigin(u64),
     #[error(transparent)]

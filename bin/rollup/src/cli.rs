@@ -10,11 +10,9 @@ use alloy_primitives::U256;
 use clap::{Args, Parser, Subcommand};
 use eyre::Context;
 use rollup_batcher::DataAvailability;
+use rollup_client::dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer};
+use rollup_db::sqlite_url;
 use rollup_l1_sim::L1Config;
-use rollup_node::{
-    db::sqlite_url,
-    dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer},
-};
 use rollup_protocol::{
     L1_CHAIN_ID,
     batch::{BatchEncoding, Compression},

@@ -5,11 +5,12 @@ use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use eyre::{Context, eyre};
 use rollup_batcher::{TxManager, TxManagerConfig};
-use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
-use rollup_node::{
-    client::{L1Client, http_provider},
+use rollup_client::{
+    L1Client,
     dev::{Role, role_signer},
+    http_provider,
 };
+use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
 use rollup_protocol::{Derivation, L1FeeScalars, RollupConfig, l2_genesis_state};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -319,7 +320,7 @@ impl RollupFile {
         database_url: String,
         dev: bool,
     ) -> rollup_bridge::BridgeConfig {
-        use rollup_node::dev::{DEV_ACCOUNTS, dev_account};
+        use rollup_client::dev::{DEV_ACCOUNTS, dev_account};
         rollup_bridge::BridgeConfig {
             api_addr,
             l1_rpc_url: l1_rpc_url.to_string(),

@@ -10,11 +10,9 @@ use rollup_batcher::ProposerFaults;
 use rollup_batcher::{BatcherHandle, DataAvailability};
 use rollup_bridge::{BridgeHandle, DevnetControl};
 use rollup_challenger::{ChallengerClient, ChallengerHandle};
+use rollup_client::dev::{Role, dev_addresses, role_signer};
+use rollup_db::{is_postgres, sqlite_url};
 use rollup_l1_sim::{L1Config, L1Handle};
-use rollup_node::{
-    db::{is_postgres, sqlite_url},
-    dev::{Role, dev_addresses, role_signer},
-};
 use rollup_protocol::{
     L1_CHAIN_ID,
     batch::{BatchEncoding, Compression},

@@ -300,7 +300,7 @@ fn call(
         CacheDB::new(&chain.state),
         node.config().chain_id,
         &env,
-        node.config().precompiles,
+        node.config().kind.precompiles(),
     );
     evm.ctx.cfg.disable_base_fee = !priced;
     evm.ctx.cfg.disable_block_gas_limit = true;

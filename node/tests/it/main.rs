@@ -75,7 +75,7 @@ async fn round_trip(store: ChainStore) {
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_store_round_trips_blocks_and_state() {
     let dir = tempfile::tempdir().unwrap();
-    let url = rollup_node::db::sqlite_url(dir.path(), "chain.db");
+    let url = rollup_db::sqlite_url(dir.path(), "chain.db");
     round_trip(ChainStore::open(&url, "l1").await.unwrap()).await;
 }
 
@@ -101,7 +101,7 @@ async fn unreachable_database_is_a_clear_error() {
 /// A node over a fresh SQLite store whose genesis gives `0x01..01` 10 wei.
 async fn node() -> (std::sync::Arc<rollup_node::Node>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let url = rollup_node::db::sqlite_url(dir.path(), "chain.db");
+    let url = rollup_db::sqlite_url(dir.path(), "chain.db");
     let config = rollup_node::NodeConfig {
         chain_id: 1337,
         client_version: "test".into(),
@@ -109,9 +109,8 @@ async fn node() -> (std::sync::Arc<rollup_node::Node>, tempfile::TempDir) {
         base_fee_params: alloy_eips::eip1559::BaseFeeParams::ethereum(),
         min_base_fee: 1,
         suggested_tip: 1,
-        l1_fee: None,
+        kind: rollup_node::ChainKind::L2 { l1_fee: Default::default() },
         max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
-        precompiles: None,
     };
     let node = rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
         let mut state = MemoryState::new();

@@ -151,7 +151,7 @@ impl TxManager {
     }
 
     /// Sends an EIP-4844 blob transaction calling `to` with `input` and
-    /// carrying `sidecar` (see [`crate::blob::sidecar_from_blobs`]), and waits
+    /// carrying `sidecar` (see [`rollup_protocol::l1_blob::sidecar_from_blobs`]), and waits
     /// until it is confirmed. It goes out in the network form (sidecar
     /// attached); its blob fee cap is twice the current blob base fee, at
     /// least [`MIN_BLOB_FEE_CAP`], and every resubmission bumps the blob fee

@@ -347,7 +347,7 @@ impl BeaconClient {
                 blob_versioned_hashes: vec![*hash],
                 ..Default::default()
             };
-            crate::blob::validate_sidecar(&tx, &sidecar_check)
+            rollup_protocol::l1_blob::validate_sidecar(&tx, &sidecar_check)
                 .map_err(|e| ClientError::Beacon(format!("block {number}: {e}")))?;
             out.push(sidecar.blob.clone());
         }
