@@ -9,7 +9,10 @@
 //! with. Both sides play honestly: a midpoint is agreed with exactly when it
 //! equals the derived output root at that block.
 
-use crate::{ChallengerEvent, Worker};
+use crate::{
+    ChallengerEvent, Worker,
+    decide::{Action, GameView, game_action},
+};
 use alloy::{
     providers::Provider,
     rpc::types::TransactionRequest,
@@ -19,8 +22,8 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use rollup_client::{ClientError, txmgr::TxManager};
 use rollup_contracts::{DisputeGameFactory, OutputOracle};
 use rollup_protocol::{
-    BisectionMove, BisectionState, Derivation, ExecuteDeposit, L1BlockData, L1View,
-    OutputRootPreimage, build_witness_with_ancestors, l2_genesis_state, next_move,
+    BisectionMove, Derivation, ExecuteDeposit, L1BlockData, L1View, OutputRootPreimage,
+    build_witness_with_ancestors, l2_genesis_state,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -120,59 +123,45 @@ impl Worker {
             }
             let output = self.view(OutputOracle::getOutputCall { index: g.outputIndex }).await?;
             let Some(derived) = self.derivation.output_root(output.l2BlockNumber) else { continue };
-            let mut sides = Vec::new();
-            if g.challenger == attacker {
-                sides.push(CHALLENGER);
-            }
-            if derived == output.outputRoot && defender.is_some() {
-                sides.push(PROPOSER);
-            }
-            if sides.is_empty() {
-                continue;
-            }
-            if g.hi - g.lo == 1 && !g.hasPending {
-                if self.derivation.head().number >= g.hi {
-                    self.prove(id, &g, shutdown).await?;
+            let view = GameView {
+                game: &g,
+                output_root: output.outputRoot,
+                derived_output_root: derived,
+                attacker,
+                has_defender: defender.is_some(),
+                now,
+                clock,
+                derived_head: self.derivation.head().number,
+            };
+            match game_action(view, |b| self.derivation.output_root(b)) {
+                Action::Wait => {}
+                Action::Prove => self.prove(id, &g, shutdown).await?,
+                Action::Move { side, mv: BisectionMove { agree, lo, hi, mid_root } } => {
+                    let txmgr = if side == CHALLENGER {
+                        &players.attacker
+                    } else {
+                        players.defender.as_ref().expect("a defender plays the proposer side")
+                    };
+                    let call = DisputeGameFactory::moveCall {
+                        gameId: U256::from(id),
+                        agreeWithPendingMid: agree,
+                        midRoot: mid_root,
+                    };
+                    self.send(txmgr, call.abi_encode(), U256::ZERO, shutdown).await?;
+                    tracing::info!(
+                        target: "challenger", game = id,
+                        side = if side == CHALLENGER { "challenger" } else { "defender" },
+                        agree, lo, hi, mid = (lo + hi) / 2, %mid_root, "move"
+                    );
+                    let _ = self.events.send(ChallengerEvent::Moved {
+                        game_id: id,
+                        lo,
+                        hi,
+                        agreed: agree,
+                        mid_root,
+                    });
                 }
-                continue;
-            }
-            if sides.contains(&g.turn) {
-                let state = BisectionState {
-                    lo: g.lo,
-                    hi: g.hi,
-                    pending: g.hasPending.then_some((g.pendingBlock, g.pendingRoot)),
-                };
-                let Some(BisectionMove { agree, lo, hi, mid_root }) =
-                    next_move(state, |b| self.derivation.output_root(b))
-                else {
-                    continue;
-                };
-                let txmgr = if g.turn == CHALLENGER {
-                    &players.attacker
-                } else {
-                    players.defender.as_ref().expect("defender")
-                };
-                let call = DisputeGameFactory::moveCall {
-                    gameId: U256::from(id),
-                    agreeWithPendingMid: agree,
-                    midRoot: mid_root,
-                };
-                self.send(txmgr, call.abi_encode(), U256::ZERO, shutdown).await?;
-                tracing::info!(
-                    target: "challenger", game = id,
-                    side = if g.turn == CHALLENGER { "challenger" } else { "defender" },
-                    agree, lo, hi, mid = (lo + hi) / 2, %mid_root, "move"
-                );
-                let _ = self.events.send(ChallengerEvent::Moved {
-                    game_id: id,
-                    lo,
-                    hi,
-                    agreed: agree,
-                    mid_root,
-                });
-            } else {
-                let used = if g.turn == PROPOSER { g.proposerClock } else { g.challengerClock };
-                if used + now.saturating_sub(g.lastMoveAt) > clock {
+                Action::ClaimTimeout => {
                     let call = DisputeGameFactory::timeoutCall { gameId: U256::from(id) };
                     self.send(&players.attacker, call.abi_encode(), U256::ZERO, shutdown).await?;
                     tracing::info!(target: "challenger", game = id, "opponent's clock ran out: claimed the game");

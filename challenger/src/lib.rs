@@ -14,12 +14,14 @@
 //! `tests/tests/it/disputes.rs`); it keeps no state that a crash could lose.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod decide;
 mod games;
 mod l1;
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy::{providers::Provider, rpc::types::TransactionRequest, sol_types::SolCall};
 use alloy_primitives::{Address, B256, U256};
+use decide::Verdict;
 use l1::L1Cache;
 use rollup_client::{
     ClientError, L1Client,
@@ -320,11 +322,7 @@ impl Worker {
             .derivation
             .output_root(output.l2BlockNumber)
             .ok_or_else(|| format!("L2 block {} is not derived yet", output.l2BlockNumber))?;
-        let counter = if derived == output.outputRoot {
-            alloy_primitives::keccak256(derived)
-        } else {
-            derived
-        };
+        let counter = decide::counter_claim(derived, output.outputRoot);
         self.open_game(index, counter, shutdown).await.map_err(|e| e.to_string())
     }
 
@@ -345,15 +343,16 @@ impl Worker {
             let index = self.outputs_checked;
             let output =
                 self.view(OutputOracle::getOutputCall { index: U256::from(index) }).await?;
-            let Some(derived) = self.derivation.output_root(output.l2BlockNumber) else {
-                return Ok(()); // not derived yet
-            };
-            if derived == output.outputRoot {
+            let verdict = decide::judge_output(
+                self.derivation.output_root(output.l2BlockNumber),
+                output.outputRoot,
+            );
+            if let Verdict::Valid = verdict {
                 let _ = self.events.send(ChallengerEvent::OutputValid {
                     output_index: index,
                     l2_block: output.l2BlockNumber,
                 });
-            } else {
+            } else if let Verdict::Invalid { derived } = verdict {
                 tracing::warn!(
                     target: "challenger", output_index = index, l2_block = output.l2BlockNumber,
                     proposed = %output.outputRoot, %derived, "INVALID OUTPUT ROOT"
@@ -370,15 +369,17 @@ impl Worker {
                     proposed: output.outputRoot,
                     derived,
                 });
-                let final_: bool =
+                let is_final: bool =
                     self.view(OutputOracle::isFinalCall { index: U256::from(index) }).await?;
-                if !final_ {
+                if decide::should_dispute(verdict, is_final) {
                     // The earliest wrong output: later ones fall with it.
                     if let Err(e) = self.open_game(index, derived, shutdown).await {
                         tracing::warn!(target: "challenger", %e, output_index = index, "cannot open a game; will retry");
                         return Ok(());
                     }
                 }
+            } else {
+                return Ok(()); // not derived yet
             }
             self.outputs_checked += 1;
             self.status.write().await.outputs_checked = self.outputs_checked;

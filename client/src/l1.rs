@@ -354,3 +354,40 @@ impl BeaconClient {
         Ok(out)
     }
 }
+
+impl crate::L1Provider for L1Client {
+    type Error = ClientError;
+
+    async fn head(&self) -> Result<u64, ClientError> {
+        Self::head(self).await
+    }
+
+    async fn origin(&self, number: u64) -> Result<Option<L1Origin>, ClientError> {
+        Self::origin(self, number).await
+    }
+
+    async fn deposits_in_range(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, UserDeposit)>, ClientError> {
+        Self::deposits_in_range(self, from, to).await
+    }
+
+    async fn deposits(&self, number: u64) -> Result<Vec<UserDeposit>, ClientError> {
+        Self::deposits(self, number).await
+    }
+}
+
+impl crate::BatchProvider for L1Client {
+    type Error = ClientError;
+
+    async fn batches(
+        &self,
+        inbox: Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<PostedBatch>, ClientError> {
+        Self::batches(self, inbox, from, to).await
+    }
+}

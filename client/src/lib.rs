@@ -5,7 +5,11 @@
 //! ([`L1Client`], [`BeaconClient`], [`http_provider`] for either chain), the
 //! transaction manager that signs, sends and resubmits L1 transactions
 //! ([`txmgr`], op-batcher's `txmgr`), and the devnet keys ([`dev`]).
-
+//!
+//! The roles read the L1 through two small traits, [`L1Provider`] and
+//! [`BatchProvider`] (kona's provider traits), which [`L1Client`]
+//! implements; in-memory implementations for unit tests are in
+//! `test_utils` (feature `test-utils`).
 //!
 //! The batcher, the challenger and the bridge link this crate, not
 //! `rollup-node`: an RPC client needs neither the mempool nor revm nor an
@@ -15,6 +19,10 @@
 
 pub mod dev;
 mod l1;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
+mod traits;
 pub mod txmgr;
 
 pub use l1::{BeaconClient, BlobSidecar, ClientError, L1Client, http_provider};
+pub use traits::{BatchProvider, L1Provider};
