@@ -48,10 +48,15 @@
 //! timestamp) are posted at once.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod config;
 mod defense;
 pub mod fill;
 mod store;
 
+pub use config::{
+    BatcherConfig, DEFAULT_BATCH_INTERVAL, DEFAULT_COMPRESSION, DEFAULT_DA, DEFAULT_ENCODING,
+    DEFAULT_MAX_BLOCKS_PER_BATCH, DEFAULT_OUTPUT_INTERVAL, DEFAULT_POLL_INTERVAL, DataAvailability,
+};
 pub use rollup_client::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
 pub use store::{BatchRecord, BatcherStore, OutputRecord};
 
@@ -59,7 +64,6 @@ use alloy::eips::eip4844::Blob;
 use alloy::{
     providers::{Provider, RootProvider},
     rpc::types::TransactionReceipt,
-    signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
 use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
@@ -68,8 +72,8 @@ use rollup_client::http_provider;
 use rollup_contracts::{BatchInbox, OutputOracle};
 use rollup_db::DbError;
 use rollup_protocol::batch::{
-    BatchBlock, BatchEncoding, Compression, FRAME_OVERHEAD, MAX_BLOB_FRAME_DATA, channel_to_blobs,
-    encode_batch_data, encode_channel_with, split_channel,
+    BatchBlock, FRAME_OVERHEAD, MAX_BLOB_FRAME_DATA, channel_to_blobs, encode_batch_data,
+    encode_channel_with, split_channel,
 };
 use rollup_protocol::l1_blob::{GAS_PER_BLOB, MAX_BLOBS_PER_TX};
 use std::{
@@ -95,42 +99,6 @@ pub const CALLDATA_CHANNEL_CAPACITY: usize = MAX_BATCH_DATA_BYTES - 1 - FRAME_OV
 /// frame each.
 pub const BLOB_CHANNEL_CAPACITY: usize = MAX_BLOBS_PER_TX as usize * MAX_BLOB_FRAME_DATA;
 
-/// Configuration of the batcher and proposer.
-#[derive(Clone, Debug)]
-pub struct BatcherConfig {
-    /// L1 JSON-RPC URL.
-    pub l1_rpc_url: String,
-    /// L2 JSON-RPC URL.
-    pub l2_rpc_url: String,
-    /// `BatchInbox` on L1.
-    pub batch_inbox: Address,
-    /// `OutputOracle` on L1.
-    pub output_oracle: Address,
-    /// Key authorised to append batches.
-    pub batcher_key: PrivateKeySigner,
-    /// Key authorised to propose outputs.
-    pub proposer_key: PrivateKeySigner,
-    /// Channel compression.
-    pub compression: Compression,
-    /// Batch encoding (span batches by default: columnar, densest).
-    pub encoding: BatchEncoding,
-    /// Where batches go: calldata, blobs, or whichever is cheaper now.
-    pub da: DataAvailability,
-    /// Propose the output of every `output_interval`-th L2 block.
-    pub output_interval: u64,
-    /// Maximum channel duration: an L2 block waits at most this long for its
-    /// channel to fill before it is posted anyway.
-    pub batch_interval: Duration,
-    /// Most L2 blocks per channel.
-    pub max_blocks_per_batch: u64,
-    /// Transaction manager settings.
-    pub txmgr: TxManagerConfig,
-    /// Database URL.
-    pub database_url: String,
-    /// `DisputeGameFactory` on L1: when set, the proposer defends its outputs.
-    pub dispute_game_factory: Option<Address>,
-}
-
 /// Errors of the batcher.
 #[derive(Debug, thiserror::Error)]
 pub enum BatcherError {
@@ -152,43 +120,6 @@ pub enum BatcherError {
     /// An L1 transaction reverted.
     #[error("L1 transaction {0} reverted")]
     Reverted(B256),
-}
-
-/// Data availability of batches.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum DataAvailability {
-    /// Batch data in the calldata of `BatchInbox.appendBatch`.
-    #[default]
-    Calldata,
-    /// One frame per EIP-4844 blob, with `BatchInbox.appendBlobBatch`.
-    Blobs,
-    /// Whichever costs less at the current L1 base fee and blob base fee
-    /// (op-batcher's auto mode): calldata at the EIP-7623 floor of 40 gas per
-    /// byte, or 131,072 blob gas per blob.
-    Auto,
-}
-
-impl std::str::FromStr for DataAvailability {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "calldata" => Ok(Self::Calldata),
-            "blobs" => Ok(Self::Blobs),
-            "auto" => Ok(Self::Auto),
-            other => Err(format!("unknown data availability {other:?}: calldata, blobs or auto")),
-        }
-    }
-}
-
-impl std::fmt::Display for DataAvailability {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Calldata => "calldata",
-            Self::Blobs => "blobs",
-            Self::Auto => "auto",
-        })
-    }
 }
 
 /// Fault switches of the proposer (devnet fault injection).
@@ -366,7 +297,7 @@ impl Batcher {
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
             }
             match self.step(&mut pending, &shutdown).await {
                 Ok(()) => {}

@@ -63,6 +63,39 @@ pub struct ChallengerConfig {
     pub txmgr: TxManagerConfig,
 }
 
+/// Default interval between two passes over the L1: 250 ms.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+impl Default for ChallengerConfig {
+    /// The devnet's challenger: L1 on `127.0.0.1:8545`, the default rollup
+    /// parameters, [`DEFAULT_POLL_INTERVAL`], the challenger and defender
+    /// role keys of the dev mnemonic, unknown (zero) contract addresses and
+    /// no dispute game factory (it only reports).
+    fn default() -> Self {
+        use rollup_client::dev::{Role, role_signer};
+        Self {
+            rollup: RollupConfig::default(),
+            l1_rpc_url: "http://127.0.0.1:8545".into(),
+            bridge: Address::ZERO,
+            batch_inbox: Address::ZERO,
+            output_oracle: Address::ZERO,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            dispute_game_factory: None,
+            attacker_key: role_signer(Role::Challenger),
+            defender_key: Some(role_signer(Role::Defender)),
+            txmgr: TxManagerConfig::default(),
+        }
+    }
+}
+
+impl ChallengerConfig {
+    /// A configuration for tests: the given rollup and L1, the defaults
+    /// otherwise. Set the contract addresses on the result.
+    pub fn for_tests(rollup: RollupConfig, l1_rpc_url: impl Into<String>) -> Self {
+        Self { rollup, l1_rpc_url: l1_rpc_url.into(), ..Self::default() }
+    }
+}
+
 /// What the challenger found or did, streamed to watchers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]

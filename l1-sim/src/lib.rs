@@ -76,13 +76,31 @@ pub struct L1Config {
     pub genesis_alloc: Vec<(Address, U256)>,
 }
 
+/// Default L1 block interval: 1 s (Ethereum's is 12 s; the devnet is quicker).
+pub const DEFAULT_BLOCK_TIME: Duration = Duration::from_secs(1);
+
+impl Default for L1Config {
+    /// The devnet's L1: chain id 900 on `127.0.0.1:8545`, a block every
+    /// [`DEFAULT_BLOCK_TIME`], a SQLite file `l1.db` in the working directory
+    /// and an empty genesis allocation.
+    fn default() -> Self {
+        Self {
+            chain_id: L1_CHAIN_ID,
+            rpc_addr: ([127, 0, 0, 1], 8545).into(),
+            block_time: Some(DEFAULT_BLOCK_TIME),
+            database_url: "sqlite://l1.db?mode=rwc".into(),
+            genesis_alloc: Vec::new(),
+        }
+    }
+}
+
 impl L1Config {
     /// A configuration for tests: port 0, 1-second blocks, the given database.
     pub fn for_tests(database_url: String, genesis_alloc: Vec<(Address, U256)>) -> Self {
         Self {
             chain_id: L1_CHAIN_ID,
             rpc_addr: ([127, 0, 0, 1], 0).into(),
-            block_time: Some(Duration::from_secs(1)),
+            block_time: Some(DEFAULT_BLOCK_TIME),
             database_url,
             genesis_alloc,
         }

@@ -2,7 +2,10 @@
 //! interfaces (L1 JSON-RPC, L2 JSON-RPC, REST), with the contracts deployed
 //! on first start and everything resumed from `--data-dir` afterwards.
 
-use crate::deploy::{Batching, DeployParams, RollupFile, deploy};
+use crate::{
+    deploy::{DeployParams, RollupFile, deploy},
+    roles::Batching,
+};
 use alloy_primitives::{Address, U256};
 use eyre::Context;
 use futures::future::BoxFuture;

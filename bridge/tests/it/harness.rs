@@ -254,6 +254,7 @@ impl Stack {
             l1_rpc_url: l1.rpc_url(),
             bridge,
             block_time: Duration::from_millis(250),
+            suggested_tip: rollup_sequencer::DEFAULT_SUGGESTED_TIP,
             database_url: sqlite_url(dir.path(), "l2.db"),
         })
         .await
