@@ -7,13 +7,10 @@
 use crate::{Batcher, BatcherError, checked};
 use alloy::{providers::Provider, sol_types::SolCall};
 use alloy_primitives::{B256, U64, U256};
-use rollup_contracts::{DisputeGameFactory, OutputOracle};
+use rollup_contracts::{DisputeGameFactory, GameStatus, OutputOracle, Side};
 use rollup_protocol::{BisectionMove, BisectionState, next_move};
 use std::{collections::BTreeMap, sync::atomic::Ordering};
 use tokio_util::sync::CancellationToken;
-
-/// `DisputeGameFactory.Side.Proposer`.
-const PROPOSER: u8 = 1;
 
 impl Batcher {
     async fn l2_output_root(&self, block: u64) -> Result<B256, BatcherError> {
@@ -34,7 +31,10 @@ impl Batcher {
             let g = self
                 .view(factory, DisputeGameFactory::getGameCall { gameId: U256::from(id) })
                 .await?;
-            if g.status != 0 || g.turn != PROPOSER || (g.hi - g.lo <= 1 && !g.hasPending) {
+            if GameStatus::try_from(g.status) != Ok(GameStatus::InProgress)
+                || Side::try_from(g.turn) != Ok(Side::Proposer)
+                || (g.hi - g.lo <= 1 && !g.hasPending)
+            {
                 continue;
             }
             let output = self

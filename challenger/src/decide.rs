@@ -3,9 +3,8 @@
 //! and what to do in a game (move, prove, claim a timeout, or wait). Each is
 //! a function of what was read, so it is tested here without an L1.
 
-use crate::games::{CHALLENGER, PROPOSER};
 use alloy_primitives::{Address, B256};
-use rollup_contracts::DisputeGameFactory;
+use rollup_contracts::{DisputeGameFactory, Side};
 use rollup_protocol::{BisectionMove, BisectionState, next_move};
 
 /// What the derived chain says of a proposed output.
@@ -57,8 +56,8 @@ pub(crate) enum Action {
     Prove,
     /// Our turn: answer the pending midpoint and post ours, as `side`.
     Move {
-        /// The side moving (`PROPOSER` or `CHALLENGER`).
-        side: u8,
+        /// The side moving.
+        side: Side,
         /// The move.
         mv: BisectionMove,
     },
@@ -91,12 +90,13 @@ pub(crate) struct GameView<'a> {
 /// output root at an L2 block (`None` while not derived).
 pub(crate) fn game_action(view: GameView<'_>, derived: impl Fn(u64) -> Option<B256>) -> Action {
     let g = view.game;
+    let Ok(turn) = Side::try_from(g.turn) else { return Action::Wait };
     let mut sides = Vec::new();
     if g.challenger == view.attacker {
-        sides.push(CHALLENGER);
+        sides.push(Side::Challenger);
     }
     if view.has_defender && view.derived_output_root == view.output_root {
-        sides.push(PROPOSER);
+        sides.push(Side::Proposer);
     }
     if sides.is_empty() {
         return Action::Wait;
@@ -104,18 +104,18 @@ pub(crate) fn game_action(view: GameView<'_>, derived: impl Fn(u64) -> Option<B2
     if g.hi - g.lo == 1 && !g.hasPending {
         return if view.derived_head >= g.hi { Action::Prove } else { Action::Wait };
     }
-    if sides.contains(&g.turn) {
+    if sides.contains(&turn) {
         let state = BisectionState {
             lo: g.lo,
             hi: g.hi,
             pending: g.hasPending.then_some((g.pendingBlock, g.pendingRoot)),
         };
         return match next_move(state, derived) {
-            Some(mv) => Action::Move { side: g.turn, mv },
+            Some(mv) => Action::Move { side: turn, mv },
             None => Action::Wait,
         };
     }
-    let used = if g.turn == PROPOSER { g.proposerClock } else { g.challengerClock };
+    let used = if turn == Side::Proposer { g.proposerClock } else { g.challengerClock };
     if used + view.now.saturating_sub(g.lastMoveAt) > view.clock {
         Action::ClaimTimeout
     } else {
@@ -140,12 +140,12 @@ mod tests {
     const ATTACKER: Address = Address::repeat_byte(0xaa);
 
     /// A game over `[lo, hi]` opened by `challenger`, `turn` to move.
-    fn game(challenger: Address, lo: u64, hi: u64, turn: u8) -> DisputeGameFactory::Game {
+    fn game(challenger: Address, lo: u64, hi: u64, turn: Side) -> DisputeGameFactory::Game {
         DisputeGameFactory::Game {
             challenger,
             lo,
             hi,
-            turn,
+            turn: turn as u8,
             lastMoveAt: 1_000,
             ..Default::default()
         }
@@ -184,7 +184,7 @@ mod tests {
     fn moves_on_its_turn_answering_the_pending_midpoint() {
         // Our game against a wrong output at 16: the proposer claimed a wrong
         // root at the midpoint 8, so the challenger disagrees and bisects [0, 8].
-        let mut g = game(ATTACKER, 0, 16, CHALLENGER);
+        let mut g = game(ATTACKER, 0, 16, Side::Challenger);
         g.hasPending = true;
         g.pendingBlock = 8;
         g.pendingRoot = B256::repeat_byte(0xee);
@@ -192,7 +192,7 @@ mod tests {
         assert_eq!(
             action,
             Action::Move {
-                side: CHALLENGER,
+                side: Side::Challenger,
                 mv: BisectionMove { agree: false, lo: 0, hi: 8, mid_root: root(4) }
             }
         );
@@ -209,9 +209,9 @@ mod tests {
     #[test]
     fn defends_a_correct_output_as_the_proposer_side() {
         // Someone else challenged a correct output: the defender key moves.
-        let g = game(Address::repeat_byte(0xbb), 0, 16, PROPOSER);
+        let g = game(Address::repeat_byte(0xbb), 0, 16, Side::Proposer);
         let action = game_action(view(&g, root(16)), honest);
-        assert!(matches!(action, Action::Move { side: PROPOSER, .. }), "{action:?}");
+        assert!(matches!(action, Action::Move { side: Side::Proposer, .. }), "{action:?}");
         // Without a defender key, or against a wrong output: not our game.
         let mut v = view(&g, root(16));
         v.has_defender = false;
@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn proves_the_last_block_once_derived() {
-        let g = game(ATTACKER, 6, 7, PROPOSER);
+        let g = game(ATTACKER, 6, 7, Side::Proposer);
         assert_eq!(game_action(view(&g, root(0)), honest), Action::Prove);
         let mut v = view(&g, root(0));
         v.derived_head = 6;
@@ -231,7 +231,7 @@ mod tests {
     #[test]
     fn claims_a_timeout_only_once_the_opponents_clock_is_spent() {
         // The proposer's turn in our game, 30 s already used.
-        let mut g = game(ATTACKER, 0, 16, PROPOSER);
+        let mut g = game(ATTACKER, 0, 16, Side::Proposer);
         g.proposerClock = 30;
         let mut v = view(&g, root(0));
         v.now = 1_030; // 30 + 30 = 60: not over the 60 s clock

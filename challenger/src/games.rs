@@ -20,19 +20,12 @@ use alloy::{
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
 use rollup_client::{ClientError, txmgr::TxManager};
-use rollup_contracts::{DisputeGameFactory, OutputOracle};
+use rollup_contracts::{DisputeGameFactory, GameStatus, OutputOracle, Side};
 use rollup_protocol::{
     BisectionMove, Derivation, ExecuteDeposit, L1BlockData, L1View, OutputRootPreimage,
     build_witness_with_ancestors, l2_genesis_state,
 };
 use tokio_util::sync::CancellationToken;
-
-/// `DisputeGameFactory.Side`.
-pub(crate) const PROPOSER: u8 = 1;
-/// `DisputeGameFactory.Side`.
-pub(crate) const CHALLENGER: u8 = 2;
-/// `DisputeGameFactory.GameStatus.InProgress`.
-const IN_PROGRESS: u8 = 0;
 
 /// The challenger's keys and the factory it plays on.
 #[derive(Debug)]
@@ -115,7 +108,7 @@ impl Worker {
             let g = self
                 .factory_view(DisputeGameFactory::getGameCall { gameId: U256::from(id) })
                 .await?;
-            if g.status != IN_PROGRESS {
+            if GameStatus::try_from(g.status) != Ok(GameStatus::InProgress) {
                 if id == self.first_open_game {
                     self.first_open_game += 1;
                 }
@@ -137,7 +130,7 @@ impl Worker {
                 Action::Wait => {}
                 Action::Prove => self.prove(id, &g, shutdown).await?,
                 Action::Move { side, mv: BisectionMove { agree, lo, hi, mid_root } } => {
-                    let txmgr = if side == CHALLENGER {
+                    let txmgr = if side == Side::Challenger {
                         &players.attacker
                     } else {
                         players.defender.as_ref().expect("a defender plays the proposer side")
@@ -150,7 +143,7 @@ impl Worker {
                     self.send(txmgr, call.abi_encode(), U256::ZERO, shutdown).await?;
                     tracing::info!(
                         target: "challenger", game = id,
-                        side = if side == CHALLENGER { "challenger" } else { "defender" },
+                        side = if side == Side::Challenger { "challenger" } else { "defender" },
                         agree, lo, hi, mid = (lo + hi) / 2, %mid_root, "move"
                     );
                     let _ = self.events.send(ChallengerEvent::Moved {

@@ -313,6 +313,11 @@ mod tests {
     }
 
     #[test]
+    fn a_blob_batch_fits_one_blob_transaction() {
+        assert_eq!(rollup_contracts::MAX_BLOBS_PER_BATCH as u64, MAX_BLOBS_PER_TX);
+    }
+
+    #[test]
     fn blob_base_fee_follows_fake_exponential() {
         assert_eq!(blob_base_fee(0), 1);
         // e^(excess / fraction): one fraction of excess multiplies the fee by ~e.
