@@ -26,7 +26,7 @@ use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
 };
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 /// Static parameters of a node.
 #[derive(Clone, Debug)]
@@ -57,7 +57,6 @@ pub struct Node {
     chain: RwLock<Chain>,
     pool: Mutex<Mempool>,
     store: ChainStore,
-    head: watch::Sender<u64>,
     new_tx: Notify,
     l1_base_fee: AtomicU64,
     l1_blob_base_fee: AtomicU64,
@@ -84,24 +83,17 @@ impl Node {
             blocks.push(block);
         }
         let chain = Chain::new(state, blocks);
-        let (head, _) = watch::channel(chain.head_number());
         Ok(Arc::new(Self {
             config,
             chain: RwLock::new(chain),
             pool: Mutex::new(Mempool::default()),
             store,
-            head,
             new_tx: Notify::new(),
             l1_base_fee: AtomicU64::new(0),
             l1_blob_base_fee: AtomicU64::new(0),
             producer: tokio::sync::RwLock::new(()),
             diverged: std::sync::atomic::AtomicBool::new(false),
         }))
-    }
-
-    /// Whether this node accepts blob transactions.
-    pub const fn blobs_enabled(&self) -> bool {
-        self.config.kind.blobs()
     }
 
     /// `excess_blob_gas` of the next block (EIP-4844 with EIP-7918).
@@ -173,11 +165,6 @@ impl Node {
         self.producer.read().await
     }
 
-    /// A receiver of the head block number.
-    pub fn subscribe_head(&self) -> watch::Receiver<u64> {
-        self.head.subscribe()
-    }
-
     /// Resolves when a transaction enters the pool.
     pub async fn wait_for_tx(&self) {
         self.new_tx.notified().await;
@@ -241,7 +228,6 @@ impl Node {
             }
             return Err(error);
         }
-        let number = block.number();
         let included: Vec<B256> = block.transactions.iter().map(|t| t.tx.tx_hash()).collect();
         {
             let mut chain = self.chain.write();
@@ -252,7 +238,6 @@ impl Node {
             }
             pool.prune(|a| chain.state.nonce(a));
         }
-        self.head.send_replace(number);
         Ok(())
     }
 

@@ -207,28 +207,6 @@ impl ChainStore {
         }
         Ok((blocks, state))
     }
-
-    /// Reads a metadata value.
-    pub async fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, DbError> {
-        let row = sqlx::query("SELECT value FROM meta WHERE key = $1")
-            .bind(key.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
-    }
-
-    /// Writes a metadata value.
-    pub async fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), DbError> {
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key.to_string())
-        .bind(value.to_vec())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
 }
 
 async fn write_changes(

@@ -63,8 +63,6 @@ pub const MAX_BLOBS_PER_BLOCK: u64 = 9;
 pub const MAX_BLOBS_PER_TX: u64 = 6;
 /// Blob base fee update fraction (EIP-7691, Prague).
 pub const BLOB_BASE_FEE_UPDATE_FRACTION: u64 = 5_007_716;
-/// Lowest blob base fee, in wei (EIP-4844 `MIN_BASE_FEE_PER_BLOB_GAS`).
-pub const MIN_BLOB_BASE_FEE: u128 = 1;
 /// EIP-7918 `BLOB_BASE_COST`: the execution gas a blob is priced at, at least.
 pub const BLOB_BASE_COST: u64 = 1 << 13;
 /// Blob gas target per block.

@@ -44,8 +44,6 @@ async fn round_trip(store: ChainStore) {
     assert_eq!(loaded.storage(&Address::repeat_byte(1), U256::from(7)), U256::ZERO);
     assert_eq!(loaded.storage(&Address::repeat_byte(1), U256::from(8)), U256::from(1));
     assert_eq!(loaded.code(&Address::repeat_byte(1)), Bytes::from_static(&[0x60, 0x00]));
-    store.set_meta("k", b"v").await.unwrap();
-    assert_eq!(store.meta("k").await.unwrap().as_deref(), Some(&b"v"[..]));
 
     // Block 2 carries three blobs (the same blob twice: legal on Ethereum).
     let header = Header { number: 2, parent_hash: block1.hash, ..Default::default() };
