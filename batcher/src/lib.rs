@@ -46,6 +46,14 @@
 //! contracts enforce both as well). Blocks already older than the maximum
 //! channel duration when a restarted batcher first sees them (by their L2
 //! timestamp) are posted at once.
+//!
+//! # Layout
+//!
+//! `config.rs` ([`BatcherConfig`], its `DEFAULT_*` constants, `Default` and
+//! `for_tests()`), `fill.rs` (when to close a channel and how much fits),
+//! `store.rs` (what was posted), `defense.rs` (the proposer's side of dispute
+//! games), and this file: the batcher and proposer loops and DA pricing. The
+//! batcher talks to the chains through `rollup-client` only.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod config;

@@ -12,6 +12,12 @@
 //! input it needs is on L1, so a restarted challenger re-derives the chain,
 //! reads the games back and carries on where it stopped (tested in
 //! `tests/tests/it/disputes.rs`); it keeps no state that a crash could lose.
+//!
+//! Layout: `l1.rs` caches what derivation reads from the L1 (through
+//! `rollup_client::L1Provider`), `decide.rs` holds the decisions (which
+//! output to dispute, and per game: move, prove, claim a timeout, wait) as
+//! functions of what was read, unit-tested without an L1, and `games.rs`
+//! carries them out on the `DisputeGameFactory` with the transaction manager.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod decide;

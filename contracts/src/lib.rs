@@ -58,6 +58,13 @@
 //!   fee: `addLiquidity` pulls both tokens and credits shares, `swapExactIn` pays
 //!   `amountIn * 997 * reserveOut / (reserveIn * 1000 + amountIn * 997)` of the other token and
 //!   reverts with `SlippageExceeded` below `minOut`.
+//!
+//! # Constants
+//!
+//! The contract-level constants are defined here once and re-exported by `rollup-protocol`:
+//! [`EXECUTE_PRECOMPILE`], [`L2_TO_L1_MESSAGE_PASSER`], [`MAX_BLOBS_PER_BATCH`], and the Rust
+//! mirrors of the Solidity enums, [`Side`] and [`GameStatus`] (each with `TryFrom<u8>`, as the ABI
+//! carries them).
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 use alloy_primitives::{Address, U160, address};

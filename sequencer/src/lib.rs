@@ -10,6 +10,12 @@
 //! receipt; L1 `Bridge` deposits -> deposit transactions at the head of the
 //! first L2 block whose L1 origin is their L1 block; sealed blocks -> the
 //! batcher through `rollup_getBatchBlock` and `optimism_outputAtBlock`.
+//!
+//! The sequencer links `rollup-node` (it is a chain) and reads the L1 through
+//! `rollup_client::L1Provider`, so its choice of L1 origin and deposits is
+//! unit-tested against an in-memory L1. [`SequencerConfig`] has a `Default`
+//! from [`DEFAULT_BLOCK_TIME`] and [`DEFAULT_SUGGESTED_TIP`] and a
+//! `for_tests()`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod producer;
