@@ -16,8 +16,9 @@ impl Batcher {
     async fn l2_output_root(&self, block: u64) -> Result<B256, BatcherError> {
         let output: serde_json::Value =
             self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(block),)).await?;
-        serde_json::from_value(output["outputRoot"].clone())
-            .map_err(|e| BatcherError::Contract(e.to_string()))
+        serde_json::from_value(output["outputRoot"].clone()).map_err(|source| {
+            BatcherError::BadResponse { method: "optimism_outputAtBlock", source }
+        })
     }
 
     /// One pass over the games in progress against this proposer's outputs.

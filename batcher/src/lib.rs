@@ -76,7 +76,7 @@ use alloy::{
 };
 use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
 use fill::{CompressionEstimate, FillPolicy, Trigger, fit_prefix, raw_block_size};
-use rollup_client::http_provider;
+use rollup_client::{ErrorKind, http_provider};
 use rollup_contracts::{BatchInbox, OutputOracle};
 use rollup_db::DbError;
 use rollup_protocol::batch::{
@@ -122,12 +122,55 @@ pub enum BatcherError {
     /// A transaction failed.
     #[error(transparent)]
     Tx(#[from] TxError),
-    /// A contract call returned undecodable data.
-    #[error("contract call: {0}")]
-    Contract(String),
+    /// A contract call returned data that does not decode as its ABI says.
+    #[error("contract call {call}: {source}")]
+    Decode {
+        /// The Solidity signature called.
+        call: &'static str,
+        /// Why it does not decode.
+        source: alloy::sol_types::Error,
+    },
+    /// An L2 RPC method answered something that is not its documented shape.
+    #[error("L2 {method}: {source}")]
+    BadResponse {
+        /// The JSON-RPC method.
+        method: &'static str,
+        /// Why it does not parse.
+        source: serde_json::Error,
+    },
+    /// A sealed L2 block the batcher expected is not there (the L2 was
+    /// unwound).
+    #[error("L2 block {0} not found")]
+    MissingL2Block(u64),
+    /// The channel encoder task panicked or was cancelled.
+    #[error("encoding task: {0}")]
+    Encode(#[from] tokio::task::JoinError),
+    /// The blobs of a channel have no KZG sidecar (a non-canonical blob).
+    #[error("blob sidecar: {0}")]
+    Kzg(#[from] rollup_protocol::l1_blob::KzgError),
     /// An L1 transaction reverted.
     #[error("L1 transaction {0} reverted")]
     Reverted(B256),
+}
+
+impl BatcherError {
+    /// How the batcher reacts (kona's classification): a broken database
+    /// and shutdown stop it; a missing L2 block or a reverted batch mean the
+    /// chain moved under it (reset: the next pass resyncs from
+    /// `BatchInbox.nextL2Block()`); everything else is retried.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Db(_) => ErrorKind::Critical,
+            Self::Client(e) => e.kind(),
+            Self::Tx(e) => e.kind(),
+            Self::MissingL2Block(_) | Self::Reverted(_) => ErrorKind::Reset,
+            Self::Rpc(_)
+            | Self::Decode { .. }
+            | Self::BadResponse { .. }
+            | Self::Encode(_)
+            | Self::Kzg(_) => ErrorKind::Temporary,
+        }
+    }
 }
 
 /// Fault switches of the proposer (devnet fault injection).
@@ -310,11 +353,14 @@ impl Batcher {
             match self.step(&mut pending, &shutdown).await {
                 Ok(()) => {}
                 Err(BatcherError::Tx(TxError::Cancelled)) => return,
-                Err(BatcherError::Db(e)) => {
-                    tracing::error!(target: "batcher", %e, "database failed; stopping");
+                Err(e) if e.kind() == ErrorKind::Critical => {
+                    tracing::error!(target: "batcher", %e, "stopping");
                     return;
                 }
-                Err(e) => tracing::warn!(target: "batcher", %e, "step failed; retrying"),
+                // A reset needs nothing more: every step resyncs from the inbox.
+                Err(e) => {
+                    tracing::warn!(target: "batcher", %e, kind = ?e.kind(), "step failed; retrying")
+                }
             }
         }
     }
@@ -360,7 +406,8 @@ impl Batcher {
         let request =
             alloy::rpc::types::TransactionRequest::default().to(to).input(call.abi_encode().into());
         let out = self.l1.call(request).await?;
-        C::abi_decode_returns(&out).map_err(|e| BatcherError::Contract(e.to_string()))
+        C::abi_decode_returns(&out)
+            .map_err(|source| BatcherError::Decode { call: C::SIGNATURE, source })
     }
 
     /// The L1 base fee and blob base fee now, in wei.
@@ -403,7 +450,7 @@ impl Batcher {
     async fn batch_block(&self, number: u64) -> Result<BatchBlock, BatcherError> {
         let block: Option<BatchBlock> =
             self.l2.raw_request("rollup_getBatchBlock".into(), (U64::from(number),)).await?;
-        block.ok_or_else(|| BatcherError::Contract(format!("L2 block {number} not found")))
+        block.ok_or(BatcherError::MissingL2Block(number))
     }
 
     /// Encodes the longest prefix of the pending blocks that fits the
@@ -431,8 +478,7 @@ impl Batcher {
             });
             (fit, candidates)
         })
-        .await
-        .map_err(|e| BatcherError::Contract(format!("encoding task: {e}")))?;
+        .await?;
         pending.estimate.learn(fit.raw, fit.len);
         let fill = fit.len as f64 / capacity as f64;
         if trigger == Trigger::Full && fit.blocks == candidates.len() && !policy.is_full(fit.len) {
@@ -483,8 +529,7 @@ impl Batcher {
                 .iter()
                 .map(|b| Blob::try_from(b.as_slice()).expect("encode_blob makes whole blobs"))
                 .collect();
-            let sidecar = rollup_protocol::l1_blob::sidecar_from_blobs(blobs)
-                .map_err(BatcherError::Contract)?;
+            let sidecar = rollup_protocol::l1_blob::sidecar_from_blobs(blobs)?;
             let count = sidecar.blobs.len();
             let call = BatchInbox::appendBlobBatchCall {
                 l2Start: start,
@@ -557,8 +602,10 @@ impl Batcher {
             }
             let output: serde_json::Value =
                 self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(target),)).await?;
-            let mut root: B256 = serde_json::from_value(output["outputRoot"].clone())
-                .map_err(|e| BatcherError::Contract(e.to_string()))?;
+            let mut root: B256 =
+                serde_json::from_value(output["outputRoot"].clone()).map_err(|source| {
+                    BatcherError::BadResponse { method: "optimism_outputAtBlock", source }
+                })?;
             if self.faults.invalid_output_root.swap(false, Ordering::Relaxed) {
                 root = keccak256(root);
                 tracing::warn!(target: "proposer", l2_block = target, "FAULT: proposing a wrong output root");
@@ -599,6 +646,18 @@ fn checked(receipt: TransactionReceipt) -> Result<TransactionReceipt, BatcherErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_say_how_the_batcher_reacts() {
+        assert_eq!(BatcherError::Db(DbError::Corrupt("row".into())).kind(), ErrorKind::Critical);
+        assert_eq!(BatcherError::Tx(TxError::Cancelled).kind(), ErrorKind::Critical);
+        let url = rollup_client::ClientError::Url("x".into());
+        assert_eq!(BatcherError::Client(url).kind(), ErrorKind::Critical);
+        assert_eq!(BatcherError::MissingL2Block(7).kind(), ErrorKind::Reset);
+        assert_eq!(BatcherError::Reverted(B256::ZERO).kind(), ErrorKind::Reset);
+        assert_eq!(BatcherError::Tx(TxError::WouldRevert("x".into())).kind(), ErrorKind::Reset);
+        assert_eq!(BatcherError::Tx(TxError::Timeout(B256::ZERO)).kind(), ErrorKind::Temporary);
+    }
 
     fn block(number: u64, tx_bytes: usize) -> BatchBlock {
         BatchBlock {

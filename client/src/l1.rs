@@ -30,6 +30,16 @@ pub enum ClientError {
     Beacon(String),
 }
 
+impl ClientError {
+    /// How a caller reacts: a bad URL is critical, anything read is retried.
+    pub const fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Url(_) => crate::ErrorKind::Critical,
+            Self::Transport(_) | Self::BadData(_) | Self::Beacon(_) => crate::ErrorKind::Temporary,
+        }
+    }
+}
+
 /// An HTTP JSON-RPC provider for `url`.
 pub fn http_provider(url: &str) -> Result<RootProvider, ClientError> {
     Ok(RootProvider::new_http(url.parse().map_err(|_| ClientError::Url(url.to_string()))?))

@@ -18,11 +18,13 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod dev;
+mod error;
 mod l1;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
 mod traits;
 pub mod txmgr;
 
+pub use error::ErrorKind;
 pub use l1::{BeaconClient, BlobSidecar, ClientError, L1Client, http_provider};
 pub use traits::{BatchProvider, L1Provider};

@@ -70,6 +70,19 @@ pub enum TxError {
     Cancelled,
 }
 
+impl TxError {
+    /// How a caller reacts: shutting down is critical; a transaction that
+    /// would revert was built on state that changed (reset); the rest is
+    /// retried.
+    pub const fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Cancelled => crate::ErrorKind::Critical,
+            Self::WouldRevert(_) => crate::ErrorKind::Reset,
+            Self::Rpc(_) | Self::Sign(_) | Self::Timeout(_) => crate::ErrorKind::Temporary,
+        }
+    }
+}
+
 /// A confirmed transaction.
 #[derive(Clone, Debug)]
 pub struct Confirmed {

@@ -237,13 +237,17 @@ pub fn validate_sidecar(tx: &TxEip4844, sidecar: &BlobTransactionSidecar) -> Res
     Err(BlobError::InvalidBlob { index: 0, reason: "batch verification failed".into() })
 }
 
+/// An error of the KZG library (c-kzg).
+pub type KzgError = c_kzg::Error;
+
 /// Computes the sidecar (commitments and proofs) of `blobs` with the
 /// Ethereum trusted setup: what a sender of blob transactions attaches.
+/// Fails only on a blob that is not canonical (a field element at or above
+/// the BLS modulus).
 pub fn sidecar_from_blobs(
     blobs: Vec<alloy_eips::eip4844::Blob>,
-) -> Result<BlobTransactionSidecar, String> {
+) -> Result<BlobTransactionSidecar, KzgError> {
     BlobTransactionSidecar::try_from_blobs_with_settings(blobs, kzg_settings())
-        .map_err(|e| format!("{e:?}"))
 }
 
 #[cfg(test)]
