@@ -50,23 +50,31 @@
 //! # Layout
 //!
 //! `config.rs` ([`BatcherConfig`], its `DEFAULT_*` constants, `Default` and
-//! `for_tests()`), `fill.rs` (when to close a channel and how much fits),
-//! `store.rs` (what was posted), `defense.rs` (the proposer's side of dispute
-//! games), and this file: the batcher and proposer loops and DA pricing. The
-//! batcher talks to the chains through `rollup-client` only.
+//! `for_tests()`), `pending.rs` (the channel being filled), `fill.rs` (when
+//! to close a channel and how much fits), `pricing.rs` (DA pricing: channel
+//! capacities and the cost of a byte in calldata or blobs), `store.rs` (what
+//! was posted), `defense.rs` (the proposer's side of dispute games), and this
+//! file: the batcher and proposer loops. The batcher talks to the chains
+//! through `rollup-client` only.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod config;
 mod defense;
 pub mod fill;
+mod pending;
+mod pricing;
 mod store;
 
 pub use config::{
     BatcherConfig, DEFAULT_BATCH_INTERVAL, DEFAULT_COMPRESSION, DEFAULT_DA, DEFAULT_ENCODING,
     DEFAULT_MAX_BLOCKS_PER_BATCH, DEFAULT_OUTPUT_INTERVAL, DEFAULT_POLL_INTERVAL, DataAvailability,
 };
+pub use pricing::{BLOB_CHANNEL_CAPACITY, CALLDATA_CHANNEL_CAPACITY, MAX_BATCH_DATA_BYTES};
 pub use rollup_client::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
 pub use store::{BatchRecord, BatcherStore, OutputRecord};
+
+use pending::Pending;
+use pricing::{Target, blob_cost, calldata_cost, full_batch_cost_per_byte};
 
 use alloy::eips::eip4844::Blob;
 use alloy::{
@@ -75,37 +83,21 @@ use alloy::{
     sol_types::SolCall,
 };
 use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
-use fill::{CompressionEstimate, FillPolicy, Trigger, fit_prefix, raw_block_size};
+use fill::{FillPolicy, Trigger, fit_prefix, raw_block_size};
 use rollup_client::{ErrorKind, http_provider};
 use rollup_contracts::{BatchInbox, OutputOracle};
 use rollup_db::DbError;
 use rollup_protocol::batch::{
-    BatchBlock, FRAME_OVERHEAD, MAX_BLOB_FRAME_DATA, channel_to_blobs, encode_batch_data,
-    encode_channel_with, split_channel,
+    BatchBlock, FRAME_OVERHEAD, channel_to_blobs, encode_batch_data, encode_channel_with,
+    split_channel,
 };
-use rollup_protocol::l1_blob::{GAS_PER_BLOB, MAX_BLOBS_PER_TX};
-use std::{
-    collections::VecDeque,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+use rollup_protocol::l1_blob::MAX_BLOBS_PER_TX;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
 };
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-
-/// Largest batch data per L1 transaction, in bytes (under geth's 128 KiB
-/// transaction size limit with room for the ABI envelope).
-pub const MAX_BATCH_DATA_BYTES: usize = 120_000;
-
-/// Most channel bytes of a calldata batch: one frame whose batch data
-/// (version byte, frame header, channel) is at most [`MAX_BATCH_DATA_BYTES`].
-pub const CALLDATA_CHANNEL_CAPACITY: usize = MAX_BATCH_DATA_BYTES - 1 - FRAME_OVERHEAD;
-
-/// Most channel bytes of a blob batch: [`MAX_BLOBS_PER_TX`] blobs of one
-/// frame each.
-pub const BLOB_CHANNEL_CAPACITY: usize = MAX_BLOBS_PER_TX as usize * MAX_BLOB_FRAME_DATA;
 
 /// Errors of the batcher.
 #[derive(Debug, thiserror::Error)]
@@ -230,116 +222,6 @@ struct Batcher {
     proposer: TxManager,
     store: BatcherStore,
     faults: Arc<ProposerFaults>,
-}
-
-/// A sealed L2 block waiting for its channel.
-#[derive(Debug)]
-struct PendingBlock {
-    block: BatchBlock,
-    /// Its raw size ([`raw_block_size`]).
-    raw: usize,
-    /// When the batcher first saw it.
-    seen: tokio::time::Instant,
-}
-
-impl PendingBlock {
-    /// How long it has waited: since the batcher saw it, or since its L2
-    /// timestamp (whole seconds, so one second is given back) for blocks a
-    /// restarted batcher finds already old.
-    fn waited(&self) -> Duration {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let by_timestamp = now.saturating_sub(self.block.timestamp.saturating_add(1));
-        self.seen.elapsed().max(Duration::from_secs(by_timestamp))
-    }
-}
-
-/// The channel being filled: the sealed L2 blocks not yet batched,
-/// contiguous from `BatchInbox.nextL2Block()`, and the compression ratio
-/// learned so far.
-#[derive(Debug, Default)]
-struct Pending {
-    blocks: VecDeque<PendingBlock>,
-    raw: usize,
-    estimate: CompressionEstimate,
-}
-
-impl Pending {
-    /// Drops the blocks already batched (below `next`); drops everything if
-    /// the blocks kept no longer start at `next`.
-    fn resync(&mut self, next: u64) {
-        while self.blocks.front().is_some_and(|b| b.block.number < next) {
-            self.pop_front(1);
-        }
-        if self.blocks.front().is_some_and(|b| b.block.number != next) {
-            self.blocks.clear();
-            self.raw = 0;
-        }
-    }
-
-    /// The next block number to fetch.
-    fn next_number(&self, next: u64) -> u64 {
-        self.blocks.back().map_or(next, |b| b.block.number + 1)
-    }
-
-    fn push(&mut self, block: BatchBlock) {
-        let raw = raw_block_size(&block);
-        self.raw += raw;
-        self.blocks.push_back(PendingBlock { block, raw, seen: tokio::time::Instant::now() });
-    }
-
-    fn pop_front(&mut self, n: usize) {
-        for b in self.blocks.drain(..n.min(self.blocks.len())) {
-            self.raw -= b.raw;
-        }
-    }
-
-    fn estimated_bytes(&self) -> usize {
-        self.estimate.estimate(self.raw)
-    }
-
-    fn oldest_waited(&self) -> Duration {
-        self.blocks.front().map_or(Duration::ZERO, PendingBlock::waited)
-    }
-}
-
-/// Where a channel goes and how much it may hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Target {
-    Calldata,
-    Blobs,
-}
-
-impl Target {
-    const fn capacity(self) -> usize {
-        match self {
-            Self::Calldata => CALLDATA_CHANNEL_CAPACITY,
-            Self::Blobs => BLOB_CHANNEL_CAPACITY,
-        }
-    }
-}
-
-/// Wei that `bytes` of batch data cost in calldata at L1 base fee
-/// `base_fee`: compressed data is almost all nonzero bytes, 40 gas each
-/// under the EIP-7623 floor. The transaction's base gas is not included.
-const fn calldata_cost(bytes: usize, base_fee: u128) -> u128 {
-    (40 * bytes as u128).saturating_mul(base_fee)
-}
-
-/// Wei that `blobs` blobs cost at blob base fee `blob_base_fee` (EIP-4844).
-const fn blob_cost(blobs: usize, blob_base_fee: u128) -> u128 {
-    (blobs as u128 * GAS_PER_BLOB as u128).saturating_mul(blob_base_fee)
-}
-
-/// Wei per channel byte of a full calldata batch and of a full blob batch at
-/// L1 base fee `base_fee` and blob base fee `blob_base_fee`, the 21,000 base
-/// gas amortised over the capacity.
-fn full_batch_cost_per_byte(base_fee: u128, blob_base_fee: u128) -> (f64, f64) {
-    let base = 21_000u128.saturating_mul(base_fee);
-    let calldata = base.saturating_add(calldata_cost(MAX_BATCH_DATA_BYTES, base_fee)) as f64
-        / CALLDATA_CHANNEL_CAPACITY as f64;
-    let blobs = base.saturating_add(blob_cost(MAX_BLOBS_PER_TX as usize, blob_base_fee)) as f64
-        / BLOB_CHANNEL_CAPACITY as f64;
-    (calldata, blobs)
 }
 
 impl Batcher {
@@ -646,6 +528,7 @@ fn checked(receipt: TransactionReceipt) -> Result<TransactionReceipt, BatcherErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     #[test]
     fn errors_say_how_the_batcher_reacts() {
