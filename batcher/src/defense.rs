@@ -7,20 +7,18 @@
 use crate::{Batcher, BatcherError, checked};
 use alloy::{providers::Provider, sol_types::SolCall};
 use alloy_primitives::{B256, U64, U256};
-use rollup_contracts::{DisputeGameFactory, OutputOracle};
+use rollup_contracts::{DisputeGameFactory, GameStatus, OutputOracle, Side};
 use rollup_protocol::{BisectionMove, BisectionState, next_move};
 use std::{collections::BTreeMap, sync::atomic::Ordering};
 use tokio_util::sync::CancellationToken;
-
-/// `DisputeGameFactory.Side.Proposer`.
-const PROPOSER: u8 = 1;
 
 impl Batcher {
     async fn l2_output_root(&self, block: u64) -> Result<B256, BatcherError> {
         let output: serde_json::Value =
             self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(block),)).await?;
-        serde_json::from_value(output["outputRoot"].clone())
-            .map_err(|e| BatcherError::Contract(e.to_string()))
+        serde_json::from_value(output["outputRoot"].clone()).map_err(|source| {
+            BatcherError::BadResponse { method: "optimism_outputAtBlock", source }
+        })
     }
 
     /// One pass over the games in progress against this proposer's outputs.
@@ -34,7 +32,10 @@ impl Batcher {
             let g = self
                 .view(factory, DisputeGameFactory::getGameCall { gameId: U256::from(id) })
                 .await?;
-            if g.status != 0 || g.turn != PROPOSER || (g.hi - g.lo <= 1 && !g.hasPending) {
+            if GameStatus::try_from(g.status) != Ok(GameStatus::InProgress)
+                || Side::try_from(g.turn) != Ok(Side::Proposer)
+                || (g.hi - g.lo <= 1 && !g.hasPending)
+            {
                 continue;
             }
             let output = self

@@ -46,92 +46,58 @@
 //! contracts enforce both as well). Blocks already older than the maximum
 //! channel duration when a restarted batcher first sees them (by their L2
 //! timestamp) are posted at once.
+//!
+//! # Layout
+//!
+//! `config.rs` ([`BatcherConfig`], its `DEFAULT_*` constants, `Default` and
+//! `for_tests()`), `pending.rs` (the channel being filled), `fill.rs` (when
+//! to close a channel and how much fits), `pricing.rs` (DA pricing: channel
+//! capacities and the cost of a byte in calldata or blobs), `store.rs` (what
+//! was posted), `defense.rs` (the proposer's side of dispute games), and this
+//! file: the batcher and proposer loops. The batcher talks to the chains
+//! through `rollup-client` only.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod config;
 mod defense;
 pub mod fill;
+mod pending;
+mod pricing;
 mod store;
 
-pub use rollup_node::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
+pub use config::{
+    BatcherConfig, DEFAULT_BATCH_INTERVAL, DEFAULT_COMPRESSION, DEFAULT_DA, DEFAULT_ENCODING,
+    DEFAULT_MAX_BLOCKS_PER_BATCH, DEFAULT_OUTPUT_INTERVAL, DEFAULT_POLL_INTERVAL, DataAvailability,
+};
+pub use pricing::{BLOB_CHANNEL_CAPACITY, CALLDATA_CHANNEL_CAPACITY, MAX_BATCH_DATA_BYTES};
+pub use rollup_client::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
 pub use store::{BatchRecord, BatcherStore, OutputRecord};
+
+use pending::Pending;
+use pricing::{Target, blob_cost, calldata_cost, full_batch_cost_per_byte};
 
 use alloy::eips::eip4844::Blob;
 use alloy::{
     providers::{Provider, RootProvider},
     rpc::types::TransactionReceipt,
-    signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
 use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
-use fill::{CompressionEstimate, FillPolicy, Trigger, fit_prefix, raw_block_size};
+use fill::{FillPolicy, Trigger, fit_prefix, raw_block_size};
+use rollup_client::{ErrorKind, http_provider};
 use rollup_contracts::{BatchInbox, OutputOracle};
-use rollup_node::{
-    blob::{GAS_PER_BLOB, MAX_BLOBS_PER_TX},
-    client::http_provider,
-    db::DbError,
-};
+use rollup_db::DbError;
 use rollup_protocol::batch::{
-    BatchBlock, BatchEncoding, Compression, FRAME_OVERHEAD, MAX_BLOB_FRAME_DATA, channel_to_blobs,
-    encode_batch_data, encode_channel_with, split_channel,
+    BatchBlock, FRAME_OVERHEAD, channel_to_blobs, encode_batch_data, encode_channel_with,
+    split_channel,
 };
-use std::{
-    collections::VecDeque,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+use rollup_protocol::l1_blob::MAX_BLOBS_PER_TX;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
 };
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-
-/// Largest batch data per L1 transaction, in bytes (under geth's 128 KiB
-/// transaction size limit with room for the ABI envelope).
-pub const MAX_BATCH_DATA_BYTES: usize = 120_000;
-
-/// Most channel bytes of a calldata batch: one frame whose batch data
-/// (version byte, frame header, channel) is at most [`MAX_BATCH_DATA_BYTES`].
-pub const CALLDATA_CHANNEL_CAPACITY: usize = MAX_BATCH_DATA_BYTES - 1 - FRAME_OVERHEAD;
-
-/// Most channel bytes of a blob batch: [`MAX_BLOBS_PER_TX`] blobs of one
-/// frame each.
-pub const BLOB_CHANNEL_CAPACITY: usize = MAX_BLOBS_PER_TX as usize * MAX_BLOB_FRAME_DATA;
-
-/// Configuration of the batcher and proposer.
-#[derive(Clone, Debug)]
-pub struct BatcherConfig {
-    /// L1 JSON-RPC URL.
-    pub l1_rpc_url: String,
-    /// L2 JSON-RPC URL.
-    pub l2_rpc_url: String,
-    /// `BatchInbox` on L1.
-    pub batch_inbox: Address,
-    /// `OutputOracle` on L1.
-    pub output_oracle: Address,
-    /// Key authorised to append batches.
-    pub batcher_key: PrivateKeySigner,
-    /// Key authorised to propose outputs.
-    pub proposer_key: PrivateKeySigner,
-    /// Channel compression.
-    pub compression: Compression,
-    /// Batch encoding (span batches by default: columnar, densest).
-    pub encoding: BatchEncoding,
-    /// Where batches go: calldata, blobs, or whichever is cheaper now.
-    pub da: DataAvailability,
-    /// Propose the output of every `output_interval`-th L2 block.
-    pub output_interval: u64,
-    /// Maximum channel duration: an L2 block waits at most this long for its
-    /// channel to fill before it is posted anyway.
-    pub batch_interval: Duration,
-    /// Most L2 blocks per channel.
-    pub max_blocks_per_batch: u64,
-    /// Transaction manager settings.
-    pub txmgr: TxManagerConfig,
-    /// Database URL.
-    pub database_url: String,
-    /// `DisputeGameFactory` on L1: when set, the proposer defends its outputs.
-    pub dispute_game_factory: Option<Address>,
-}
 
 /// Errors of the batcher.
 #[derive(Debug, thiserror::Error)]
@@ -141,55 +107,61 @@ pub enum BatcherError {
     Db(#[from] DbError),
     /// An RPC URL is invalid.
     #[error(transparent)]
-    Client(#[from] rollup_node::client::ClientError),
+    Client(#[from] rollup_client::ClientError),
     /// An RPC call failed (temporary).
     #[error("RPC: {0}")]
     Rpc(#[from] alloy::transports::TransportError),
     /// A transaction failed.
     #[error(transparent)]
     Tx(#[from] TxError),
-    /// A contract call returned undecodable data.
-    #[error("contract call: {0}")]
-    Contract(String),
+    /// A contract call returned data that does not decode as its ABI says.
+    #[error("contract call {call}: {source}")]
+    Decode {
+        /// The Solidity signature called.
+        call: &'static str,
+        /// Why it does not decode.
+        source: alloy::sol_types::Error,
+    },
+    /// An L2 RPC method answered something that is not its documented shape.
+    #[error("L2 {method}: {source}")]
+    BadResponse {
+        /// The JSON-RPC method.
+        method: &'static str,
+        /// Why it does not parse.
+        source: serde_json::Error,
+    },
+    /// A sealed L2 block the batcher expected is not there (the L2 was
+    /// unwound).
+    #[error("L2 block {0} not found")]
+    MissingL2Block(u64),
+    /// The channel encoder task panicked or was cancelled.
+    #[error("encoding task: {0}")]
+    Encode(#[from] tokio::task::JoinError),
+    /// The blobs of a channel have no KZG sidecar (a non-canonical blob).
+    #[error("blob sidecar: {0}")]
+    Kzg(#[from] rollup_protocol::l1_blob::KzgError),
     /// An L1 transaction reverted.
     #[error("L1 transaction {0} reverted")]
     Reverted(B256),
 }
 
-/// Data availability of batches.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum DataAvailability {
-    /// Batch data in the calldata of `BatchInbox.appendBatch`.
-    #[default]
-    Calldata,
-    /// One frame per EIP-4844 blob, with `BatchInbox.appendBlobBatch`.
-    Blobs,
-    /// Whichever costs less at the current L1 base fee and blob base fee
-    /// (op-batcher's auto mode): calldata at the EIP-7623 floor of 40 gas per
-    /// byte, or 131,072 blob gas per blob.
-    Auto,
-}
-
-impl std::str::FromStr for DataAvailability {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "calldata" => Ok(Self::Calldata),
-            "blobs" => Ok(Self::Blobs),
-            "auto" => Ok(Self::Auto),
-            other => Err(format!("unknown data availability {other:?}: calldata, blobs or auto")),
+impl BatcherError {
+    /// How the batcher reacts (kona's classification): a broken database
+    /// and shutdown stop it; a missing L2 block or a reverted batch mean the
+    /// chain moved under it (reset: the next pass resyncs from
+    /// `BatchInbox.nextL2Block()`); everything else is retried.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Db(_) => ErrorKind::Critical,
+            Self::Client(e) => e.kind(),
+            Self::Tx(e) => e.kind(),
+            Self::MissingL2Block(_) | Self::Reverted(_) => ErrorKind::Reset,
+            Self::Rpc(_)
+            | Self::Decode { .. }
+            | Self::BadResponse { .. }
+            | Self::Encode(_)
+            | Self::Kzg(_) => ErrorKind::Temporary,
         }
-    }
-}
-
-impl std::fmt::Display for DataAvailability {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Calldata => "calldata",
-            Self::Blobs => "blobs",
-            Self::Auto => "auto",
-        })
     }
 }
 
@@ -211,13 +183,13 @@ pub struct BatcherHandle {
     pub faults: Arc<ProposerFaults>,
     shutdown: CancellationToken,
     task: JoinHandle<()>,
-    supervisor: rollup_node::Supervisor,
+    supervisor: rollup_client::Supervisor,
 }
 
 impl BatcherHandle {
-    /// The supervisor of its task: [`rollup_node::Supervisor::failed`]
+    /// The supervisor of its task: [`rollup_client::Supervisor::failed`]
     /// resolves when it ends while the batcher runs.
-    pub const fn supervisor(&self) -> &rollup_node::Supervisor {
+    pub const fn supervisor(&self) -> &rollup_client::Supervisor {
         &self.supervisor
     }
 
@@ -244,7 +216,7 @@ pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError>
         faults: faults.clone(),
         config,
     };
-    let supervisor = rollup_node::Supervisor::new("batcher", shutdown.clone());
+    let supervisor = rollup_client::Supervisor::new("batcher", shutdown.clone());
     let task = supervisor.spawn("batcher", batcher.run(shutdown.clone()));
     Ok(BatcherHandle { store, faults, shutdown, task, supervisor })
 }
@@ -260,132 +232,25 @@ struct Batcher {
     faults: Arc<ProposerFaults>,
 }
 
-/// A sealed L2 block waiting for its channel.
-#[derive(Debug)]
-struct PendingBlock {
-    block: BatchBlock,
-    /// Its raw size ([`raw_block_size`]).
-    raw: usize,
-    /// When the batcher first saw it.
-    seen: tokio::time::Instant,
-}
-
-impl PendingBlock {
-    /// How long it has waited: since the batcher saw it, or since its L2
-    /// timestamp (whole seconds, so one second is given back) for blocks a
-    /// restarted batcher finds already old.
-    fn waited(&self) -> Duration {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let by_timestamp = now.saturating_sub(self.block.timestamp.saturating_add(1));
-        self.seen.elapsed().max(Duration::from_secs(by_timestamp))
-    }
-}
-
-/// The channel being filled: the sealed L2 blocks not yet batched,
-/// contiguous from `BatchInbox.nextL2Block()`, and the compression ratio
-/// learned so far.
-#[derive(Debug, Default)]
-struct Pending {
-    blocks: VecDeque<PendingBlock>,
-    raw: usize,
-    estimate: CompressionEstimate,
-}
-
-impl Pending {
-    /// Drops the blocks already batched (below `next`); drops everything if
-    /// the blocks kept no longer start at `next`.
-    fn resync(&mut self, next: u64) {
-        while self.blocks.front().is_some_and(|b| b.block.number < next) {
-            self.pop_front(1);
-        }
-        if self.blocks.front().is_some_and(|b| b.block.number != next) {
-            self.blocks.clear();
-            self.raw = 0;
-        }
-    }
-
-    /// The next block number to fetch.
-    fn next_number(&self, next: u64) -> u64 {
-        self.blocks.back().map_or(next, |b| b.block.number + 1)
-    }
-
-    fn push(&mut self, block: BatchBlock) {
-        let raw = raw_block_size(&block);
-        self.raw += raw;
-        self.blocks.push_back(PendingBlock { block, raw, seen: tokio::time::Instant::now() });
-    }
-
-    fn pop_front(&mut self, n: usize) {
-        for b in self.blocks.drain(..n.min(self.blocks.len())) {
-            self.raw -= b.raw;
-        }
-    }
-
-    fn estimated_bytes(&self) -> usize {
-        self.estimate.estimate(self.raw)
-    }
-
-    fn oldest_waited(&self) -> Duration {
-        self.blocks.front().map_or(Duration::ZERO, PendingBlock::waited)
-    }
-}
-
-/// Where a channel goes and how much it may hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Target {
-    Calldata,
-    Blobs,
-}
-
-impl Target {
-    const fn capacity(self) -> usize {
-        match self {
-            Self::Calldata => CALLDATA_CHANNEL_CAPACITY,
-            Self::Blobs => BLOB_CHANNEL_CAPACITY,
-        }
-    }
-}
-
-/// Wei that `bytes` of batch data cost in calldata at L1 base fee
-/// `base_fee`: compressed data is almost all nonzero bytes, 40 gas each
-/// under the EIP-7623 floor. The transaction's base gas is not included.
-const fn calldata_cost(bytes: usize, base_fee: u128) -> u128 {
-    (40 * bytes as u128).saturating_mul(base_fee)
-}
-
-/// Wei that `blobs` blobs cost at blob base fee `blob_base_fee` (EIP-4844).
-const fn blob_cost(blobs: usize, blob_base_fee: u128) -> u128 {
-    (blobs as u128 * GAS_PER_BLOB as u128).saturating_mul(blob_base_fee)
-}
-
-/// Wei per channel byte of a full calldata batch and of a full blob batch at
-/// L1 base fee `base_fee` and blob base fee `blob_base_fee`, the 21,000 base
-/// gas amortised over the capacity.
-fn full_batch_cost_per_byte(base_fee: u128, blob_base_fee: u128) -> (f64, f64) {
-    let base = 21_000u128.saturating_mul(base_fee);
-    let calldata = base.saturating_add(calldata_cost(MAX_BATCH_DATA_BYTES, base_fee)) as f64
-        / CALLDATA_CHANNEL_CAPACITY as f64;
-    let blobs = base.saturating_add(blob_cost(MAX_BLOBS_PER_TX as usize, blob_base_fee)) as f64
-        / BLOB_CHANNEL_CAPACITY as f64;
-    (calldata, blobs)
-}
-
 impl Batcher {
     async fn run(self, shutdown: CancellationToken) {
         let mut pending = Pending::default();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
             }
             match self.step(&mut pending, &shutdown).await {
                 Ok(()) => {}
                 Err(BatcherError::Tx(TxError::Cancelled)) => return,
-                Err(BatcherError::Db(e)) => {
-                    tracing::error!(target: "batcher", %e, "database failed; stopping");
+                Err(e) if e.kind() == ErrorKind::Critical => {
+                    tracing::error!(target: "batcher", %e, "stopping");
                     return;
                 }
-                Err(e) => tracing::warn!(target: "batcher", %e, "step failed; retrying"),
+                // A reset needs nothing more: every step resyncs from the inbox.
+                Err(e) => {
+                    tracing::warn!(target: "batcher", %e, kind = ?e.kind(), "step failed; retrying")
+                }
             }
         }
     }
@@ -431,7 +296,8 @@ impl Batcher {
         let request =
             alloy::rpc::types::TransactionRequest::default().to(to).input(call.abi_encode().into());
         let out = self.l1.call(request).await?;
-        C::abi_decode_returns(&out).map_err(|e| BatcherError::Contract(e.to_string()))
+        C::abi_decode_returns(&out)
+            .map_err(|source| BatcherError::Decode { call: C::SIGNATURE, source })
     }
 
     /// The L1 base fee and blob base fee now, in wei.
@@ -474,7 +340,7 @@ impl Batcher {
     async fn batch_block(&self, number: u64) -> Result<BatchBlock, BatcherError> {
         let block: Option<BatchBlock> =
             self.l2.raw_request("rollup_getBatchBlock".into(), (U64::from(number),)).await?;
-        block.ok_or_else(|| BatcherError::Contract(format!("L2 block {number} not found")))
+        block.ok_or(BatcherError::MissingL2Block(number))
     }
 
     /// Encodes the longest prefix of the pending blocks that fits the
@@ -502,8 +368,7 @@ impl Batcher {
             });
             (fit, candidates)
         })
-        .await
-        .map_err(|e| BatcherError::Contract(format!("encoding task: {e}")))?;
+        .await?;
         pending.estimate.learn(fit.raw, fit.len);
         let fill = fit.len as f64 / capacity as f64;
         if trigger == Trigger::Full && fit.blocks == candidates.len() && !policy.is_full(fit.len) {
@@ -554,8 +419,7 @@ impl Batcher {
                 .iter()
                 .map(|b| Blob::try_from(b.as_slice()).expect("encode_blob makes whole blobs"))
                 .collect();
-            let sidecar =
-                rollup_node::blob::sidecar_from_blobs(blobs).map_err(BatcherError::Contract)?;
+            let sidecar = rollup_protocol::l1_blob::sidecar_from_blobs(blobs)?;
             let count = sidecar.blobs.len();
             let call = BatchInbox::appendBlobBatchCall {
                 l2Start: start,
@@ -628,8 +492,10 @@ impl Batcher {
             }
             let output: serde_json::Value =
                 self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(target),)).await?;
-            let mut root: B256 = serde_json::from_value(output["outputRoot"].clone())
-                .map_err(|e| BatcherError::Contract(e.to_string()))?;
+            let mut root: B256 =
+                serde_json::from_value(output["outputRoot"].clone()).map_err(|source| {
+                    BatcherError::BadResponse { method: "optimism_outputAtBlock", source }
+                })?;
             if self.faults.invalid_output_root.swap(false, Ordering::Relaxed) {
                 root = keccak256(root);
                 tracing::warn!(target: "proposer", l2_block = target, "FAULT: proposing a wrong output root");
@@ -670,6 +536,19 @@ fn checked(receipt: TransactionReceipt) -> Result<TransactionReceipt, BatcherErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn errors_say_how_the_batcher_reacts() {
+        assert_eq!(BatcherError::Db(DbError::Corrupt("row".into())).kind(), ErrorKind::Critical);
+        assert_eq!(BatcherError::Tx(TxError::Cancelled).kind(), ErrorKind::Critical);
+        let url = rollup_client::ClientError::Url("x".into());
+        assert_eq!(BatcherError::Client(url).kind(), ErrorKind::Critical);
+        assert_eq!(BatcherError::MissingL2Block(7).kind(), ErrorKind::Reset);
+        assert_eq!(BatcherError::Reverted(B256::ZERO).kind(), ErrorKind::Reset);
+        assert_eq!(BatcherError::Tx(TxError::WouldRevert("x".into())).kind(), ErrorKind::Reset);
+        assert_eq!(BatcherError::Tx(TxError::Timeout(B256::ZERO)).kind(), ErrorKind::Temporary);
+    }
 
     fn block(number: u64, tx_bytes: usize) -> BatchBlock {
         BatchBlock {

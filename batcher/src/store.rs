@@ -2,7 +2,7 @@
 //! benchmark. The L1 itself is the source of truth for resuming.
 
 use alloy_primitives::{B256, U256};
-use rollup_node::db::{DbError, SchemaMigration, connect};
+use rollup_db::{DbError, SchemaMigration, connect};
 use rollup_protocol::batch::Compression;
 use sqlx::{AnyPool, Row};
 
@@ -197,9 +197,8 @@ mod tests {
     #[tokio::test]
     async fn batches_keep_their_l1_base_fee_and_blob_gas_price() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BatcherStore::open(&rollup_node::db::sqlite_url(dir.path(), "batcher.db"))
-            .await
-            .unwrap();
+        let store =
+            BatcherStore::open(&rollup_db::sqlite_url(dir.path(), "batcher.db")).await.unwrap();
         let batch = BatchRecord {
             l2_start: 1,
             l2_end: 9,

@@ -149,7 +149,7 @@ fn signing(url: &str, wallet: Option<EthereumWallet>) -> Result<Option<DynProvid
 }
 
 fn root(url: &str) -> Result<RootProvider, BridgeError> {
-    rollup_node::client::http_provider(url).map_err(|_| BridgeError::Url(url.to_string()))
+    rollup_client::http_provider(url).map_err(|_| BridgeError::Url(url.to_string()))
 }
 
 impl Chains {

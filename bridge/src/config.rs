@@ -3,7 +3,7 @@
 use crate::faults::FaultKind;
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
-use rollup_node::dev::{Role, dev_account, role_signer};
+use rollup_client::dev::{Role, dev_account, role_signer};
 use rollup_protocol::{L1_CHAIN_ID, L2_CHAIN_ID};
 use std::{net::SocketAddr, sync::Arc};
 
@@ -38,7 +38,7 @@ pub struct ApiServerConfig {
     /// spend the devnet's money or arm faults. Reads (`GET`) are open to
     /// every origin. A state-changing request from another origin is refused
     /// (`403 origin-not-allowed`) before it runs.
-    pub cors_origins: rollup_node::rpc::CorsOrigins,
+    pub cors_origins: rollup_http::CorsOrigins,
     /// A bearer token the endpoints that spend or arm faults require when set
     /// (`Authorization: Bearer <token>`; `401 unauthorized` otherwise):
     /// `POST /v1/challenges`, `POST`/`DELETE /v1/faults`, dev-signer
@@ -51,7 +51,7 @@ impl Default for ApiServerConfig {
     fn default() -> Self {
         Self {
             max_body_size: DEFAULT_API_MAX_BODY_SIZE,
-            cors_origins: rollup_node::rpc::CorsOrigins::None,
+            cors_origins: rollup_http::CorsOrigins::None,
             api_token: None,
         }
     }
@@ -108,7 +108,7 @@ pub struct BridgeConfig {
     pub server: ApiServerConfig,
     /// The supervisors of the other roles of this process (`rollup devnet`):
     /// while a task of one is down, `/health` answers 503 `role-down`.
-    pub roles: Vec<rollup_node::Supervisor>,
+    pub roles: Vec<rollup_client::Supervisor>,
 }
 
 impl Default for BridgeConfig {
@@ -133,7 +133,7 @@ impl Default for BridgeConfig {
             output_interval: 20,
             l1_fee: rollup_protocol::L1FeeScalars::CALLDATA,
             database_url: "sqlite://bridge.db?mode=rwc".into(),
-            dev_signers: (0..rollup_node::dev::DEV_ACCOUNTS).map(dev_account).collect(),
+            dev_signers: (0..rollup_client::dev::DEV_ACCOUNTS).map(dev_account).collect(),
             relayer: None,
             devnet: None,
             server: ApiServerConfig::default(),

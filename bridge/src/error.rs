@@ -8,7 +8,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use rollup_node::db::DbError;
+use rollup_db::DbError;
 use serde::Serialize;
 use std::{borrow::Cow, net::SocketAddr};
 use utoipa::ToSchema;

@@ -410,12 +410,12 @@ impl BridgeEvent {
     }
 }
 
-/// The side numbering of `DisputeGameFactory` (1 proposer, 2 challenger).
-pub(crate) const fn side_name(side: u8) -> &'static str {
-    match side {
-        1 => "proposer",
-        2 => "challenger",
-        _ => "none",
+/// The name of a `DisputeGameFactory.Side` value ([`rollup_contracts::Side`]).
+pub(crate) fn side_name(side: u8) -> &'static str {
+    match rollup_contracts::Side::try_from(side) {
+        Ok(rollup_contracts::Side::Proposer) => "proposer",
+        Ok(rollup_contracts::Side::Challenger) => "challenger",
+        Ok(rollup_contracts::Side::None) | Err(_) => "none",
     }
 }
 

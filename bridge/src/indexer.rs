@@ -85,7 +85,7 @@ pub(crate) enum IndexError {
     #[error("{0} RPC: {1}")]
     Rpc(&'static str, alloy::transports::TransportError),
     #[error(transparent)]
-    Db(#[from] rollup_node::db::DbError),
+    Db(#[from] rollup_db::DbError),
     #[error("bad log from {0}: {1}")]
     BadLog(&'static str, String),
 }

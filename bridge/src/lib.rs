@@ -53,13 +53,13 @@ pub struct BridgeHandle {
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     store: store::Store,
-    supervisor: rollup_node::Supervisor,
+    supervisor: rollup_client::Supervisor,
 }
 
 impl BridgeHandle {
-    /// The supervisor of its tasks: [`rollup_node::Supervisor::failed`]
+    /// The supervisor of its tasks: [`rollup_client::Supervisor::failed`]
     /// resolves when one ends while the bridge runs.
-    pub const fn supervisor(&self) -> &rollup_node::Supervisor {
+    pub const fn supervisor(&self) -> &rollup_client::Supervisor {
         &self.supervisor
     }
 
@@ -99,7 +99,7 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         .store(store.cursor(store::Chain::L2).await?, std::sync::atomic::Ordering::Release);
     let events = events::EventBus::default();
     let shutdown = CancellationToken::new();
-    let supervisor = rollup_node::Supervisor::new("bridge", shutdown.clone());
+    let supervisor = rollup_client::Supervisor::new("bridge", shutdown.clone());
     let mut roles = config.roles.clone();
     roles.push(supervisor.clone());
     let state = Arc::new(api::AppState {
@@ -116,7 +116,7 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         batch_details: Default::default(),
     });
     let (api_addr, server) =
-        rollup_node::serve(config.api_addr, api::router(state), shutdown.clone())
+        rollup_http::serve(config.api_addr, api::router(state), shutdown.clone())
             .await
             .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
     let indexer = indexer::Indexer { config, chains, store: store.clone(), status, events };

@@ -9,27 +9,23 @@
 //! with. Both sides play honestly: a midpoint is agreed with exactly when it
 //! equals the derived output root at that block.
 
-use crate::{ChallengerEvent, Worker};
+use crate::{
+    ChallengerEvent, Worker,
+    decide::{Action, GameView, game_action},
+};
 use alloy::{
     providers::Provider,
     rpc::types::TransactionRequest,
     sol_types::{SolCall, SolValue},
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
-use rollup_contracts::{DisputeGameFactory, OutputOracle};
-use rollup_node::{client::ClientError, txmgr::TxManager};
+use rollup_client::{ClientError, txmgr::TxManager};
+use rollup_contracts::{DisputeGameFactory, GameStatus, OutputOracle, Side};
 use rollup_protocol::{
-    BisectionMove, BisectionState, Derivation, ExecuteDeposit, L1BlockData, L1View,
-    OutputRootPreimage, build_witness_with_ancestors, l2_genesis_state, next_move,
+    BisectionMove, Derivation, ExecuteDeposit, L1BlockData, L1View, OutputRootPreimage,
+    build_witness_with_ancestors, l2_genesis_state,
 };
 use tokio_util::sync::CancellationToken;
-
-/// `DisputeGameFactory.Side`.
-pub(crate) const PROPOSER: u8 = 1;
-/// `DisputeGameFactory.Side`.
-pub(crate) const CHALLENGER: u8 = 2;
-/// `DisputeGameFactory.GameStatus.InProgress`.
-const IN_PROGRESS: u8 = 0;
 
 /// The challenger's keys and the factory it plays on.
 #[derive(Debug)]
@@ -45,7 +41,7 @@ pub(crate) enum GameError {
     #[error(transparent)]
     L1(#[from] ClientError),
     #[error("transaction: {0}")]
-    Tx(#[from] rollup_node::txmgr::TxError),
+    Tx(#[from] rollup_client::txmgr::TxError),
     #[error("transaction {0} reverted")]
     Reverted(B256),
     #[error("cannot build the proof: {0}")]
@@ -112,7 +108,7 @@ impl Worker {
             let g = self
                 .factory_view(DisputeGameFactory::getGameCall { gameId: U256::from(id) })
                 .await?;
-            if g.status != IN_PROGRESS {
+            if GameStatus::try_from(g.status) != Ok(GameStatus::InProgress) {
                 if id == self.first_open_game {
                     self.first_open_game += 1;
                 }
@@ -120,59 +116,45 @@ impl Worker {
             }
             let output = self.view(OutputOracle::getOutputCall { index: g.outputIndex }).await?;
             let Some(derived) = self.derivation.output_root(output.l2BlockNumber) else { continue };
-            let mut sides = Vec::new();
-            if g.challenger == attacker {
-                sides.push(CHALLENGER);
-            }
-            if derived == output.outputRoot && defender.is_some() {
-                sides.push(PROPOSER);
-            }
-            if sides.is_empty() {
-                continue;
-            }
-            if g.hi - g.lo == 1 && !g.hasPending {
-                if self.derivation.head().number >= g.hi {
-                    self.prove(id, &g, shutdown).await?;
+            let view = GameView {
+                game: &g,
+                output_root: output.outputRoot,
+                derived_output_root: derived,
+                attacker,
+                has_defender: defender.is_some(),
+                now,
+                clock,
+                derived_head: self.derivation.head().number,
+            };
+            match game_action(view, |b| self.derivation.output_root(b)) {
+                Action::Wait => {}
+                Action::Prove => self.prove(id, &g, shutdown).await?,
+                Action::Move { side, mv: BisectionMove { agree, lo, hi, mid_root } } => {
+                    let txmgr = if side == Side::Challenger {
+                        &players.attacker
+                    } else {
+                        players.defender.as_ref().expect("a defender plays the proposer side")
+                    };
+                    let call = DisputeGameFactory::moveCall {
+                        gameId: U256::from(id),
+                        agreeWithPendingMid: agree,
+                        midRoot: mid_root,
+                    };
+                    self.send(txmgr, call.abi_encode(), U256::ZERO, shutdown).await?;
+                    tracing::info!(
+                        target: "challenger", game = id,
+                        side = if side == Side::Challenger { "challenger" } else { "defender" },
+                        agree, lo, hi, mid = (lo + hi) / 2, %mid_root, "move"
+                    );
+                    let _ = self.events.send(ChallengerEvent::Moved {
+                        game_id: id,
+                        lo,
+                        hi,
+                        agreed: agree,
+                        mid_root,
+                    });
                 }
-                continue;
-            }
-            if sides.contains(&g.turn) {
-                let state = BisectionState {
-                    lo: g.lo,
-                    hi: g.hi,
-                    pending: g.hasPending.then_some((g.pendingBlock, g.pendingRoot)),
-                };
-                let Some(BisectionMove { agree, lo, hi, mid_root }) =
-                    next_move(state, |b| self.derivation.output_root(b))
-                else {
-                    continue;
-                };
-                let txmgr = if g.turn == CHALLENGER {
-                    &players.attacker
-                } else {
-                    players.defender.as_ref().expect("defender")
-                };
-                let call = DisputeGameFactory::moveCall {
-                    gameId: U256::from(id),
-                    agreeWithPendingMid: agree,
-                    midRoot: mid_root,
-                };
-                self.send(txmgr, call.abi_encode(), U256::ZERO, shutdown).await?;
-                tracing::info!(
-                    target: "challenger", game = id,
-                    side = if g.turn == CHALLENGER { "challenger" } else { "defender" },
-                    agree, lo, hi, mid = (lo + hi) / 2, %mid_root, "move"
-                );
-                let _ = self.events.send(ChallengerEvent::Moved {
-                    game_id: id,
-                    lo,
-                    hi,
-                    agreed: agree,
-                    mid_root,
-                });
-            } else {
-                let used = if g.turn == PROPOSER { g.proposerClock } else { g.challengerClock };
-                if used + now.saturating_sub(g.lastMoveAt) > clock {
+                Action::ClaimTimeout => {
                     let call = DisputeGameFactory::timeoutCall { gameId: U256::from(id) };
                     self.send(&players.attacker, call.abi_encode(), U256::ZERO, shutdown).await?;
                     tracing::info!(target: "challenger", game = id, "opponent's clock ran out: claimed the game");

@@ -12,20 +12,28 @@
 //! input it needs is on L1, so a restarted challenger re-derives the chain,
 //! reads the games back and carries on where it stopped (tested in
 //! `tests/tests/it/disputes.rs`); it keeps no state that a crash could lose.
+//!
+//! Layout: `l1.rs` caches what derivation reads from the L1 (through
+//! `rollup_client::L1Provider`), `decide.rs` holds the decisions (which
+//! output to dispute, and per game: move, prove, claim a timeout, wait) as
+//! functions of what was read, unit-tested without an L1, and `games.rs`
+//! carries them out on the `DisputeGameFactory` with the transaction manager.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod decide;
 mod games;
 mod l1;
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy::{providers::Provider, rpc::types::TransactionRequest, sol_types::SolCall};
 use alloy_primitives::{Address, B256, U256};
+use decide::Verdict;
 use l1::L1Cache;
-use rollup_contracts::OutputOracle;
-use rollup_node::{
-    client::{ClientError, L1Client},
+use rollup_client::{
+    ClientError, L1Client,
     txmgr::{TxManager, TxManagerConfig},
 };
+use rollup_contracts::OutputOracle;
 use rollup_protocol::{Derivation, DerivedFrom, RollupConfig, l2_genesis_state};
 use serde::Serialize;
 use std::{sync::Arc, time::Duration};
@@ -59,6 +67,39 @@ pub struct ChallengerConfig {
     pub defender_key: Option<PrivateKeySigner>,
     /// Transaction manager settings.
     pub txmgr: TxManagerConfig,
+}
+
+/// Default interval between two passes over the L1: 250 ms.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+impl Default for ChallengerConfig {
+    /// The devnet's challenger: L1 on `127.0.0.1:8545`, the default rollup
+    /// parameters, [`DEFAULT_POLL_INTERVAL`], the challenger and defender
+    /// role keys of the dev mnemonic, unknown (zero) contract addresses and
+    /// no dispute game factory (it only reports).
+    fn default() -> Self {
+        use rollup_client::dev::{Role, role_signer};
+        Self {
+            rollup: RollupConfig::default(),
+            l1_rpc_url: "http://127.0.0.1:8545".into(),
+            bridge: Address::ZERO,
+            batch_inbox: Address::ZERO,
+            output_oracle: Address::ZERO,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            dispute_game_factory: None,
+            attacker_key: role_signer(Role::Challenger),
+            defender_key: Some(role_signer(Role::Defender)),
+            txmgr: TxManagerConfig::default(),
+        }
+    }
+}
+
+impl ChallengerConfig {
+    /// A configuration for tests: the given rollup and L1, the defaults
+    /// otherwise. Set the contract addresses on the result.
+    pub fn for_tests(rollup: RollupConfig, l1_rpc_url: impl Into<String>) -> Self {
+        Self { rollup, l1_rpc_url: l1_rpc_url.into(), ..Self::default() }
+    }
 }
 
 /// What the challenger found or did, streamed to watchers.
@@ -135,13 +176,13 @@ pub struct ChallengerHandle {
     status: Arc<RwLock<ChallengerStatus>>,
     shutdown: CancellationToken,
     task: JoinHandle<()>,
-    supervisor: rollup_node::Supervisor,
+    supervisor: rollup_client::Supervisor,
 }
 
 impl ChallengerHandle {
-    /// The supervisor of its task: [`rollup_node::Supervisor::failed`]
+    /// The supervisor of its task: [`rollup_client::Supervisor::failed`]
     /// resolves when it ends while the challenger runs.
-    pub const fn supervisor(&self) -> &rollup_node::Supervisor {
+    pub const fn supervisor(&self) -> &rollup_client::Supervisor {
         &self.supervisor
     }
 
@@ -238,7 +279,7 @@ pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, Challen
         first_open_game: 0,
         config,
     };
-    let supervisor = rollup_node::Supervisor::new("challenger", shutdown.clone());
+    let supervisor = rollup_client::Supervisor::new("challenger", shutdown.clone());
     let task = supervisor.spawn("challenger", worker.run(incoming, shutdown.clone()));
     Ok(ChallengerHandle { requests, events, status, shutdown, task, supervisor })
 }
@@ -328,11 +369,7 @@ impl Worker {
             .derivation
             .output_root(output.l2BlockNumber)
             .ok_or_else(|| format!("L2 block {} is not derived yet", output.l2BlockNumber))?;
-        let counter = if derived == output.outputRoot {
-            alloy_primitives::keccak256(derived)
-        } else {
-            derived
-        };
+        let counter = decide::counter_claim(derived, output.outputRoot);
         self.open_game(index, counter, shutdown).await.map_err(|e| e.to_string())
     }
 
@@ -353,15 +390,16 @@ impl Worker {
             let index = self.outputs_checked;
             let output =
                 self.view(OutputOracle::getOutputCall { index: U256::from(index) }).await?;
-            let Some(derived) = self.derivation.output_root(output.l2BlockNumber) else {
-                return Ok(()); // not derived yet
-            };
-            if derived == output.outputRoot {
+            let verdict = decide::judge_output(
+                self.derivation.output_root(output.l2BlockNumber),
+                output.outputRoot,
+            );
+            if let Verdict::Valid = verdict {
                 let _ = self.events.send(ChallengerEvent::OutputValid {
                     output_index: index,
                     l2_block: output.l2BlockNumber,
                 });
-            } else {
+            } else if let Verdict::Invalid { derived } = verdict {
                 tracing::warn!(
                     target: "challenger", output_index = index, l2_block = output.l2BlockNumber,
                     proposed = %output.outputRoot, %derived, "INVALID OUTPUT ROOT"
@@ -378,15 +416,17 @@ impl Worker {
                     proposed: output.outputRoot,
                     derived,
                 });
-                let final_: bool =
+                let is_final: bool =
                     self.view(OutputOracle::isFinalCall { index: U256::from(index) }).await?;
-                if !final_ {
+                if decide::should_dispute(verdict, is_final) {
                     // The earliest wrong output: later ones fall with it.
                     if let Err(e) = self.open_game(index, derived, shutdown).await {
                         tracing::warn!(target: "challenger", %e, output_index = index, "cannot open a game; will retry");
                         return Ok(());
                     }
                 }
+            } else {
+                return Ok(()); // not derived yet
             }
             self.outputs_checked += 1;
             self.status.write().await.outputs_checked = self.outputs_checked;

@@ -58,6 +58,13 @@
 //!   fee: `addLiquidity` pulls both tokens and credits shares, `swapExactIn` pays
 //!   `amountIn * 997 * reserveOut / (reserveIn * 1000 + amountIn * 997)` of the other token and
 //!   reverts with `SlippageExceeded` below `minOut`.
+//!
+//! # Constants
+//!
+//! The contract-level constants are defined here once and re-exported by `rollup-protocol`:
+//! [`EXECUTE_PRECOMPILE`], [`L2_TO_L1_MESSAGE_PASSER`], [`MAX_BLOBS_PER_BATCH`], and the Rust
+//! mirrors of the Solidity enums, [`Side`] and [`GameStatus`] (each with `TryFrom<u8>`, as the ABI
+//! carries them).
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 use alloy_primitives::{Address, U160, address};
@@ -123,15 +130,111 @@ sol!(
     "out/BenchPool.json"
 );
 
-/// Address of the L1 EXECUTE precompile that [`DisputeGameFactory`]`.proveBlock` calls: input
-/// `abi.encode(uint64 blockNumber, bytes parentHeader, bytes batchData, bytes l1OriginHeader,
-/// bytes deposits, bytes witness)` (deposits as `abi.encode(DisputeGameFactory.Deposit[])`),
-/// output `abi.encode(bytes32 outputRoot)` of the re-executed L2 block; a failure (or any output
+/// Address of the L1 EXECUTE precompile that [`DisputeGameFactory`]`.proveBlock` calls (the one
+/// definition; `rollup_protocol` re-exports it). Input: `abi.encode(uint64 blockNumber, Batch
+/// batch, bytes parentHeader, bytes batchData, bytes l1Blocks, bytes witness, bytes
+/// rollupConfig)`: `batch` the `BatchInbox` record of the batch holding the block, `batchData`
+/// its calldata or its blobs concatenated, `l1Blocks = abi.encode(L1BlockData[])` with
+/// `L1BlockData { uint64 number; bytes header; bytes deposits; }` and `deposits =
+/// abi.encode(DisputeGameFactory.Deposit[])`, and `rollupConfig` the factory's
+/// `abi.encode(ProtocolParams)` (layout normative in `rollup_protocol`'s `precompile` module).
+/// Output: `abi.encode(bytes32 outputRoot)` of the re-executed L2 block; a failure (or any output
 /// that is not 32 bytes) makes the proof revert with `ExecutionFailed`.
 pub const EXECUTE_PRECOMPILE: Address = address!("0x0000000000000000000000000000000000000101");
 
-/// Address of the [`L2ToL1MessagePasser`] predeploy on L2.
+/// Address of the [`L2ToL1MessagePasser`] predeploy on L2 (the one definition;
+/// `rollup_protocol` re-exports it).
 pub const L2_TO_L1_MESSAGE_PASSER: Address = address!("0x4200000000000000000000000000000000000016");
+
+/// A Solidity enum value that no variant of its Rust mirror has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{value} is not a {name}")]
+pub struct UnknownEnumValue {
+    /// The Solidity enum.
+    pub name: &'static str,
+    /// The value read.
+    pub value: u8,
+}
+
+/// `DisputeGameFactory.Side`: a side of a dispute game (the ABI encodes it as `uint8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Side {
+    /// No side (a move slot not yet used).
+    None = 0,
+    /// The output's proposer, or the owner-appointed defender.
+    Proposer = 1,
+    /// The account that opened the game.
+    Challenger = 2,
+}
+
+impl Side {
+    /// The other side (`None` stays `None`).
+    pub const fn other(self) -> Self {
+        match self {
+            Self::None => Self::None,
+            Self::Proposer => Self::Challenger,
+            Self::Challenger => Self::Proposer,
+        }
+    }
+}
+
+impl TryFrom<u8> for Side {
+    type Error = UnknownEnumValue;
+
+    fn try_from(value: u8) -> Result<Self, UnknownEnumValue> {
+        match value {
+            0 => Ok(Self::None),
+            1 => Ok(Self::Proposer),
+            2 => Ok(Self::Challenger),
+            value => Err(UnknownEnumValue { name: "DisputeGameFactory.Side", value }),
+        }
+    }
+}
+
+/// `DisputeGameFactory.GameStatus`: the state of a game; the two "won" values equal the winning
+/// [`Side`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum GameStatus {
+    /// Moves are still being made.
+    InProgress = 0,
+    /// The proposer side won.
+    ProposerWon = 1,
+    /// The challenger side won.
+    ChallengerWon = 2,
+    /// The output was deleted by another game (about an earlier output) first.
+    Cancelled = 3,
+}
+
+impl GameStatus {
+    /// The winning side of a finished game.
+    pub const fn winner(self) -> Option<Side> {
+        match self {
+            Self::ProposerWon => Some(Side::Proposer),
+            Self::ChallengerWon => Some(Side::Challenger),
+            Self::InProgress | Self::Cancelled => None,
+        }
+    }
+}
+
+impl TryFrom<u8> for GameStatus {
+    type Error = UnknownEnumValue;
+
+    fn try_from(value: u8) -> Result<Self, UnknownEnumValue> {
+        match value {
+            0 => Ok(Self::InProgress),
+            1 => Ok(Self::ProposerWon),
+            2 => Ok(Self::ChallengerWon),
+            3 => Ok(Self::Cancelled),
+            value => Err(UnknownEnumValue { name: "DisputeGameFactory.GameStatus", value }),
+        }
+    }
+}
+
+/// Most blobs in one blob batch: `BatchInbox.MAX_BLOBS_PER_BATCH`, equal to the L1's
+/// per-transaction blob cap (`rollup_protocol::l1_blob::MAX_BLOBS_PER_TX`, asserted there).
+pub const MAX_BLOBS_PER_BATCH: usize = 6;
 
 /// Normative storage slots of the [`L2ToL1MessagePasser`] predeploy.
 pub mod message_passer_slots {
@@ -185,6 +288,27 @@ mod tests {
             undo_alias(Address::ZERO),
             address!("0xeeeeffffffffffffffffffffffffffffffffeeef")
         );
+    }
+
+    #[test]
+    fn game_enums_round_trip_their_solidity_values() {
+        for side in [Side::None, Side::Proposer, Side::Challenger] {
+            assert_eq!(Side::try_from(side as u8), Ok(side));
+        }
+        assert_eq!(Side::try_from(3).unwrap_err().value, 3);
+        assert_eq!(Side::Proposer.other(), Side::Challenger);
+        for status in [
+            GameStatus::InProgress,
+            GameStatus::ProposerWon,
+            GameStatus::ChallengerWon,
+            GameStatus::Cancelled,
+        ] {
+            assert_eq!(GameStatus::try_from(status as u8), Ok(status));
+        }
+        assert!(GameStatus::try_from(4).is_err());
+        // "The two won values equal the winning Side."
+        assert_eq!(GameStatus::ProposerWon as u8, Side::Proposer as u8);
+        assert_eq!(GameStatus::ChallengerWon.winner(), Some(Side::Challenger));
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub async fn build_block(
             &mut chain.state,
             node.config().chain_id,
             &env,
-            node.config().precompiles,
+            node.config().kind.precompiles(),
         );
         let ctx = &mut evm.ctx;
         node.set_blob_env(&mut ctx.cfg, &mut ctx.block, excess_blob_gas);

@@ -32,7 +32,8 @@ pub use execute::l1_precompiles;
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_primitives::{Address, B256, U256};
-use rollup_node::{ChainStore, Node, NodeConfig, Supervisor, db::DbError, rpc};
+use rollup_client::Supervisor;
+use rollup_node::{ChainKind, ChainStore, Node, NodeConfig, db::DbError, rpc};
 use rollup_protocol::{L1_CHAIN_ID, MemoryState};
 use std::{
     net::SocketAddr,
@@ -81,13 +82,33 @@ pub struct L1Config {
     pub rpc_cors: rpc::CorsOrigins,
 }
 
+/// Default L1 block interval: 1 s (Ethereum's is 12 s; the devnet is quicker).
+pub const DEFAULT_BLOCK_TIME: Duration = Duration::from_secs(1);
+
+impl Default for L1Config {
+    /// The devnet's L1: chain id 900 on `127.0.0.1:8545`, a block every
+    /// [`DEFAULT_BLOCK_TIME`], a SQLite file `l1.db` in the working directory
+    /// and an empty genesis allocation.
+    fn default() -> Self {
+        Self {
+            chain_id: L1_CHAIN_ID,
+            rpc_addr: ([127, 0, 0, 1], 8545).into(),
+            block_time: Some(DEFAULT_BLOCK_TIME),
+            database_url: "sqlite://l1.db?mode=rwc".into(),
+            genesis_alloc: Vec::new(),
+            rpc_limits: rpc::RpcLimits::default(),
+            rpc_cors: rpc::CorsOrigins::default(),
+        }
+    }
+}
+
 impl L1Config {
     /// A configuration for tests: port 0, 1-second blocks, the given database.
     pub fn for_tests(database_url: String, genesis_alloc: Vec<(Address, U256)>) -> Self {
         Self {
             chain_id: L1_CHAIN_ID,
             rpc_addr: ([127, 0, 0, 1], 0).into(),
-            block_time: Some(Duration::from_secs(1)),
+            block_time: Some(DEFAULT_BLOCK_TIME),
             database_url,
             genesis_alloc,
             rpc_limits: rpc::RpcLimits::default(),
@@ -195,15 +216,14 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         base_fee_params: BaseFeeParams::ethereum(),
         min_base_fee: L1_MIN_BASE_FEE,
         suggested_tip: L1_SUGGESTED_TIP,
-        l1_fee: None,
+        kind: ChainKind::L1 { precompiles: execute::l1_precompiles() },
         max_tx_size: L1_MAX_TX_SIZE,
-        precompiles: Some(execute::l1_precompiles()),
         rpc_limits: config.rpc_limits,
     };
-    let node = Node::open_with_blobs(node_config, true, store, || genesis(&config)).await?;
+    let node = Node::open(node_config, store, || genesis(&config)).await?;
     // Load the KZG trusted setup now rather than on the first blob transaction.
     drop(tokio::task::spawn_blocking(|| {
-        rollup_node::blob::kzg_settings();
+        rollup_protocol::l1_blob::kzg_settings();
     }));
     let shutdown = CancellationToken::new();
     let clock = Arc::new(dev::Clock::default());

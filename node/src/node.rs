@@ -2,7 +2,7 @@
 //! the JSON-RPC server and the role's block producer.
 
 use crate::{
-    Chain, ChainStore, StoredBlock,
+    Chain, ChainKind, ChainStore, StoredBlock,
     blob::{self, BlobError, StoredBlob},
     db::DbError,
     mempool::{MAX_SIDECAR_SIZE, Mempool, PoolError, PoolTx},
@@ -48,13 +48,11 @@ pub struct NodeConfig {
     pub min_base_fee: u64,
     /// Tip suggested by `eth_maxPriorityFeePerGas`, in wei.
     pub suggested_tip: u128,
-    /// L2 only: the L1 data fee scalars, charged on top of gas.
-    pub l1_fee: Option<rollup_protocol::L1FeeScalars>,
+    /// L1 or L2: blobs, precompiles, the L1 data fee.
+    pub kind: ChainKind,
     /// Largest transaction the pool accepts, in bytes (a blob transaction's
     /// sidecar not counted); [`crate::mempool::MAX_TX_SIZE`] is geth's.
     pub max_tx_size: usize,
-    /// A precompile set other than Prague's (the L1's adds EXECUTE).
-    pub precompiles: Option<&'static revm::precompile::Precompiles>,
     /// Bounds on the work one JSON-RPC request may cost.
     pub rpc_limits: crate::rpc::RpcLimits,
 }
@@ -72,7 +70,6 @@ pub struct Node {
     l1_blob_base_fee: AtomicU64,
     producer: Arc<tokio::sync::RwLock<()>>,
     diverged: std::sync::atomic::AtomicBool,
-    blobs: bool,
     rpc: crate::rpc::NodeServices,
     /// Blocks of history kept (0: all, an archive node).
     history_blocks: AtomicU64,
@@ -202,21 +199,10 @@ impl DatabaseRef for HistoricalState {
 
 impl Node {
     /// Opens the node over `store`, creating the chain with `genesis` (state
-    /// and header) when the store is empty. Blob transactions are refused.
+    /// and header) when the store is empty. Blob transactions are accepted
+    /// on the L1 only ([`ChainKind::blobs`]).
     pub async fn open(
         config: NodeConfig,
-        store: ChainStore,
-        genesis: impl FnOnce() -> (MemoryState, Header),
-    ) -> Result<Arc<Self>, DbError> {
-        Self::open_with_blobs(config, false, store, genesis).await
-    }
-
-    /// Like [`Self::open`]; `blobs` enables EIP-4844 blob transactions
-    /// (the L1): admission with KZG checks, the blob fee market of
-    /// [`crate::blob`] and the blob environment of revm.
-    pub async fn open_with_blobs(
-        config: NodeConfig,
-        blobs: bool,
         store: ChainStore,
         genesis: impl FnOnce() -> (MemoryState, Header),
     ) -> Result<Arc<Self>, DbError> {
@@ -245,7 +231,6 @@ impl Node {
             l1_blob_base_fee: AtomicU64::new(0),
             producer: Arc::new(tokio::sync::RwLock::new(())),
             diverged: std::sync::atomic::AtomicBool::new(false),
-            blobs,
             rpc: crate::rpc::NodeServices::default(),
             history_blocks: AtomicU64::new(0),
             history_floor: AtomicU64::new(history_floor),
@@ -380,11 +365,6 @@ impl Node {
         Ok(())
     }
 
-    /// Whether this node accepts blob transactions.
-    pub const fn blobs_enabled(&self) -> bool {
-        self.blobs
-    }
-
     /// `excess_blob_gas` of the next block (EIP-4844 with EIP-7918).
     pub fn next_excess_blob_gas(&self) -> u64 {
         blob::next_excess_blob_gas_after(&self.chain().head().header)
@@ -399,7 +379,7 @@ impl Node {
     /// the blob price in the block environment (BLOBBASEFEE, the blob fee
     /// charged) and the per-transaction blob cap in the configuration.
     pub fn set_blob_env(&self, cfg: &mut CfgEnv, block: &mut BlockEnv, excess_blob_gas: u64) {
-        if !self.blobs {
+        if !self.config.kind.blobs() {
             return;
         }
         cfg.max_blobs_per_tx = Some(blob::MAX_BLOBS_PER_TX);
@@ -454,7 +434,7 @@ impl Node {
         self.producer.read().await
     }
 
-    /// A receiver of the head block number.
+    /// A receiver of the head block number (WebSocket `newHeads`, filters).
     pub fn subscribe_head(&self) -> watch::Receiver<u64> {
         self.head.subscribe()
     }
@@ -556,7 +536,7 @@ impl Node {
     /// canonical transaction.
     pub fn submit_raw(&self, raw: &[u8]) -> Result<B256, PoolError> {
         let is_blob = raw.first() == Some(&(alloy_consensus::TxType::Eip4844 as u8));
-        if is_blob && !self.blobs {
+        if is_blob && !self.config.kind.blobs() {
             return Err(PoolError::TypeNotSupported);
         }
         let limit = self.config.max_tx_size;
@@ -610,7 +590,8 @@ impl Node {
         }
         let l1_fee = self
             .config
-            .l1_fee
+            .kind
+            .l1_fee()
             .map(|s| {
                 l1_data_fee(
                     raw,

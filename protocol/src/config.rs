@@ -12,8 +12,8 @@ pub const L1_CHAIN_ID: u64 = 900;
 /// Chain id of the devnet L2.
 pub const L2_CHAIN_ID: u64 = 901;
 
-/// `L2ToL1MessagePasser` predeploy (OP Stack address).
-pub const L2_TO_L1_MESSAGE_PASSER: Address = address!("4200000000000000000000000000000000000016");
+/// `L2ToL1MessagePasser` predeploy (OP Stack address; defined in `rollup_contracts`).
+pub use rollup_contracts::L2_TO_L1_MESSAGE_PASSER;
 /// Receives the priority fees of L2 transactions; it is the L2 block's
 /// `beneficiary` (OP Stack `SequencerFeeVault`).
 pub const SEQUENCER_FEE_VAULT: Address = address!("4200000000000000000000000000000000000011");

@@ -17,7 +17,9 @@ pub const DEPOSIT_TX_TYPE: u8 = 0x7E;
 
 /// One deposit as recorded by the L1 `Bridge` (its `TransactionDeposited`
 /// event), the input of an L2 deposit transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, RlpEncodable, RlpDecodable)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, RlpEncodable, RlpDecodable,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDeposit {
     /// L1 sender, aliased (+0x1111..1111) when it is a contract.

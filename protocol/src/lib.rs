@@ -3,7 +3,10 @@
 //! The protocol core of the rollup, with no I/O: the chain configuration,
 //! the L2 block and transaction types (with the OP Stack deposit type), the
 //! state transition function on revm, the batch codec (channels, frames,
-//! compression), derivation, output roots and the withdrawal Merkle tree.
+//! compression), derivation, output roots and the withdrawal Merkle tree;
+//! and the L1's blob rules ([`l1_blob`]: the EIP-4844/EIP-7918 fee market and
+//! KZG sidecar checks), which the L1 simulator, the batcher and derivation
+//! all apply.
 //!
 //! Every role links this crate: the sequencer builds blocks with
 //! [`execute_block`], the batcher encodes them with [`batch`], the challenger
@@ -14,6 +17,7 @@ pub mod batch;
 mod config;
 mod deposit;
 mod genesis;
+pub mod l1_blob;
 mod l1_fee;
 mod predeploys;
 mod receipt;

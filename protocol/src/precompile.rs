@@ -45,21 +45,21 @@ use crate::{
     stateless::{Witness, execute_stateless},
 };
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes, address, keccak256};
+use alloy_primitives::{B256, Bytes, keccak256};
 use alloy_rlp::Decodable;
 use alloy_sol_types::{SolCall, sol};
 use std::{cell::RefCell, collections::BTreeMap};
 
-/// Address of the EXECUTE precompile on the L1.
-pub const EXECUTE_PRECOMPILE: Address = address!("0000000000000000000000000000000000000101");
+/// Address of the EXECUTE precompile on the L1 (defined in `rollup_contracts`).
+pub use rollup_contracts::EXECUTE_PRECOMPILE;
 /// Fixed gas of one EXECUTE call.
 pub const EXECUTE_BASE_GAS: u64 = 50_000;
 /// Gas per input byte (witness, batch and headers).
 pub const EXECUTE_GAS_PER_INPUT_BYTE: u64 = 8;
 /// Gas per blob of a blob batch (computing its KZG commitment).
 pub const EXECUTE_GAS_PER_BLOB: u64 = 100_000;
-/// Most blobs a blob batch has (`BatchInbox.MAX_BLOBS_PER_BATCH`).
-pub const MAX_BLOBS_PER_BATCH: usize = 6;
+/// Most blobs a blob batch has (`BatchInbox.MAX_BLOBS_PER_BATCH`, defined in `rollup_contracts`).
+pub use rollup_contracts::MAX_BLOBS_PER_BATCH;
 
 sol! {
     /// A deposit as passed to the precompile (the fields of `TransactionDeposited`).

@@ -3,9 +3,9 @@
 //! type `0x7E`.
 
 use crate::deposit::{DEPOSIT_TX_TYPE, TxDeposit};
-use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
+use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_primitives::{B256, Bytes, TxKind, U256};
 use serde::{Deserialize, Serialize};
 
 /// A transaction of the L1 or the L2 chain.
@@ -82,14 +82,6 @@ impl RollupTxEnvelope {
     /// Whether this is a deposit transaction.
     pub const fn is_deposit(&self) -> bool {
         matches!(self, Self::Deposit(_))
-    }
-
-    /// The sender: recovered from the signature, or a deposit's `from`.
-    pub fn recover_sender(&self) -> Result<Address, TxDecodeError> {
-        match self {
-            Self::Eth(tx) => tx.recover_signer().map_err(|_| TxDecodeError::InvalidSignature),
-            Self::Deposit(tx) => Ok(tx.from),
-        }
     }
 
     /// Gas limit, in gas.

@@ -10,6 +10,12 @@
 //! receipt; L1 `Bridge` deposits -> deposit transactions at the head of the
 //! first L2 block whose L1 origin is their L1 block; sealed blocks -> the
 //! batcher through `rollup_getBatchBlock` and `optimism_outputAtBlock`.
+//!
+//! The sequencer links `rollup-node` (it is a chain) and reads the L1 through
+//! `rollup_client::L1Provider`, so its choice of L1 origin and deposits is
+//! unit-tested against an in-memory L1. [`SequencerConfig`] has a `Default`
+//! from [`DEFAULT_BLOCK_TIME`] and [`DEFAULT_SUGGESTED_TIP`] and a
+//! `for_tests()`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod producer;
@@ -19,7 +25,8 @@ pub use producer::SequencerFaults;
 pub use rpc::L2_DEV_METHOD_REFUSED;
 
 use alloy_primitives::Address;
-use rollup_node::{ChainStore, Node, NodeConfig, Supervisor, client::L1Client, db::DbError};
+use rollup_client::{L1Client, Supervisor};
+use rollup_node::{ChainKind, ChainStore, Node, NodeConfig, db::DbError};
 use rollup_protocol::{L2_BASE_FEE_PARAMS, L2_MIN_BASE_FEE, RollupConfig, genesis_header};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::task::JoinHandle;
@@ -38,12 +45,62 @@ pub struct SequencerConfig {
     pub bridge: Address,
     /// Interval between L2 blocks.
     pub block_time: Duration,
+    /// Tip suggested by `eth_maxPriorityFeePerGas`, in wei.
+    pub suggested_tip: u128,
     /// Database URL.
     pub database_url: String,
     /// Bounds on the work one L2 JSON-RPC request may cost.
     pub rpc_limits: rollup_node::rpc::RpcLimits,
     /// Browser origins allowed to call the L2 JSON-RPC (anvil's default: any).
     pub rpc_cors: rollup_node::rpc::CorsOrigins,
+}
+
+/// Default L2 block interval: 250 ms (OP chains use 2 s; a shorter block
+/// makes soft confirmations quick on the devnet).
+pub const DEFAULT_BLOCK_TIME: Duration = Duration::from_millis(250);
+
+/// Default tip suggested by `eth_maxPriorityFeePerGas`: 0.001 gwei (OP
+/// chains' usual minimum suggestion; blocks are rarely full).
+pub const DEFAULT_SUGGESTED_TIP: u128 = 1_000_000;
+
+impl Default for SequencerConfig {
+    /// The devnet's sequencer: L2 JSON-RPC on `127.0.0.1:9545`, L1 on
+    /// `:8545`, [`DEFAULT_BLOCK_TIME`], [`DEFAULT_SUGGESTED_TIP`], the default
+    /// rollup parameters, an unknown (zero) bridge address and a SQLite file
+    /// `l2.db` in the working directory.
+    fn default() -> Self {
+        Self {
+            rollup: RollupConfig::default(),
+            rpc_addr: ([127, 0, 0, 1], 9545).into(),
+            l1_rpc_url: "http://127.0.0.1:8545".into(),
+            bridge: Address::ZERO,
+            block_time: DEFAULT_BLOCK_TIME,
+            suggested_tip: DEFAULT_SUGGESTED_TIP,
+            database_url: "sqlite://l2.db?mode=rwc".into(),
+            rpc_limits: rollup_node::rpc::RpcLimits::default(),
+            rpc_cors: rollup_node::rpc::CorsOrigins::default(),
+        }
+    }
+}
+
+impl SequencerConfig {
+    /// A configuration for tests: port 0, the given L1, bridge and database,
+    /// the defaults otherwise.
+    pub fn for_tests(
+        rollup: RollupConfig,
+        l1_rpc_url: impl Into<String>,
+        bridge: Address,
+        database_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            rollup,
+            rpc_addr: ([127, 0, 0, 1], 0).into(),
+            l1_rpc_url: l1_rpc_url.into(),
+            bridge,
+            database_url: database_url.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Errors starting the sequencer.
@@ -54,7 +111,7 @@ pub enum SequencerError {
     Db(#[from] DbError),
     /// The L1 client could not be built.
     #[error(transparent)]
-    Client(#[from] rollup_node::client::ClientError),
+    Client(#[from] rollup_client::ClientError),
     /// The RPC port could not be bound.
     #[error("cannot bind L2 RPC on {addr}: {source}")]
     Bind {
@@ -100,19 +157,19 @@ impl SequencerHandle {
     }
 }
 
-/// The node configuration of the L2.
-pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
+/// The node configuration of the L2 of `config`.
+pub fn node_config(config: &SequencerConfig) -> NodeConfig {
+    let rollup = &config.rollup;
     NodeConfig {
         chain_id: rollup.l2_chain_id,
         client_version: format!("rollup-sequencer/{}", env!("CARGO_PKG_VERSION")),
         block_gas_limit: rollup.l2_block_gas_limit,
         base_fee_params: L2_BASE_FEE_PARAMS,
         min_base_fee: L2_MIN_BASE_FEE,
-        suggested_tip: 1_000_000,
-        l1_fee: Some(rollup.l1_fee),
+        suggested_tip: config.suggested_tip,
+        kind: ChainKind::L2 { l1_fee: rollup.l1_fee },
         max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
-        precompiles: None,
-        rpc_limits: Default::default(),
+        rpc_limits: config.rpc_limits,
     }
 }
 
@@ -120,8 +177,7 @@ pub fn node_config(rollup: &RollupConfig) -> NodeConfig {
 pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, SequencerError> {
     let store = ChainStore::open(&config.database_url, "l2").await?;
     let rollup = config.rollup.clone();
-    let node_config = NodeConfig { rpc_limits: config.rpc_limits, ..node_config(&rollup) };
-    let node = Node::open(node_config, store, || {
+    let node = Node::open(node_config(&config), store, || {
         let mut state = rollup_protocol::l2_genesis_state();
         let header = genesis_header(&rollup, &mut state, &rollup.genesis_l1_origin)
             .unwrap_or_else(|never| match never {});

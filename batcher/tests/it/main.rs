@@ -20,7 +20,7 @@ async fn a_stuck_transaction_is_resubmitted_with_a_fee_bump() {
     // No block is mined unless asked: the first submission gets stuck.
     config.block_time = Some(Duration::from_secs(3600));
     let l1 = spawn(config).await.unwrap();
-    let provider = rollup_node::client::http_provider(&l1.rpc_url()).unwrap();
+    let provider = rollup_client::http_provider(&l1.rpc_url()).unwrap();
     let txmgr = TxManager::new(
         provider.clone(),
         key.clone(),

@@ -3,19 +3,18 @@
 //! (`250ms`, `30s`, `7d`).
 
 use crate::{
-    deploy::{Batching, DeployParams, RollupFile, deploy},
+    deploy::{DeployParams, RollupFile, deploy},
     devnet::{self, DevnetConfig, l1_genesis_alloc},
+    roles::Batching,
 };
 use alloy_primitives::U256;
 use clap::{Args, Parser, Subcommand, builder::TypedValueParser};
 use eyre::Context;
 use rollup_batcher::DataAvailability;
+use rollup_client::dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer};
+use rollup_db::sqlite_url;
 use rollup_l1_sim::L1Config;
-use rollup_node::{
-    db::sqlite_url,
-    dev::{DEV_ACCOUNTS, DEV_MNEMONIC, Role, dev_account, role_signer},
-    rpc,
-};
+use rollup_node::rpc;
 use rollup_protocol::{
     L1_CHAIN_ID,
     batch::{BatchEncoding, Compression},
@@ -100,7 +99,7 @@ pub struct ProtocolArgs {
     #[arg(long, env = "ROLLUP_CHALLENGE_WINDOW", default_value = "30s", value_parser = duration)]
     pub challenge_window: Duration,
     /// Propose the output root of every N-th L2 block.
-    #[arg(long, env = "ROLLUP_OUTPUT_INTERVAL", default_value_t = 20)]
+    #[arg(long, env = "ROLLUP_OUTPUT_INTERVAL", default_value_t = rollup_batcher::DEFAULT_OUTPUT_INTERVAL)]
     pub output_interval: u64,
     /// Proposer bond, in wei (default 0.1 ETH).
     #[arg(long, env = "ROLLUP_BOND_WEI", default_value = "100000000000000000")]
@@ -249,26 +248,13 @@ pub struct DevnetArgs {
     #[arg(long, env = "ROLLUP_API_PORT", default_value_t = 8080)]
     api_port: u16,
     /// L1 block interval.
-    #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value = "1s", value_parser = duration)]
-    l1_block_time: Duration,
+    #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value_t = rollup_l1_sim::DEFAULT_BLOCK_TIME.into())]
+    l1_block_time: humantime::Duration,
     /// L2 block interval.
-    #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value = "250ms", value_parser = duration)]
-    l2_block_time: Duration,
-    /// Maximum channel duration: pending L2 blocks are posted at least this
-    /// often; a channel is closed earlier when it fills one L1 transaction
-    /// (calldata) or six blobs.
-    #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
-    batch_interval: Duration,
-    /// Data availability of batches: calldata, blobs (EIP-4844), or auto
-    /// (whichever is cheaper at the current L1 fees).
-    #[arg(long, env = "ROLLUP_DA", default_value = "calldata")]
-    da: DataAvailability,
-    /// Channel compression.
-    #[arg(long, env = "ROLLUP_COMPRESSION", default_value = "brotli")]
-    compression: Compression,
-    /// Batch encoding: span (columnar, OP Delta span batches) or singular (RLP).
-    #[arg(long, env = "ROLLUP_ENCODING", default_value = "span")]
-    encoding: BatchEncoding,
+    #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value_t = rollup_sequencer::DEFAULT_BLOCK_TIME.into())]
+    l2_block_time: humantime::Duration,
+    #[command(flatten)]
+    batching: BatchingArgs,
     /// Delete the data dir first and start new chains.
     #[arg(long, env = "ROLLUP_FRESH")]
     fresh: bool,
@@ -290,8 +276,8 @@ pub struct L1Args {
     #[arg(long, env = "ROLLUP_L1_PORT", default_value_t = 8545)]
     port: u16,
     /// Block interval; `0s` mines one block per transaction.
-    #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value = "1s", value_parser = duration)]
-    block_time: Duration,
+    #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value_t = rollup_l1_sim::DEFAULT_BLOCK_TIME.into())]
+    block_time: humantime::Duration,
 }
 
 /// Flags shared by the roles that follow a deployment.
@@ -329,8 +315,8 @@ pub struct SequencerArgs {
     #[arg(long, env = "ROLLUP_L2_PORT", default_value_t = 9545)]
     port: u16,
     /// L2 block interval.
-    #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value = "250ms", value_parser = duration)]
-    block_time: Duration,
+    #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value_t = rollup_sequencer::DEFAULT_BLOCK_TIME.into())]
+    block_time: humantime::Duration,
 }
 
 /// `rollup batcher`.
@@ -341,20 +327,42 @@ pub struct BatcherArgs {
     /// L2 JSON-RPC URL.
     #[arg(long, env = "ROLLUP_L2_RPC_URL", default_value = "http://127.0.0.1:9545")]
     l2_rpc_url: String,
-    /// Channel compression.
-    #[arg(long, env = "ROLLUP_COMPRESSION", default_value = "brotli")]
-    compression: Compression,
-    /// Batch encoding: span (columnar, OP Delta span batches) or singular (RLP).
-    #[arg(long, env = "ROLLUP_ENCODING", default_value = "span")]
-    encoding: BatchEncoding,
-    /// Data availability of batches: calldata, blobs (EIP-4844), or auto.
-    #[arg(long, env = "ROLLUP_DA", default_value = "calldata")]
-    da: DataAvailability,
+    #[command(flatten)]
+    batching: BatchingArgs,
+}
+
+/// How batches are posted (`rollup devnet` and `rollup batcher`); defaults
+/// are the batcher's `DEFAULT_*` constants.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Batching")]
+pub struct BatchingArgs {
     /// Maximum channel duration: pending L2 blocks are posted at least this
     /// often; a channel is closed earlier when it fills one L1 transaction
     /// (calldata) or six blobs.
-    #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value = "2s", value_parser = duration)]
-    batch_interval: Duration,
+    #[arg(long, env = "ROLLUP_BATCH_INTERVAL", default_value_t = rollup_batcher::DEFAULT_BATCH_INTERVAL.into())]
+    batch_interval: humantime::Duration,
+    /// Data availability of batches: calldata, blobs (EIP-4844), or auto
+    /// (whichever is cheaper at the current L1 fees).
+    #[arg(long, env = "ROLLUP_DA", default_value_t = rollup_batcher::DEFAULT_DA)]
+    da: DataAvailability,
+    /// Channel compression.
+    #[arg(long, env = "ROLLUP_COMPRESSION", default_value_t = rollup_batcher::DEFAULT_COMPRESSION)]
+    compression: Compression,
+    /// Batch encoding: span (columnar, OP Delta span batches) or singular (RLP).
+    #[arg(long, env = "ROLLUP_ENCODING", default_value_t = rollup_batcher::DEFAULT_ENCODING)]
+    encoding: BatchEncoding,
+}
+
+impl BatchingArgs {
+    /// The batching configuration these flags give.
+    pub fn into_config(self) -> Batching {
+        Batching {
+            compression: self.compression,
+            encoding: self.encoding,
+            da: self.da,
+            interval: self.batch_interval.into(),
+        }
+    }
 }
 
 /// `rollup bridge`.
@@ -400,7 +408,7 @@ async fn wait_for_shutdown() {
 
 /// Waits for Ctrl-C or for a task of the role to end; the latter is an
 /// error naming the task and why (the process exits non-zero with it).
-async fn run_role(supervisor: &rollup_node::Supervisor) -> eyre::Result<()> {
+async fn run_role(supervisor: &rollup_client::Supervisor) -> eyre::Result<()> {
     tokio::select! {
         () = wait_for_shutdown() => Ok(()),
         exit = supervisor.failed() => Err(eyre::eyre!("stopped: {exit}")),
@@ -419,7 +427,7 @@ impl Cli {
                 let mut config = rollup.sequencer_config(
                     (args.role.host, args.port).into(),
                     &args.role.l1_rpc_url,
-                    args.block_time,
+                    args.block_time.into(),
                     args.role.storage.url("l2.db")?,
                 );
                 config.rpc_limits = args.rpc_limits.limits();
@@ -439,12 +447,7 @@ impl Cli {
                 let handle = rollup_batcher::spawn(rollup.batcher_config(
                     &args.role.l1_rpc_url,
                     &args.l2_rpc_url,
-                    Batching {
-                        compression: args.compression,
-                        encoding: args.encoding,
-                        da: args.da,
-                        interval: args.batch_interval,
-                    },
+                    args.batching.into_config(),
                     args.role.storage.url("batcher.db")?,
                 ))
                 .await?;
@@ -485,7 +488,7 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
     let handle = rollup_l1_sim::spawn(L1Config {
         chain_id: L1_CHAIN_ID,
         rpc_addr: (args.host, args.port).into(),
-        block_time: (!args.block_time.is_zero()).then_some(args.block_time),
+        block_time: (!args.block_time.is_zero()).then_some(args.block_time.into()),
         database_url: args.storage.url("l1.db")?,
         genesis_alloc: l1_genesis_alloc(),
         rpc_limits: args.rpc_limits.limits(),
@@ -523,20 +526,21 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         std::fs::remove_dir_all(&args.storage.data_dir)
             .wrap_err_with(|| format!("cannot remove {}", args.storage.data_dir.display()))?;
     }
+    let batching = args.batching.clone().into_config();
     let config = DevnetConfig {
         data_dir: args.storage.data_dir.clone(),
         l1_addr: (args.host, args.l1_port).into(),
         l2_addr: (args.host, args.l2_port).into(),
         api_addr: (args.host, args.api_port).into(),
-        l1_block_time: args.l1_block_time,
-        l2_block_time: args.l2_block_time,
+        l1_block_time: args.l1_block_time.into(),
+        l2_block_time: args.l2_block_time.into(),
         challenge_window: args.protocol.challenge_window,
         output_interval: args.protocol.output_interval,
-        batch_interval: args.batch_interval,
-        compression: args.compression,
-        encoding: args.encoding,
-        da: args.da,
-        l1_fee: Some(args.protocol.l1_fee(args.da)),
+        batch_interval: batching.interval,
+        compression: batching.compression,
+        encoding: batching.encoding,
+        da: batching.da,
+        l1_fee: Some(args.protocol.l1_fee(batching.da)),
         database_url: args.storage.database_url.clone(),
         bond_wei: args.protocol.bond_wei,
         challenger_bond_wei: args.protocol.challenger_bond_wei,
@@ -585,4 +589,99 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
     }
     println!();
     net.run_until(wait_for_shutdown()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollup_batcher::BatcherConfig;
+    use rollup_bridge::BridgeConfig;
+    use rollup_challenger::ChallengerConfig;
+    use rollup_sequencer::SequencerConfig;
+
+    /// `rollup <args>` parsed (no `ROLLUP_*` variables are set in tests).
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(std::iter::once("rollup").chain(args.iter().copied()))
+            .expect("parses")
+            .command
+    }
+
+    fn batching_of(config: &BatcherConfig) -> Batching {
+        Batching {
+            compression: config.compression,
+            encoding: config.encoding,
+            da: config.da,
+            interval: config.batch_interval,
+        }
+    }
+
+    #[test]
+    fn no_flags_give_each_role_configs_default() {
+        let l1 = L1Config::default();
+        let sequencer = SequencerConfig::default();
+        let batcher = BatcherConfig::default();
+        let challenger = ChallengerConfig::default();
+        let bridge = BridgeConfig::default();
+        assert_eq!(Batching::default(), batching_of(&batcher));
+
+        let Command::Devnet(args) = parse(&["devnet"]) else { panic!("devnet") };
+        assert_eq!(args.batching.into_config(), batching_of(&batcher));
+        assert_eq!(Some(*args.l1_block_time), l1.block_time);
+        assert_eq!(*args.l2_block_time, sequencer.block_time);
+        assert_eq!(args.l1_port, l1.rpc_addr.port());
+        assert_eq!(args.l2_port, sequencer.rpc_addr.port());
+        assert_eq!(args.api_port, bridge.api_addr.port());
+        assert_eq!(args.protocol.output_interval, batcher.output_interval);
+        assert_eq!(args.protocol.output_interval, bridge.output_interval);
+        assert_eq!(args.protocol.challenge_window.as_secs(), bridge.challenge_window_secs);
+
+        let Command::L1(args) = parse(&["l1"]) else { panic!("l1") };
+        assert_eq!(Some(*args.block_time), l1.block_time);
+        assert_eq!((args.host, args.port), (l1.rpc_addr.ip(), l1.rpc_addr.port()));
+
+        let Command::Sequencer(args) = parse(&["sequencer"]) else { panic!("sequencer") };
+        assert_eq!(*args.block_time, sequencer.block_time);
+        assert_eq!(
+            (args.role.host, args.port),
+            (sequencer.rpc_addr.ip(), sequencer.rpc_addr.port())
+        );
+        assert_eq!(args.role.l1_rpc_url, sequencer.l1_rpc_url);
+
+        let Command::Batcher(args) = parse(&["batcher"]) else { panic!("batcher") };
+        assert_eq!(args.batching.into_config(), batching_of(&batcher));
+        assert_eq!(args.role.l1_rpc_url, batcher.l1_rpc_url);
+        assert_eq!(args.l2_rpc_url, batcher.l2_rpc_url);
+
+        let Command::Challenger(args) = parse(&["challenger"]) else { panic!("challenger") };
+        assert_eq!(args.role.l1_rpc_url, challenger.l1_rpc_url);
+
+        let Command::Bridge(args) = parse(&["bridge"]) else { panic!("bridge") };
+        assert_eq!((args.role.host, args.port), (bridge.api_addr.ip(), bridge.api_addr.port()));
+        assert_eq!(args.role.l1_rpc_url, bridge.l1_rpc_url);
+        assert_eq!(args.l2_rpc_url, bridge.l2_rpc_url);
+    }
+
+    #[test]
+    fn batching_flags_are_shared_by_devnet_and_batcher() {
+        let flags = [
+            "--da",
+            "blobs",
+            "--compression",
+            "zstd",
+            "--encoding",
+            "singular",
+            "--batch-interval",
+            "90s",
+        ];
+        let want = Batching {
+            compression: Compression::Zstd,
+            encoding: BatchEncoding::Singular,
+            da: DataAvailability::Blobs,
+            interval: Duration::from_secs(90),
+        };
+        let Command::Devnet(args) = parse(&[&["devnet"][..], &flags].concat()) else { panic!() };
+        assert_eq!(args.batching.into_config(), want);
+        let Command::Batcher(args) = parse(&[&["batcher"][..], &flags].concat()) else { panic!() };
+        assert_eq!(args.batching.into_config(), want);
+    }
 }

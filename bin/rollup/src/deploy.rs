@@ -5,11 +5,12 @@ use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use eyre::{Context, eyre};
 use rollup_batcher::{TxManager, TxManagerConfig};
-use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
-use rollup_node::{
-    client::{L1Client, http_provider},
+use rollup_client::{
+    L1Client,
     dev::{Role, role_signer},
+    http_provider,
 };
+use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
 use rollup_protocol::{Derivation, L1FeeScalars, RollupConfig, l2_genesis_state};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -229,124 +230,4 @@ async fn deploy_one(txmgr: &TxManager, code: &Bytes, args: Vec<u8>) -> eyre::Res
     receipt
         .contract_address
         .ok_or_else(|| eyre!("no contract address in receipt {}", receipt.transaction_hash))
-}
-
-/// How the batcher posts: compression, encoding, data availability, interval.
-#[derive(Clone, Copy, Debug)]
-pub struct Batching {
-    /// Channel compression.
-    pub compression: rollup_protocol::batch::Compression,
-    /// Batch encoding.
-    pub encoding: rollup_protocol::batch::BatchEncoding,
-    /// Calldata, blobs or auto.
-    pub da: rollup_batcher::DataAvailability,
-    /// Post at least this often.
-    pub interval: std::time::Duration,
-}
-
-/// Role configurations derived from a rollup file, shared by `rollup devnet`
-/// and the single-role subcommands so both run the roles the same way.
-impl RollupFile {
-    /// The sequencer's configuration.
-    pub fn sequencer_config(
-        &self,
-        rpc_addr: std::net::SocketAddr,
-        l1_rpc_url: &str,
-        block_time: std::time::Duration,
-        database_url: String,
-    ) -> rollup_sequencer::SequencerConfig {
-        rollup_sequencer::SequencerConfig {
-            rollup: self.rollup.clone(),
-            rpc_addr,
-            l1_rpc_url: l1_rpc_url.to_string(),
-            bridge: self.contracts.bridge,
-            block_time,
-            database_url,
-            rpc_limits: Default::default(),
-            rpc_cors: Default::default(),
-        }
-    }
-
-    /// The batcher and proposer's configuration (role keys of the dev mnemonic).
-    pub fn batcher_config(
-        &self,
-        l1_rpc_url: &str,
-        l2_rpc_url: &str,
-        batching: Batching,
-        database_url: String,
-    ) -> rollup_batcher::BatcherConfig {
-        let Batching { compression, encoding, da, interval: batch_interval } = batching;
-        rollup_batcher::BatcherConfig {
-            l1_rpc_url: l1_rpc_url.to_string(),
-            l2_rpc_url: l2_rpc_url.to_string(),
-            batch_inbox: self.contracts.batch_inbox,
-            output_oracle: self.contracts.output_oracle,
-            batcher_key: role_signer(Role::Batcher),
-            proposer_key: role_signer(Role::Proposer),
-            compression,
-            encoding,
-            da,
-            output_interval: self.output_interval,
-            batch_interval,
-            max_blocks_per_batch: 500,
-            txmgr: self.txmgr_config(),
-            database_url,
-            dispute_game_factory: Some(self.contracts.dispute_game_factory),
-        }
-    }
-
-    /// The challenger's configuration (attacker and defender role keys).
-    pub fn challenger_config(&self, l1_rpc_url: &str) -> rollup_challenger::ChallengerConfig {
-        rollup_challenger::ChallengerConfig {
-            rollup: self.rollup.clone(),
-            l1_rpc_url: l1_rpc_url.to_string(),
-            bridge: self.contracts.bridge,
-            batch_inbox: self.contracts.batch_inbox,
-            output_oracle: self.contracts.output_oracle,
-            poll_interval: std::time::Duration::from_millis(250),
-            dispute_game_factory: Some(self.contracts.dispute_game_factory),
-            attacker_key: role_signer(Role::Challenger),
-            defender_key: Some(role_signer(Role::Defender)),
-            txmgr: self.txmgr_config(),
-        }
-    }
-
-    /// The bridge API's configuration; `dev` signs for dev accounts 0-9 and
-    /// relays finalizations with the relayer key.
-    pub fn bridge_config(
-        &self,
-        api_addr: std::net::SocketAddr,
-        l1_rpc_url: &str,
-        l2_rpc_url: &str,
-        database_url: String,
-        dev: bool,
-    ) -> rollup_bridge::BridgeConfig {
-        use rollup_node::dev::{DEV_ACCOUNTS, dev_account};
-        rollup_bridge::BridgeConfig {
-            api_addr,
-            l1_rpc_url: l1_rpc_url.to_string(),
-            l2_rpc_url: l2_rpc_url.to_string(),
-            l1_chain_id: self.rollup.l1_chain_id,
-            l2_chain_id: self.rollup.l2_chain_id,
-            bridge: self.contracts.bridge,
-            batch_inbox: self.contracts.batch_inbox,
-            output_oracle: self.contracts.output_oracle,
-            batcher: self.batcher,
-            proposer: self.proposer,
-            challenge_window_secs: self.challenge_window_secs,
-            output_interval: self.output_interval,
-            l1_fee: self.rollup.l1_fee,
-            database_url,
-            dev_signers: if dev { (0..DEV_ACCOUNTS).map(dev_account).collect() } else { vec![] },
-            relayer: dev.then(|| role_signer(Role::Relayer)),
-            dispute_game_factory: Some(self.contracts.dispute_game_factory),
-            devnet: None,
-            server: Default::default(),
-            roles: Vec::new(),
-        }
-    }
-
-    fn txmgr_config(&self) -> TxManagerConfig {
-        TxManagerConfig { chain_id: self.rollup.l1_chain_id, ..Default::default() }
-    }
 }

@@ -2,7 +2,10 @@
 //! interfaces (L1 JSON-RPC, L2 JSON-RPC, REST), with the contracts deployed
 //! on first start and everything resumed from `--data-dir` afterwards.
 
-use crate::deploy::{Batching, DeployParams, RollupFile, deploy};
+use crate::{
+    deploy::{DeployParams, RollupFile, deploy},
+    roles::Batching,
+};
 use alloy_primitives::{Address, U256};
 use eyre::Context;
 use futures::future::BoxFuture;
@@ -10,11 +13,9 @@ use rollup_batcher::ProposerFaults;
 use rollup_batcher::{BatcherHandle, DataAvailability};
 use rollup_bridge::{BridgeHandle, DevnetControl, FaultKind};
 use rollup_challenger::{ChallengerClient, ChallengerHandle};
+use rollup_client::dev::{Role, dev_addresses, role_signer};
+use rollup_db::{is_postgres, sqlite_url};
 use rollup_l1_sim::{L1Config, L1Handle};
-use rollup_node::{
-    db::{is_postgres, sqlite_url},
-    dev::{Role, dev_addresses, role_signer},
-};
 use rollup_protocol::{
     L1_CHAIN_ID,
     batch::{BatchEncoding, Compression},
@@ -234,7 +235,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
 
 impl Devnet {
     /// The supervisors of every role's tasks, L1 first.
-    pub fn supervisors(&self) -> [&rollup_node::Supervisor; 5] {
+    pub fn supervisors(&self) -> [&rollup_client::Supervisor; 5] {
         [
             self.l1.supervisor(),
             self.sequencer.supervisor(),
@@ -246,7 +247,7 @@ impl Devnet {
 
     /// Resolves with the first role task that ends while the devnet runs
     /// (each role's supervisor has logged it); never, if none does.
-    pub async fn failed(&self) -> rollup_node::TaskExit {
+    pub async fn failed(&self) -> rollup_client::TaskExit {
         let waits = self.supervisors().map(|s| Box::pin(s.failed()));
         futures::future::select_all(waits).await.0
     }
@@ -321,5 +322,5 @@ impl DevnetControl for Controls {
 /// The user dev accounts' keys (m/44'/60'/0'/0/0..9), which both chains of
 /// the devnet sign with.
 fn dev_signers() -> Vec<alloy_signer_local::PrivateKeySigner> {
-    (0..rollup_node::dev::DEV_ACCOUNTS).map(rollup_node::dev::dev_account).collect()
+    (0..rollup_client::dev::DEV_ACCOUNTS).map(rollup_client::dev::dev_account).collect()
 }

@@ -1,7 +1,9 @@
 //! # rollup
 //!
-//! The `rollup` binary's library: the rollup file and contract deployment,
-//! the one-process devnet, and the command line. End-to-end tests compose the
+//! The `rollup` binary's library: the rollup file and contract deployment
+//! ([`deploy`]), the role configurations of a deployment ([`roles`]), the
+//! one-process devnet, and the command line ([`cli`]: one clap `Args` struct
+//! per concern, turned into the role configs by `into_config`). End-to-end tests compose the
 //! stack through [`devnet::spawn`], exactly as `rollup devnet` does.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
@@ -9,3 +11,4 @@ pub mod bench;
 pub mod cli;
 pub mod deploy;
 pub mod devnet;
+pub mod roles;

@@ -22,7 +22,7 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolError};
 use axum::{Json, body::Bytes, extract::State, http::StatusCode};
 use futures::{StreamExt, TryStreamExt};
-use rollup_contracts::{DisputeGameFactory as Dgf, OutputOracle};
+use rollup_contracts::{DisputeGameFactory as Dgf, GameStatus, OutputOracle, Side};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -32,14 +32,6 @@ const CHALLENGE_TIMEOUT: Duration = Duration::from_secs(120);
 const CONCURRENCY: usize = 8;
 /// Reads of a game retried when it moved while being read.
 const READ_ATTEMPTS: usize = 3;
-
-/// `GameStatus` of `DisputeGameFactory`.
-const IN_PROGRESS: u8 = 0;
-const PROPOSER_WON: u8 = 1;
-const CHALLENGER_WON: u8 = 2;
-const CANCELLED: u8 = 3;
-/// `Side` of `DisputeGameFactory`.
-const PROPOSER: u8 = 1;
 
 /// The configured factory, or 404 `no-dispute-game`.
 fn factory(s: &Shared) -> ApiResult<Address> {
@@ -113,17 +105,19 @@ async fn game_json(
     moves: &[Dgf::Move],
     budget: u64,
 ) -> ApiResult<ChallengeItem> {
-    let in_progress = g.status == IN_PROGRESS;
-    let status = match g.status {
-        IN_PROGRESS => "in-progress",
-        PROPOSER_WON => "proposer-won",
-        CHALLENGER_WON => "challenger-won",
-        CANCELLED => "cancelled",
-        _ => "unknown",
+    let game_status = GameStatus::try_from(g.status);
+    let in_progress = game_status == Ok(GameStatus::InProgress);
+    let status = match game_status {
+        Ok(GameStatus::InProgress) => "in-progress",
+        Ok(GameStatus::ProposerWon) => "proposer-won",
+        Ok(GameStatus::ChallengerWon) => "challenger-won",
+        Ok(GameStatus::Cancelled) => "cancelled",
+        Err(_) => "unknown",
     };
-    let other = |side: u8| if side == PROPOSER { 2 } else { PROPOSER };
-    let used = |side: u8| if side == PROPOSER { g.proposerClock } else { g.challengerClock };
-    let result = if matches!(g.status, PROPOSER_WON | CHALLENGER_WON) {
+    let is_proposer = |side: u8| Side::try_from(side) == Ok(Side::Proposer);
+    let other = |side: u8| if is_proposer(side) { Side::Challenger } else { Side::Proposer } as u8;
+    let used = |side: u8| if is_proposer(side) { g.proposerClock } else { g.challengerClock };
+    let result = if matches!(game_status, Ok(GameStatus::ProposerWon | GameStatus::ChallengerWon)) {
         let row = s.store.game_result(id).await?;
         let row = row.unwrap_or_default();
         Some(GameResultJson {
@@ -192,7 +186,11 @@ fn created_at(g: &Dgf::Game, moves: &[Dgf::Move]) -> u64 {
         .filter(|w| w[1].side == first.side)
         .map(|w| w[1].timestamp.saturating_sub(w[0].timestamp))
         .sum();
-    let clock = if first.side == PROPOSER { g.proposerClock } else { g.challengerClock };
+    let clock = if Side::try_from(first.side) == Ok(Side::Proposer) {
+        g.proposerClock
+    } else {
+        g.challengerClock
+    };
     first.timestamp.saturating_add(later).saturating_sub(clock)
 }
 

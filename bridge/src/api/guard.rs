@@ -18,7 +18,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use rollup_node::rpc::foreign_origin;
+use rollup_http::foreign_origin;
 use std::sync::Arc;
 
 /// The guard's configuration.

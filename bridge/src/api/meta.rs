@@ -47,7 +47,7 @@ pub(crate) async fn health(State(s): State<Shared>) -> Response {
     let error = match (&l1, &l2) {
         (Err(e), _) | (_, Err(e)) => Some(e.detail.clone()),
         // A role task of this process that ended: the role is down.
-        _ => s.roles.iter().find_map(rollup_node::Supervisor::down).map(|exit| {
+        _ => s.roles.iter().find_map(rollup_client::Supervisor::down).map(|exit| {
             crate::error::ErrorDetail { code: "role-down".into(), message: exit.to_string() }
         }),
     };

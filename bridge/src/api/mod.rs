@@ -57,7 +57,7 @@ pub(crate) struct AppState {
     /// Cancelled when the bridge stops (ends the event streams).
     pub(crate) shutdown: CancellationToken,
     /// The supervisors of the roles of this process, the bridge's included.
-    pub(crate) roles: Vec<rollup_node::Supervisor>,
+    pub(crate) roles: Vec<rollup_client::Supervisor>,
     /// Faults armed with a duration (`POST /v1/faults`).
     pub(crate) fault_timers: devnet::FaultTimers,
     /// What the batches' L1 transactions show (`GET /v1/batches`).

@@ -4,7 +4,8 @@
 use crate::{assert_error, get, post};
 use alloy_primitives::Address;
 use rollup_bridge::BridgeConfig;
-use rollup_node::{db::sqlite_url, dev::dev_account};
+use rollup_client::dev::dev_account;
+use rollup_db::sqlite_url;
 use serde_json::{Value, json};
 
 /// A URL on which nothing listens.

@@ -16,11 +16,9 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
 use futures::future::BoxFuture;
 use rollup_bridge::{BridgeConfig, DevnetControl, FaultKind};
+use rollup_client::dev::{Role, dev_account, role_signer};
 use rollup_contracts::DisputeGameFactory;
-use rollup_node::{
-    db::sqlite_url,
-    dev::{Role, dev_account, role_signer},
-};
+use rollup_db::sqlite_url;
 use serde_json::{Value, json};
 use std::{
     collections::HashSet,

@@ -7,8 +7,8 @@ use crate::{
 use alloy::providers::Provider;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
+use rollup_client::dev::dev_account;
 use rollup_contracts::Bridge;
-use rollup_node::dev::dev_account;
 use rollup_protocol::UserDeposit;
 use serde_json::{Value, json};
 

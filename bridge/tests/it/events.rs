@@ -8,7 +8,7 @@ use crate::{
 };
 use alloy::providers::Provider;
 use alloy_primitives::{Address, B256, U256};
-use rollup_node::dev::dev_account;
+use rollup_client::dev::dev_account;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]

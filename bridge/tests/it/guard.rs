@@ -3,7 +3,7 @@
 
 use crate::{assert_error, post};
 use rollup_bridge::{ApiServerConfig, BridgeConfig};
-use rollup_node::db::sqlite_url;
+use rollup_db::sqlite_url;
 
 /// A URL on which nothing listens.
 fn closed_port_url() -> String {

@@ -12,13 +12,13 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolConstructor};
 use rollup_bridge::{BridgeConfig, BridgeHandle};
-use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
-use rollup_l1_sim::{L1Config, L1Handle};
-use rollup_node::{
-    client::L1Client,
-    db::sqlite_url,
+use rollup_client::{
+    L1Client,
     dev::{DEV_ACCOUNTS, Role, dev_account, role_signer},
 };
+use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
+use rollup_db::sqlite_url;
+use rollup_l1_sim::{L1Config, L1Handle};
 use rollup_protocol::RollupConfig;
 use rollup_sequencer::{SequencerConfig, SequencerHandle};
 use serde_json::Value;
@@ -254,6 +254,7 @@ impl Stack {
             l1_rpc_url: l1.rpc_url(),
             bridge,
             block_time: Duration::from_millis(250),
+            suggested_tip: rollup_sequencer::DEFAULT_SUGGESTED_TIP,
             database_url: sqlite_url(dir.path(), "l2.db"),
             rpc_limits: Default::default(),
             rpc_cors: Default::default(),

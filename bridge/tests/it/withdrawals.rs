@@ -11,8 +11,8 @@ use alloy::{providers::Provider, rpc::types::TransactionRequest};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
 use rollup_bridge::BridgeConfig;
+use rollup_client::dev::dev_account;
 use rollup_contracts::{L2_TO_L1_MESSAGE_PASSER, L2ToL1MessagePasser, OutputOracle};
-use rollup_node::dev::dev_account;
 use rollup_protocol::{OutputRootPreimage, WithdrawalMessage, verify_withdrawal_proof};
 use serde_json::{Value, json};
 

@@ -423,11 +423,11 @@ async fn blob_base_fee_rises_above_target_and_the_eip7918_reserve_holds_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tx_manager_sends_blobs_and_the_beacon_client_reads_them_back() {
-    use rollup_node::{
-        blob::sidecar_from_blobs,
-        client::{BeaconClient, http_provider},
+    use rollup_client::{
+        BeaconClient, http_provider,
         txmgr::{TxManager, TxManagerConfig},
     };
+    use rollup_protocol::l1_blob::sidecar_from_blobs;
     let dir = tempfile::tempdir().unwrap();
     let l1 = start(dir.path(), None).await;
     let blobs = vec![text_blob(7), text_blob(8)];

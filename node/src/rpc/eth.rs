@@ -310,8 +310,12 @@ pub(super) fn call_with<R>(
     if let Some(state) = &overrides.state {
         super::overrides::apply_state(&mut db, state)?;
     }
-    let mut evm =
-        build_evm_with_precompiles(db, node.config().chain_id, &env, node.config().precompiles);
+    let mut evm = build_evm_with_precompiles(
+        db,
+        node.config().chain_id,
+        &env,
+        node.config().kind.precompiles(),
+    );
     evm.ctx.cfg.disable_base_fee = !priced;
     evm.ctx.cfg.disable_block_gas_limit = true;
     // geth's `SkipNonceChecks`.

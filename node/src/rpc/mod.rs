@@ -3,7 +3,6 @@
 //! request, -32601 method not found, -32602 invalid params, -32000 server
 //! errors with geth's messages, 3 for `execution reverted` with its data.
 
-mod cors;
 mod errors;
 mod eth;
 mod extra;
@@ -16,13 +15,13 @@ mod signer;
 mod trace;
 mod ws;
 
-pub use cors::{CorsOrigins, foreign_origin, refuse_foreign_origins};
 pub use eth::MAX_LOG_RANGE;
 pub use extra::{MAX_SENDER_NONCE_SCAN, SEND_SYNC_DEFAULT_TIMEOUT_MS, SEND_SYNC_MAX_TIMEOUT_MS};
 pub use filters::{FILTER_TIMEOUT, Filters, MAX_FILTERS};
 pub use json::{block_json, log_json, pending_tx_json, receipt_json, tx_json};
 pub use limits::*;
 pub use overrides::EvmOverrides;
+pub use rollup_http::cors::{CorsOrigins, foreign_origin, refuse_foreign_origins};
 pub use services::{NodeServices, PENDING_FEED_CAPACITY};
 pub use signer::{DevAccounts, UNKNOWN_ACCOUNT};
 pub use trace::HISTORICAL_STATE_UNAVAILABLE;

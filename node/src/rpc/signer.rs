@@ -82,11 +82,7 @@ impl DevAccounts {
 }
 
 /// Handles the signing methods; `None` for any other method.
-pub(super) async fn dispatch(
-    node: &Arc<Node>,
-    method: &str,
-    params: &Value,
-) -> Option<RpcResult> {
+pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> Option<RpcResult> {
     // Filling a transaction reads the head state (nonce, estimate): wait out
     // a block being produced, as the state methods do.
     let state = if matches!(method, "eth_sendTransaction" | "eth_signTransaction") {

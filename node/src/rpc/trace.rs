@@ -37,11 +37,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Handles the tracing methods; `None` for any other method.
-pub(super) async fn dispatch(
-    node: &Arc<Node>,
-    method: &str,
-    params: &Value,
-) -> Option<RpcResult> {
+pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> Option<RpcResult> {
     if !(method.starts_with("debug_trace") || method.starts_with("trace_")) {
         return None;
     }

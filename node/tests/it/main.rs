@@ -44,8 +44,6 @@ async fn round_trip(store: ChainStore) {
     assert_eq!(loaded.storage(&Address::repeat_byte(1), U256::from(7)), U256::ZERO);
     assert_eq!(loaded.storage(&Address::repeat_byte(1), U256::from(8)), U256::from(1));
     assert_eq!(loaded.code(&Address::repeat_byte(1)), Bytes::from_static(&[0x60, 0x00]));
-    store.set_meta("k", b"v").await.unwrap();
-    assert_eq!(store.meta("k").await.unwrap().as_deref(), Some(&b"v"[..]));
 
     // Block 2 carries three blobs (the same blob twice: legal on Ethereum).
     let header = Header { number: 2, parent_hash: block1.hash, ..Default::default() };
@@ -90,7 +88,7 @@ async fn round_trip(store: ChainStore) {
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_store_round_trips_blocks_and_state() {
     let dir = tempfile::tempdir().unwrap();
-    let url = rollup_node::db::sqlite_url(dir.path(), "chain.db");
+    let url = rollup_db::sqlite_url(dir.path(), "chain.db");
     round_trip(ChainStore::open(&url, "l1").await.unwrap()).await;
 }
 
@@ -121,7 +119,7 @@ async fn node() -> (std::sync::Arc<rollup_node::Node>, tempfile::TempDir) {
 
 /// The node over the SQLite store in `dir` (created with the genesis of [`node`]).
 async fn open_node(dir: &std::path::Path) -> std::sync::Arc<rollup_node::Node> {
-    let url = rollup_node::db::sqlite_url(dir, "chain.db");
+    let url = rollup_db::sqlite_url(dir, "chain.db");
     let config = rollup_node::NodeConfig {
         chain_id: 1337,
         client_version: "test".into(),
@@ -129,9 +127,8 @@ async fn open_node(dir: &std::path::Path) -> std::sync::Arc<rollup_node::Node> {
         base_fee_params: alloy_eips::eip1559::BaseFeeParams::ethereum(),
         min_base_fee: 1,
         suggested_tip: 1,
-        l1_fee: None,
+        kind: rollup_node::ChainKind::L2 { l1_fee: Default::default() },
         max_tx_size: rollup_node::mempool::MAX_TX_SIZE,
-        precompiles: None,
         rpc_limits: Default::default(),
     };
     rollup_node::Node::open(config, ChainStore::open(&url, "l1").await.unwrap(), || {
@@ -276,7 +273,7 @@ async fn a_handler_panic_answers_32603_and_the_server_keeps_serving() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_supervised_task_that_ends_is_reported_with_why() {
-    use rollup_node::{Supervisor, TaskExit};
+    use rollup_client::{Supervisor, TaskExit};
     let shutdown = tokio_util::sync::CancellationToken::new();
     let supervisor = Supervisor::new("l1", shutdown.clone());
     assert_eq!(supervisor.down(), None);

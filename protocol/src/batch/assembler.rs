@@ -122,7 +122,7 @@ impl ChannelAssembler {
             None => {
                 if self.pending.len() >= MAX_PENDING_CHANNELS {
                     let evicted = self.pending.remove(0);
-                    tracing::debug!(channel = %evicted.id, "evicting oldest incomplete channel");
+                    tracing::debug!(target: "derive::channel", channel = %evicted.id, "evicting oldest incomplete channel");
                 }
                 self.pending.push(PendingChannel::new(frame.id));
                 self.pending.len() - 1
@@ -131,15 +131,15 @@ impl ChannelAssembler {
         let channel = &mut self.pending[index];
 
         if frame.is_last && channel.last.is_some() {
-            tracing::debug!(channel = %frame.id, number = frame.number, "ignoring second last frame");
+            tracing::debug!(target: "derive::channel", channel = %frame.id, number = frame.number, "ignoring second last frame");
             return Ok(None);
         }
         if channel.frames.contains_key(&frame.number) {
-            tracing::debug!(channel = %frame.id, number = frame.number, "ignoring duplicate frame");
+            tracing::debug!(target: "derive::channel", channel = %frame.id, number = frame.number, "ignoring duplicate frame");
             return Ok(None);
         }
         if channel.last.is_some_and(|last| frame.number > last) {
-            tracing::debug!(channel = %frame.id, number = frame.number, "ignoring frame after last");
+            tracing::debug!(target: "derive::channel", channel = %frame.id, number = frame.number, "ignoring frame after last");
             return Ok(None);
         }
         if frame.is_last {
@@ -152,7 +152,7 @@ impl ChannelAssembler {
         if frame.data.len() > self.max_channel_bytes - channel.size {
             let limit = self.max_channel_bytes;
             self.pending.remove(index);
-            tracing::debug!(channel = %frame.id, limit, "dropping oversized channel");
+            tracing::debug!(target: "derive::channel", channel = %frame.id, limit, "dropping oversized channel");
             return Err(BatchError::ChannelTooLarge { limit });
         }
         channel.size += frame.data.len();

@@ -11,8 +11,8 @@ use alloy::{
 use alloy_primitives::{U256, utils::parse_ether};
 use rollup::devnet::{self, DevnetConfig};
 use rollup_batcher::DataAvailability;
+use rollup_client::dev::dev_account;
 use rollup_contracts::BatchInbox;
-use rollup_node::dev::dev_account;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -40,7 +40,7 @@ async fn batches_in_blobs_derive_to_the_sequencers_chain() {
     let block = receipt.block_number.unwrap();
 
     // The batch holding it is a blob batch.
-    let l1 = rollup_node::client::http_provider(&net.l1.rpc_url()).unwrap();
+    let l1 = rollup_client::http_provider(&net.l1.rpc_url()).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
     loop {
         let filter = Filter::new()

@@ -8,8 +8,8 @@ use alloy::{
 };
 use alloy_primitives::U256;
 use rollup::devnet::Devnet;
+use rollup_client::dev::dev_account;
 use rollup_contracts::Bridge;
-use rollup_node::dev::dev_account;
 
 /// `Bridge.depositETH(to = self)` from dev account `account` on the devnet's
 /// L1, with `amount` wei; returns the mined receipt (asserted successful).

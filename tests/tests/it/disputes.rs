@@ -11,8 +11,8 @@ use alloy::{
 };
 use alloy_primitives::{Address, B256, U64, U256, utils::parse_ether};
 use rollup::devnet::{self, Devnet, DevnetConfig};
+use rollup_client::dev::{Role, dev_account, role_signer};
 use rollup_contracts::{DisputeGameFactory, OutputOracle};
-use rollup_node::dev::{Role, dev_account, role_signer};
 use std::{sync::atomic::Ordering, time::Duration};
 
 const IN_PROGRESS: u8 = 0;
@@ -38,7 +38,7 @@ async fn start(
     c.game_clock = Duration::from_secs(600);
     config(&mut c);
     let net = devnet::spawn(c).await.unwrap();
-    let l1 = rollup_node::client::http_provider(&net.l1.rpc_url()).unwrap();
+    let l1 = rollup_client::http_provider(&net.l1.rpc_url()).unwrap();
     (net, dir, l1)
 }
 
@@ -82,7 +82,7 @@ async fn proven_root(net: &Devnet, l1: &RootProvider, id: u64) -> Option<B256> {
 }
 
 async fn l2_root(net: &Devnet, block: u64) -> B256 {
-    let l2 = rollup_node::client::http_provider(&net.sequencer.rpc_url()).unwrap();
+    let l2 = rollup_client::http_provider(&net.sequencer.rpc_url()).unwrap();
     let v: serde_json::Value =
         l2.raw_request("optimism_outputAtBlock".into(), (U64::from(block),)).await.unwrap();
     serde_json::from_value(v["outputRoot"].clone()).unwrap()
@@ -106,7 +106,7 @@ async fn a_wrong_output_root_is_disputed_deleted_and_reproposed() {
         api.post(format!("{url}/v1/deposits")).json(&body).send().await.unwrap().status(),
         201
     );
-    let l2 = rollup_node::client::http_provider(&net.sequencer.rpc_url()).unwrap();
+    let l2 = rollup_client::http_provider(&net.sequencer.rpc_url()).unwrap();
     while l2.get_balance(bob).await.unwrap().is_zero() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -191,7 +191,7 @@ async fn a_wrong_transition_deep_in_a_long_range_is_found_by_bisection() {
     })
     .await;
     // Fault a block well inside the range of the first output (blocks 1..=64).
-    let l2 = rollup_node::client::http_provider(&net.sequencer.rpc_url()).unwrap();
+    let l2 = rollup_client::http_provider(&net.sequencer.rpc_url()).unwrap();
     while l2.get_block_number().await.unwrap() < 37 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -9,8 +9,8 @@ use alloy::{
 };
 use alloy_primitives::{Address, U256, keccak256, utils::parse_ether};
 use rollup::devnet::{self, DevnetConfig};
+use rollup_client::dev::dev_account;
 use rollup_contracts::{BatchInbox, Bridge, L2ToL1MessagePasser, OutputOracle};
-use rollup_node::dev::dev_account;
 use rollup_protocol::{UserDeposit, batch::decode_channel_from_batch_data};
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -5,7 +5,7 @@ use alloy::providers::{Provider, ProviderBuilder};
 use alloy_primitives::{U256, utils::parse_ether};
 use rollup::devnet::{self, DevnetConfig};
 use rollup_challenger::ChallengerEvent;
-use rollup_node::dev::dev_account;
+use rollup_client::dev::dev_account;
 use std::{sync::atomic::Ordering, time::Duration};
 
 async fn next_invalid(

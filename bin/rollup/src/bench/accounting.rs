@@ -27,8 +27,10 @@
 
 use super::workload::Kind;
 use rollup_batcher::{BatchRecord, MAX_BATCH_DATA_BYTES, OutputRecord};
-use rollup_node::blob::{BLOB_BASE_COST, GAS_PER_BLOB, MAX_BLOBS_PER_TX, blob_reserve_price};
 use rollup_protocol::batch::{BLOB_PAYLOAD_CAPACITY, FRAME_OVERHEAD, MAX_BLOB_FRAME_DATA};
+use rollup_protocol::l1_blob::{
+    BLOB_BASE_COST, GAS_PER_BLOB, MAX_BLOBS_PER_TX, blob_reserve_price,
+};
 
 /// EIP-7623 floor: gas per nonzero calldata byte.
 pub(crate) const CALLDATA_FLOOR_GAS_PER_BYTE: f64 = 40.0;

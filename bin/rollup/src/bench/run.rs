@@ -18,13 +18,13 @@ use alloy::{
 use alloy_primitives::{B256, Bytes, TxKind, U64, U256};
 use eyre::eyre;
 use rollup_batcher::{BatchRecord, OutputRecord};
-use rollup_contracts::{BatchInbox, Bridge};
-use rollup_l1_sim::L1Config;
-use rollup_node::{
-    client::http_provider,
-    db::sqlite_url,
+use rollup_client::{
     dev::{DEV_ACCOUNTS, dev_account},
+    http_provider,
 };
+use rollup_contracts::{BatchInbox, Bridge};
+use rollup_db::sqlite_url;
+use rollup_l1_sim::L1Config;
 use rollup_protocol::{
     L1_CHAIN_ID, L2_CHAIN_ID,
     batch::{BatchBlock, BatchEncoding, Compression},
@@ -59,7 +59,7 @@ pub(crate) struct L2Tx {
 fn l1_fee_at_reserve(r: &serde_json::Value) -> u128 {
     let paid = quantity(r, "l1Fee");
     let blob_fee = quantity(r, "l1BlobBaseFee");
-    let reserve = rollup_node::blob::blob_reserve_price(
+    let reserve = rollup_protocol::l1_blob::blob_reserve_price(
         u64::try_from(quantity(r, "l1GasPrice")).unwrap_or(u64::MAX),
     );
     let extra = reserve.saturating_sub(blob_fee)

@@ -15,7 +15,7 @@ use alloy::{
     rpc::types::TransactionRequest,
 };
 use alloy_primitives::{U256, utils::parse_ether};
-use rollup_node::dev::dev_account;
+use rollup_client::dev::dev_account;
 
 fn rollup() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rollup"))

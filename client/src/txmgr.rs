@@ -70,6 +70,19 @@ pub enum TxError {
     Cancelled,
 }
 
+impl TxError {
+    /// How a caller reacts: shutting down is critical; a transaction that
+    /// would revert was built on state that changed (reset); the rest is
+    /// retried.
+    pub const fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Cancelled => crate::ErrorKind::Critical,
+            Self::WouldRevert(_) => crate::ErrorKind::Reset,
+            Self::Rpc(_) | Self::Sign(_) | Self::Timeout(_) => crate::ErrorKind::Temporary,
+        }
+    }
+}
+
 /// A confirmed transaction.
 #[derive(Clone, Debug)]
 pub struct Confirmed {
@@ -151,7 +164,7 @@ impl TxManager {
     }
 
     /// Sends an EIP-4844 blob transaction calling `to` with `input` and
-    /// carrying `sidecar` (see [`crate::blob::sidecar_from_blobs`]), and waits
+    /// carrying `sidecar` (see [`rollup_protocol::l1_blob::sidecar_from_blobs`]), and waits
     /// until it is confirmed. It goes out in the network form (sidecar
     /// attached); its blob fee cap is twice the current blob base fee, at
     /// least [`MIN_BLOB_FEE_CAP`], and every resubmission bumps the blob fee

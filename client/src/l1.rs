@@ -30,6 +30,16 @@ pub enum ClientError {
     Beacon(String),
 }
 
+impl ClientError {
+    /// How a caller reacts: a bad URL is critical, anything read is retried.
+    pub const fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Url(_) => crate::ErrorKind::Critical,
+            Self::Transport(_) | Self::BadData(_) | Self::Beacon(_) => crate::ErrorKind::Temporary,
+        }
+    }
+}
+
 /// An HTTP JSON-RPC provider for `url`.
 pub fn http_provider(url: &str) -> Result<RootProvider, ClientError> {
     Ok(RootProvider::new_http(url.parse().map_err(|_| ClientError::Url(url.to_string()))?))
@@ -347,10 +357,47 @@ impl BeaconClient {
                 blob_versioned_hashes: vec![*hash],
                 ..Default::default()
             };
-            crate::blob::validate_sidecar(&tx, &sidecar_check)
+            rollup_protocol::l1_blob::validate_sidecar(&tx, &sidecar_check)
                 .map_err(|e| ClientError::Beacon(format!("block {number}: {e}")))?;
             out.push(sidecar.blob.clone());
         }
         Ok(out)
+    }
+}
+
+impl crate::L1Provider for L1Client {
+    type Error = ClientError;
+
+    async fn head(&self) -> Result<u64, ClientError> {
+        Self::head(self).await
+    }
+
+    async fn origin(&self, number: u64) -> Result<Option<L1Origin>, ClientError> {
+        Self::origin(self, number).await
+    }
+
+    async fn deposits_in_range(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, UserDeposit)>, ClientError> {
+        Self::deposits_in_range(self, from, to).await
+    }
+
+    async fn deposits(&self, number: u64) -> Result<Vec<UserDeposit>, ClientError> {
+        Self::deposits(self, number).await
+    }
+}
+
+impl crate::BatchProvider for L1Client {
+    type Error = ClientError;
+
+    async fn batches(
+        &self,
+        inbox: Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<PostedBatch>, ClientError> {
+        Self::batches(self, inbox, from, to).await
     }
 }

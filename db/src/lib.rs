@@ -1,3 +1,5 @@
+//! # rollup-db
+//!
 //! Database plumbing shared by every role: a sqlx `Any` pool over SQLite (a
 //! file under the data dir, the default) or PostgreSQL, and migrations kept
 //! per role.
@@ -5,6 +7,13 @@
 //! On PostgreSQL each role lives in its own schema (`search_path`), so several
 //! roles can share one database without their tables or migration histories
 //! colliding.
+//!
+//! Why a crate of its own: the node's chain store (below the RPC clients)
+//! and the roles' stores (batcher, bridge: above them) both open their
+//! databases here. In `rollup-client` it would make the node depend on the
+//! RPC clients; in `rollup-node` it would make every role compile the node.
+//! It depends on sqlx and nothing else of the workspace.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 use sqlx::{
     AnyPool, Executor,

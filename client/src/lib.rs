@@ -1,0 +1,32 @@
+//! # rollup-client
+//!
+//! What a role needs to talk to the chains, without the chains themselves:
+//! readers of the L1 JSON-RPC and of the beacon API's blob sidecars
+//! ([`L1Client`], [`BeaconClient`], [`http_provider`] for either chain), the
+//! transaction manager that signs, sends and resubmits L1 transactions
+//! ([`txmgr`], op-batcher's `txmgr`), and the devnet keys ([`dev`]).
+//!
+//! The roles read the L1 through two small traits, [`L1Provider`] and
+//! [`BatchProvider`] (kona's provider traits), which [`L1Client`]
+//! implements; in-memory implementations for unit tests are in
+//! `test_utils` (feature `test-utils`).
+//!
+//! The batcher, the challenger and the bridge link this crate, not
+//! `rollup-node`: an RPC client needs neither the mempool nor revm nor an
+//! HTTP server (reth keeps its RPC client crates apart from its node crates
+//! the same way). Their databases open through `rollup-db`.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod dev;
+mod error;
+mod l1;
+mod supervise;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
+mod traits;
+pub mod txmgr;
+
+pub use error::ErrorKind;
+pub use l1::{BeaconClient, BlobSidecar, ClientError, L1Client, http_provider};
+pub use supervise::{Supervisor, TaskExit};
+pub use traits::{BatchProvider, L1Provider};
