@@ -7,17 +7,18 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --workspace --all-targets "$@"
 
-# Compatibility suite (tests/compat): viem, ethers and cast against both
-# chains of a spawned devnet, with node's test runner.
-cargo build -p rollup
-(
-  cd tests/compat
-  ROLLUP_BIN="${CARGO_TARGET_DIR:-$PWD/../../target}/debug/rollup" npm test
-)
-# --- dashboard and API tests -------------------------------------------------
-# The dashboard and /docs in headless chromium, then the bounded schema
-# fuzzing of the bridge API, each against a `rollup devnet` it spawns.
+# The suites below drive a `rollup devnet` they spawn on free ports, with
+# the binary built once here.
 cargo build -p rollup --bin rollup
+target_dir="${CARGO_TARGET_DIR:-target}"
+ROLLUP_BIN="$(cd "$target_dir" && pwd)/debug/rollup"
+export ROLLUP_BIN
+
+# Compatibility suite (tests/compat): viem, ethers and cast against both
+# chains, with node's test runner.
+(cd tests/compat && npm test)
+
+# Dashboard and API: the dashboard and /docs in headless chromium, then the
+# bounded schema fuzzing of the bridge API.
 (cd tests/browser && node --test --test-concurrency=1 --test-reporter=spec)
 python3 tests/api-fuzz/run.py
-# --- end dashboard and API tests ---------------------------------------------

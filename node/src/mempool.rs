@@ -176,6 +176,15 @@ impl PoolTx {
     }
 }
 
+/// The pool as geth's `txpool_content` shows it (see [`Mempool::split`]).
+#[derive(Debug, Default)]
+pub struct PoolSplit<'a> {
+    /// Executable now: per sender, by nonce.
+    pub pending: BTreeMap<Address, BTreeMap<u64, &'a PoolTx>>,
+    /// Waiting behind a nonce gap: per sender, by nonce.
+    pub queued: BTreeMap<Address, BTreeMap<u64, &'a PoolTx>>,
+}
+
 /// The pool.
 #[derive(Debug, Default)]
 pub struct Mempool {
@@ -216,6 +225,28 @@ impl Mempool {
             }
         }
         next
+    }
+
+    /// The pool split as geth's `txpool_*` methods show it: per sender, by
+    /// nonce, the transactions executable now (`pending`: contiguous from the
+    /// account's nonce, given by `nonce_of`) and the rest (`queued`: behind a
+    /// nonce gap). Costs O(pool size): for the `txpool_` methods, never for
+    /// block building.
+    pub fn split(&self, nonce_of: impl Fn(&Address) -> u64) -> PoolSplit<'_> {
+        let mut split = PoolSplit::default();
+        for (sender, txs) in &self.by_sender {
+            let mut next = nonce_of(sender);
+            for (nonce, tx) in txs {
+                let side = if *nonce == next {
+                    next += 1;
+                    &mut split.pending
+                } else {
+                    &mut split.queued
+                };
+                side.entry(*sender).or_default().insert(*nonce, tx);
+            }
+        }
+        split
     }
 
     /// Inserts a transaction whose stateful checks the caller has done
@@ -385,6 +416,25 @@ mod tests {
             sender: signer.address(),
             tx,
         }
+    }
+
+    #[test]
+    fn split_puts_transactions_behind_a_nonce_gap_in_queued() {
+        let mut pool = Mempool::default();
+        let (a0, a1, a3, b2) = (pooled(1, 0, 5), pooled(1, 1, 5), pooled(1, 3, 5), pooled(2, 2, 5));
+        let (a, b) = (a0.sender, b2.sender);
+        for tx in [a0, a1, a3] {
+            pool.insert(tx, 0).unwrap();
+        }
+        pool.insert(b2, 1).unwrap();
+        // `a` is at nonce 0: 0 and 1 run now, 3 waits for 2. `b` is at nonce
+        // 2 (its 0 and 1 mined): 2 runs now.
+        let split = pool.split(|s| if *s == b { 2 } else { 0 });
+        let keys = |m: &BTreeMap<u64, &PoolTx>| m.keys().copied().collect::<Vec<_>>();
+        assert_eq!(keys(&split.pending[&a]), vec![0, 1]);
+        assert_eq!(keys(&split.queued[&a]), vec![3]);
+        assert_eq!(keys(&split.pending[&b]), vec![2]);
+        assert!(!split.queued.contains_key(&b));
     }
 
     #[test]

@@ -77,6 +77,7 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
                 })
                 .unwrap_or(Value::Null))
         }
+        "txpool_status" | "txpool_content" | "txpool_inspect" => Ok(txpool(node, method)),
         "eth_getUncleCountByBlockNumber" | "eth_getUncleCountByBlockHash" => Ok(q(0u64)),
         "eth_getBalance" => {
             let address: Address = param(params, 0)?;
@@ -582,4 +583,50 @@ pub(super) fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
         }
     }
     Ok(Value::Array(out))
+}
+
+/// geth's `txpool_status` (`{pending, queued}` counts), `txpool_content`
+/// (`{pending, queued}`: sender -> nonce -> transaction) and
+/// `txpool_inspect` (the same with geth's one-line summaries,
+/// `to: value wei + gas gas x price wei`).
+fn txpool(node: &Node, method: &str) -> Value {
+    let chain = node.chain();
+    let pool = node.pool();
+    let split = pool.split(|a| chain.state.nonce(a));
+    let count = |side: &std::collections::BTreeMap<Address, std::collections::BTreeMap<u64, _>>| {
+        side.values().map(std::collections::BTreeMap::len).sum::<usize>() as u64
+    };
+    if method == "txpool_status" {
+        return j!({ "pending": q(count(&split.pending)), "queued": q(count(&split.queued)) });
+    }
+    let render = |side: &std::collections::BTreeMap<
+        Address,
+        std::collections::BTreeMap<u64, &crate::mempool::PoolTx>,
+    >| {
+        let mut out = serde_json::Map::new();
+        for (sender, txs) in side {
+            let mut by_nonce = serde_json::Map::new();
+            for (nonce, tx) in txs {
+                let value = if method == "txpool_content" {
+                    json::pending_tx_json(tx)
+                } else {
+                    use alloy_consensus::Transaction;
+                    let to = match tx.tx.kind() {
+                        TxKind::Call(to) => to.to_string(),
+                        TxKind::Create => "contract creation".to_string(),
+                    };
+                    Value::String(format!(
+                        "{to}: {} wei + {} gas × {} wei",
+                        tx.tx.value(),
+                        tx.tx.gas_limit(),
+                        tx.tx.max_fee_per_gas()
+                    ))
+                };
+                by_nonce.insert(nonce.to_string(), value);
+            }
+            out.insert(sender.to_string(), Value::Object(by_nonce));
+        }
+        Value::Object(out)
+    };
+    j!({ "pending": render(&split.pending), "queued": render(&split.queued) })
 }

@@ -5,13 +5,15 @@
 //! `4byteTracer` and `noopTracer`; parity's `trace_call`,
 //! `trace_transaction` and `trace_block`.
 //!
-//! A call is traced on the head state (with geth's overrides). A past
-//! transaction is traced by re-executing its block's earlier transactions on
-//! the state of the block's parent, which [`state_at_parent`] provides. This
-//! node keeps the state of the head block only (historical state is the
-//! state layer's work), so until that lands every past transaction and block
-//! answers geth's `historical state not available`, as geth does for a pruned
-//! block; `debug_traceCall` and `trace_call` work fully.
+//! A call is traced on the state after the block it names (any retained
+//! block, [`Node::state_at`], with geth's overrides). A past transaction is
+//! traced by re-executing its block's earlier transactions on the state of
+//! the block's parent, which [`state_at_parent`] is to provide: the parent
+//! state exists ([`Node::state_at`]), but the replay of a block under an
+//! inspector (on the L2 through the STF, with its deposits and L1 data fee)
+//! is not built yet, so every past transaction and block answers geth's
+//! `historical state not available`; `debug_traceCall` and `trace_call`
+//! work fully.
 
 use super::{
     RpcError, RpcResult,
@@ -118,10 +120,10 @@ pub const HISTORICAL_STATE_UNAVAILABLE: &str = "historical state not available";
 /// The state at the parent of `block`, on which its transactions are
 /// re-executed to trace one of them.
 ///
-/// This node keeps only the head state, which is the state *after* the head
-/// block, so no block's parent state is available yet: the answer is geth's
-/// `historical state not available`. When the state layer keeps per-block
-/// changesets, this is the one function to implement.
+/// The parent state itself is [`Node::state_at`]`(parent)`; what is missing
+/// is replaying the block's earlier transactions on it under an inspector
+/// (on the L2 through the STF), so this answers geth's `historical state not
+/// available` until that replay is written.
 fn state_at_parent(_node: &Node, _block: &Arc<StoredBlock>) -> Result<MemoryState, RpcError> {
     Err(RpcError::server(HISTORICAL_STATE_UNAVAILABLE))
 }
