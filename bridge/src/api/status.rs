@@ -13,7 +13,8 @@ use alloy_sol_types::SolCall;
 use axum::{Json, extract::State};
 use rollup_contracts::BatchInbox;
 use rollup_protocol::batch::{
-    BLOB_SIZE, ChannelVersion, decode_batch_data, decode_channel_from_batch_data,
+    BLOB_SIZE, ChannelVersion, batch_data_from_blobs, decode_batch_data,
+    decode_channel_from_batch_data,
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::HashMap, sync::Mutex, sync::atomic::Ordering, time::Duration};
@@ -149,14 +150,16 @@ pub(crate) struct BatchDetails {
     pub(crate) bytes: u64,
     /// Blobs carrying it (0 for calldata).
     pub(crate) blobs: u64,
-    /// Channel compression (`none`, `zlib`, `brotli`, `zstd`), `null` for
-    /// blob batches (read from the beacon API by derivation, not here).
+    /// Channel compression (`none`, `zlib`, `brotli`, `zstd`), `null` when
+    /// the batch data cannot be read back (a blob no longer served).
     #[schema(required = true, example = "brotli")]
     pub(crate) compression: Option<String>,
-    /// Channel encoding (`singular` or `span`), `null` for blob batches.
+    /// Channel encoding (`singular` or `span`), `null` when the batch data
+    /// cannot be read back.
     #[schema(required = true, example = "span")]
     pub(crate) encoding: Option<String>,
-    /// L2 user transactions in the batch, `null` for blob batches.
+    /// L2 user transactions in the batch, `null` when the batch data cannot
+    /// be read back or does not decode.
     #[schema(required = true)]
     pub(crate) transactions: Option<u64>,
     /// L1 gas the transaction used.
@@ -211,11 +214,23 @@ pub(crate) async fn batch_details(s: &Shared, row: &BatchRow) -> Option<BatchDet
         l1_gas_used: receipt.gas_used.to(),
         l1_fee_wei: fee.to_string(),
     };
-    if blobs == 0
-        && let Ok(call) = BatchInbox::appendBatchCall::abi_decode(&tx.input)
-    {
-        details.bytes = call.data.len() as u64;
-        let version = decode_batch_data(&call.data)
+    // The batch data: the calldata's `data`, or the frames read back from the
+    // blobs (the beacon API at the L1's URL, each blob KZG-verified).
+    let data = if blobs == 0 {
+        BatchInbox::appendBatchCall::abi_decode(&tx.input).ok().map(|call| {
+            details.bytes = call.data.len() as u64;
+            call.data
+        })
+    } else {
+        let hashes = tx.blob_versioned_hashes.clone().unwrap_or_default();
+        let beacon = rollup_client::BeaconClient::new(&s.config.l1_rpc_url);
+        beacon.blobs(receipt.block_number.to(), &hashes).await.ok().and_then(|blobs| {
+            let blobs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+            batch_data_from_blobs(&blobs).ok()
+        })
+    };
+    if let Some(data) = data {
+        let version = decode_batch_data(&data)
             .ok()
             .and_then(|frames| frames.first().and_then(|f| f.data.first().copied()))
             .and_then(|byte| ChannelVersion::from_byte(byte).ok());
@@ -223,7 +238,7 @@ pub(crate) async fn batch_details(s: &Shared, row: &BatchRow) -> Option<BatchDet
             details.compression = Some(version.compression.name().into());
             details.encoding = Some(version.encoding.name().into());
         }
-        details.transactions = decode_channel_from_batch_data(&call.data)
+        details.transactions = decode_channel_from_batch_data(&data)
             .ok()
             .map(|blocks| blocks.iter().map(|b| b.transactions.len() as u64).sum());
     }

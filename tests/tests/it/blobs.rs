@@ -71,5 +71,24 @@ async fn batches_in_blobs_derive_to_the_sequencers_chain() {
     }
     let records = net.batcher.store.batches().await.unwrap();
     assert!(records.iter().all(|b| b.blobs > 0), "every batch went to blobs");
+    // The bridge reads the blob batches back from the beacon API: codec and
+    // transaction count as for calldata, and the deposit in one of them.
+    let page: serde_json::Value = api
+        .get(format!("{}/v1/batches?limit=100", net.bridge.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().expect("items");
+    assert!(!items.is_empty(), "{page}");
+    for item in items {
+        let details = &item["details"];
+        assert!(details["blobs"].as_u64().unwrap() > 0, "{item}");
+        assert_eq!(details["compression"], "brotli", "{item}");
+        assert!(details["encoding"].is_string(), "{item}");
+        assert!(details["transactions"].is_u64(), "{item}");
+    }
     net.shutdown().await;
 }
