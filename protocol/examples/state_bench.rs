@@ -13,13 +13,12 @@
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, transaction::SignerRecoverable};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
+use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_trie::{HashBuilder, Nibbles, TrieAccount};
 use rollup_protocol::{
-    BlockTx, L1Origin, MemoryState, RecoveredInputs, RollupConfig, execute_recovered,
-    genesis_header, next_base_fee, recover_transactions,
+    BlockTx, L1Origin, RecoveredInputs, RollupConfig, execute_recovered, genesis_header,
+    next_base_fee, recover_transactions,
 };
 use std::time::Instant;
 
@@ -45,30 +44,6 @@ fn rss_mib() -> f64 {
 
 fn address(i: u64) -> Address {
     Address::from_slice(&keccak256(i.to_be_bytes())[..20])
-}
-
-/// The state root rebuilt from every account, as before the incremental trie.
-fn full_root(state: &MemoryState) -> B256 {
-    let mut leaves: Vec<(B256, Vec<u8>)> = state
-        .accounts()
-        .map(|(address, acc)| {
-            let account = TrieAccount {
-                nonce: acc.nonce,
-                balance: acc.balance,
-                storage_root: alloy_trie::root::storage_root_unhashed(
-                    acc.storage.iter().map(|(k, v)| (B256::from(*k), *v)),
-                ),
-                code_hash: acc.code_hash,
-            };
-            (keccak256(address), alloy_rlp::encode(account))
-        })
-        .collect();
-    leaves.sort_unstable_by_key(|(k, _)| *k);
-    let mut hb = HashBuilder::default();
-    for (k, v) in &leaves {
-        hb.add_leaf(Nibbles::unpack(k), v);
-    }
-    hb.root()
 }
 
 fn transfers(keys: &[PrivateKeySigner], base_fee: u64) -> Vec<(TxEnvelope, Bytes)> {
@@ -154,7 +129,7 @@ fn main() {
         let incremental = touched.compute_state_root();
         let incremental_ms = ms(start);
         let start = Instant::now();
-        let rebuilt = full_root(&touched);
+        let rebuilt = touched.full_state_root();
         let rebuild_ms = ms(start);
         assert_eq!(incremental, rebuilt);
         println!("state root, {accounts} accounts, block touching 2,000 accounts:");

@@ -461,6 +461,40 @@ impl MemoryState {
         self.trie_accounts.insert(address);
     }
 
+    /// Every account as an account-trie leaf, `(keccak256(address),
+    /// rlp(TrieAccount))` sorted by key, with each storage root rebuilt from
+    /// its slots. O(state): for reference roots (tests, the state benchmark)
+    /// and witnesses, never for a block's root ([`Self::compute_state_root`]).
+    pub fn account_leaves(&self) -> Vec<(B256, Vec<u8>)> {
+        let mut leaves: Vec<(B256, Vec<u8>)> = self
+            .accounts()
+            .map(|(address, acc)| {
+                let account = TrieAccount {
+                    nonce: acc.nonce,
+                    balance: acc.balance,
+                    storage_root: alloy_trie::root::storage_root_unhashed(
+                        acc.storage.iter().map(|(k, v)| (B256::from(*k), *v)),
+                    ),
+                    code_hash: acc.code_hash,
+                };
+                (keccak256(address), alloy_rlp::encode(account))
+            })
+            .collect();
+        leaves.sort_unstable_by_key(|(k, _)| *k);
+        leaves
+    }
+
+    /// The state root rebuilt from scratch with alloy-trie's `HashBuilder`
+    /// over [`Self::account_leaves`]: the reference the incremental root
+    /// ([`Self::compute_state_root`]) must equal. O(state).
+    pub fn full_state_root(&self) -> B256 {
+        let mut hb = alloy_trie::HashBuilder::default();
+        for (key, value) in self.account_leaves() {
+            hb.add_leaf(alloy_trie::Nibbles::unpack(key), &value);
+        }
+        hb.root()
+    }
+
     /// An EIP-1186 proof of `address` and its `slots` against the current
     /// root, from the same tries the root is computed on.
     pub fn proof(&mut self, address: Address, slots: &[B256]) -> AccountProof {
@@ -692,30 +726,6 @@ mod tests {
         assert!(s.take_changes().is_empty());
     }
 
-    /// The state root of `state` built from scratch with alloy-trie.
-    fn full_root(state: &MemoryState) -> B256 {
-        let mut leaves: Vec<(B256, Vec<u8>)> = state
-            .accounts()
-            .map(|(address, acc)| {
-                let account = TrieAccount {
-                    nonce: acc.nonce,
-                    balance: acc.balance,
-                    storage_root: alloy_trie::root::storage_root_unhashed(
-                        acc.storage.iter().map(|(k, v)| (B256::from(*k), *v)),
-                    ),
-                    code_hash: acc.code_hash,
-                };
-                (keccak256(address), alloy_rlp::encode(account))
-            })
-            .collect();
-        leaves.sort_unstable();
-        let mut hb = alloy_trie::HashBuilder::default();
-        for (k, v) in &leaves {
-            hb.add_leaf(Nibbles::unpack(k), v);
-        }
-        hb.root()
-    }
-
     /// One change to the state, as a block makes them.
     #[derive(Clone, Debug)]
     enum Op {
@@ -802,7 +812,7 @@ mod tests {
                     apply(&mut state, op);
                 }
                 let root = state.compute_state_root();
-                proptest::prop_assert_eq!(root, full_root(&state));
+                proptest::prop_assert_eq!(root, state.full_state_root());
                 history.push((root, state.total_balance()));
                 changesets.push(state.take_changes().previous);
                 for a in [0u8, 5, 23] {
@@ -836,7 +846,7 @@ mod tests {
                     state.restore_storage(address, slot, value);
                 }
                 let root = state.compute_state_root();
-                proptest::prop_assert_eq!(root, full_root(&state));
+                proptest::prop_assert_eq!(root, state.full_state_root());
                 proptest::prop_assert_eq!((root, state.total_balance()), history[changesets.len()]);
             }
         }

@@ -297,36 +297,22 @@ fn sign(tx: TypedTransaction, signer: &PrivateKeySigner) -> Result<TxEnvelope, R
 fn impersonated(tx: TypedTransaction, sender: Address) -> TxEnvelope {
     let sig = Signature::new(U256::from(1), U256::from(1), false);
     let mut preimage = Vec::new();
-    let envelope: TxEnvelope = match tx {
-        TypedTransaction::Legacy(tx) => tx.into_signed(sig).into(),
-        TypedTransaction::Eip2930(tx) => tx.into_signed(sig).into(),
-        TypedTransaction::Eip1559(tx) => tx.into_signed(sig).into(),
-        TypedTransaction::Eip7702(tx) => tx.into_signed(sig).into(),
-        TypedTransaction::Eip4844(tx) => tx.into_signed(sig).into(),
-    };
+    let envelope: TxEnvelope = tx.into_envelope(sig);
     envelope.encode_2718(&mut preimage);
     preimage.extend_from_slice(sender.as_slice());
     let hash: B256 = keccak256(&preimage);
+    fn rehash<T: alloy_consensus::transaction::RlpEcdsaEncodableTx>(
+        signed: alloy_consensus::Signed<T>,
+        hash: B256,
+    ) -> alloy_consensus::Signed<T> {
+        let (tx, sig, _) = signed.into_parts();
+        alloy_consensus::Signed::new_unchecked(tx, sig, hash)
+    }
     match envelope {
-        TxEnvelope::Legacy(s) => {
-            let (tx, sig, _) = s.into_parts();
-            alloy_consensus::Signed::new_unchecked(tx, sig, hash).into()
-        }
-        TxEnvelope::Eip2930(s) => {
-            let (tx, sig, _) = s.into_parts();
-            alloy_consensus::Signed::new_unchecked(tx, sig, hash).into()
-        }
-        TxEnvelope::Eip1559(s) => {
-            let (tx, sig, _) = s.into_parts();
-            alloy_consensus::Signed::new_unchecked(tx, sig, hash).into()
-        }
-        TxEnvelope::Eip7702(s) => {
-            let (tx, sig, _) = s.into_parts();
-            alloy_consensus::Signed::new_unchecked(tx, sig, hash).into()
-        }
-        TxEnvelope::Eip4844(s) => {
-            let (tx, sig, _) = s.into_parts();
-            alloy_consensus::Signed::new_unchecked(tx, sig, hash).into()
-        }
+        TxEnvelope::Legacy(s) => rehash(s, hash).into(),
+        TxEnvelope::Eip2930(s) => rehash(s, hash).into(),
+        TxEnvelope::Eip1559(s) => rehash(s, hash).into(),
+        TxEnvelope::Eip7702(s) => rehash(s, hash).into(),
+        TxEnvelope::Eip4844(s) => rehash(s, hash).into(),
     }
 }

@@ -6,7 +6,7 @@ use crate::{BlockInputs, MemoryState, RollupConfig, StateDb, StfError, execute_b
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
-use alloy_trie::{HashBuilder, Nibbles, TrieAccount, proof::ProofRetainer};
+use alloy_trie::{HashBuilder, Nibbles, proof::ProofRetainer};
 use revm::{
     Database, DatabaseCommit,
     bytecode::Bytecode,
@@ -215,21 +215,7 @@ impl RecordingDb {
     /// hashes read.
     fn superset(&self, pre: &MemoryState) -> Witness {
         let post = &self.state;
-        let leaves = sorted_leaves(
-            pre.accounts()
-                .map(|(address, acc)| {
-                    let account = TrieAccount {
-                        nonce: acc.nonce,
-                        balance: acc.balance,
-                        storage_root: alloy_trie::root::storage_root_unhashed(
-                            acc.storage.iter().map(|(k, v)| (B256::from(*k), *v)),
-                        ),
-                        code_hash: acc.code_hash,
-                    };
-                    (keccak256(address), alloy_rlp::encode(account))
-                })
-                .collect(),
-        );
+        let leaves = pre.account_leaves();
         let mut targets: Vec<B256> = self.accounts.iter().map(keccak256).collect();
         let deleted: Vec<B256> = self
             .accounts
