@@ -3,7 +3,7 @@
 //! `/v1/events`.
 
 use crate::{
-    assert_error, field, get,
+    assert_error, closed_port_url, field, get,
     harness::{CHALLENGER_BOND, GAME_CLOCK, Stack, bridge_config, eventually, send},
     post,
     sse::Sse,
@@ -77,14 +77,6 @@ impl DevnetControl for MockDevnet {
             if receipt.status() { Ok(()) } else { Err("challenge reverted".into()) }
         })
     }
-}
-
-/// A URL on which nothing listens.
-fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
 }
 
 #[tokio::test(flavor = "multi_thread")]

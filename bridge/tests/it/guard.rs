@@ -1,17 +1,9 @@
 //! What the API's HTTP server enforces before any handler: the body size
 //! limit, answered with the API's JSON error body.
 
-use crate::{assert_error, post};
+use crate::{assert_error, closed_port_url, post};
 use rollup_bridge::{ApiServerConfig, BridgeConfig};
 use rollup_db::sqlite_url;
-
-/// A URL on which nothing listens.
-fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bodies_over_the_limit_get_the_api_error_body() {

@@ -53,3 +53,11 @@ where
 {
     body[name].as_str().unwrap_or_else(|| panic!("{name} missing in {body}")).parse().expect(name)
 }
+
+/// A URL on which nothing listens.
+pub(crate) fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
