@@ -83,28 +83,22 @@ impl DevAccounts {
 
 /// Handles the signing methods; `None` for any other method.
 pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> Option<RpcResult> {
-    // Filling a transaction reads the head state (nonce, estimate): wait out
-    // a block being produced, as the state methods do.
-    let state = if matches!(method, "eth_sendTransaction" | "eth_signTransaction") {
-        match node.state_at(BlockId::Number(BlockNumberOrTag::Latest)).await {
-            Ok(state) => Some(state),
+    if matches!(method, "eth_sendTransaction" | "eth_signTransaction") {
+        // Filling a transaction reads the head state (nonce, estimate): wait
+        // out a block being produced, as the state methods do.
+        let state = match node.state_at(BlockId::Number(BlockNumberOrTag::Latest)).await {
+            Ok(state) => state,
             Err(e) => return Some(Err(RpcError::server(e))),
-        }
-    } else {
-        None
-    };
+        };
+        return Some(if method == "eth_sendTransaction" {
+            send_transaction(node, &state, params)
+        } else {
+            sign_transaction(node, &state, params)
+        });
+    }
     let accounts = node.rpc().accounts();
     Some(match method {
         "eth_accounts" => Ok(json!(accounts.addresses())),
-        "eth_sendTransaction" => send_transaction(node, state.as_ref(), params),
-        "eth_signTransaction" => (|| {
-            let request: TransactionRequest = param(params, 0)?;
-            let from = request.from.unwrap_or_default();
-            let signer = accounts.signer(&from).ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
-            let tx = fill(node, state.as_ref(), request)?;
-            let signed = sign(tx, &signer)?;
-            Ok(json!(Bytes::from(signed.encoded_2718())))
-        })(),
         "eth_sign" => (|| {
             let address: Address = param(params, 0)?;
             let data: Bytes = param(params, 1)?;
@@ -146,7 +140,18 @@ fn sign_message(accounts: &DevAccounts, address: &Address, data: &[u8]) -> RpcRe
     Ok(json!(Bytes::from(sig.as_bytes().to_vec())))
 }
 
-fn send_transaction(node: &Node, state: Option<&HistoricalState>, params: &Value) -> RpcResult {
+/// `eth_signTransaction`: the request filled and signed by its `from`, as
+/// raw EIP-2718 bytes.
+fn sign_transaction(node: &Node, state: &HistoricalState, params: &Value) -> RpcResult {
+    let request: TransactionRequest = param(params, 0)?;
+    let from = request.from.unwrap_or_default();
+    let signer =
+        node.rpc().accounts().signer(&from).ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
+    let signed = sign(fill(node, state, request)?, &signer)?;
+    Ok(json!(Bytes::from(signed.encoded_2718())))
+}
+
+fn send_transaction(node: &Node, state: &HistoricalState, params: &Value) -> RpcResult {
     let request: TransactionRequest = param(params, 0)?;
     let from = request.from.unwrap_or_default();
     let accounts = node.rpc().accounts();
@@ -168,7 +173,7 @@ fn send_transaction(node: &Node, state: Option<&HistoricalState>, params: &Value
 /// `gasPrice` asks for a legacy transaction, and the chain id.
 pub(super) fn fill(
     node: &Node,
-    state: Option<&HistoricalState>,
+    state: &HistoricalState,
     mut request: TransactionRequest,
 ) -> Result<TypedTransaction, RpcError> {
     let chain_id = node.config().chain_id;
@@ -189,10 +194,7 @@ pub(super) fn fill(
     let from = request.from.unwrap_or_default();
     let nonce = match request.nonce {
         Some(n) => n,
-        None => {
-            let state = node.chain().state.nonce(&from);
-            node.pool().pending_nonce(&from, state)
-        }
+        None => node.pool().pending_nonce(&from, state.nonce(&from)),
     };
     let legacy = request.gas_price.is_some() && request.max_fee_per_gas.is_none();
     let tip = request.max_priority_fee_per_gas.unwrap_or(node.config().suggested_tip);
@@ -206,10 +208,7 @@ pub(super) fn fill(
     }
     let gas = match request.gas {
         Some(gas) => gas,
-        None => {
-            let state = state.ok_or_else(|| RpcError::server("no state to estimate gas on"))?;
-            eth::estimate_gas(node, state, &request, &Default::default())?
-        }
+        None => eth::estimate_gas(node, state, &request, &Default::default())?,
     };
     let to = request.to.unwrap_or(TxKind::Create);
     let value = request.value.unwrap_or_default();

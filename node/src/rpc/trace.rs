@@ -8,8 +8,8 @@
 //! A call is traced on the state after the block it names (any retained
 //! block, [`Node::state_at`], with geth's overrides). A past transaction is
 //! traced by re-executing its block's earlier transactions on the state of
-//! the block's parent, which [`state_at_parent`] is to provide: the parent
-//! state exists ([`Node::state_at`]), but the replay of a block under an
+//! the block's parent. The parent state exists ([`Node::state_at`]), but
+//! the replay of a block under an
 //! inspector (on the L2 through the STF, with its deposits and L1 data fee)
 //! is not built yet, so every past transaction and block answers geth's
 //! `historical state not available`; `debug_traceCall` and `trace_call`
@@ -22,7 +22,7 @@ use super::{
     overrides::EvmOverrides,
     param,
 };
-use crate::{Node, StoredBlock};
+use crate::Node;
 use alloy_primitives::{B256, map::HashSet};
 use alloy_rpc_types_eth::{BlockNumberOrTag, TransactionRequest};
 use alloy_rpc_types_trace::{
@@ -34,7 +34,6 @@ use alloy_rpc_types_trace::{
 };
 use revm::{InspectEvm, context::TxEnv, context_interface::ContextTr};
 use revm_inspectors::tracing::{FourByteInspector, TracingInspector, TracingInspectorConfig};
-use rollup_protocol::MemoryState;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -90,9 +89,9 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             let Some(loc) = node.chain().tx_location(&hash) else {
                 return Err(RpcError::server(format!("transaction {hash} not found")));
             };
-            let block = node.chain().block(loc.block).cloned();
-            let block = block.ok_or_else(|| RpcError::server("block not found"))?;
-            let _parent = state_at_parent(node, &block)?;
+            if node.chain().block(loc.block).is_none() {
+                return Err(RpcError::server("block not found"));
+            }
             Err(RpcError::server(HISTORICAL_STATE_UNAVAILABLE))
         })(),
         "debug_traceBlockByNumber" | "debug_traceBlockByHash" | "trace_block" => (|| {
@@ -107,7 +106,6 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             if block.transactions.is_empty() {
                 return Ok(json!([]));
             }
-            let _parent = state_at_parent(node, &block)?;
             Err(RpcError::server(HISTORICAL_STATE_UNAVAILABLE))
         })(),
         _ => Err(RpcError::method_not_found(method)),
@@ -116,17 +114,6 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
 
 /// geth's error for a block whose state the node does not have.
 pub const HISTORICAL_STATE_UNAVAILABLE: &str = "historical state not available";
-
-/// The state at the parent of `block`, on which its transactions are
-/// re-executed to trace one of them.
-///
-/// The parent state itself is [`Node::state_at`]`(parent)`; what is missing
-/// is replaying the block's earlier transactions on it under an inspector
-/// (on the L2 through the STF), so this answers geth's `historical state not
-/// available` until that replay is written.
-fn state_at_parent(_node: &Node, _block: &Arc<StoredBlock>) -> Result<MemoryState, RpcError> {
-    Err(RpcError::server(HISTORICAL_STATE_UNAVAILABLE))
-}
 
 /// Runs `tx` under the tracer `opts` names and returns its geth-shaped result.
 pub(super) fn geth_trace(evm: CallEvm<'_>, tx: TxEnv, opts: &GethDebugTracingOptions) -> RpcResult {
