@@ -75,6 +75,19 @@ pub struct Node {
     history_blocks: AtomicU64,
     /// The oldest block whose state can be served (changesets up to it pruned).
     history_floor: AtomicU64,
+    /// The `safe` and `finalized` heads.
+    heads: SafeHeads,
+}
+
+/// Where the `safe` and `finalized` block tags point. On the L1 they trail
+/// the head by a fixed depth ([`Node::set_finality_depth`]); on the L2 the
+/// derivation sets them ([`Node::set_safe_heads`]).
+#[derive(Debug, Default)]
+struct SafeHeads {
+    safe: AtomicU64,
+    finalized: AtomicU64,
+    /// L1 only: blocks behind the head that are final (0: not by depth).
+    finality_depth: AtomicU64,
 }
 
 /// Why [`Node::state_at`] cannot give a block's state.
@@ -234,6 +247,7 @@ impl Node {
             rpc: crate::rpc::NodeServices::default(),
             history_blocks: AtomicU64::new(0),
             history_floor: AtomicU64::new(history_floor),
+            heads: SafeHeads::default(),
         }))
     }
 
@@ -268,8 +282,55 @@ impl Node {
         self.history_blocks.store(blocks.unwrap_or(0), Ordering::Relaxed);
     }
 
-    /// The state after `block` (a number, hash or tag; `pending`, `safe`
-    /// and `finalized` are the head), readable as a revm [`DatabaseRef`]:
+    /// Makes the `finalized` tag name the block `depth` blocks behind the
+    /// head and `safe` the block `depth / 2` behind (the L1: with
+    /// Ethereum's two-epoch finality, 64 blocks, `safe` is the justified
+    /// checkpoint one epoch back). 0 turns it off.
+    pub fn set_finality_depth(&self, depth: u64) {
+        self.heads.finality_depth.store(depth, Ordering::Relaxed);
+    }
+
+    /// Sets the `safe` and `finalized` heads (the L2: from derivation).
+    /// Either is read as at most the head.
+    pub fn set_safe_heads(&self, safe: u64, finalized: u64) {
+        self.heads.safe.store(safe, Ordering::Relaxed);
+        self.heads.finalized.store(finalized.min(safe), Ordering::Relaxed);
+    }
+
+    /// The number of the `safe` block (never above the head).
+    pub fn safe_number(&self) -> u64 {
+        let head = self.chain().head_number();
+        match self.heads.finality_depth.load(Ordering::Relaxed) {
+            0 => self.heads.safe.load(Ordering::Relaxed).min(head),
+            depth => head.saturating_sub(depth / 2),
+        }
+    }
+
+    /// The number of the `finalized` block (never above `safe`).
+    pub fn finalized_number(&self) -> u64 {
+        let head = self.chain().head_number();
+        match self.heads.finality_depth.load(Ordering::Relaxed) {
+            0 => self.heads.finalized.load(Ordering::Relaxed).min(self.safe_number()),
+            depth => head.saturating_sub(depth),
+        }
+    }
+
+    /// The block number a tag names: `latest` and `pending` the head,
+    /// `safe` and `finalized` those heads, `earliest` 0; `None` for a
+    /// number beyond the head.
+    pub fn tag_number(&self, tag: BlockNumberOrTag) -> Option<u64> {
+        let head = self.chain().head_number();
+        match tag {
+            BlockNumberOrTag::Number(n) => (n <= head).then_some(n),
+            BlockNumberOrTag::Earliest => Some(0),
+            BlockNumberOrTag::Safe => Some(self.safe_number()),
+            BlockNumberOrTag::Finalized => Some(self.finalized_number()),
+            BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => Some(head),
+        }
+    }
+
+    /// The state after `block` (a number, hash or tag; `pending` is the
+    /// head), readable as a revm [`DatabaseRef`]:
     /// what every state method (`eth_getBalance`, `eth_call`,
     /// `eth_getProof`, ...) and tracing execute against. It waits out a
     /// block being produced and holds off the next one while it lives.
@@ -285,7 +346,15 @@ impl Node {
                 BlockId::Hash(hash) => chain.block_by_hash(&hash.block_hash).cloned(),
                 BlockId::Number(BlockNumberOrTag::Number(n)) => chain.block(n).cloned(),
                 BlockId::Number(BlockNumberOrTag::Earliest) => chain.block(0).cloned(),
-                BlockId::Number(_) => Some(chain.head().clone()),
+                BlockId::Number(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending) => {
+                    Some(chain.head().clone())
+                }
+                BlockId::Number(tag) => {
+                    drop(chain);
+                    let n = self.tag_number(tag).unwrap_or_default();
+                    let chain = self.chain();
+                    chain.block(n).cloned()
+                }
             };
             (block.ok_or(StateError::UnknownBlock)?, head)
         };

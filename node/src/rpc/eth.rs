@@ -221,15 +221,9 @@ fn block_from_param(
     })
 }
 
-/// The block number a tag names (`pending`, `safe` and `finalized` are the head).
+/// The block number a tag names ([`Node::tag_number`]).
 pub(super) fn resolve_number(node: &Node, tag: BlockNumberOrTag) -> Option<u64> {
-    let head = node.chain().head_number();
-    match tag {
-        BlockNumberOrTag::Number(n) if n <= head => Some(n),
-        BlockNumberOrTag::Number(_) => None,
-        BlockNumberOrTag::Earliest => Some(0),
-        _ => Some(head),
-    }
+    node.tag_number(tag)
 }
 
 fn call_env(
@@ -523,6 +517,8 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
 
 pub(super) fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
     let limits = node.config().rpc_limits;
+    // Read before the chain lock: they take it themselves.
+    let (safe, finalized) = (node.safe_number(), node.finalized_number());
     let chain = node.chain();
     let head = chain.head_number();
     let blocks: Vec<Arc<StoredBlock>> = match filter.block_option {
@@ -531,15 +527,11 @@ pub(super) fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
         }
         FilterBlockOption::Range { from_block, to_block } => {
             let resolve = |t: Option<BlockNumberOrTag>| match t {
-                None
-                | Some(
-                    BlockNumberOrTag::Latest
-                    | BlockNumberOrTag::Pending
-                    | BlockNumberOrTag::Safe
-                    | BlockNumberOrTag::Finalized,
-                ) => head,
+                None | Some(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending) => head,
                 Some(BlockNumberOrTag::Earliest) => 0,
                 Some(BlockNumberOrTag::Number(n)) => n.min(head),
+                Some(BlockNumberOrTag::Safe) => safe.min(head),
+                Some(BlockNumberOrTag::Finalized) => finalized.min(head),
             };
             let (from, to) = (resolve(from_block), resolve(to_block));
             if from > to {
