@@ -172,6 +172,10 @@ pub struct ProposerFaults {
     pub invalid_output_root: AtomicBool,
     /// Stop defending outputs in dispute games (the proposer's clock runs out).
     pub stop_defending: AtomicBool,
+    /// A colluding proposer: when not 0, the next output at or after this
+    /// L2 block is proposed from the L2's latest view without waiting for
+    /// it to be safe (once; set back to 0 when proposed).
+    pub propose_unsafe_from: std::sync::atomic::AtomicU64,
 }
 
 /// A running batcher.
@@ -263,6 +267,15 @@ impl Batcher {
         let next: u64 = self.view(self.config.batch_inbox, BatchInbox::nextL2BlockCall {}).await?;
         let l2_head = self.l2.get_block_number().await?;
         pending.resync(next);
+        if let Some(last) = pending.blocks.back() {
+            // An L2 reorg (the sequencer adopted the chain derived from L1)
+            // replaced blocks not yet batched: fetch them again.
+            let now = self.l2.get_block_by_number(last.block.number.into()).await?;
+            if now.map(|b| b.header.hash) != Some(last.hash) {
+                tracing::info!(target: "batcher", from = next, "L2 reorg under the pending blocks; refetching");
+                pending.clear();
+            }
+        }
         if l2_head >= next || !pending.blocks.is_empty() {
             let target = self.target().await?;
             let policy = FillPolicy {
@@ -276,7 +289,8 @@ impl Batcher {
                 && pending.blocks.len() < policy.max_blocks
                 && pending.estimated_bytes() < 2 * policy.capacity
             {
-                pending.push(self.batch_block(number).await?);
+                let (block, hash) = self.batch_block(number).await?;
+                pending.push(block, hash);
                 number += 1;
             }
             let trigger = policy.trigger(
@@ -337,10 +351,26 @@ impl Batcher {
         Ok(blob_cost(blobs, blob_base_fee) < calldata_cost(calldata_len, base_fee))
     }
 
-    async fn batch_block(&self, number: u64) -> Result<BatchBlock, BatcherError> {
-        let block: Option<BatchBlock> =
+    /// L2 block `number` as a batch carries it, and its hash.
+    async fn batch_block(&self, number: u64) -> Result<(BatchBlock, B256), BatcherError> {
+        #[derive(Debug, serde::Deserialize)]
+        struct WithHash {
+            #[serde(flatten)]
+            block: BatchBlock,
+            hash: B256,
+        }
+        let block: Option<WithHash> =
             self.l2.raw_request("rollup_getBatchBlock".into(), (U64::from(number),)).await?;
-        block.ok_or(BatcherError::MissingL2Block(number))
+        block.map(|b| (b.block, b.hash)).ok_or(BatcherError::MissingL2Block(number))
+    }
+
+    /// The L2's safe head (`optimism_syncStatus`): the newest block the
+    /// chain derived from L1 agrees with.
+    async fn safe_head(&self) -> Result<u64, BatcherError> {
+        let status: serde_json::Value =
+            self.l2.raw_request("optimism_syncStatus".into(), ()).await?;
+        serde_json::from_value::<u64>(status["safe_l2"]["number"].clone())
+            .map_err(|source| BatcherError::BadResponse { method: "optimism_syncStatus", source })
     }
 
     /// Encodes the longest prefix of the pending blocks that fits the
@@ -476,11 +506,15 @@ impl Batcher {
         Ok(())
     }
 
-    /// Proposes every due output whose block is batched on L1.
+    /// Proposes every due output whose block is safe: derived from L1
+    /// batches and agreed with by the L2 (op-proposer proposes from
+    /// op-node's safe head the same way), so the root is the derived
+    /// chain's, never the sequencer's unsafe view.
     async fn propose(&self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
         let interval = self.config.output_interval.max(1);
         let next_unbatched: u64 =
             self.view(self.config.batch_inbox, BatchInbox::nextL2BlockCall {}).await?;
+        let safe = self.safe_head().await?;
         loop {
             let latest: U256 = self
                 .view(self.config.output_oracle, OutputOracle::latestBlockNumberCall {})
@@ -489,6 +523,15 @@ impl Batcher {
             let target = (latest / interval + 1) * interval;
             if target >= next_unbatched {
                 return Ok(());
+            }
+            let unsafe_from = self.faults.propose_unsafe_from.load(Ordering::Relaxed);
+            let colluding = unsafe_from != 0 && target >= unsafe_from;
+            if target > safe && !colluding {
+                return Ok(());
+            }
+            if colluding {
+                self.faults.propose_unsafe_from.store(0, Ordering::Relaxed);
+                tracing::warn!(target: "proposer", l2_block = target, "FAULT: proposing an output of the unsafe chain");
             }
             let output: serde_json::Value =
                 self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(target),)).await?;
@@ -575,7 +618,7 @@ mod tests {
         let mut pending = Pending::default();
         assert_eq!(pending.next_number(5), 5);
         for n in 5..10 {
-            pending.push(block(n, 100));
+            pending.push(block(n, 100), B256::with_last_byte(n as u8));
         }
         assert_eq!((pending.raw, pending.next_number(5)), (500, 10));
         // Blocks 5..=7 were batched: they go, the rest stays.

@@ -12,6 +12,8 @@ use std::{
 #[derive(Debug)]
 pub(crate) struct PendingBlock {
     pub(crate) block: BatchBlock,
+    /// Its L2 block hash, to notice an L2 reorg under it.
+    pub(crate) hash: alloy_primitives::B256,
     /// Its raw size ([`raw_block_size`]).
     pub(crate) raw: usize,
     /// When the batcher first saw it.
@@ -57,10 +59,16 @@ impl Pending {
         self.blocks.back().map_or(next, |b| b.block.number + 1)
     }
 
-    pub(crate) fn push(&mut self, block: BatchBlock) {
+    pub(crate) fn push(&mut self, block: BatchBlock, hash: alloy_primitives::B256) {
         let raw = raw_block_size(&block);
         self.raw += raw;
-        self.blocks.push_back(PendingBlock { block, raw, seen: tokio::time::Instant::now() });
+        self.blocks.push_back(PendingBlock { block, hash, raw, seen: tokio::time::Instant::now() });
+    }
+
+    /// Drops every block (the L2 reorged under them: fetch them again).
+    pub(crate) fn clear(&mut self) {
+        self.blocks.clear();
+        self.raw = 0;
     }
 
     pub(crate) fn pop_front(&mut self, n: usize) {

@@ -376,6 +376,11 @@ impl crate::L1Provider for L1Client {
         Self::origin(self, number).await
     }
 
+    async fn finalized(&self) -> Result<u64, ClientError> {
+        let block = self.provider.get_block_by_number(BlockNumberOrTag::Finalized).await?;
+        Ok(block.map_or(0, |b| b.header.number))
+    }
+
     async fn deposits_in_range(
         &self,
         from: u64,

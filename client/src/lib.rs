@@ -20,6 +20,7 @@
 pub mod dev;
 mod error;
 mod l1;
+pub mod pipeline;
 mod supervise;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;

@@ -16,6 +16,10 @@ pub struct MemoryL1 {
     pub deposits: BTreeMap<u64, Vec<UserDeposit>>,
     /// Posted batches, with the inbox they were posted to.
     pub batches: Vec<(Address, PostedBatch)>,
+    /// The newest final block (the `finalized` tag).
+    pub finalized: u64,
+    /// Reorgs so far: blocks mined after a reorg get other hashes.
+    pub generation: u8,
 }
 
 impl MemoryL1 {
@@ -32,15 +36,24 @@ impl MemoryL1 {
     /// Mines the next block with `timestamp`; returns its origin.
     pub fn push_block(&mut self, timestamp: u64) -> L1Origin {
         let number = self.origins.last_key_value().map_or(0, |(n, _)| n + 1);
-        let origin = L1Origin {
-            number,
-            hash: B256::with_last_byte((number % 255) as u8 + 1),
-            timestamp,
-            base_fee: 1_000_000_000,
-            blob_base_fee: 1,
-        };
+        let mut hash = B256::with_last_byte((number % 255) as u8 + 1);
+        hash.0[0] = self.generation;
+        let origin =
+            L1Origin { number, hash, timestamp, base_fee: 1_000_000_000, blob_base_fee: 1 };
         self.origins.insert(number, origin);
         origin
+    }
+
+    /// Drops the last `depth` blocks with their deposits and batches (an
+    /// L1 reorg, or `anvil_rollback`); blocks mined after it get other
+    /// hashes.
+    pub fn rollback(&mut self, depth: u64) {
+        let head = self.origins.last_key_value().map_or(0, |(n, _)| *n);
+        let keep = head.saturating_sub(depth);
+        let _ = self.origins.split_off(&(keep + 1));
+        let _ = self.deposits.split_off(&(keep + 1));
+        self.batches.retain(|(_, b)| b.l1_block <= keep);
+        self.generation = self.generation.wrapping_add(1);
     }
 
     /// Adds a deposit to L1 block `block` (its index is the next one).
@@ -60,6 +73,10 @@ impl L1Provider for MemoryL1 {
 
     async fn origin(&self, number: u64) -> Result<Option<L1Origin>, Infallible> {
         Ok(self.origins.get(&number).copied())
+    }
+
+    async fn finalized(&self) -> Result<u64, Infallible> {
+        Ok(self.finalized)
     }
 
     async fn deposits_in_range(

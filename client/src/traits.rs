@@ -25,6 +25,10 @@ pub trait L1Provider: Send + Sync {
         number: u64,
     ) -> impl Future<Output = Result<Option<L1Origin>, Self::Error>> + Send;
 
+    /// The number of the newest final L1 block (what the L1 answers for
+    /// the `finalized` tag; 0 before any is).
+    fn finalized(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
     /// The deposits made in L1 blocks `from..=to` with their L1 block, in
     /// deposit-index order.
     fn deposits_in_range(

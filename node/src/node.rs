@@ -387,6 +387,14 @@ impl Node {
         self.unwind_locked(number, None).await
     }
 
+    /// Like [`Self::unwind_to`], for a caller that already holds the
+    /// producer lock ([`Self::producer_lock`]): an L2 reorg unwinds and
+    /// adopts the derived blocks under one lock, so no block is built in
+    /// between.
+    pub async fn unwind_to_locked(&self, number: u64) -> Result<(), DbError> {
+        self.unwind_locked(number, None).await
+    }
+
     /// Like [`Self::unwind_to`], undoing exactly what was written after
     /// `mark` (taken with the head at `number`), dev-method changes
     /// included: `evm_revert`. The caller holds the producer lock.

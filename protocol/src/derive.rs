@@ -304,6 +304,21 @@ impl Derivation {
         l1: &impl L1View,
         last: u64,
     ) -> Vec<(ExecutedBlock, DerivedFrom)> {
+        self.apply_batch_with_inputs(batch, l1, last)
+            .into_iter()
+            .map(|(executed, _, from)| (executed, from))
+            .collect()
+    }
+
+    /// Like [`Self::apply_batch_up_to`], with the inputs each block was
+    /// executed from (a node that adopts the derived chain re-executes them
+    /// over its own state).
+    pub fn apply_batch_with_inputs(
+        &mut self,
+        batch: &PostedBatch,
+        l1: &impl L1View,
+        last: u64,
+    ) -> Vec<(ExecutedBlock, BlockInputs, DerivedFrom)> {
         let blocks = decode_batch(batch);
         let mut out = Vec::new();
         for number in batch.l2_start..=batch.l2_end.min(last) {
@@ -322,7 +337,7 @@ impl Derivation {
             let _ = self.state.take_changes();
             self.headers.push(executed.header.clone());
             self.origins.push(inputs.l1_origin);
-            out.push((executed, from));
+            out.push((executed, inputs, from));
         }
         out
     }

@@ -18,9 +18,11 @@
 //! `for_tests()`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod follow;
 mod producer;
 mod rpc;
 
+pub use follow::{REORGS_KEPT, Reorg, SharedSync, SyncState};
 pub use producer::SequencerFaults;
 pub use rpc::L2_DEV_METHOD_REFUSED;
 
@@ -43,6 +45,11 @@ pub struct SequencerConfig {
     pub l1_rpc_url: String,
     /// The L1 `Bridge` contract.
     pub bridge: Address,
+    /// The L1 `BatchInbox`, whose batches the sequencer derives its safe
+    /// chain from.
+    pub batch_inbox: Address,
+    /// How often derivation reads the L1 for new batches.
+    pub derivation_interval: Duration,
     /// Interval between L2 blocks.
     pub block_time: Duration,
     /// Tip suggested by `eth_maxPriorityFeePerGas`, in wei.
@@ -59,6 +66,9 @@ pub struct SequencerConfig {
 /// makes soft confirmations quick on the devnet).
 pub const DEFAULT_BLOCK_TIME: Duration = Duration::from_millis(250);
 
+/// Default interval between two reads of the L1 by derivation: 250 ms.
+pub const DEFAULT_DERIVATION_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Default tip suggested by `eth_maxPriorityFeePerGas`: 0.001 gwei (OP
 /// chains' usual minimum suggestion; blocks are rarely full).
 pub const DEFAULT_SUGGESTED_TIP: u128 = 1_000_000;
@@ -74,6 +84,8 @@ impl Default for SequencerConfig {
             rpc_addr: ([127, 0, 0, 1], 9545).into(),
             l1_rpc_url: "http://127.0.0.1:8545".into(),
             bridge: Address::ZERO,
+            batch_inbox: Address::ZERO,
+            derivation_interval: DEFAULT_DERIVATION_INTERVAL,
             block_time: DEFAULT_BLOCK_TIME,
             suggested_tip: DEFAULT_SUGGESTED_TIP,
             database_url: "sqlite://l2.db?mode=rwc".into(),
@@ -84,12 +96,13 @@ impl Default for SequencerConfig {
 }
 
 impl SequencerConfig {
-    /// A configuration for tests: port 0, the given L1, bridge and database,
-    /// the defaults otherwise.
+    /// A configuration for tests: port 0, the given L1, bridge, inbox and
+    /// database, the defaults otherwise.
     pub fn for_tests(
         rollup: RollupConfig,
         l1_rpc_url: impl Into<String>,
         bridge: Address,
+        batch_inbox: Address,
         database_url: impl Into<String>,
     ) -> Self {
         Self {
@@ -97,6 +110,7 @@ impl SequencerConfig {
             rpc_addr: ([127, 0, 0, 1], 0).into(),
             l1_rpc_url: l1_rpc_url.into(),
             bridge,
+            batch_inbox,
             database_url: database_url.into(),
             ..Self::default()
         }
@@ -131,6 +145,8 @@ pub struct SequencerHandle {
     pub rpc_addr: SocketAddr,
     /// Fault switches (devnet): make the sequencer misbehave on purpose.
     pub faults: Arc<SequencerFaults>,
+    /// Its place on the L1, its heads and its reorgs.
+    pub sync: SharedSync,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     supervisor: Supervisor,
@@ -188,8 +204,10 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
     let shutdown = CancellationToken::new();
     let faults = Arc::new(SequencerFaults::default());
+    let sync = SharedSync::default();
+    let methods = rpc::RollupMethods::new(node.clone(), sync.clone(), &config);
     let router = rollup_node::rpc::with_cors(
-        rollup_node::rpc::router(node.clone(), Arc::new(rpc::RollupMethods::new(node.clone()))),
+        rollup_node::rpc::router(node.clone(), Arc::new(methods)),
         &config.rpc_cors,
     );
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
@@ -197,6 +215,16 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
         .map_err(|source| SequencerError::Bind { addr: config.rpc_addr, source })?;
     let supervisor = Supervisor::new("sequencer", shutdown.clone());
     let server = supervisor.watch("rpc", server);
+    let follower = follow::Follower::new(
+        node.clone(),
+        L1Client::new(&config.l1_rpc_url, config.bridge)?,
+        config.rollup.clone(),
+        config.batch_inbox,
+        sync.clone(),
+        faults.clone(),
+    );
+    let follower =
+        supervisor.spawn("derivation", follower.run(config.derivation_interval, shutdown.clone()));
     let producer = supervisor.spawn(
         "producer",
         producer::run(
@@ -213,8 +241,9 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
         node,
         rpc_addr,
         faults,
+        sync,
         shutdown,
-        tasks: vec![server, producer],
+        tasks: vec![server, producer, follower],
         supervisor,
     })
 }

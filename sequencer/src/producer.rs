@@ -34,6 +34,10 @@ pub struct SequencerFaults {
     pub invalid_state_transition: AtomicBool,
     /// The number of the last block sealed with `invalid_state_transition`.
     pub faulted_block: AtomicU64,
+    /// A colluding sequencer: while set, blocks that differ from the chain
+    /// derived from L1 are kept instead of reorged away (the safe head
+    /// stays below them), so a colluding proposer can propose their output.
+    pub hold_reorg: AtomicBool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +158,10 @@ async fn produce<P: L1Provider>(
     let _producer = node.producer_lock().await;
     let (block, changes, dropped) = {
         let mut chain = node.chain_mut();
+        if chain.head().hash != parent.hash {
+            // Derivation reorged the chain meanwhile: start over on the new head.
+            return Ok(());
+        }
         let base_fee = node.next_base_fee_after(&parent.header);
         let candidates = {
             let state = &chain.state;

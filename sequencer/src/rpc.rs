@@ -1,11 +1,24 @@
 //! The L2's methods beyond `eth_`:
 //! - `rollup_getBatchBlock(number)`: the block as the batcher carries it
 //!   (timestamp, L1 origin, EIP-2718 user transactions), see
-//!   [`rollup_protocol::batch::BatchBlock`];
+//!   [`rollup_protocol::batch::BatchBlock`], plus its `hash`;
 //! - `optimism_outputAtBlock(number)`: the output root of a block and its
 //!   preimage, as op-node serves it;
 //! - `rollup_ethSupply()`: total L2 ETH in wei (sum of all balances), which the
-//!   bridge's L1 balance must back.
+//!   bridge's L1 balance must back;
+//! - `optimism_syncStatus()`: the L1 blocks derivation has read and the L2's
+//!   `unsafe`, `safe` and `finalized` heads, in op-node's shape
+//!   (`eth.SyncStatus`: `current_l1`, `head_l1`, `safe_l1`, `finalized_l1`
+//!   as L1 block refs `{hash, number, parentHash, timestamp}`; `unsafe_l2`,
+//!   `safe_l2`, `finalized_l2`, `pending_safe_l2`, `local_safe_l2`,
+//!   `cross_unsafe_l2` as L2 block refs `{hash, number, parentHash,
+//!   timestamp, l1origin: {hash, number}, sequenceNumber}`);
+//! - `optimism_rollupConfig()`: the rollup's parameters in op-node's
+//!   `rollup.Config` field names (`block_time` in whole seconds rounded up,
+//!   with the exact `block_time_ms` beside it);
+//! - `rollup_reorgs()`: the newest L2 reorgs (at most
+//!   [`crate::REORGS_KEPT`]), oldest first: `{id, firstBlock, depth,
+//!   oldHead, newHead, cause, repooled, timestamp}`.
 //!
 //! The L1 simulator's dev methods (`anvil_*`, `evm_*`, `hardhat_*`: state
 //! cheats, impersonation, mining control) are refused here with
@@ -13,15 +26,17 @@
 //! (batches and deposits) alone, or the challenger and the EXECUTE proof would
 //! disagree with the sequencer.
 
-use alloy_primitives::U64;
+use crate::{SequencerConfig, SharedSync};
+use alloy::{eips::BlockNumberOrTag, providers::Provider};
+use alloy_primitives::{Address, U64};
 use futures::{FutureExt, future::BoxFuture};
 use rollup_node::{
     Node,
     rpc::{RpcError, RpcExtension, RpcResult, param},
 };
-use rollup_protocol::{L1Origin, OutputRootPreimage, batch::BatchBlock};
+use rollup_protocol::{L1Origin, OutputRootPreimage, RollupConfig, batch::BatchBlock};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// Why the L2 refuses the L1 simulator's dev methods.
 pub const L2_DEV_METHOD_REFUSED: &str = "not available on L2: L2 state must stay derivable from L1 (batches and deposits), so the L2 takes no state cheats, impersonation or mining control; use the L1 (chain 900) for anvil-style dev methods";
@@ -29,11 +44,112 @@ pub const L2_DEV_METHOD_REFUSED: &str = "not available on L2: L2 state must stay
 #[derive(Debug)]
 pub(crate) struct RollupMethods {
     node: Arc<Node>,
+    sync: SharedSync,
+    l1: Option<alloy::providers::RootProvider>,
+    rollup: RollupConfig,
+    block_time: Duration,
+    batch_inbox: Address,
+    bridge: Address,
 }
 
 impl RollupMethods {
-    pub(crate) const fn new(node: Arc<Node>) -> Self {
-        Self { node }
+    pub(crate) fn new(node: Arc<Node>, sync: SharedSync, config: &SequencerConfig) -> Self {
+        Self {
+            node,
+            sync,
+            l1: rollup_client::http_provider(&config.l1_rpc_url).ok(),
+            rollup: config.rollup.clone(),
+            block_time: config.block_time,
+            batch_inbox: config.batch_inbox,
+            bridge: config.bridge,
+        }
+    }
+
+    /// op-node's `L2BlockRef` of block `number` (`null` when absent).
+    fn l2_ref(&self, number: u64) -> Value {
+        let chain = self.node.chain();
+        let Some(block) = chain.block(number) else { return Value::Null };
+        let origin = L1Origin::of_header(&block.header).unwrap_or_default();
+        // Blocks since the L1 origin last changed (op-node's sequence number).
+        let mut sequence_number = 0u64;
+        let mut n = number;
+        while n > 0
+            && chain.block(n - 1).and_then(|b| L1Origin::of_header(&b.header)) == Some(origin)
+        {
+            sequence_number += 1;
+            n -= 1;
+        }
+        json!({
+            "hash": block.hash,
+            "number": block.number(),
+            "parentHash": block.header.parent_hash,
+            "timestamp": block.header.timestamp,
+            "l1origin": { "hash": origin.1, "number": origin.0 },
+            "sequenceNumber": sequence_number,
+        })
+    }
+
+    /// op-node's `L1BlockRef` of L1 block `tag`, read from the L1.
+    async fn l1_ref(&self, tag: BlockNumberOrTag) -> Value {
+        let Some(l1) = &self.l1 else { return Value::Null };
+        match l1.get_block_by_number(tag).await {
+            Ok(Some(b)) => json!({
+                "hash": b.header.hash,
+                "number": b.header.number,
+                "parentHash": b.header.parent_hash,
+                "timestamp": b.header.timestamp,
+            }),
+            _ => Value::Null,
+        }
+    }
+
+    async fn sync_status(&self) -> RpcResult {
+        let sync = self.sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let current = sync.current_l1.map_or(0, |o| o.number);
+        let (current_l1, head_l1, safe_l1, finalized_l1) = futures::join!(
+            self.l1_ref(BlockNumberOrTag::Number(current)),
+            self.l1_ref(BlockNumberOrTag::Latest),
+            self.l1_ref(BlockNumberOrTag::Safe),
+            self.l1_ref(BlockNumberOrTag::Finalized),
+        );
+        let head = self.node.chain().head_number();
+        let (safe, finalized) = (self.node.safe_number(), self.node.finalized_number());
+        Ok(json!({
+            "current_l1": current_l1,
+            "current_l1_finalized": finalized_l1,
+            "head_l1": head_l1,
+            "safe_l1": safe_l1,
+            "finalized_l1": finalized_l1,
+            "unsafe_l2": self.l2_ref(head),
+            "safe_l2": self.l2_ref(safe),
+            "finalized_l2": self.l2_ref(finalized),
+            "pending_safe_l2": self.l2_ref(safe),
+            "local_safe_l2": self.l2_ref(safe),
+            "cross_unsafe_l2": self.l2_ref(head),
+        }))
+    }
+
+    fn rollup_config(&self) -> Value {
+        let r = &self.rollup;
+        let genesis = self.node.chain().block(0).map(|b| (b.hash, b.header.timestamp));
+        let (l2_hash, l2_time) = genesis.unwrap_or_default();
+        let ms = self.block_time.as_millis() as u64;
+        json!({
+            "genesis": {
+                "l1": { "hash": r.genesis_l1_origin.hash, "number": r.genesis_l1_origin.number },
+                "l2": { "hash": l2_hash, "number": 0 },
+                "l2_time": l2_time,
+            },
+            "block_time": ms.div_ceil(1000),
+            "block_time_ms": ms,
+            "max_sequencer_drift": r.max_sequencer_drift,
+            "seq_window_size": r.sequencing_window,
+            "l1_chain_id": r.l1_chain_id,
+            "l2_chain_id": r.l2_chain_id,
+            "batch_inbox_address": self.batch_inbox,
+            "deposit_contract_address": self.bridge,
+            "l2_block_gas_limit": r.l2_block_gas_limit,
+        })
     }
 
     fn handle(&self, method: &str, params: &Value) -> RpcResult {
@@ -57,7 +173,9 @@ impl RollupMethods {
                         .map(|t| t.tx.encoded_2718().into())
                         .collect(),
                 };
-                serde_json::to_value(batch).map_err(RpcError::server)
+                let mut value = serde_json::to_value(batch).map_err(RpcError::server)?;
+                value["hash"] = json!(block.hash);
+                Ok(value)
             }
             "optimism_outputAtBlock" => {
                 let number: U64 = param(params, 0)?;
@@ -84,6 +202,11 @@ impl RollupMethods {
                 }))
             }
             "rollup_ethSupply" => Ok(json!(self.node.chain().state.total_balance())),
+            "optimism_rollupConfig" => Ok(self.rollup_config()),
+            "rollup_reorgs" => {
+                let sync = self.sync.lock().unwrap_or_else(|p| p.into_inner());
+                serde_json::to_value(&sync.reorgs).map_err(RpcError::server)
+            }
             _ => Err(RpcError::method_not_found(method)),
         }
     }
@@ -104,6 +227,9 @@ impl RpcExtension for RollupMethods {
         ours.then(|| {
             async move {
                 // The supply is read from the head state (see `Node::state_view`).
+                if method == "optimism_syncStatus" {
+                    return self.sync_status().await;
+                }
                 let _view = if method == "rollup_ethSupply" {
                     Some(self.node.state_view().await)
                 } else {

@@ -11,7 +11,8 @@ use eyre::Context;
 use futures::future::BoxFuture;
 use rollup_batcher::ProposerFaults;
 use rollup_batcher::{BatcherHandle, DataAvailability};
-use rollup_bridge::{BridgeHandle, DevnetControl, FaultKind};
+pub use rollup_bridge::FaultKind;
+use rollup_bridge::{BridgeHandle, DevnetControl};
 use rollup_challenger::{ChallengerClient, ChallengerHandle};
 use rollup_client::dev::{Role, dev_addresses, role_signer};
 use rollup_db::{is_postgres, sqlite_url};
@@ -125,6 +126,7 @@ pub struct Devnet {
     pub bridge: BridgeHandle,
     /// The challenger.
     pub challenger: ChallengerHandle,
+    controls: Arc<Controls>,
 }
 
 /// The genesis allocation of the L1: dev accounts 0-9 and the role keys.
@@ -224,13 +226,14 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         batcher.supervisor().clone(),
         challenger.supervisor().clone(),
     ];
-    bridge_config.devnet = Some(Arc::new(Controls {
+    let controls = Arc::new(Controls {
         sequencer: sequencer.faults.clone(),
         proposer: batcher.faults.clone(),
         challenger: challenger.client(),
-    }));
+    });
+    bridge_config.devnet = Some(controls.clone());
     let bridge = rollup_bridge::spawn(bridge_config).await?;
-    Ok(Devnet { rollup, l1, sequencer, batcher, bridge, challenger })
+    Ok(Devnet { rollup, l1, sequencer, batcher, bridge, challenger, controls })
 }
 
 impl Devnet {
@@ -243,6 +246,12 @@ impl Devnet {
             self.challenger.supervisor(),
             self.bridge.supervisor(),
         ]
+    }
+
+    /// Arms or lifts a fault as `POST /v1/faults` and `DELETE
+    /// /v1/faults/{kind}` do.
+    pub fn set_fault(&self, kind: FaultKind, armed: bool) {
+        let _ = self.controls.set_fault(kind, armed);
     }
 
     /// Resolves with the first role task that ends while the devnet runs
@@ -298,9 +307,53 @@ impl Controls {
     }
 }
 
+impl Controls {
+    /// `invalid-state-transition` models a colluding sequencer and
+    /// proposer: the sequencer seals one block over a wrong state and keeps
+    /// it instead of reorging to the derived chain, and the proposer
+    /// proposes the next output at or after that block from the unsafe
+    /// chain (an honest proposer only proposes safe blocks, so a wrong
+    /// block alone never reaches the `OutputOracle`). Once that output is
+    /// proposed (or the fault is lifted, or after ten minutes), the
+    /// sequencer lets derivation reorg its chain; the challenger disputes
+    /// the output and wins by a one-step proof.
+    fn collude(&self) {
+        let (sequencer, proposer) = (self.sequencer.clone(), self.proposer.clone());
+        sequencer.hold_reorg.store(true, Ordering::Relaxed);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        runtime.spawn(async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
+            let mut told = false;
+            while tokio::time::Instant::now() < deadline
+                && sequencer.hold_reorg.load(Ordering::Relaxed)
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let fired = !sequencer.invalid_state_transition.load(Ordering::Relaxed);
+                if fired && !told {
+                    let block = sequencer.faulted_block.load(Ordering::Relaxed);
+                    proposer.propose_unsafe_from.store(block.max(1), Ordering::Relaxed);
+                    told = true;
+                } else if told && proposer.propose_unsafe_from.load(Ordering::Relaxed) == 0 {
+                    break;
+                }
+            }
+            proposer.propose_unsafe_from.store(0, Ordering::Relaxed);
+            sequencer.hold_reorg.store(false, Ordering::Relaxed);
+        });
+    }
+}
+
 impl DevnetControl for Controls {
     fn set_fault(&self, kind: FaultKind, armed: bool) -> Result<(), String> {
         self.flag(kind).store(armed, Ordering::Relaxed);
+        if kind == FaultKind::InvalidStateTransition {
+            if armed {
+                self.collude();
+            } else {
+                self.sequencer.hold_reorg.store(false, Ordering::Relaxed);
+                self.proposer.propose_unsafe_from.store(0, Ordering::Relaxed);
+            }
+        }
         if armed {
             tracing::warn!(target: "devnet", %kind, "fault armed");
         } else {

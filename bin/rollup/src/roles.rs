@@ -48,6 +48,7 @@ impl RollupFile {
             rpc_addr,
             l1_rpc_url: l1_rpc_url.to_string(),
             bridge: self.contracts.bridge,
+            batch_inbox: self.contracts.batch_inbox,
             block_time,
             database_url,
             ..Default::default()

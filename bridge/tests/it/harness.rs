@@ -253,6 +253,8 @@ impl Stack {
             rpc_addr: ([127, 0, 0, 1], 0).into(),
             l1_rpc_url: l1.rpc_url(),
             bridge,
+            batch_inbox,
+            derivation_interval: rollup_sequencer::DEFAULT_DERIVATION_INTERVAL,
             block_time: Duration::from_millis(250),
             suggested_tip: rollup_sequencer::DEFAULT_SUGGESTED_TIP,
             database_url: sqlite_url(dir.path(), "l2.db"),

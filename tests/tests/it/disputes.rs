@@ -10,7 +10,8 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use alloy_primitives::{Address, B256, U64, U256, utils::parse_ether};
-use rollup::devnet::{self, Devnet, DevnetConfig};
+use rollup::devnet::{self, Devnet, DevnetConfig, FaultKind};
+
 use rollup_client::dev::{Role, dev_account, role_signer};
 use rollup_contracts::{DisputeGameFactory, OutputOracle};
 use std::{sync::atomic::Ordering, time::Duration};
@@ -195,15 +196,25 @@ async fn a_wrong_transition_deep_in_a_long_range_is_found_by_bisection() {
     while l2.get_block_number().await.unwrap() < 37 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    net.sequencer.faults.invalid_state_transition.store(true, Ordering::Relaxed);
+    // A colluding sequencer and proposer: the wrong block's output is proposed.
+    net.set_fault(FaultKind::InvalidStateTransition, true);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let bad = net.sequencer.faults.faulted_block.load(Ordering::Relaxed);
     assert!((38..64).contains(&bad), "faulted block {bad}");
+    let wrong = l2_root(&net, bad).await;
     let game = resolved(&net, &l1, 0, Duration::from_secs(120)).await;
     assert_eq!(game.status, CHALLENGER_WON);
     assert_eq!((game.lo, game.hi), (bad - 1, bad), "bisection narrowed to the faulted block");
     let proven = proven_root(&net, &l1, 0).await.expect("settled by proveBlock");
-    assert_ne!(proven, l2_root(&net, bad).await, "the sequencer's block differs from its batch");
+    assert_ne!(proven, wrong, "the sequencer's block differs from its batch");
+    // The sequencer healed: its block is now the derived one, which the
+    // proof executed, and the reorg says why.
+    let l2 = rollup_client::http_provider(&net.sequencer.rpc_url()).unwrap();
+    let reorgs: serde_json::Value = l2.raw_request("rollup_reorgs".into(), ()).await.unwrap();
+    let reorg = reorgs.as_array().and_then(|r| r.first()).cloned().expect("a reorg");
+    assert_eq!(reorg["firstBlock"], bad, "{reorg}");
+    assert!(reorg["cause"].as_str().unwrap().contains("state root"), "{reorg}");
+    assert_eq!(l2_root(&net, bad).await, proven, "the sequencer adopted the derived block");
     let moves: U256 = view(
         &l1,
         net.rollup.contracts.dispute_game_factory,
@@ -256,21 +267,6 @@ async fn a_side_that_stops_moving_loses_on_its_clock() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn censored_deposits_make_the_sequencers_outputs_lose() {
-    let (net, _dir, l1) = start(|_| {}).await;
-    net.sequencer.faults.censor_deposits.store(true, Ordering::Relaxed);
-    crate::common::deposit_from_dev_account(&net, 0, parse_ether("1").unwrap()).await;
-    let game = resolved(&net, &l1, 0, Duration::from_secs(90)).await;
-    assert_eq!(
-        game.status, CHALLENGER_WON,
-        "derivation forced the deposit in; the sequencer's output lost"
-    );
-    let proven = proven_root(&net, &l1, 0).await.expect("settled by proveBlock");
-    assert_ne!(proven, l2_root(&net, game.hi).await, "the block with the forced deposit");
-    net.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn a_restarted_challenger_carries_its_game_on() {
     let (net, _dir, l1) = start(|_| {}).await;
     let factory = net.rollup.contracts.dispute_game_factory;
@@ -283,7 +279,7 @@ async fn a_restarted_challenger_carries_its_game_on() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let Devnet { rollup, l1: l1_node, sequencer, batcher, bridge, challenger } = net;
+    let Devnet { rollup, l1: l1_node, sequencer, batcher, bridge, challenger, .. } = net;
     challenger.shutdown().await;
     let game = view(&l1, factory, DisputeGameFactory::getGameCall { gameId: U256::ZERO }).await;
     assert_eq!(game.status, IN_PROGRESS, "stopped mid-game");

@@ -2,8 +2,9 @@
 //! challenger, which derives the chain from L1 data alone.
 
 use alloy::providers::{Provider, ProviderBuilder};
-use alloy_primitives::{U256, utils::parse_ether};
-use rollup::devnet::{self, DevnetConfig};
+use alloy_primitives::utils::parse_ether;
+use rollup::devnet::{self, DevnetConfig, FaultKind};
+
 use rollup_challenger::ChallengerEvent;
 use rollup_client::dev::dev_account;
 use std::{sync::atomic::Ordering, time::Duration};
@@ -47,22 +48,45 @@ async fn a_wrong_output_root_is_detected() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn censored_deposits_are_forced_in_by_derivation() {
+async fn censored_deposits_are_forced_in_and_the_sequencer_reorgs_to_them() {
     let dir = tempfile::tempdir().unwrap();
     let net = devnet::spawn(DevnetConfig::for_tests(dir.path().to_path_buf())).await.unwrap();
-    let mut events = net.challenger.subscribe();
-    net.sequencer.faults.censor_deposits.store(true, Ordering::Relaxed);
+    net.set_fault(FaultKind::CensorDeposits, true);
     let alice = dev_account(0);
-    crate::common::deposit_from_dev_account(&net, 0, parse_ether("1").unwrap()).await;
-    // The sequencer leaves the deposit out...
-    let (_, block) = next_invalid(&mut events).await;
+    let amount = parse_ether("1").unwrap();
+    crate::common::deposit_from_dev_account(&net, 0, amount).await;
     let l2 = ProviderBuilder::new().connect_http(net.sequencer.rpc_url().parse().unwrap());
-    assert_eq!(
-        l2.get_balance(alice.address()).await.unwrap(),
-        U256::ZERO,
-        "censored on the sequencer"
-    );
-    // ...but the chain derived from L1 has it, so the sequencer's outputs are wrong.
-    assert!(block > 0);
+    // The sequencer leaves the deposit out, but the chain derived from its
+    // batches has it: the sequencer reorgs to that chain, censoring or not.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while l2.get_balance(alice.address()).await.unwrap() != amount {
+        assert!(tokio::time::Instant::now() < deadline, "the deposit was never forced in");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let reorgs: serde_json::Value = l2.raw_request("rollup_reorgs".into(), ()).await.unwrap();
+    let causes: Vec<String> = reorgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cause"].as_str().unwrap().to_string())
+        .collect();
+    assert!(causes.iter().any(|c| c.contains("deposits")), "{causes:?}");
+    // The proposer only proposes safe (derived) blocks: no output is wrong.
+    net.set_fault(FaultKind::CensorDeposits, false);
+    let reorg_block = reorgs[0]["firstBlock"].as_u64().unwrap();
+    let mut events = net.challenger.subscribe();
+    let valid_after = async {
+        loop {
+            if let Ok(ChallengerEvent::OutputValid { l2_block, .. }) = events.recv().await {
+                if l2_block >= reorg_block {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), valid_after)
+        .await
+        .expect("an output past the reorg, valid");
+    assert!(net.challenger.status().await.invalid_outputs.is_empty());
     net.shutdown().await;
 }
