@@ -12,8 +12,20 @@ use rollup_protocol::{BisectionMove, BisectionState, next_move};
 use std::{collections::BTreeMap, sync::atomic::Ordering};
 use tokio_util::sync::CancellationToken;
 
+/// The output a colluding proposer proposed from the sequencer's unsafe
+/// chain, with that chain's roots over the output's range: it defends the
+/// output with them after the sequencer has reorged them away, as a
+/// proposer that believes its chain would.
+#[derive(Debug)]
+pub(crate) struct Colluded {
+    /// The proposed root.
+    pub(crate) root: B256,
+    /// Roots of the unsafe chain by block.
+    pub(crate) roots: BTreeMap<u64, B256>,
+}
+
 impl Batcher {
-    async fn l2_output_root(&self, block: u64) -> Result<B256, BatcherError> {
+    pub(crate) async fn l2_output_root(&self, block: u64) -> Result<B256, BatcherError> {
         let output: serde_json::Value =
             self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(block),)).await?;
         serde_json::from_value(output["outputRoot"].clone()).map_err(|source| {
@@ -53,9 +65,17 @@ impl Batcher {
                 let p = g.pendingBlock;
                 wanted.extend([p, p + (g.hi - p) / 2, g.lo + (p - g.lo) / 2]);
             }
+            let colluded = {
+                let colluded = self.colluded.lock().unwrap_or_else(|p| p.into_inner());
+                colluded.as_ref().filter(|c| c.root == output.outputRoot).map(|c| c.roots.clone())
+            };
             let mut roots = BTreeMap::new();
             for block in wanted {
-                roots.insert(block, self.l2_output_root(block).await?);
+                let root = match colluded.as_ref().and_then(|c| c.get(&block)) {
+                    Some(root) => *root,
+                    None => self.l2_output_root(block).await?,
+                };
+                roots.insert(block, root);
             }
             let state = BisectionState {
                 lo: g.lo,

@@ -92,6 +92,7 @@ use rollup_protocol::batch::{
     split_channel,
 };
 use rollup_protocol::l1_blob::MAX_BLOBS_PER_TX;
+use std::collections::BTreeMap;
 use std::sync::{
     Arc,
     atomic::{AtomicBool, Ordering},
@@ -218,6 +219,7 @@ pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError>
         l2,
         store: store.clone(),
         faults: faults.clone(),
+        colluded: std::sync::Mutex::new(None),
         config,
     };
     let supervisor = rollup_client::Supervisor::new("batcher", shutdown.clone());
@@ -234,6 +236,8 @@ struct Batcher {
     proposer: TxManager,
     store: BatcherStore,
     faults: Arc<ProposerFaults>,
+    /// The unsafe chain's roots behind a colluding output (fault injection).
+    colluded: std::sync::Mutex<Option<defense::Colluded>>,
 }
 
 impl Batcher {
@@ -529,16 +533,22 @@ impl Batcher {
             if target > safe && !colluding {
                 return Ok(());
             }
+            let mut root = self.l2_output_root(target).await?;
             if colluding {
+                // Keep the unsafe chain's roots over the output's range: the
+                // game against it is defended with them once the sequencer
+                // has reorged them away.
+                let mut roots = BTreeMap::new();
+                for block in latest + 1..target {
+                    roots.insert(block, self.l2_output_root(block).await?);
+                }
+                root = self.l2_output_root(target).await?;
+                roots.insert(target, root);
+                *self.colluded.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(defense::Colluded { root, roots });
                 self.faults.propose_unsafe_from.store(0, Ordering::Relaxed);
                 tracing::warn!(target: "proposer", l2_block = target, "FAULT: proposing an output of the unsafe chain");
             }
-            let output: serde_json::Value =
-                self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(target),)).await?;
-            let mut root: B256 =
-                serde_json::from_value(output["outputRoot"].clone()).map_err(|source| {
-                    BatcherError::BadResponse { method: "optimism_outputAtBlock", source }
-                })?;
             if self.faults.invalid_output_root.swap(false, Ordering::Relaxed) {
                 root = keccak256(root);
                 tracing::warn!(target: "proposer", l2_block = target, "FAULT: proposing a wrong output root");
