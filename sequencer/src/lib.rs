@@ -21,10 +21,11 @@
 mod follow;
 mod producer;
 mod rpc;
+mod verifier;
 
 pub use follow::{REORGS_KEPT, Reorg, SharedSync, SyncState};
 pub use producer::SequencerFaults;
-pub use rpc::L2_DEV_METHOD_REFUSED;
+pub use rpc::{L2_DEV_METHOD_REFUSED, NO_SEQUENCER};
 
 use alloy_primitives::Address;
 use rollup_client::{L1Client, Supervisor};
@@ -117,6 +118,20 @@ impl SequencerConfig {
     }
 }
 
+/// Configuration of a verifier node (`rollup node`): the sequencer's
+/// settings for what they share (rollup, L1, contracts, RPC, database;
+/// `block_time` is how often the sequencer is polled for unsafe blocks),
+/// and the sequencer to follow, if any.
+#[derive(Clone, Debug)]
+pub struct VerifierConfig {
+    /// Shared settings.
+    pub node: SequencerConfig,
+    /// The sequencer's L2 JSON-RPC: its unsafe blocks are followed and
+    /// transactions are forwarded to it. Without it the node serves the
+    /// safe chain only and refuses transactions.
+    pub sequencer_rpc_url: Option<String>,
+}
+
 /// Errors starting the sequencer.
 #[derive(Debug, thiserror::Error)]
 pub enum SequencerError {
@@ -189,8 +204,30 @@ pub fn node_config(config: &SequencerConfig) -> NodeConfig {
     }
 }
 
+/// Starts a verifier node: derivation from L1, the sequencer's unsafe
+/// blocks when given, the L2 JSON-RPC; no block production.
+pub async fn spawn_verifier(config: VerifierConfig) -> Result<SequencerHandle, SequencerError> {
+    let forward = match &config.sequencer_rpc_url {
+        Some(url) => Some(rollup_client::http_provider(url)?),
+        None => None,
+    };
+    start(config.node, Role::Verifier { sequencer: forward }).await
+}
+
 /// Starts the sequencer.
 pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, SequencerError> {
+    start(config, Role::Sequencer).await
+}
+
+/// What a node does besides deriving and serving.
+enum Role {
+    /// Builds blocks.
+    Sequencer,
+    /// Follows (and forwards to) a sequencer, if any.
+    Verifier { sequencer: Option<alloy::providers::RootProvider> },
+}
+
+async fn start(config: SequencerConfig, role: Role) -> Result<SequencerHandle, SequencerError> {
     let store = ChainStore::open(&config.database_url, "l2").await?;
     let rollup = config.rollup.clone();
     let node = Node::open(node_config(&config), store, || {
@@ -205,7 +242,11 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
     let shutdown = CancellationToken::new();
     let faults = Arc::new(SequencerFaults::default());
     let sync = SharedSync::default();
-    let methods = rpc::RollupMethods::new(node.clone(), sync.clone(), &config);
+    let forward = match &role {
+        Role::Verifier { sequencer } => Some(sequencer.clone()),
+        Role::Sequencer => None,
+    };
+    let methods = rpc::RollupMethods::new(node.clone(), sync.clone(), &config, forward);
     let router = rollup_node::rpc::with_cors(
         rollup_node::rpc::router(node.clone(), Arc::new(methods)),
         &config.rpc_cors,
@@ -225,17 +266,31 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
     );
     let follower =
         supervisor.spawn("derivation", follower.run(config.derivation_interval, shutdown.clone()));
-    let producer = supervisor.spawn(
-        "producer",
-        producer::run(
-            node.clone(),
-            l1,
-            config.rollup.clone(),
-            config.block_time,
-            faults.clone(),
-            shutdown.clone(),
+    let worker = match role {
+        Role::Sequencer => supervisor.spawn(
+            "producer",
+            producer::run(
+                node.clone(),
+                l1,
+                config.rollup.clone(),
+                config.block_time,
+                faults.clone(),
+                shutdown.clone(),
+            ),
         ),
-    );
+        Role::Verifier { sequencer: Some(sequencer) } => supervisor.spawn(
+            "unsafe-sync",
+            verifier::follow_unsafe(
+                node.clone(),
+                l1,
+                sequencer,
+                config.rollup.clone(),
+                config.block_time,
+                shutdown.clone(),
+            ),
+        ),
+        Role::Verifier { sequencer: None } => tokio::spawn(async {}),
+    };
     tracing::info!(target: "sequencer", %rpc_addr, head = node.chain().head_number(), "sequencer running");
     Ok(SequencerHandle {
         node,
@@ -243,7 +298,7 @@ pub async fn spawn(config: SequencerConfig) -> Result<SequencerHandle, Sequencer
         faults,
         sync,
         shutdown,
-        tasks: vec![server, producer, follower],
+        tasks: vec![server, worker, follower],
         supervisor,
     })
 }

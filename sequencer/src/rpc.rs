@@ -50,11 +50,23 @@ pub(crate) struct RollupMethods {
     block_time: Duration,
     batch_inbox: Address,
     bridge: Address,
+    /// On a verifier node: the sequencer transactions are forwarded to
+    /// (`Some(None)`: none, transactions are refused).
+    forward: Option<Option<alloy::providers::RootProvider>>,
 }
 
+/// Why a verifier node without a sequencer refuses a transaction.
+pub const NO_SEQUENCER: &str = "this verifier node has no sequencer to forward transactions to (start it with --sequencer-rpc-url)";
+
 impl RollupMethods {
-    pub(crate) fn new(node: Arc<Node>, sync: SharedSync, config: &SequencerConfig) -> Self {
+    pub(crate) fn new(
+        node: Arc<Node>,
+        sync: SharedSync,
+        config: &SequencerConfig,
+        forward: Option<Option<alloy::providers::RootProvider>>,
+    ) -> Self {
         Self {
+            forward,
             node,
             sync,
             l1: rollup_client::http_provider(&config.l1_rpc_url).ok(),
@@ -222,6 +234,41 @@ impl RpcExtension for RollupMethods {
                 async move { Err(RpcError::server(format!("{method} {L2_DEV_METHOD_REFUSED}"))) }
                     .boxed(),
             );
+        }
+        if let Some(forward) = &self.forward {
+            if matches!(
+                method,
+                "eth_sendRawTransaction" | "eth_sendRawTransactionSync" | "eth_sendTransaction"
+            ) {
+                return Some(
+                    async move {
+                        let Some(sequencer) = forward else {
+                            return Err(RpcError::server(NO_SEQUENCER));
+                        };
+                        if method == "eth_sendTransaction" {
+                            return Err(RpcError::server(
+                                "a verifier node does not sign: sign locally and use eth_sendRawTransaction",
+                            ));
+                        }
+                        let params = params.clone();
+                        sequencer
+                            .raw_request::<_, Value>(method.to_string().into(), params)
+                            .await
+                            .map_err(|e| match e.as_error_resp() {
+                                Some(resp) => RpcError {
+                                    code: resp.code,
+                                    message: resp.message.to_string(),
+                                    data: resp
+                                        .data
+                                        .as_ref()
+                                        .and_then(|d| serde_json::from_str(d.get()).ok()),
+                                },
+                                None => RpcError::server(format!("sequencer: {e}")),
+                            })
+                    }
+                    .boxed(),
+                );
+            }
         }
         let ours = method.starts_with("rollup_") || method.starts_with("optimism_");
         ours.then(|| {

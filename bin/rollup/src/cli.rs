@@ -50,6 +50,10 @@ pub enum Command {
     Bridge(BridgeArgs),
     /// The challenger: derives the L2 from L1 alone and disputes wrong outputs.
     Challenger(ChallengerArgs),
+    /// A verifier node: derives the L2 from L1 alone and serves its JSON-RPC
+    /// (follows the sequencer's unsafe blocks and forwards transactions to
+    /// it when given `--sequencer-rpc-url`).
+    Node(NodeArgs),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -319,6 +323,26 @@ pub struct SequencerArgs {
     block_time: humantime::Duration,
 }
 
+/// `rollup node`.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    #[command(flatten)]
+    role: RoleArgs,
+    #[command(flatten)]
+    rpc_limits: RpcLimitArgs,
+    /// L2 JSON-RPC port of this node.
+    #[arg(long, env = "ROLLUP_NODE_PORT", default_value_t = 9546)]
+    port: u16,
+    /// The sequencer's L2 JSON-RPC: its unsafe blocks are followed and
+    /// transactions forwarded to it (without it: the safe chain only, and
+    /// transactions are refused).
+    #[arg(long, env = "ROLLUP_SEQUENCER_RPC_URL")]
+    sequencer_rpc_url: Option<String>,
+    /// How often the sequencer is polled for new blocks.
+    #[arg(long, env = "ROLLUP_NODE_POLL_INTERVAL", default_value_t = rollup_sequencer::DEFAULT_BLOCK_TIME.into())]
+    poll_interval: humantime::Duration,
+}
+
 /// `rollup batcher`.
 #[derive(Debug, Args)]
 pub struct BatcherArgs {
@@ -437,6 +461,34 @@ impl Cli {
                     "L2 JSON-RPC  {} (chain id {})",
                     handle.rpc_url(),
                     rollup.rollup.l2_chain_id
+                );
+                let result = run_role(handle.supervisor()).await;
+                handle.shutdown().await;
+                result
+            }
+            Command::Node(args) => {
+                let rollup = args.role.rollup()?;
+                let mut node = rollup.sequencer_config(
+                    (args.role.host, args.port).into(),
+                    &args.role.l1_rpc_url,
+                    args.poll_interval.into(),
+                    args.role.storage.url("node.db")?,
+                );
+                node.rpc_limits = args.rpc_limits.limits();
+                node.rpc_cors = args.rpc_limits.rpc_cors_origins.clone();
+                let config = rollup_sequencer::VerifierConfig {
+                    node,
+                    sequencer_rpc_url: args.sequencer_rpc_url.clone(),
+                };
+                let handle = rollup_sequencer::spawn_verifier(config).await?;
+                println!(
+                    "L2 JSON-RPC  {} (chain id {}, verifier{})",
+                    handle.rpc_url(),
+                    rollup.rollup.l2_chain_id,
+                    args.sequencer_rpc_url
+                        .as_deref()
+                        .map(|u| format!(" following {u}"))
+                        .unwrap_or_default()
                 );
                 let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;

@@ -6,3 +6,4 @@ mod common;
 mod disputes;
 mod e2e;
 mod faults;
+mod verifier;
