@@ -323,12 +323,35 @@ impl Stack {
         root
     }
 
-    /// Appends a batch covering L2 blocks `l2_start..=l2_end` (as the batcher).
+    /// The batch data (version byte and frames) of the sequencer's blocks
+    /// `l2_start..=l2_end`, uncompressed, as one channel.
+    pub(crate) async fn batch_data(&self, l2_start: u64, l2_end: u64) -> Bytes {
+        let mut blocks = Vec::new();
+        for number in l2_start..=l2_end {
+            let block = self
+                .l2_raw("rollup_getBatchBlock", serde_json::json!([format!("{number:#x}")]))
+                .await;
+            let block: rollup_protocol::batch::BatchBlock =
+                serde_json::from_value(block).expect("batch block");
+            blocks.push(block);
+        }
+        let channel = rollup_protocol::batch::encode_channel(
+            &blocks,
+            rollup_protocol::batch::Compression::None,
+        );
+        let frames = rollup_protocol::batch::split_channel(Default::default(), &channel, 100_000);
+        rollup_protocol::batch::encode_batch_data(&frames)
+    }
+
+    /// Appends a batch covering L2 blocks `l2_start..=l2_end` (as the
+    /// batcher), with the blocks' real batch data: the sequencer derives its
+    /// safe chain from it and would reorg to deposit-only blocks over data
+    /// that does not decode.
     pub(crate) async fn append_batch(&self, l2_start: u64, l2_end: u64) {
         let append = BatchInbox::appendBatchCall {
             l2Start: l2_start,
             l2End: l2_end,
-            data: Bytes::from_static(b"test batch"),
+            data: self.batch_data(l2_start, l2_end).await,
         };
         send(
             &self.l1_rpc,

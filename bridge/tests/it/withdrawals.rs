@@ -167,7 +167,8 @@ async fn withdrawals_are_proven_and_finalized() {
     assert_eq!(batches[1]["index"], 0);
     assert_eq!(batches[1]["l2_start"], 1);
     assert_eq!(batches[1]["l2_end"], last_block);
-    assert_eq!(field::<B256>(&batches[1], "commitment"), keccak256(b"test batch"));
+    let data = stack.batch_data(1, last_block).await;
+    assert_eq!(field::<B256>(&batches[1], "commitment"), keccak256(&data));
     assert_eq!(batches[0]["l2_start"], last_block + 1);
 
     // Final after the challenge window.
