@@ -235,40 +235,39 @@ impl RpcExtension for RollupMethods {
                     .boxed(),
             );
         }
-        if let Some(forward) = &self.forward {
-            if matches!(
-                method,
-                "eth_sendRawTransaction" | "eth_sendRawTransactionSync" | "eth_sendTransaction"
-            ) {
-                return Some(
-                    async move {
-                        let Some(sequencer) = forward else {
-                            return Err(RpcError::server(NO_SEQUENCER));
-                        };
-                        if method == "eth_sendTransaction" {
-                            return Err(RpcError::server(
-                                "a verifier node does not sign: sign locally and use eth_sendRawTransaction",
-                            ));
-                        }
-                        let params = params.clone();
-                        sequencer
-                            .raw_request::<_, Value>(method.to_string().into(), params)
-                            .await
-                            .map_err(|e| match e.as_error_resp() {
-                                Some(resp) => RpcError {
-                                    code: resp.code,
-                                    message: resp.message.to_string(),
-                                    data: resp
-                                        .data
-                                        .as_ref()
-                                        .and_then(|d| serde_json::from_str(d.get()).ok()),
-                                },
-                                None => RpcError::server(format!("sequencer: {e}")),
-                            })
+        let sends = matches!(
+            method,
+            "eth_sendRawTransaction" | "eth_sendRawTransactionSync" | "eth_sendTransaction"
+        );
+        if let Some(forward) = self.forward.as_ref().filter(|_| sends) {
+            return Some(
+                async move {
+                    let Some(sequencer) = forward else {
+                        return Err(RpcError::server(NO_SEQUENCER));
+                    };
+                    if method == "eth_sendTransaction" {
+                        return Err(RpcError::server(
+                            "a verifier node does not sign: sign locally and use eth_sendRawTransaction",
+                        ));
                     }
-                    .boxed(),
-                );
-            }
+                    let params = params.clone();
+                    sequencer
+                        .raw_request::<_, Value>(method.to_string().into(), params)
+                        .await
+                        .map_err(|e| match e.as_error_resp() {
+                            Some(resp) => RpcError {
+                                code: resp.code,
+                                message: resp.message.to_string(),
+                                data: resp
+                                    .data
+                                    .as_ref()
+                                    .and_then(|d| serde_json::from_str(d.get()).ok()),
+                            },
+                            None => RpcError::server(format!("sequencer: {e}")),
+                        })
+                }
+                .boxed(),
+            );
         }
         let ours = method.starts_with("rollup_") || method.starts_with("optimism_");
         ours.then(|| {

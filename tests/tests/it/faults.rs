@@ -77,10 +77,10 @@ async fn censored_deposits_are_forced_in_and_the_sequencer_reorgs_to_them() {
     let mut events = net.challenger.subscribe();
     let valid_after = async {
         loop {
-            if let Ok(ChallengerEvent::OutputValid { l2_block, .. }) = events.recv().await {
-                if l2_block >= reorg_block {
-                    return;
-                }
+            if let Ok(ChallengerEvent::OutputValid { l2_block, .. }) = events.recv().await
+                && l2_block >= reorg_block
+            {
+                return;
             }
         }
     };
