@@ -293,6 +293,26 @@ pub(crate) struct BondSlashedEvent {
     pub(crate) l1_tx_hash: String,
 }
 
+/// `l2-reorg`: the L2 reorged to the chain derived from L1 (the L2's
+/// `rollup_reorgs`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct L2ReorgEvent {
+    /// First L2 block replaced.
+    pub(crate) first_block: u64,
+    /// Blocks dropped.
+    pub(crate) depth: u64,
+    /// The L2 head before.
+    pub(crate) old_head: u64,
+    /// The L2 head after (derived blocks adopted).
+    pub(crate) new_head: u64,
+    /// Why, e.g. `state root differs from the derived block`.
+    pub(crate) cause: String,
+    /// User transactions of dropped blocks put back in the pool.
+    pub(crate) repooled: u64,
+    /// When, unix seconds.
+    pub(crate) timestamp: u64,
+}
+
 /// One event of `GET /v1/events`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
@@ -311,6 +331,7 @@ pub(crate) enum BridgeEvent {
     ChallengeCancelled(ChallengeCancelledEvent),
     OutputChallenged(OutputChallengedEvent),
     BondSlashed(BondSlashedEvent),
+    L2Reorg(L2ReorgEvent),
 }
 
 impl BridgeEvent {
@@ -331,6 +352,7 @@ impl BridgeEvent {
             Self::ChallengeCancelled(_) => "challenge-cancelled",
             Self::OutputChallenged(_) => "output-challenged",
             Self::BondSlashed(_) => "bond-slashed",
+            Self::L2Reorg(_) => "l2-reorg",
         }
     }
 
@@ -399,6 +421,11 @@ impl BridgeEvent {
                 output = e.output_index,
                 "bond of output {} ({} wei) paid to {}",
                 e.output_index, e.amount, e.to
+            ),
+            Self::L2Reorg(e) => tracing::warn!(
+                target: "bridge",
+                first_block = e.first_block, depth = e.depth, cause = %e.cause,
+                "L2 reorg: {} blocks from {} replaced ({})", e.depth, e.first_block, e.cause
             ),
             Self::OutputsDeleted(e) => tracing::info!(
                 target: "bridge::games",

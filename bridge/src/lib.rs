@@ -35,6 +35,7 @@ mod error;
 mod events;
 mod faults;
 mod indexer;
+mod reorgs;
 mod store;
 
 pub use config::{ApiServerConfig, BridgeConfig, DEFAULT_API_MAX_BODY_SIZE, DevnetControl};
@@ -119,9 +120,11 @@ pub async fn spawn(config: BridgeConfig) -> Result<BridgeHandle> {
         rollup_http::serve(config.api_addr, api::router(state), shutdown.clone())
             .await
             .map_err(|source| BridgeError::Bind { addr: config.api_addr, source })?;
+    let reorgs = supervisor
+        .spawn("l2-reorgs", reorgs::watch(chains.clone(), events.clone(), shutdown.clone()));
     let indexer = indexer::Indexer { config, chains, store: store.clone(), status, events };
     let server = supervisor.watch("api", server);
     let indexer = supervisor.spawn("indexer", indexer.run(shutdown.clone()));
     tracing::info!(target: "bridge", %api_addr, "bridge API running");
-    Ok(BridgeHandle { api_addr, shutdown, tasks: vec![server, indexer], store, supervisor })
+    Ok(BridgeHandle { api_addr, shutdown, tasks: vec![server, indexer, reorgs], store, supervisor })
 }

@@ -399,6 +399,7 @@ function connect() {
     for (const g of state.games.values()) if (g.output_index === e.output_index) facts(g.id).bonds.push(e);
     game("bond-slashed", (x) => ` output ${x.output_index}: ${eth(x.amount)} ETH to ${short(x.to)}`)(e);
   });
+  on("l2-reorg", (e) => { logEvent("l2-reorg", ` L2 blocks ${e.first_block}–${e.old_head} replaced (${e.cause}); ${e.repooled} txs back in the pool`); loadBatches(); });
   on("lagged", (e) => { logEvent("lagged", ` missed ${e.missed}`); refreshAll(); });
 }
 

@@ -190,6 +190,7 @@ pub(crate) type Shared = Arc<AppState>;
         events::ChallengeCancelledEvent,
         events::OutputChallengedEvent,
         events::BondSlashedEvent,
+        events::L2ReorgEvent,
         stream::LaggedEvent,
     )),
     tags(

@@ -19,11 +19,12 @@ use utoipa::ToSchema;
 /// `deposit-credited`, `batch-posted`, `output-proposed`, `outputs-deleted`,
 /// `withdrawal-initiated`, `withdrawal-finalized`, `challenge-opened`,
 /// `challenge-move`, `challenge-proven`, `challenge-resolved`,
-/// `challenge-cancelled`, `output-challenged`, `bond-slashed` (schemas
-/// `DepositEvent`, `BatchEvent`, `OutputEvent`, `OutputsDeletedEvent`,
-/// `WithdrawalEvent`, `WithdrawalFinalizedEvent`, `ChallengeOpenedEvent`,
-/// `ChallengeMoveEvent`, `ChallengeProvenEvent`, `ChallengeResolvedEvent`,
-/// `ChallengeCancelledEvent`, `OutputChallengedEvent`, `BondSlashedEvent`).
+/// `challenge-cancelled`, `output-challenged`, `bond-slashed`, `l2-reorg`
+/// (schemas `DepositEvent`, `BatchEvent`, `OutputEvent`,
+/// `OutputsDeletedEvent`, `WithdrawalEvent`, `WithdrawalFinalizedEvent`,
+/// `ChallengeOpenedEvent`, `ChallengeMoveEvent`, `ChallengeProvenEvent`,
+/// `ChallengeResolvedEvent`, `ChallengeCancelledEvent`,
+/// `OutputChallengedEvent`, `BondSlashedEvent`, `L2ReorgEvent`).
 /// Every subscriber gets each event once, in order, from the moment it
 /// connects (no replay); one that falls far behind gets a `lagged` event
 /// (`{"missed": n}`) instead of the events it missed. A comment is sent on
@@ -80,7 +81,7 @@ pub(crate) struct LaggedEvent {
 }
 
 /// Every SSE event type of `GET /v1/events` and the schema of its `data`.
-pub(crate) const EVENT_TYPES: [(&str, &str); 15] = [
+pub(crate) const EVENT_TYPES: [(&str, &str); 16] = [
     ("deposit-initiated", "DepositEvent"),
     ("deposit-credited", "DepositEvent"),
     ("batch-posted", "BatchEvent"),
@@ -95,6 +96,7 @@ pub(crate) const EVENT_TYPES: [(&str, &str); 15] = [
     ("challenge-cancelled", "ChallengeCancelledEvent"),
     ("output-challenged", "OutputChallengedEvent"),
     ("bond-slashed", "BondSlashedEvent"),
+    ("l2-reorg", "L2ReorgEvent"),
     ("lagged", "LaggedEvent"),
 ];
 

@@ -51,6 +51,7 @@ async fn a_wrong_output_root_is_detected() {
 async fn censored_deposits_are_forced_in_and_the_sequencer_reorgs_to_them() {
     let dir = tempfile::tempdir().unwrap();
     let net = devnet::spawn(DevnetConfig::for_tests(dir.path().to_path_buf())).await.unwrap();
+    let mut sse = reqwest::get(format!("{}/v1/events", net.bridge.url())).await.unwrap();
     net.set_fault(FaultKind::CensorDeposits, true);
     let alice = dev_account(0);
     let amount = parse_ether("1").unwrap();
@@ -71,6 +72,18 @@ async fn censored_deposits_are_forced_in_and_the_sequencer_reorgs_to_them() {
         .map(|r| r["cause"].as_str().unwrap().to_string())
         .collect();
     assert!(causes.iter().any(|c| c.contains("deposits")), "{causes:?}");
+    // The bridge announces it on /v1/events.
+    let mut seen = String::new();
+    while !seen.contains("event: l2-reorg") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), sse.chunk())
+            .await
+            .expect("an l2-reorg event")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let data = seen.split("event: l2-reorg").nth(1).unwrap();
+    assert!(data.contains("\"cause\":\"deposits differ"), "{data}");
     // The proposer only proposes safe (derived) blocks: no output is wrong.
     net.set_fault(FaultKind::CensorDeposits, false);
     let reorg_block = reorgs[0]["firstBlock"].as_u64().unwrap();
