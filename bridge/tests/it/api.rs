@@ -387,7 +387,7 @@ async fn openapi_document_is_strict() {
         &doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"];
     assert_eq!(stream["itemSchema"]["$ref"], "#/components/schemas/ServerSentEvent");
     let events = schemas["ServerSentEvent"]["oneOf"].as_array().unwrap();
-    assert_eq!(events.len(), 15);
+    assert_eq!(events.len(), 16);
     for event in events {
         let target = event["properties"]["data"]["contentSchema"]["$ref"].as_str().unwrap();
         let name = target.rsplit('/').next().unwrap();
