@@ -6,4 +6,5 @@ mod common;
 mod disputes;
 mod e2e;
 mod faults;
+mod heal;
 mod verifier;
