@@ -67,6 +67,10 @@ pub struct SequencerConfig {
 /// makes soft confirmations quick on the devnet).
 pub const DEFAULT_BLOCK_TIME: Duration = Duration::from_millis(250);
 
+/// Default L2 JSON-RPC port of a verifier node (`rollup node`): the
+/// sequencer's plus one.
+pub const DEFAULT_VERIFIER_PORT: u16 = 9546;
+
 /// Default interval between two reads of the L1 by derivation: 250 ms.
 pub const DEFAULT_DERIVATION_INTERVAL: Duration = Duration::from_millis(250);
 

@@ -331,7 +331,7 @@ pub struct NodeArgs {
     #[command(flatten)]
     rpc_limits: RpcLimitArgs,
     /// L2 JSON-RPC port of this node.
-    #[arg(long, env = "ROLLUP_NODE_PORT", default_value_t = 9546)]
+    #[arg(long, env = "ROLLUP_NODE_PORT", default_value_t = rollup_sequencer::DEFAULT_VERIFIER_PORT)]
     port: u16,
     /// The sequencer's L2 JSON-RPC: its unsafe blocks are followed and
     /// transactions forwarded to it (without it: the safe chain only, and
@@ -690,6 +690,12 @@ mod tests {
         let Command::L1(args) = parse(&["l1"]) else { panic!("l1") };
         assert_eq!(Some(*args.block_time), l1.block_time);
         assert_eq!((args.host, args.port), (l1.rpc_addr.ip(), l1.rpc_addr.port()));
+
+        let Command::Node(args) = parse(&["node"]) else { panic!("node") };
+        assert_eq!(args.port, rollup_sequencer::DEFAULT_VERIFIER_PORT);
+        assert_eq!(*args.poll_interval, sequencer.block_time);
+        assert_eq!(args.sequencer_rpc_url, None);
+        assert_eq!(args.role.l1_rpc_url, sequencer.l1_rpc_url);
 
         let Command::Sequencer(args) = parse(&["sequencer"]) else { panic!("sequencer") };
         assert_eq!(*args.block_time, sequencer.block_time);
