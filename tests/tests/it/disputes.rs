@@ -258,7 +258,8 @@ async fn the_challenger_rederives_after_an_l1_reorg() {
         in_time();
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let snapshot: String = l1.raw_request("evm_snapshot".into(), serde_json::json!([])).await.unwrap();
+    let snapshot: String =
+        l1.raw_request("evm_snapshot".into(), serde_json::json!([])).await.unwrap();
     let at_snapshot = net.challenger.status().await.derived_head;
     // More batches land on L1 and are derived...
     let in_time = wait_for("batches after the snapshot", Duration::from_secs(60));
