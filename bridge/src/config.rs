@@ -20,6 +20,22 @@ pub trait DevnetControl: Send + Sync + std::fmt::Debug + 'static {
         &self,
         output_index: u64,
     ) -> futures::future::BoxFuture<'static, Result<(), String>>;
+    /// What the devnet's challenger has at stake now (shown by
+    /// `GET /v1/challenges`); `None` (the default) when it does not say.
+    fn challenger_stake(&self) -> futures::future::BoxFuture<'static, Option<ChallengerStake>> {
+        Box::pin(async { None })
+    }
+}
+
+/// The bond capital a challenger has at risk ([`DevnetControl::challenger_stake`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChallengerStake {
+    /// Wei bonded in its games in progress.
+    pub bonds_at_risk_wei: alloy_primitives::U256,
+    /// Ids of its games in progress.
+    pub open_games: Vec<u64>,
+    /// The output it disputes or waits on, if any.
+    pub disputed_output: Option<u64>,
 }
 
 /// Largest request body the REST API reads, in bytes: 1 MiB. Its largest

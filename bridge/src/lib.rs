@@ -38,7 +38,9 @@ mod indexer;
 mod reorgs;
 mod store;
 
-pub use config::{ApiServerConfig, BridgeConfig, DEFAULT_API_MAX_BODY_SIZE, DevnetControl};
+pub use config::{
+    ApiServerConfig, BridgeConfig, ChallengerStake, DEFAULT_API_MAX_BODY_SIZE, DevnetControl,
+};
 pub use error::{BridgeError, Result};
 pub use faults::FaultKind;
 

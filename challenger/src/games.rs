@@ -10,8 +10,8 @@
 //! equals the derived output root at that block.
 
 use crate::{
-    ChallengerEvent, Worker,
-    decide::{Action, GameView, game_action},
+    ChallengerEvent, RETRY_BACKOFF, Target, Worker,
+    decide::{Action, GameView, OpenGame, game_action},
 };
 use alloy::{
     providers::Provider,
@@ -71,96 +71,99 @@ impl Worker {
         Ok(())
     }
 
-    /// Opens a game against output `index` with the derived root as counter-claim.
+    /// Opens a game against output `index` with the derived root as
+    /// counter-claim; returns its id, or `None` when a game about that output
+    /// is in progress already (nothing is bonded then) or disputing is off.
     pub(crate) async fn open_game(
-        &self,
+        &mut self,
         index: u64,
         counter_root: B256,
         shutdown: &CancellationToken,
-    ) -> Result<(), GameError> {
-        let Some(players) = &self.players else { return Ok(()) };
-        let (active, _) = self
-            .factory_view(DisputeGameFactory::activeGameCall { outputIndex: U256::from(index) })
-            .await
-            .map(|r| (r.active, r.gameId))?;
-        if active {
-            return Ok(());
+    ) -> Result<Option<u64>, GameError> {
+        if self.players.is_none() {
+            return Ok(None);
         }
-        let bond: U256 = self.factory_view(DisputeGameFactory::challengerBondCall {}).await?;
+        let active = self
+            .factory_view(DisputeGameFactory::activeGameCall { outputIndex: U256::from(index) })
+            .await?;
+        if active.active {
+            return Ok(None);
+        }
+        let bond = self.challenger_bond().await?;
         let call = DisputeGameFactory::challengeCall {
             outputIndex: U256::from(index),
             counterRoot: counter_root,
         };
+        let Some(players) = &self.players else { return Ok(None) };
         self.send(&players.attacker, call.abi_encode(), bond, shutdown).await?;
-        tracing::info!(target: "challenger", output_index = index, %counter_root, "opened a dispute game");
-        Ok(())
+        let active = self
+            .factory_view(DisputeGameFactory::activeGameCall { outputIndex: U256::from(index) })
+            .await?;
+        tracing::info!(target: "challenger", output_index = index, %counter_root, game = %active.gameId, %bond, "opened a dispute game");
+        Ok(active.active.then(|| active.gameId.saturating_to()))
     }
 
-    /// One pass over every game in progress: move, prove, or claim a timeout.
+    /// `DisputeGameFactory.challengerBond()`, wei (immutable: read once).
+    async fn challenger_bond(&mut self) -> Result<U256, ClientError> {
+        if let Some(bond) = self.challenger_bond {
+            return Ok(bond);
+        }
+        let bond: U256 = self.factory_view(DisputeGameFactory::challengerBondCall {}).await?;
+        Ok(*self.challenger_bond.insert(bond))
+    }
+
+    /// One pass over every game in progress: reads them (the games open,
+    /// the bond at risk, how ours ended), then moves, proves, or claims a
+    /// timeout where [`game_action`] says so, and collects credited bonds.
     pub(crate) async fn play(&mut self, shutdown: &CancellationToken) -> Result<(), GameError> {
         let Some(players) = &self.players else { return Ok(()) };
         let attacker = players.attacker.address();
-        let defender = players.defender.as_ref().map(TxManager::address);
-        let count: U256 = self.factory_view(DisputeGameFactory::gameCountCall {}).await?;
+        let has_defender = players.defender.is_some();
+        let count: u64 =
+            self.factory_view(DisputeGameFactory::gameCountCall {}).await?.saturating_to();
+        // An L1 reorg may drop games: ids are reused.
+        self.first_open_game = self.first_open_game.min(count);
         let now = self.l1_timestamp().await?;
         let clock: u64 = self.factory_view(DisputeGameFactory::clockSecondsCall {}).await?;
-        for id in self.first_open_game..count.saturating_to::<u64>() {
+        let mut in_progress = Vec::new();
+        let mut open_games = Vec::new();
+        for id in self.first_open_game..count {
             let g = self
                 .factory_view(DisputeGameFactory::getGameCall { gameId: U256::from(id) })
                 .await?;
-            if GameStatus::try_from(g.status) != Ok(GameStatus::InProgress) {
-                if id == self.first_open_game {
-                    self.first_open_game += 1;
-                }
+            let ours = g.challenger == attacker;
+            let output_index: u64 = g.outputIndex.saturating_to();
+            if GameStatus::try_from(g.status) == Ok(GameStatus::InProgress) {
+                open_games.push(OpenGame { game_id: id, output_index, ours });
+                in_progress.push((id, g));
                 continue;
             }
-            let output = self.view(OutputOracle::getOutputCall { index: g.outputIndex }).await?;
-            let Some(derived) = self.derivation.output_root(output.l2BlockNumber) else { continue };
-            let view = GameView {
-                game: &g,
-                output_root: output.outputRoot,
-                derived_output_root: derived,
-                attacker,
-                has_defender: defender.is_some(),
-                now,
-                clock,
-                derived_head: self.derivation.head().number,
-            };
-            match game_action(view, |b| self.derivation.output_root(b)) {
-                Action::Wait => {}
-                Action::Prove => self.prove(id, &g, shutdown).await?,
-                Action::Move { side, mv: BisectionMove { agree, lo, hi, mid_root } } => {
-                    let txmgr = if side == Side::Challenger {
-                        &players.attacker
-                    } else {
-                        players.defender.as_ref().expect("a defender plays the proposer side")
-                    };
-                    let call = DisputeGameFactory::moveCall {
-                        gameId: U256::from(id),
-                        agreeWithPendingMid: agree,
-                        midRoot: mid_root,
-                    };
-                    self.send(txmgr, call.abi_encode(), U256::ZERO, shutdown).await?;
-                    tracing::info!(
-                        target: "challenger", game = id,
-                        side = if side == Side::Challenger { "challenger" } else { "defender" },
-                        agree, lo, hi, mid = (lo + hi) / 2, %mid_root, "move"
-                    );
-                    let _ = self.events.send(ChallengerEvent::Moved {
-                        game_id: id,
-                        lo,
-                        hi,
-                        agreed: agree,
-                        mid_root,
-                    });
-                }
-                Action::ClaimTimeout => {
-                    let call = DisputeGameFactory::timeoutCall { gameId: U256::from(id) };
-                    self.send(&players.attacker, call.abi_encode(), U256::ZERO, shutdown).await?;
-                    tracing::info!(target: "challenger", game = id, "opponent's clock ran out: claimed the game");
-                }
+            if id == self.first_open_game {
+                self.first_open_game += 1;
+            }
+            if ours && self.open_games.iter().any(|o| o.game_id == id) {
+                self.game_over(id, output_index, g.status);
             }
         }
+        self.open_games = open_games;
+        let bond = self.challenger_bond().await?;
+        {
+            let ours: Vec<u64> =
+                self.open_games.iter().filter(|g| g.ours).map(|g| g.game_id).collect();
+            let mut status = self.status.write().await;
+            status.bonds_at_risk_wei = bond.saturating_mul(U256::from(ours.len()));
+            status.open_games = ours;
+        }
+        for (id, g) in in_progress {
+            if !self.may_send(Target::Game(id)) {
+                continue;
+            }
+            if let Err(e) = self.act(id, &g, attacker, has_defender, now, clock, shutdown).await {
+                tracing::warn!(target: "challenger", game = id, %e, "dispute step failed; retrying in {RETRY_BACKOFF:?}");
+                self.backoff(Target::Game(id));
+            }
+        }
+        let Some(players) = &self.players else { return Ok(()) };
         for txmgr in std::iter::once(&players.attacker).chain(players.defender.as_ref()) {
             let credit: U256 = self
                 .factory_view(DisputeGameFactory::creditCall { account: txmgr.address() })
@@ -179,7 +182,92 @@ impl Worker {
         Ok(())
     }
 
-    async fn l1_timestamp(&self) -> Result<u64, ClientError> {
+    /// Notes how a game this challenger opened ended.
+    fn game_over(&mut self, id: u64, output_index: u64, status: u8) {
+        match GameStatus::try_from(status) {
+            Ok(GameStatus::ChallengerWon) => {
+                tracing::info!(target: "challenger", game = id, output_index, "won: the output and every later one are deleted; bond back plus the proposer's");
+            }
+            Ok(GameStatus::ProposerWon) => {
+                // Never bond again against this output (see `DisputePlan::GaveUp`).
+                if let Some(o) = self.outputs.get(output_index as usize) {
+                    self.lost.push((output_index, o.root));
+                }
+                tracing::warn!(target: "challenger", game = id, output_index, "lost: the bond went to the proposer");
+            }
+            Ok(GameStatus::Cancelled) => {
+                tracing::info!(target: "challenger", game = id, output_index, "the output was deleted by the game about an earlier one: game cancelled, bond credited back (claimCredit)");
+            }
+            _ => {}
+        }
+    }
+
+    /// Carries out [`game_action`] in game `id`.
+    #[allow(clippy::too_many_arguments)]
+    async fn act(
+        &self,
+        id: u64,
+        g: &DisputeGameFactory::Game,
+        attacker: Address,
+        has_defender: bool,
+        now: u64,
+        clock: u64,
+        shutdown: &CancellationToken,
+    ) -> Result<(), GameError> {
+        let Some(players) = &self.players else { return Ok(()) };
+        let output = self.view(OutputOracle::getOutputCall { index: g.outputIndex }).await?;
+        let Some(derived) = self.derivation.output_root(output.l2BlockNumber) else {
+            return Ok(());
+        };
+        let view = GameView {
+            game: g,
+            output_root: output.outputRoot,
+            derived_output_root: derived,
+            attacker,
+            has_defender,
+            now,
+            clock,
+            derived_head: self.derivation.head().number,
+        };
+        match game_action(view, |b| self.derivation.output_root(b)) {
+            Action::Wait => {}
+            Action::Prove => self.prove(id, g, shutdown).await?,
+            Action::Move { side, mv: BisectionMove { agree, lo, hi, mid_root } } => {
+                let txmgr = match (side, &players.defender) {
+                    (Side::Challenger, _) => &players.attacker,
+                    (_, Some(defender)) => defender,
+                    (_, None) => return Ok(()), // `game_action` moves the proposer side only with a defender
+                };
+                let call = DisputeGameFactory::moveCall {
+                    gameId: U256::from(id),
+                    agreeWithPendingMid: agree,
+                    midRoot: mid_root,
+                };
+                self.send(txmgr, call.abi_encode(), U256::ZERO, shutdown).await?;
+                tracing::info!(
+                    target: "challenger", game = id,
+                    side = if side == Side::Challenger { "challenger" } else { "defender" },
+                    agree, lo, hi, mid = (lo + hi) / 2, %mid_root, "move"
+                );
+                let _ = self.events.send(ChallengerEvent::Moved {
+                    game_id: id,
+                    lo,
+                    hi,
+                    agreed: agree,
+                    mid_root,
+                });
+            }
+            Action::ClaimTimeout => {
+                let call = DisputeGameFactory::timeoutCall { gameId: U256::from(id) };
+                self.send(&players.attacker, call.abi_encode(), U256::ZERO, shutdown).await?;
+                tracing::info!(target: "challenger", game = id, "opponent's clock ran out: claimed the game");
+            }
+        }
+        Ok(())
+    }
+
+    /// The L1 head's timestamp, unix seconds.
+    pub(crate) async fn l1_timestamp(&self) -> Result<u64, ClientError> {
         let head = self.l1.head().await?;
         Ok(self.l1.origin(head).await?.map(|o| o.timestamp).unwrap_or_default())
     }

@@ -1,5 +1,8 @@
 //! The L1 data derivation needs, fetched over JSON-RPC and cached: L1 block
-//! origins and the bridge's deposits, by L1 block.
+//! origins and the bridge's deposits, by L1 block. The origins keep the
+//! hash of every L1 block read, so an L1 reorg (a block at a height already
+//! read now has another hash, or is gone) is found by walking back to the
+//! last block whose hash is unchanged ([`L1Cache::fork_point`]).
 
 use rollup_client::L1Provider;
 use rollup_protocol::{L1Origin, L1View, UserDeposit};
@@ -52,6 +55,49 @@ impl L1Cache {
     }
 }
 
+impl L1Cache {
+    /// The L1 block read last, if any.
+    #[cfg(test)]
+    pub(crate) const fn fetched_to(&self) -> Option<u64> {
+        self.fetched_to
+    }
+
+    /// Whether the L1 reorged under what was read, and where: `None` when
+    /// the last block read is still canonical (its hash commits to every
+    /// ancestor, so nothing below changed either); otherwise the highest
+    /// block read whose hash the L1 still has (the fork point: everything
+    /// above it was dropped), or `Some(None)` when not even the first block
+    /// read is canonical any more. One read when nothing changed, one per
+    /// dropped block otherwise (bounded by the reorg depth).
+    pub(crate) async fn fork_point<P: L1Provider>(
+        &self,
+        l1: &P,
+    ) -> Result<Option<Option<u64>>, P::Error> {
+        let Some(tip) = self.fetched_to else { return Ok(None) };
+        let canonical = |number: u64| async move {
+            Ok::<_, P::Error>(l1.origin(number).await?.map(|o| o.hash))
+        };
+        if canonical(tip).await? == self.origins.get(&tip).map(|o| o.hash) {
+            return Ok(None);
+        }
+        for (&number, origin) in self.origins.range(..tip).rev() {
+            if canonical(number).await? == Some(origin.hash) {
+                return Ok(Some(Some(number)));
+            }
+        }
+        Ok(Some(None))
+    }
+
+    /// Forgets every L1 block above `fork` (`None`: every block), so the
+    /// next [`Self::fetch_to`] reads the new branch.
+    pub(crate) fn rewind_to(&mut self, fork: Option<u64>) {
+        let keep = |n: &u64| fork.is_some_and(|f| *n <= f);
+        self.origins.retain(|n, _| keep(n));
+        self.deposits.retain(|n, _| keep(n));
+        self.fetched_to = fork.and_then(|f| self.fetched_to.map(|t| t.min(f)));
+    }
+}
+
 impl L1View for L1Cache {
     fn origin(&self, number: u64) -> Option<L1Origin> {
         self.origins.get(&number).copied()
@@ -74,6 +120,7 @@ impl From<FetchError<Self>> for rollup_client::ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::B256;
     use rollup_client::test_utils::MemoryL1;
 
     #[tokio::test]
@@ -93,5 +140,51 @@ mod tests {
         // Beyond the L1 head: an error to retry, nothing cached.
         let err = cache.fetch_to(&l1, 7).await.unwrap_err();
         assert!(matches!(err, FetchError::Missing(6)), "{err}");
+    }
+
+    /// Replaces L1 blocks `from..` with a branch of `count` blocks whose
+    /// hashes (`branch` repeated) differ from the old ones.
+    fn reorg(l1: &mut MemoryL1, from: u64, count: u64, branch: u8) {
+        let _ = l1.origins.split_off(&from);
+        let _ = l1.deposits.split_off(&from);
+        for number in from..from + count {
+            let origin = l1.push_block(1_000 + 12 * number + 1);
+            l1.origins.get_mut(&origin.number).unwrap().hash = B256::repeat_byte(branch);
+        }
+    }
+
+    #[tokio::test]
+    async fn finds_the_fork_point_of_an_l1_reorg() {
+        let mut l1 = MemoryL1::with_blocks(10, 1_000, 12);
+        let mut cache = L1Cache::default();
+        cache.fetch_to(&l1, 10).await.unwrap();
+        assert_eq!(cache.fork_point(&l1).await.unwrap(), None, "nothing changed");
+        // The L1 grew: still no reorg.
+        l1.push_block(2_000);
+        assert_eq!(cache.fork_point(&l1).await.unwrap(), None);
+
+        // Blocks 7..=11 replaced by a longer branch: the fork point is 6.
+        reorg(&mut l1, 7, 6, 0xf0);
+        assert_eq!(cache.fork_point(&l1).await.unwrap(), Some(Some(6)));
+        // Rewound there, the cache reads the new branch (and its deposits).
+        let d = l1.deposit(8, UserDeposit::default());
+        cache.rewind_to(Some(6));
+        assert_eq!(cache.fetched_to(), Some(6));
+        assert_eq!(cache.origin(7), None);
+        cache.fetch_to(&l1, 12).await.unwrap();
+        assert_eq!(cache.origin(8), Some(l1.origins[&8]));
+        assert_eq!(cache.deposits(8), vec![d]);
+        assert_eq!(cache.fork_point(&l1).await.unwrap(), None);
+
+        // A rollback (`evm_revert`, `anvil_rollback`): blocks above 9 are
+        // gone and nothing replaced them yet.
+        let _ = l1.origins.split_off(&10);
+        assert_eq!(cache.fork_point(&l1).await.unwrap(), Some(Some(9)));
+
+        // Every block read replaced: no common block.
+        reorg(&mut l1, 0, 10, 0xf1);
+        assert_eq!(cache.fork_point(&l1).await.unwrap(), Some(None));
+        cache.rewind_to(None);
+        assert_eq!((cache.fetched_to(), cache.origin(0)), (None, None));
     }
 }

@@ -27,16 +27,19 @@ mod l1;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::{providers::Provider, rpc::types::TransactionRequest, sol_types::SolCall};
 use alloy_primitives::{Address, B256, U256};
-use decide::Verdict;
+use decide::{DisputePlan, Finality, JudgedOutput, OpenGame, Verdict};
 use l1::L1Cache;
 use rollup_client::{
     ClientError, L1Client,
     txmgr::{TxManager, TxManagerConfig},
 };
 use rollup_contracts::OutputOracle;
-use rollup_protocol::{Derivation, DerivedFrom, RollupConfig, l2_genesis_state};
+use rollup_protocol::{Derivation, DerivedFrom, L1View, RollupConfig, l2_genesis_state};
 use serde::Serialize;
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use tokio::{
     sync::{RwLock, broadcast, mpsc, oneshot},
     task::JoinHandle,
@@ -155,9 +158,30 @@ pub enum ChallengerEvent {
         /// Root derived from L1.
         derived: B256,
     },
+    /// The L1 reorged under what the challenger had read: it dropped the
+    /// batches of the dropped L1 blocks and re-derived the chain.
+    L1Reorg {
+        /// The last L1 block kept (`None`: none of the blocks read).
+        fork_point: Option<u64>,
+        /// Batches dropped with the dropped L1 blocks.
+        batches_dropped: u64,
+        /// The derived L2 head after re-deriving.
+        derived_head: u64,
+    },
 }
 
 /// What the challenger knows now.
+///
+/// Bond capital: the challenger disputes only the earliest wrong output of
+/// the `OutputOracle` (a win deletes it and every later output), so one
+/// fault puts at most one `DisputeGameFactory.challengerBond()` at risk, and
+/// it never bonds twice against the same output. When an output it disputes
+/// is deleted by another game (about an earlier output), the factory
+/// cancels its game and credits the whole bond back, which the challenger
+/// withdraws with `claimCredit` on its next pass; what it cannot recover
+/// then is the gas of its moves and any share of the deleted outputs'
+/// proposer bonds (only the winner of the game about the first deleted
+/// output is paid one; the others stay forfeited in the `OutputOracle`).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ChallengerStatus {
     /// Derived L2 head.
@@ -166,6 +190,17 @@ pub struct ChallengerStatus {
     pub outputs_checked: u64,
     /// Outputs found invalid (index, L2 block).
     pub invalid_outputs: Vec<(u64, u64)>,
+    /// The output the challenger disputes (or waits on): the earliest wrong
+    /// live output; `None` when every output checked is right.
+    pub disputed_output: Option<u64>,
+    /// Ids of the games in progress this challenger opened (its attacker
+    /// key is their CHALLENGER side).
+    pub open_games: Vec<u64>,
+    /// Wei bonded in those games: `challengerBond` per game, lost if the
+    /// game is lost, refunded (with the proposer's bond on a win) otherwise.
+    pub bonds_at_risk_wei: U256,
+    /// L1 reorgs followed (each a re-derivation).
+    pub l1_reorgs: u64,
 }
 
 /// A running challenger.
@@ -201,9 +236,9 @@ impl ChallengerHandle {
         self.client().request_challenge(output_index).await
     }
 
-    /// A cloneable client for on-demand challenges.
+    /// A cloneable client for on-demand challenges and the status.
     pub fn client(&self) -> ChallengerClient {
-        ChallengerClient { requests: self.requests.clone() }
+        ChallengerClient { requests: self.requests.clone(), status: self.status.clone() }
     }
 
     /// Stops and waits.
@@ -213,13 +248,19 @@ impl ChallengerHandle {
     }
 }
 
-/// Asks a running challenger to dispute an output now.
+/// Asks a running challenger to dispute an output now, and reads its status.
 #[derive(Clone, Debug)]
 pub struct ChallengerClient {
     requests: mpsc::UnboundedSender<ChallengeRequest>,
+    status: Arc<RwLock<ChallengerStatus>>,
 }
 
 impl ChallengerClient {
+    /// The current status (see [`ChallengerHandle::status`]).
+    pub async fn status(&self) -> ChallengerStatus {
+        self.status.read().await.clone()
+    }
+
     /// Disputes output `output_index` now, whatever the derived chain says:
     /// with the derived root as counter-claim when the output is wrong, and
     /// with a wrong counter-claim when it is right (a challenge that the
@@ -273,10 +314,15 @@ pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, Challen
         events: events.clone(),
         status: status.clone(),
         scanned_to: config.rollup.genesis_l1_origin.number,
-        outputs_checked: 0,
+        outputs: Vec::new(),
         players,
         batches: Vec::new(),
         first_open_game: 0,
+        open_games: Vec::new(),
+        lost: Vec::new(),
+        challenge_window: None,
+        challenger_bond: None,
+        retry_after: Vec::new(),
         config,
     };
     let supervisor = rollup_client::Supervisor::new("challenger", shutdown.clone());
@@ -294,14 +340,54 @@ struct Worker {
     status: Arc<RwLock<ChallengerStatus>>,
     /// L1 blocks scanned for batches.
     scanned_to: u64,
-    /// Next output index to check.
-    outputs_checked: u64,
+    /// The live outputs judged so far, by index (its length is the next
+    /// output index to check).
+    outputs: Vec<JudgedOutput>,
     /// Keys and factory, when disputing is enabled.
     players: Option<games::Players>,
-    /// Every batch posted so far (to rebuild a block for a proof).
+    /// Every batch posted so far (to rebuild a block for a proof, and to
+    /// re-derive after an L1 reorg).
     batches: Vec<rollup_protocol::PostedBatch>,
     /// Games below this id are over.
     first_open_game: u64,
+    /// The games in progress at the last pass over the factory.
+    open_games: Vec<OpenGame>,
+    /// Outputs (index, root) this challenger lost a game about.
+    lost: Vec<(u64, B256)>,
+    /// `OutputOracle.challengeWindow()`, seconds (immutable: read once).
+    challenge_window: Option<u64>,
+    /// `DisputeGameFactory.challengerBond()`, wei (immutable: read once).
+    challenger_bond: Option<U256>,
+    /// Transactions that failed, by target (`Target`), not resent before
+    /// the instant: a transaction the L1 refuses is not retried every pass.
+    retry_after: Vec<(Target, Instant)>,
+}
+
+/// What a transaction acts on, for [`Worker::retry_after`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// Opening a game about an output index.
+    Output(u64),
+    /// An action in a game.
+    Game(u64),
+}
+
+/// How long a failed transaction is not retried: 5 s (a few L1 blocks; the
+/// devnet's dispute clocks are minutes).
+const RETRY_BACKOFF: Duration = Duration::from_secs(5);
+
+impl Worker {
+    /// Whether a transaction about `target` may be sent now.
+    fn may_send(&mut self, target: Target) -> bool {
+        let now = Instant::now();
+        self.retry_after.retain(|(_, until)| *until > now);
+        !self.retry_after.iter().any(|(t, _)| *t == target)
+    }
+
+    /// Records that a transaction about `target` failed.
+    fn backoff(&mut self, target: Target) {
+        self.retry_after.push((target, Instant::now() + RETRY_BACKOFF));
+    }
 }
 
 impl Worker {
@@ -330,6 +416,7 @@ impl Worker {
     }
 
     async fn step(&mut self, shutdown: &CancellationToken) -> Result<(), ClientError> {
+        self.follow_l1_reorgs().await?;
         let head = self.l1.head().await?;
         if head > self.scanned_to {
             let to = head.min(self.scanned_to + 1_000);
@@ -360,6 +447,60 @@ impl Worker {
         self.check_outputs(shutdown).await
     }
 
+    /// Re-derives after an L1 reorg: when an L1 block read before has
+    /// another hash now (or is gone), drops the batches of the dropped
+    /// blocks, rebuilds the derivation from the L2 genesis over the batches
+    /// kept, and judges again the outputs the reorg may have changed.
+    ///
+    /// Replaying from genesis is simple and obviously right, at the cost of
+    /// re-executing every derived L2 block once per reorg (milliseconds per
+    /// block: fine at devnet lengths; checkpoints of the derivation every N
+    /// blocks would bound it on a long chain).
+    async fn follow_l1_reorgs(&mut self) -> Result<(), ClientError> {
+        let Some(fork) = self.cache.fork_point(&self.l1).await? else { return Ok(()) };
+        let genesis = self.config.rollup.genesis_l1_origin.number;
+        if fork.is_none_or(|f| f < genesis) {
+            tracing::error!(target: "challenger", ?fork, genesis, "the L1 reorged below the rollup's genesis L1 origin: re-deriving from scratch");
+        }
+        // A batch references only L1 blocks before its own, so every block of
+        // a kept batch derives exactly as before: the new derivation is a
+        // prefix of the old one.
+        let kept = |l1_block: u64| fork.is_some_and(|f| l1_block <= f);
+        let before = self.batches.len();
+        self.batches.retain(|b| kept(b.l1_block));
+        let batches_dropped = (before - self.batches.len()) as u64;
+        let fork_timestamp = fork.and_then(|f| self.cache.origin(f)).map_or(0, |o| o.timestamp);
+        self.cache.rewind_to(fork);
+        self.scanned_to = fork.map_or(genesis, |f| f.max(genesis));
+        let mut derivation = Derivation::new(self.config.rollup.clone(), l2_genesis_state());
+        for batch in &self.batches {
+            derivation.apply_batch(batch, &self.cache);
+        }
+        self.derivation = derivation;
+        let derived_head = self.derivation.head().number;
+        let from = decide::recheck_from(&self.outputs, fork_timestamp, derived_head + 1);
+        self.outputs.truncate(from as usize);
+        // Games opened in dropped blocks are gone; the next pass re-reads them.
+        self.open_games.clear();
+        {
+            let mut status = self.status.write().await;
+            status.derived_head = derived_head;
+            status.outputs_checked = from;
+            status.invalid_outputs.retain(|(index, _)| *index < from);
+            status.l1_reorgs += 1;
+        }
+        tracing::warn!(
+            target: "challenger", ?fork, batches_dropped, derived_head, recheck_from = from,
+            "L1 reorg: re-derived from the batches kept"
+        );
+        let _ = self.events.send(ChallengerEvent::L1Reorg {
+            fork_point: fork,
+            batches_dropped,
+            derived_head,
+        });
+        Ok(())
+    }
+
     async fn on_demand(&mut self, index: u64, shutdown: &CancellationToken) -> Result<(), String> {
         let output = self
             .view(OutputOracle::getOutputCall { index: U256::from(index) })
@@ -370,7 +511,7 @@ impl Worker {
             .output_root(output.l2BlockNumber)
             .ok_or_else(|| format!("L2 block {} is not derived yet", output.l2BlockNumber))?;
         let counter = decide::counter_claim(derived, output.outputRoot);
-        self.open_game(index, counter, shutdown).await.map_err(|e| e.to_string())
+        self.open_game(index, counter, shutdown).await.map(|_| ()).map_err(|e| e.to_string())
     }
 
     async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, ClientError> {
@@ -381,55 +522,117 @@ impl Worker {
         C::abi_decode_returns(&out).map_err(|e| ClientError::BadData(e.to_string()))
     }
 
-    /// Compares every new output whose block is derived with the derived root.
+    /// Forgets the judged outputs that are no longer on L1: outputs deleted
+    /// by a dispute are re-proposed under the same indices (and an L1 reorg
+    /// may replace them), so the last judged outputs are compared with the
+    /// oracle's, newest first, until one is unchanged.
+    async fn forget_replaced_outputs(&mut self, count: u64) -> Result<(), ClientError> {
+        let before = self.outputs.len();
+        self.outputs.truncate(usize::try_from(count).unwrap_or(usize::MAX));
+        while let Some(last) = self.outputs.last().copied() {
+            let index = self.outputs.len() as u64 - 1;
+            let output =
+                self.view(OutputOracle::getOutputCall { index: U256::from(index) }).await?;
+            if output.outputRoot == last.root && output.timestamp == last.timestamp {
+                break;
+            }
+            self.outputs.pop();
+        }
+        if self.outputs.len() < before {
+            let kept = self.outputs.len() as u64;
+            let mut status = self.status.write().await;
+            status.outputs_checked = kept;
+            status.invalid_outputs.retain(|(index, _)| *index < kept);
+        }
+        Ok(())
+    }
+
+    /// Compares every new output whose block is derived with the derived
+    /// root, then disputes the earliest wrong one ([`decide::dispute_plan`]).
     async fn check_outputs(&mut self, shutdown: &CancellationToken) -> Result<(), ClientError> {
         let count: U256 = self.view(OutputOracle::outputCountCall {}).await?;
-        // Outputs deleted by a dispute are re-proposed under the same indices.
-        self.outputs_checked = self.outputs_checked.min(count.saturating_to());
-        while U256::from(self.outputs_checked) < count {
-            let index = self.outputs_checked;
+        let count: u64 = count.saturating_to();
+        self.forget_replaced_outputs(count).await?;
+        while (self.outputs.len() as u64) < count {
+            let index = self.outputs.len() as u64;
             let output =
                 self.view(OutputOracle::getOutputCall { index: U256::from(index) }).await?;
             let verdict = decide::judge_output(
                 self.derivation.output_root(output.l2BlockNumber),
                 output.outputRoot,
             );
-            if let Verdict::Valid = verdict {
-                let _ = self.events.send(ChallengerEvent::OutputValid {
-                    output_index: index,
-                    l2_block: output.l2BlockNumber,
-                });
-            } else if let Verdict::Invalid { derived } = verdict {
-                tracing::warn!(
-                    target: "challenger", output_index = index, l2_block = output.l2BlockNumber,
-                    proposed = %output.outputRoot, %derived, "INVALID OUTPUT ROOT"
-                );
-                {
-                    let mut status = self.status.write().await;
-                    if !status.invalid_outputs.contains(&(index, output.l2BlockNumber)) {
-                        status.invalid_outputs.push((index, output.l2BlockNumber));
-                    }
+            match verdict {
+                Verdict::NotDerived => break,
+                Verdict::Valid => {
+                    let _ = self.events.send(ChallengerEvent::OutputValid {
+                        output_index: index,
+                        l2_block: output.l2BlockNumber,
+                    });
                 }
-                let _ = self.events.send(ChallengerEvent::OutputInvalid {
-                    output_index: index,
-                    l2_block: output.l2BlockNumber,
-                    proposed: output.outputRoot,
-                    derived,
-                });
-                let is_final: bool =
-                    self.view(OutputOracle::isFinalCall { index: U256::from(index) }).await?;
-                if decide::should_dispute(verdict, is_final) {
-                    // The earliest wrong output: later ones fall with it.
-                    if let Err(e) = self.open_game(index, derived, shutdown).await {
-                        tracing::warn!(target: "challenger", %e, output_index = index, "cannot open a game; will retry");
-                        return Ok(());
+                Verdict::Invalid { derived } => {
+                    tracing::warn!(
+                        target: "challenger", output_index = index, l2_block = output.l2BlockNumber,
+                        proposed = %output.outputRoot, %derived, "INVALID OUTPUT ROOT"
+                    );
+                    {
+                        let mut status = self.status.write().await;
+                        if !status.invalid_outputs.contains(&(index, output.l2BlockNumber)) {
+                            status.invalid_outputs.push((index, output.l2BlockNumber));
+                        }
                     }
+                    let _ = self.events.send(ChallengerEvent::OutputInvalid {
+                        output_index: index,
+                        l2_block: output.l2BlockNumber,
+                        proposed: output.outputRoot,
+                        derived,
+                    });
                 }
-            } else {
-                return Ok(()); // not derived yet
             }
-            self.outputs_checked += 1;
-            self.status.write().await.outputs_checked = self.outputs_checked;
+            self.outputs.push(JudgedOutput {
+                l2_block: output.l2BlockNumber,
+                root: output.outputRoot,
+                timestamp: output.timestamp,
+                verdict,
+            });
+            self.status.write().await.outputs_checked = self.outputs.len() as u64;
+        }
+        self.dispute(shutdown).await
+    }
+
+    /// Carries out [`decide::dispute_plan`]: opens a game against the
+    /// earliest wrong output when no game disputes it yet.
+    async fn dispute(&mut self, shutdown: &CancellationToken) -> Result<(), ClientError> {
+        if !self.outputs.iter().any(|o| matches!(o.verdict, Verdict::Invalid { .. })) {
+            self.status.write().await.disputed_output = None;
+            return Ok(());
+        }
+        let challenge_window = match self.challenge_window {
+            Some(w) => w,
+            None => {
+                let w: U256 = self.view(OutputOracle::challengeWindowCall {}).await?;
+                *self.challenge_window.insert(w.saturating_to())
+            }
+        };
+        let finality = Finality { now: self.l1_timestamp().await?, challenge_window };
+        let plan = decide::dispute_plan(&self.outputs, &self.open_games, finality, &self.lost);
+        let previous =
+            std::mem::replace(&mut self.status.write().await.disputed_output, plan.target());
+        if previous != plan.target() {
+            tracing::info!(target: "challenger", ?plan, "dispute plan");
+        }
+        let DisputePlan::Open { index, counter } = plan else { return Ok(()) };
+        if self.players.is_none() || !self.may_send(Target::Output(index)) {
+            return Ok(());
+        }
+        match self.open_game(index, counter, shutdown).await {
+            Ok(Some(game_id)) => {
+                self.open_games.push(OpenGame { game_id, output_index: index, ours: true });
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(target: "challenger", %e, output_index = index, "cannot open a game; will retry");
+                self.backoff(Target::Output(index));
+            }
         }
         Ok(())
     }

@@ -370,6 +370,18 @@ impl DevnetControl for Controls {
         let client = self.challenger.clone();
         Box::pin(async move { client.request_challenge(output_index).await })
     }
+
+    fn challenger_stake(&self) -> BoxFuture<'static, Option<rollup_bridge::ChallengerStake>> {
+        let client = self.challenger.clone();
+        Box::pin(async move {
+            let status = client.status().await;
+            Some(rollup_bridge::ChallengerStake {
+                bonds_at_risk_wei: status.bonds_at_risk_wei,
+                open_games: status.open_games,
+                disputed_output: status.disputed_output,
+            })
+        })
+    }
 }
 
 /// The user dev accounts' keys (m/44'/60'/0'/0/0..9), which both chains of

@@ -8,8 +8,8 @@ use super::{
     extract::{self, ApiPath, ApiQuery},
     posted,
     types::{
-        ChallengeItem, ChallengePage, ChallengeRequest, ChallengeRequested, ClocksJson,
-        GameListQuery, GameResultJson, MoveJson, PendingMidJson,
+        ChallengeItem, ChallengePage, ChallengeRequest, ChallengeRequested, ChallengerStakeJson,
+        ClocksJson, GameListQuery, GameResultJson, MoveJson, PendingMidJson,
     },
 };
 use crate::{
@@ -198,7 +198,8 @@ async fn clock_seconds(s: &Shared, factory: Address) -> ApiResult<u64> {
     view(s, factory, &Dgf::clockSecondsCall {}, no_revert).await
 }
 
-/// Dispute games, newest first.
+/// Dispute games, newest first, and (on the devnet) the bond capital its
+/// challenger has at risk.
 ///
 /// `?cursor=` is the `next_cursor` of the previous page (the games are read
 /// from the `DisputeGameFactory` on L1; how they ended from the indexer).
@@ -243,7 +244,15 @@ pub(crate) async fn list(
         Some(&last) if last > 0 => Some(last.to_string()),
         _ => None,
     };
-    Ok(Json(ChallengePage { items, next_cursor }))
+    let challenger = match &s.config.devnet {
+        Some(devnet) => devnet.challenger_stake().await.map(|stake| ChallengerStakeJson {
+            bonds_at_risk_wei: stake.bonds_at_risk_wei.to_string(),
+            open_games: stake.open_games,
+            disputed_output: stake.disputed_output,
+        }),
+        None => None,
+    };
+    Ok(Json(ChallengePage { items, next_cursor, challenger }))
 }
 
 /// One dispute game: both claims, the bisection range now, every move, the

@@ -144,6 +144,7 @@ pub(crate) type Shared = Arc<AppState>;
         types::OutputPage,
         types::ChallengeItem,
         types::ChallengePage,
+        types::ChallengerStakeJson,
         types::PendingMidJson,
         types::ClocksJson,
         types::MoveJson,

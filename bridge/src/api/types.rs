@@ -590,6 +590,27 @@ pub(crate) struct ChallengePage {
     /// Cursor of the next (older) page, `null` on the last page.
     #[schema(value_type = Option<GameCursor>, required = true)]
     pub(crate) next_cursor: Option<String>,
+    /// What the devnet's own challenger has at stake now; `null` where this
+    /// bridge runs no challenger (outside `rollup devnet`).
+    #[schema(required = true)]
+    pub(crate) challenger: Option<ChallengerStakeJson>,
+}
+
+/// The bond capital the devnet's challenger has at risk. It disputes only
+/// the earliest wrong output (a win deletes every later one), so one fault
+/// costs at most one `challengerBond`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ChallengerStakeJson {
+    /// Wei bonded in its games in progress (`challengerBond` each), decimal
+    /// string.
+    #[schema(value_type = Wei, example = "100000000000000000")]
+    pub(crate) bonds_at_risk_wei: String,
+    /// Ids of its games in progress.
+    pub(crate) open_games: Vec<u64>,
+    /// The output it disputes or waits on (the earliest wrong one), `null`
+    /// when every output it checked is right.
+    #[schema(required = true)]
+    pub(crate) disputed_output: Option<u64>,
 }
 
 /// `POST /v1/challenges` (the schema: the handler checks the body by hand,

@@ -214,7 +214,7 @@ async fn challenges_are_validated_opened_and_followed() {
     // No games yet.
     let (status, page) = stack.get("/v1/challenges").await;
     assert_eq!(status, 200, "{page}");
-    assert_eq!(page, json!({"items": [], "next_cursor": null}));
+    assert_eq!(page, json!({"items": [], "next_cursor": null, "challenger": null}));
     assert_error(&stack.get("/v1/challenges/0").await, 404, "not-found");
     assert_error(&stack.get("/v1/challenges/x1").await, 400, "invalid-id");
     assert_error(&stack.get("/v1/challenges?limit=0").await, 400, "invalid-limit");

@@ -183,6 +183,121 @@ async fn a_wrong_output_root_is_disputed_deleted_and_reproposed() {
     net.shutdown().await;
 }
 
+/// One dispute per fault, and the rollup heals (issue 11): a wrong output
+/// root costs one game, whose bond `GET /v1/challenges` shows at risk while
+/// it runs; 30 s after it resolves no game is in progress, nothing is at
+/// risk, and the newest output is honest and unchallenged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_output_root_costs_one_game_and_the_rollup_heals() {
+    let (net, _dir, l1) = start(|_| {}).await;
+    let oracle = net.rollup.contracts.output_oracle;
+    let factory = net.rollup.contracts.dispute_game_factory;
+    let api = reqwest::Client::new();
+    let challenges = format!("{}/v1/challenges", net.bridge.url());
+    let bond: U256 = view(&l1, factory, DisputeGameFactory::challengerBondCall {}).await;
+    net.batcher.faults.invalid_output_root.store(true, Ordering::Relaxed);
+
+    // While the game runs, its bond is shown at risk.
+    let mut seen_at_risk = None;
+    loop {
+        let page: serde_json::Value =
+            api.get(&challenges).send().await.unwrap().json().await.unwrap();
+        let stake = &page["challenger"];
+        if stake["open_games"] == serde_json::json!([0]) {
+            assert_eq!(stake["bonds_at_risk_wei"], bond.to_string(), "{page}");
+            seen_at_risk = Some(stake["disputed_output"].as_u64().expect("disputed output"));
+            break;
+        }
+        let count: U256 = view(&l1, factory, DisputeGameFactory::gameCountCall {}).await;
+        if count > U256::ZERO {
+            let g =
+                view(&l1, factory, DisputeGameFactory::getGameCall { gameId: U256::ZERO }).await;
+            if g.status != IN_PROGRESS {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let game = resolved(&net, &l1, 0, Duration::from_secs(90)).await;
+    assert_eq!(game.status, CHALLENGER_WON);
+    let disputed = seen_at_risk.expect("the bond at risk was shown while the game ran");
+    assert_eq!(U256::from(disputed), game.outputIndex);
+
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let games: U256 = view(&l1, factory, DisputeGameFactory::gameCountCall {}).await;
+    assert_eq!(games, U256::from(1), "one game for one fault");
+    let count: U256 = view(&l1, oracle, OutputOracle::outputCountCall {}).await;
+    assert!(count > game.outputIndex, "outputs re-proposed after the deleted one");
+    let newest = count - U256::from(1);
+    assert!(!view(&l1, oracle, OutputOracle::isChallengedCall { index: newest }).await);
+    let output = view(&l1, oracle, OutputOracle::getOutputCall { index: newest }).await;
+    assert_eq!(output.outputRoot, l2_root(&net, output.l2BlockNumber).await, "honest");
+    let page: serde_json::Value = api.get(&challenges).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        page["challenger"],
+        serde_json::json!({"bonds_at_risk_wei": "0", "open_games": [], "disputed_output": null}),
+        "{page}"
+    );
+    let status = net.challenger.status().await;
+    assert!(status.invalid_outputs.is_empty(), "{status:?}");
+    net.shutdown().await;
+}
+
+/// The challenger re-derives after an L1 reorg (`evm_revert` of the blocks
+/// that carried batches): it drops the batches of the dropped L1 blocks and
+/// derives again from what the L1 has now (issue 11, item 6).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_challenger_rederives_after_an_l1_reorg() {
+    let (net, _dir, l1) = start(|_| {}).await;
+    let mut events = net.challenger.subscribe();
+    let wait_for = |what: &'static str, timeout: Duration| {
+        let deadline = tokio::time::Instant::now() + timeout;
+        move || assert!(tokio::time::Instant::now() < deadline, "{what} in time")
+    };
+    let in_time = wait_for("a derived block", Duration::from_secs(60));
+    while net.challenger.status().await.derived_head == 0 {
+        in_time();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let snapshot: String =
+        l1.raw_request("evm_snapshot".into(), serde_json::json!([])).await.unwrap();
+    let at_snapshot = net.challenger.status().await.derived_head;
+    // More batches land on L1 and are derived...
+    let in_time = wait_for("batches after the snapshot", Duration::from_secs(60));
+    while net.challenger.status().await.derived_head <= at_snapshot {
+        in_time();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before_revert = net.challenger.status().await.derived_head;
+    // ...then the L1 blocks that carried them are reorged away.
+    let reverted: bool = l1.raw_request("evm_revert".into(), (snapshot,)).await.unwrap();
+    assert!(reverted);
+    let reorg = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Ok(rollup_challenger::ChallengerEvent::L1Reorg {
+                    batches_dropped,
+                    derived_head,
+                    ..
+                }) => return (batches_dropped, derived_head),
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .expect("the challenger saw the L1 reorg");
+    let (batches_dropped, derived_head) = reorg;
+    assert!(batches_dropped >= 1, "the batches of the dropped blocks are dropped");
+    assert!(
+        derived_head < before_revert,
+        "re-derived from the batches kept: {derived_head} < {before_revert}"
+    );
+    let status = net.challenger.status().await;
+    assert!(status.l1_reorgs >= 1, "{status:?}");
+    net.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_transition_deep_in_a_long_range_is_found_by_bisection() {
     let (net, _dir, l1) = start(|c| {
