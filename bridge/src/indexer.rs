@@ -505,8 +505,11 @@ impl Indexer {
         let numbers = if to - from < HASHED_RANGE { from } else { to };
         let mut hashes = Vec::new();
         for number in numbers..=to {
-            let header =
-                self.chains.header(chain, number).await.map_err(|e| IndexError::Rpc(label(chain), e))?;
+            let header = self
+                .chains
+                .header(chain, number)
+                .await
+                .map_err(|e| IndexError::Rpc(label(chain), e))?;
             let Some(header) = header else { return Ok(None) };
             hashes.push((number, header.hash));
         }
@@ -523,11 +526,9 @@ impl Indexer {
         logs: &[Log],
     ) -> Result<bool, IndexError> {
         let Some(&(to, to_hash)) = hashes.last() else { return Ok(true) };
-        let consistent = logs.iter().all(|log| {
-            match (log.block_number, log.block_hash) {
-                (Some(n), Some(h)) => hashes.iter().all(|(m, k)| *m != n || *k == h),
-                _ => true,
-            }
+        let consistent = logs.iter().all(|log| match (log.block_number, log.block_hash) {
+            (Some(n), Some(h)) => hashes.iter().all(|(m, k)| *m != n || *k == h),
+            _ => true,
         });
         let header =
             self.chains.header(chain, to).await.map_err(|e| IndexError::Rpc(label(chain), e))?;

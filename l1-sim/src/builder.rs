@@ -20,9 +20,9 @@ use revm::{
 };
 use rollup_node::{
     Node, StoredBlock,
-    mempool::PoolTx,
     blob::{self, StoredBlob},
     db::DbError,
+    mempool::PoolTx,
 };
 use rollup_protocol::{
     BlockEnvInput, ExecutedTx, RollupReceipt, build_evm_with_precompiles, tx_env,

@@ -129,14 +129,11 @@ fn depth_of(value: &Value, what: &str) -> Result<u64, RpcError> {
         .map_err(|e| RpcError::invalid_params(format!("invalid {what}: {e}")))
 }
 
-/// anvil_reorg's parameters, `[depth, [[tx, blockIndex], ...]]` or
-/// `{"depth", "tx_block_pairs"}` (anvil's `ReorgOptions`).
+/// anvil_reorg's parameters, `[depth, [[tx, blockIndex], ...]]` (anvil's
+/// `ReorgOptions`; the pairs may be left out).
 fn reorg_params(params: &Value) -> Result<(u64, Vec<(ReorgTx, u64)>), RpcError> {
-    let (depth, pairs) = match params {
-        Value::Array(items) => (items.first(), items.get(1)),
-        Value::Object(map) => (map.get("depth"), map.get("tx_block_pairs")),
-        _ => (None, None),
-    };
+    let items = params.as_array().map(Vec::as_slice).unwrap_or_default();
+    let (depth, pairs) = (items.first(), items.get(1));
     let depth = match depth {
         Some(v) if !v.is_null() => depth_of(v, "depth")?,
         _ => return Err(RpcError::invalid_params("missing value for required argument 0")),
@@ -153,19 +150,25 @@ fn reorg_params(params: &Value) -> Result<(u64, Vec<(ReorgTx, u64)>), RpcError> 
                 let [tx, block] = pair.as_array().map(Vec::as_slice).unwrap_or_default() else {
                     return Err(bad("expected [transaction, blockIndex]".into()));
                 };
-                let tx: ReorgTx = serde_json::from_value(tx.clone()).map_err(|e| bad(e.to_string()))?;
+                let tx: ReorgTx =
+                    serde_json::from_value(tx.clone()).map_err(|e| bad(e.to_string()))?;
                 Ok((tx, depth_of(block, "block index").map_err(|e| bad(e.message))?))
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(RpcError::invalid_params("invalid argument 1: expected an array of [transaction, blockIndex] pairs")),
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "invalid argument 1: expected an array of [transaction, blockIndex] pairs",
+            ));
+        }
     };
     Ok((depth, pairs))
 }
 
 /// A raw signed transaction of `anvil_reorg`, ready for the block builder.
 fn raw_reorg_tx(raw: &Bytes) -> Result<PoolTx, RpcError> {
-    let tx = TxEnvelope::decode_2718_exact(raw)
-        .map_err(|e| RpcError::invalid_params(format!("failed to decode signed transaction: {e}")))?;
+    let tx = TxEnvelope::decode_2718_exact(raw).map_err(|e| {
+        RpcError::invalid_params(format!("failed to decode signed transaction: {e}"))
+    })?;
     if tx.is_eip4844() {
         return Err(RpcError::invalid_params(
             "blob transactions cannot be reorged in: send them with eth_sendRawTransaction",
@@ -322,8 +325,7 @@ impl DevMethods {
                         ReorgTx::Request(request) => {
                             let mut request = (**request).clone();
                             let from = request.from.unwrap_or_default();
-                            let nonce =
-                                nonces.entry(from).or_insert_with(|| state.nonce(&from));
+                            let nonce = nonces.entry(from).or_insert_with(|| state.nonce(&from));
                             let nonce = *request.nonce.get_or_insert(*nonce);
                             nonces.insert(from, nonce + 1);
                             let (tx, raw, sender) = dev_transaction(&self.node, &state, request)?;
@@ -339,7 +341,9 @@ impl DevMethods {
             }
             let replaced: Vec<B256> = {
                 let chain = self.node.chain();
-                (common + 1..=head).map(|n| chain.block(n).map(|b| b.hash).unwrap_or_default()).collect()
+                (common + 1..=head)
+                    .map(|n| chain.block(n).map(|b| b.hash).unwrap_or_default())
+                    .collect()
             };
             self.rollback_locked(common).await?;
             for (txs, old) in blocks.into_iter().zip(replaced) {

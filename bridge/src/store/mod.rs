@@ -270,7 +270,8 @@ mod tests {
             deleted: false,
             challenged: false,
         };
-        let hashes: Vec<(u64, B256)> = (1..=12).map(|n| (n, B256::with_last_byte(n as u8))).collect();
+        let hashes: Vec<(u64, B256)> =
+            (1..=12).map(|n| (n, B256::with_last_byte(n as u8))).collect();
         let events = vec![
             L1Event::Deposit(deposit(0, 5)),
             L1Event::Batch(batch(0, 5)),
