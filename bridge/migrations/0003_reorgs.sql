@@ -14,3 +14,13 @@ CREATE TABLE IF NOT EXISTS block_hashes (
     hash TEXT NOT NULL,
     PRIMARY KEY (chain, number)
 );
+
+-- OutputChallenged events (L1), so that a reorg can restore the flag an
+-- output had before the dropped blocks.
+CREATE TABLE IF NOT EXISTS output_challenges (
+    l1_block BIGINT NOT NULL,
+    log_index BIGINT NOT NULL,
+    output_index BIGINT NOT NULL,
+    challenged BIGINT NOT NULL,
+    PRIMARY KEY (l1_block, log_index)
+);

@@ -365,7 +365,7 @@ impl Indexer {
                 l1_block,
                 l1_tx_hash: tx,
             });
-            (Some(L1Event::OutputChallenged(index, e.challenged, l1_block)), Some(event))
+            (Some(L1Event::OutputChallenged(index, e.challenged, l1_block, log_index)), Some(event))
         } else if address == c.output_oracle && topic == OutputOracle::BondSlashed::SIGNATURE_HASH {
             let e = OutputOracle::BondSlashed::decode_log(&log.inner).map_err(bad("L1"))?;
             let event = BridgeEvent::BondSlashed(BondSlashedEvent {

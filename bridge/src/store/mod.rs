@@ -189,9 +189,9 @@ mod tests {
             ..GameResultRow::default()
         };
         let events = vec![
-            L1Event::OutputChallenged(1, true, 16),
-            L1Event::OutputChallenged(0, true, 16),
-            L1Event::OutputChallenged(0, false, 16),
+            L1Event::OutputChallenged(1, true, 16, 0),
+            L1Event::OutputChallenged(0, true, 16, 1),
+            L1Event::OutputChallenged(0, false, 16, 2),
             L1Event::GameProven(GameResultRow {
                 proven: Some((30, B256::repeat_byte(0xbb))),
                 ..result.clone()
@@ -277,11 +277,11 @@ mod tests {
             L1Event::Batch(batch(0, 5)),
             L1Event::Output(output(0, 6)),
             L1Event::Output(output(1, 7)),
-            L1Event::OutputChallenged(0, true, 8),
+            L1Event::OutputChallenged(0, true, 8, 0),
             L1Event::Deposit(deposit(1, 10)),
             L1Event::Batch(batch(1, 10)),
             L1Event::OutputsDeleted(1, 11),
-            L1Event::OutputChallenged(0, false, 11),
+            L1Event::OutputChallenged(0, false, 11, 1),
             L1Event::Finalized(FinalizationRow {
                 withdrawal_hash: B256::repeat_byte(7),
                 l1_tx_hash: B256::repeat_byte(8),

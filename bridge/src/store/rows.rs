@@ -111,8 +111,8 @@ pub(crate) enum L1Event {
     OutputsDeleted(u64, u64),
     Finalized(FinalizationRow),
     /// `OutputChallenged(index, challenged)` of the live output at `index`;
-    /// and the L1 block of the event.
-    OutputChallenged(u64, bool, u64),
+    /// and the L1 block and log index of the event.
+    OutputChallenged(u64, bool, u64, u64),
     /// `BlockProven(gameId, block, outputRoot)` (`winner`, `reason` unset).
     GameProven(GameResultRow),
     /// `GameResolved(gameId, winner, reason)` (`proven` unset).

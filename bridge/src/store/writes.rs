@@ -136,7 +136,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                L1Event::OutputChallenged(index, challenged, l1_block) => {
+                L1Event::OutputChallenged(index, challenged, l1_block, log_index) => {
                     sqlx::query(
                         "UPDATE outputs SET challenged = $1, challenged_at = $3 \
                          WHERE output_index = $2 AND deleted = 0",
@@ -144,6 +144,16 @@ impl Store {
                     .bind(i64::from(*challenged))
                     .bind(int(*index))
                     .bind(int(*l1_block))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO output_challenges (l1_block, log_index, output_index, \
+                         challenged) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(int(*l1_block))
+                    .bind(int(*log_index))
+                    .bind(int(*index))
+                    .bind(i64::from(*challenged))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -283,10 +293,9 @@ impl Store {
     /// (a reorg dropped them) and moves its cursor back to `next`, atomically:
     ///
     /// - L1: the deposits, batches, outputs, finalizations and game results
-    ///   of those blocks are deleted, and the `deleted`/`challenged` flags
-    ///   their events set are cleared (an output challenged before `fork`
-    ///   whose challenge ended in a dropped block reads unchallenged until
-    ///   it is challenged again);
+    ///   of those blocks are deleted, the `deleted` flags their events set
+    ///   are cleared, and the `challenged` flags they changed go back to what
+    ///   the last earlier `OutputChallenged` event said;
     /// - L2: the withdrawals of those blocks are deleted and the deposits
     ///   credited there are uncredited.
     ///
@@ -302,7 +311,16 @@ impl Store {
                 "DELETE FROM finalizations WHERE l1_block >= $1",
                 "DELETE FROM game_results WHERE l1_block >= $1",
                 "UPDATE outputs SET deleted = 0, deleted_at = NULL WHERE deleted_at >= $1",
-                "UPDATE outputs SET challenged = 0, challenged_at = NULL WHERE challenged_at >= $1",
+                "DELETE FROM output_challenges WHERE l1_block >= $1",
+                // The flag of the last remaining OutputChallenged about the
+                // output (since its proposal: indices are reused), else unset.
+                "UPDATE outputs SET \
+                 challenged = COALESCE((SELECT e.challenged FROM output_challenges e \
+                   WHERE e.output_index = outputs.output_index AND e.l1_block >= outputs.l1_block \
+                   ORDER BY e.l1_block DESC, e.log_index DESC LIMIT 1), 0), \
+                 challenged_at = (SELECT MAX(e.l1_block) FROM output_challenges e \
+                   WHERE e.output_index = outputs.output_index AND e.l1_block >= outputs.l1_block) \
+                 WHERE challenged_at >= $1",
             ],
             Chain::L2 => &[
                 "DELETE FROM withdrawals WHERE l2_block >= $1",
