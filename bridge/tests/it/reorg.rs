@@ -6,8 +6,10 @@ use crate::{
     harness::{ETHER, Stack, eventually},
 };
 use alloy::providers::Provider;
-use alloy_primitives::{Address, B256, U256};
-use rollup_client::dev::dev_account;
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::SolCall;
+use rollup_client::dev::{Role, dev_account, role_signer};
+use rollup_contracts::BatchInbox;
 use serde_json::{Value, json};
 
 /// The L2 ranges of `GET /v1/batches`, oldest first.
@@ -76,8 +78,28 @@ async fn indexer_rolls_back_what_an_l1_reorg_dropped() {
     let (_, status) = stack.get("/v1/status").await;
     assert!(status["l1_indexed_block"].as_u64().unwrap() < head, "{status}");
 
-    // The batch posted again on the new chain is indexed once, contiguous.
-    stack.append_batch(6, 10).await;
+    // The batch posted again on the new chain is indexed once, contiguous
+    // (signed here: the test provider's cached nonce is past the reorg).
+    let append = BatchInbox::appendBatchCall {
+        l2Start: 6,
+        l2End: 10,
+        data: Bytes::from_static(b"test batch"),
+    };
+    let raw = stack
+        .sign(
+            false,
+            &role_signer(Role::Batcher),
+            stack.contracts.batch_inbox,
+            U256::ZERO,
+            append.abi_encode(),
+        )
+        .await;
+    let hash = *stack.l1_rpc.send_raw_transaction(&raw).await.unwrap().tx_hash();
+    let receipt = eventually(30, "the batch to be mined again", || async {
+        stack.l1_rpc.get_transaction_receipt(hash).await.unwrap()
+    })
+    .await;
+    assert!(receipt.status());
     let head = stack.l1_rpc.get_block_number().await.unwrap();
     indexed_through(&stack, head).await;
     assert_eq!(batch_ranges(&stack).await, vec![(1, 5), (6, 10)]);
