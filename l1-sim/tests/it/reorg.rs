@@ -237,8 +237,7 @@ async fn rollback_drops_the_blob_sidecars_of_removed_blocks() {
     mine(&url, 2).await;
     let blobs = vec![alloy::eips::eip4844::Blob::repeat_byte(0)];
     let sidecar = super::blobs::sidecar(&blobs);
-    let hashes: Vec<B256> =
-        sidecar.commitments.iter().map(|c| super::blobs::versioned_hash(c)).collect();
+    let hashes: Vec<B256> = sidecar.commitments.iter().map(super::blobs::versioned_hash).collect();
     let tx = TxEip4844 {
         chain_id: 900,
         nonce: 0,
