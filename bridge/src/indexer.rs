@@ -10,12 +10,24 @@
 //! - L2 `L2ToL1MessagePasser.MessagePassed` (withdrawals), and the receipts
 //!   of the L2 deposit transactions of deposits not yet credited.
 //!
-//! The events of a block range and the cursor past it are written in one
-//! database transaction, so after a restart the scan resumes where it
-//! stopped without gaps or duplicates. (The devnet L1 does not reorg; a
-//! reorg-aware cursor would also keep block hashes.) Once written, they are
-//! announced on the [`EventBus`] (`GET /v1/events`), so each is announced
-//! once, and never again for blocks indexed before a restart.
+//! The events of a block range, the hashes of its blocks and the cursor past
+//! it are written in one database transaction, so after a restart the scan
+//! resumes where it stopped without gaps or duplicates. Once written, they
+//! are announced on the [`EventBus`] (`GET /v1/events`), so each is
+//! announced once, and never again for blocks indexed before a restart.
+//!
+//! # Reorgs
+//!
+//! Both chains reorg: the L1 (`anvil_reorg`, `anvil_rollback`, `evm_revert`;
+//! never below its finalized block) and the L2 (the sequencer unwinds to
+//! what L1 derives). Before each scan the indexer compares the hash it
+//! recorded for the last indexed block with the chain's block at that
+//! height; when they differ it walks back through the recorded hashes (the
+//! last 256 per chain; every block of a scan of fewer
+//! than [`HASHED_RANGE`] blocks, else its last) to the highest one the chain
+//! still has, forgets what it indexed from the later blocks
+//! ([`Store::roll_back`]) and scans them again. Events already announced
+//! for dropped blocks are not retracted on `/v1/events`.
 
 use crate::{
     chain::Chains,
@@ -57,6 +69,9 @@ pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(250);
 const MAX_RANGE: u64 = 1_000;
 /// Most uncredited deposits whose L2 receipt is looked up per scan.
 const MAX_CREDIT_CHECKS: u64 = 64;
+/// Scans of fewer blocks record every block's hash (one header request
+/// each); longer ones (catching up) only their last block's.
+pub(crate) const HASHED_RANGE: u64 = 32;
 
 /// Progress of the indexer, shared with the API.
 #[derive(Debug, Default)]
@@ -104,6 +119,13 @@ fn position(log: &Log, chain: &'static str) -> Result<(B256, u64, u64), IndexErr
     match (log.transaction_hash, log.block_number, log.log_index) {
         (Some(tx), Some(block), Some(index)) => Ok((tx, block, index)),
         _ => Err(IndexError::BadLog(chain, "log without tx hash, block or index".into())),
+    }
+}
+
+const fn label(chain: Chain) -> &'static str {
+    match chain {
+        Chain::L1 => "L1",
+        Chain::L2 => "L2",
     }
 }
 
@@ -174,11 +196,17 @@ impl Indexer {
             self.status.l1_head_timestamp.fetch_max(header.timestamp.to(), Ordering::AcqRel);
         }
         self.oracle_params().await;
+        if self.follow_reorg(Chain::L1).await? {
+            return Ok(());
+        }
         let from = self.status.l1_next.load(Ordering::Acquire);
         if from > head {
             return Ok(());
         }
         let to = head.min(from + MAX_RANGE - 1);
+        let Some(hashes) = self.range_hashes(Chain::L1, from, to).await? else {
+            return Ok(());
+        };
         let c = &self.config;
         let mut addresses = vec![c.bridge, c.batch_inbox, c.output_oracle];
         let mut signatures = vec![
@@ -206,6 +234,9 @@ impl Indexer {
             .from_block(from)
             .to_block(to);
         let logs = self.chains.provider(Chain::L1).get_logs(&filter).await.map_err(rpc)?;
+        if !self.unmoved(Chain::L1, &hashes, &logs).await? {
+            return Ok(());
+        }
         let mut rows = Vec::with_capacity(logs.len());
         let mut announced = Vec::with_capacity(logs.len());
         for log in &logs {
@@ -213,7 +244,7 @@ impl Indexer {
             rows.extend(row);
             announced.extend(event);
         }
-        self.store.apply_l1(&rows, to + 1).await?;
+        self.store.apply_l1(&rows, &hashes, to + 1).await?;
         self.status.l1_next.store(to + 1, Ordering::Release);
         if !rows.is_empty() {
             tracing::debug!(target: "bridge::indexer", from, to, events = rows.len(), "indexed L1 blocks");
@@ -322,7 +353,7 @@ impl Indexer {
                 l1_block,
                 l1_tx_hash: tx,
             });
-            (Some(L1Event::OutputsDeleted(from_index)), Some(event))
+            (Some(L1Event::OutputsDeleted(from_index, l1_block)), Some(event))
         } else if address == c.output_oracle
             && topic == OutputOracle::OutputChallenged::SIGNATURE_HASH
         {
@@ -334,7 +365,7 @@ impl Indexer {
                 l1_block,
                 l1_tx_hash: tx,
             });
-            (Some(L1Event::OutputChallenged(index, e.challenged)), Some(event))
+            (Some(L1Event::OutputChallenged(index, e.challenged, l1_block, log_index)), Some(event))
         } else if address == c.output_oracle && topic == OutputOracle::BondSlashed::SIGNATURE_HASH {
             let e = OutputOracle::BondSlashed::decode_log(&log.inner).map_err(bad("L1"))?;
             let event = BridgeEvent::BondSlashed(BondSlashedEvent {
@@ -426,20 +457,107 @@ impl Indexer {
         Ok(found)
     }
 
+    /// The next block to scan on `chain`.
+    fn next_block(&self, chain: Chain) -> &AtomicU64 {
+        match chain {
+            Chain::L1 => &self.status.l1_next,
+            Chain::L2 => &self.status.l2_next,
+        }
+    }
+
+    /// Whether `chain` reorged under what was indexed; if so, the index is
+    /// rolled back to the fork point (the highest recorded block the chain
+    /// still has; genesis if none) and the caller scans again next tick.
+    async fn follow_reorg(&self, chain: Chain) -> Result<bool, IndexError> {
+        let label = label(chain);
+        let rpc = |e| IndexError::Rpc(label, e);
+        let kept = self.store.block_hashes(chain).await?;
+        let Some(&(top, top_hash)) = kept.first() else { return Ok(false) };
+        let same = |header: Option<crate::chain::RpcHeader>, hash: B256| {
+            header.is_some_and(|h| h.hash == hash)
+        };
+        if same(self.chains.header(chain, top).await.map_err(rpc)?, top_hash) {
+            return Ok(false);
+        }
+        let mut next = 0;
+        for &(number, hash) in &kept[1..] {
+            if same(self.chains.header(chain, number).await.map_err(rpc)?, hash) {
+                next = number + 1;
+                break;
+            }
+        }
+        let indexed_to = self.next_block(chain).load(Ordering::Acquire).saturating_sub(1);
+        self.store.roll_back(chain, next).await?;
+        self.next_block(chain).store(next, Ordering::Release);
+        tracing::warn!(target: "bridge::indexer", chain = chain.name(), fork = next.saturating_sub(1), indexed_to, "reorg: forgot what was indexed from the dropped blocks; indexing them again");
+        Ok(true)
+    }
+
+    /// The hashes of the blocks of `from..=to` to record (every block of a
+    /// short range, the last of a long one), read before the range's logs;
+    /// `None` if the chain no longer reaches `to`.
+    async fn range_hashes(
+        &self,
+        chain: Chain,
+        from: u64,
+        to: u64,
+    ) -> Result<Option<Vec<(u64, B256)>>, IndexError> {
+        let numbers = if to - from < HASHED_RANGE { from } else { to };
+        let mut hashes = Vec::new();
+        for number in numbers..=to {
+            let header = self
+                .chains
+                .header(chain, number)
+                .await
+                .map_err(|e| IndexError::Rpc(label(chain), e))?;
+            let Some(header) = header else { return Ok(None) };
+            hashes.push((number, header.hash));
+        }
+        Ok(Some(hashes))
+    }
+
+    /// Whether `logs` belong to the blocks whose `hashes` were read before
+    /// them and the last of those blocks is still the chain's: otherwise a
+    /// reorg came in between, and the range is scanned again next tick.
+    async fn unmoved(
+        &self,
+        chain: Chain,
+        hashes: &[(u64, B256)],
+        logs: &[Log],
+    ) -> Result<bool, IndexError> {
+        let Some(&(to, to_hash)) = hashes.last() else { return Ok(true) };
+        let consistent = logs.iter().all(|log| match (log.block_number, log.block_hash) {
+            (Some(n), Some(h)) => hashes.iter().all(|(m, k)| *m != n || *k == h),
+            _ => true,
+        });
+        let header =
+            self.chains.header(chain, to).await.map_err(|e| IndexError::Rpc(label(chain), e))?;
+        Ok(consistent && header.is_some_and(|h| h.hash == to_hash))
+    }
+
     async fn index_l2(&self) -> Result<(), IndexError> {
         let rpc = |e| IndexError::Rpc("L2", e);
         let head = self.chains.head(Chain::L2).await.map_err(rpc)?;
+        if self.follow_reorg(Chain::L2).await? {
+            return Ok(());
+        }
         let from = self.status.l2_next.load(Ordering::Acquire);
         if from > head {
             return Ok(());
         }
         let to = head.min(from + MAX_RANGE - 1);
+        let Some(hashes) = self.range_hashes(Chain::L2, from, to).await? else {
+            return Ok(());
+        };
         let filter = Filter::new()
             .address(L2_TO_L1_MESSAGE_PASSER)
             .event_signature(L2ToL1MessagePasser::MessagePassed::SIGNATURE_HASH)
             .from_block(from)
             .to_block(to);
         let logs = self.chains.provider(Chain::L2).get_logs(&filter).await.map_err(rpc)?;
+        if !self.unmoved(Chain::L2, &hashes, &logs).await? {
+            return Ok(());
+        }
         let withdrawals = logs.iter().map(withdrawal_from_log).collect::<Result<Vec<_>, _>>()?;
         // Deposits credited up to `to` (usually in `from..=to`; earlier if the
         // deposit was indexed on L1 after its L2 block was scanned).
@@ -463,7 +581,7 @@ impl Indexer {
         }
         let credits: Vec<_> =
             credited.iter().filter_map(|d| d.l2_block.map(|b| (d.deposit.index, b))).collect();
-        self.store.apply_l2(&withdrawals, &credits, to + 1).await?;
+        self.store.apply_l2(&withdrawals, &credits, &hashes, to + 1).await?;
         self.status.l2_next.store(to + 1, Ordering::Release);
         if !withdrawals.is_empty() || !credits.is_empty() {
             tracing::debug!(target: "bridge::indexer", from, to, withdrawals = withdrawals.len(), deposits = credits.len(), "indexed L2 blocks");

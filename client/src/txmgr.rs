@@ -223,17 +223,29 @@ impl TxManager {
     }
 
     /// Signs, sends and resubmits `tx` with fee bumps until it is confirmed.
+    ///
+    /// L1 reorgs: a receipt counts once its block has `confirmations`
+    /// blocks on top *and* is still the canonical block at its height (it is
+    /// read again after the wait); a receipt that disappears is waited for
+    /// again. When no attempt is known to the L1 any more (or one waits too
+    /// long) and the account's nonces on the L1 stop below ours — a reorg
+    /// dropped transactions of ours that were confirmed before, as after
+    /// `evm_revert`/`anvil_rollback`, whose dropped transactions are not
+    /// re-pooled — the nonce is resynced to the L1's pending nonce and the
+    /// transaction reposted there ([`Self::resync`]); a stale attempt still
+    /// pooled behind the gap is replaced by a cancellation so that the
+    /// payload can never be included twice.
     async fn submit(
         &self,
         mut tx: Draft,
         shutdown: &CancellationToken,
     ) -> Result<Confirmed, TxError> {
         let from = self.address();
-        let nonce = tx.nonce();
         let started = tokio::time::Instant::now();
         let mut hashes = Vec::new();
         let mut attempts = 0u32;
         loop {
+            let nonce = tx.nonce();
             let (raw, hash) = tx.sign(&self.signer)?;
             attempts += 1;
             match self.provider.send_raw_transaction(&raw).await {
@@ -252,9 +264,12 @@ impl TxManager {
                 for h in &hashes {
                     if let Some(receipt) = self.provider.get_transaction_receipt(*h).await? {
                         let included = receipt.block_number.unwrap_or_default();
-                        if self.wait_confirmations(included, shutdown).await? {
+                        if self.wait_confirmations(included, shutdown).await?
+                            && let Some(receipt) = self.canonical_receipt(*h).await?
+                        {
                             return Ok(Confirmed { receipt, attempts });
                         }
+                        tracing::warn!(target: "txmgr", hash = %h, nonce, block = included, "receipt reorged out while confirming; waiting again");
                     }
                 }
                 if started.elapsed() > self.config.timeout {
@@ -267,12 +282,74 @@ impl TxManager {
                     if mined_nonce > nonce {
                         continue;
                     }
+                    if mined_nonce < nonce && self.resync(&mut tx, &hashes).await? {
+                        hashes.clear();
+                        break;
+                    }
                     tx.bump(self.config.fee_bump_percent);
                     tracing::info!(target: "txmgr", %hash, nonce, dropped, "resubmitting with a fee bump");
                     break;
                 }
             }
         }
+    }
+
+    /// After an L1 reorg: if the L1's pending nonce of our account is below
+    /// the nonce of `tx` (a gap nothing fills: the transactions of ours that
+    /// filled it went with the reorged blocks), moves `tx` to that nonce
+    /// and returns `true`. An attempt of `tx` (one of `hashes`) still in the
+    /// pool at the old nonce would be mined as soon as the gap fills: it is
+    /// replaced by a cancellation, a 0-value transfer to ourselves with
+    /// bumped fees ([`Draft::cancellation`]).
+    async fn resync(&self, tx: &mut Draft, hashes: &[B256]) -> Result<bool, TxError> {
+        let from = self.address();
+        let old = tx.nonce();
+        let pending = self.provider.get_transaction_count(from).pending().await?;
+        if pending >= old {
+            // Something of ours (another manager's, or pooled) fills the gap.
+            return Ok(false);
+        }
+        let mut pooled = false;
+        for h in hashes {
+            if let Some(found) = self.provider.get_transaction_by_hash(*h).await? {
+                pooled |= found.block_number.is_none();
+            }
+        }
+        if pooled {
+            let cancel = tx.cancellation(from, self.config.fee_bump_percent);
+            let (raw, hash) = cancel.sign(&self.signer)?;
+            match self.provider.send_raw_transaction(&raw).await {
+                Ok(_) => {
+                    tracing::warn!(target: "txmgr", %hash, nonce = old, "cancelling the stale attempt left behind the reorg's nonce gap")
+                }
+                Err(e) => {
+                    tracing::warn!(target: "txmgr", %e, nonce = old, "cannot cancel the stale attempt behind the nonce gap")
+                }
+            }
+        }
+        tracing::warn!(target: "txmgr", old_nonce = old, nonce = pending, "L1 nonce went back (reorg): reposting at the L1's pending nonce");
+        tx.set_nonce(pending);
+        Ok(true)
+    }
+
+    /// The receipt of `hash` if its block is still the canonical block at
+    /// its height with `confirmations` blocks on top (re-read, so that a
+    /// reorg during the wait is seen).
+    async fn canonical_receipt(&self, hash: B256) -> Result<Option<TransactionReceipt>, TxError> {
+        let Some(receipt) = self.provider.get_transaction_receipt(hash).await? else {
+            return Ok(None);
+        };
+        let (Some(number), Some(block_hash)) = (receipt.block_number, receipt.block_hash) else {
+            return Ok(None);
+        };
+        let canonical = self
+            .provider
+            .get_block_by_number(number.into())
+            .await?
+            .is_some_and(|b| b.header.hash == block_hash);
+        let head = self.provider.get_block_number().await?;
+        let deep = head >= number + self.config.confirmations.saturating_sub(1);
+        Ok((canonical && deep).then_some(receipt))
     }
 
     async fn wait_confirmations(
@@ -316,6 +393,44 @@ impl Draft {
         match self {
             Self::Eip1559(tx) => tx.max_fee_per_gas,
             Self::Eip4844(tx, _) => tx.max_fee_per_gas,
+        }
+    }
+
+    /// A transaction with the same nonce that does nothing (a 0-value call
+    /// to `from` without input) and replaces this one in a pool: every fee
+    /// cap bumped by `percent` (a blob transaction is only replaced by one
+    /// with a bumped blob fee cap, so it stays a blob transaction, with the
+    /// same sidecar).
+    fn cancellation(&self, from: Address, percent: u128) -> Self {
+        let mut cancel = match self {
+            Self::Eip1559(tx) => Self::Eip1559(TxEip1559 {
+                gas_limit: 21_000,
+                to: TxKind::Call(from),
+                value: U256::ZERO,
+                access_list: Default::default(),
+                input: Bytes::new(),
+                ..tx.clone()
+            }),
+            Self::Eip4844(tx, sidecar) => Self::Eip4844(
+                TxEip4844 {
+                    gas_limit: 21_000,
+                    to: from,
+                    value: U256::ZERO,
+                    access_list: Default::default(),
+                    input: Bytes::new(),
+                    ..tx.clone()
+                },
+                sidecar.clone(),
+            ),
+        };
+        cancel.bump(percent);
+        cancel
+    }
+
+    const fn set_nonce(&mut self, nonce: u64) {
+        match self {
+            Self::Eip1559(tx) => tx.nonce = nonce,
+            Self::Eip4844(tx, _) => tx.nonce = nonce,
         }
     }
 

@@ -22,6 +22,7 @@ use rollup_node::{
     Node, StoredBlock,
     blob::{self, StoredBlob},
     db::DbError,
+    mempool::PoolTx,
 };
 use rollup_protocol::{
     BlockEnvInput, ExecutedTx, RollupReceipt, build_evm_with_precompiles, tx_env,
@@ -37,6 +38,28 @@ pub async fn build_block(
     timestamp: Option<u64>,
 ) -> Result<u64, DbError> {
     let _producer = node.producer_lock().await;
+    build_block_locked(node, clock, timestamp, BlockTxs::Pool).await
+}
+
+/// Where a block's transactions come from.
+#[derive(Debug)]
+pub(crate) enum BlockTxs {
+    /// The pool's best, by tip.
+    Pool,
+    /// Exactly these, in this order (invalid ones skipped, the pool left
+    /// alone): a block of `anvil_reorg`. `replaces` is the hash of the block
+    /// it takes the place of; its PREVRANDAO is derived from it so that the
+    /// new block's hash differs even when its contents would not.
+    Given { txs: Vec<PoolTx>, replaces: Option<B256> },
+}
+
+/// [`build_block`] for a caller that holds the producer lock.
+pub(crate) async fn build_block_locked(
+    node: &Node,
+    clock: &Clock,
+    timestamp: Option<u64>,
+    source: BlockTxs,
+) -> Result<u64, DbError> {
     let (block, changes, blobs) = {
         let mut chain = node.chain_mut();
         let parent = chain.head().header.clone();
@@ -45,7 +68,15 @@ pub async fn build_block(
             clock.take_next_base_fee().unwrap_or_else(|| node.next_base_fee_after(&parent));
         let timestamp = timestamp.unwrap_or_else(|| clock.next_timestamp(parent.timestamp));
         let number = parent.number + 1;
-        let prevrandao = alloy_primitives::keccak256(parent_hash);
+        let (candidates, from_pool, prevrandao) = match source {
+            BlockTxs::Pool => (None, true, alloy_primitives::keccak256(parent_hash)),
+            BlockTxs::Given { txs, replaces } => {
+                let seed = replaces.map_or(parent_hash, |old| {
+                    alloy_primitives::keccak256([parent_hash.as_slice(), old.as_slice()].concat())
+                });
+                (Some(txs), false, alloy_primitives::keccak256(seed))
+            }
+        };
         let env = BlockEnvInput {
             number,
             timestamp,
@@ -56,10 +87,10 @@ pub async fn build_block(
         };
         let excess_blob_gas = blob::next_excess_blob_gas_after(&parent);
         let blob_base_fee = blob::blob_base_fee(excess_blob_gas);
-        let candidates = {
+        let candidates = candidates.unwrap_or_else(|| {
             let state = &chain.state;
             node.pool().best_with_blob_fee(base_fee, blob_base_fee, |a| state.nonce(a))
-        };
+        });
         let mut evm = build_evm_with_precompiles(
             &mut chain.state,
             node.config().chain_id,
@@ -147,7 +178,7 @@ pub async fn build_block(
             });
         }
         drop(evm);
-        {
+        if from_pool {
             let mut pool = node.pool();
             for hash in dropped {
                 pool.remove(&hash);

@@ -4,15 +4,45 @@
 //! `anvil_impersonateAccount`, `anvil_stopImpersonatingAccount` and
 //! `anvil_autoImpersonateAccount` (`eth_sendTransaction` from an
 //! impersonated address is pooled without its key, see
-//! [`rollup_node::rpc::DevAccounts`]).
+//! [`rollup_node::rpc::DevAccounts`]), and anvil's reorgs:
+//! `anvil_rollback(depth)` and `anvil_reorg(depth, txBlockPairs)`.
+//!
+//! # Reorgs
+//!
+//! As anvil's (foundry `crates/anvil/src/eth/api.rs`): `anvil_rollback`
+//! removes the last `depth` blocks (default 1); `anvil_reorg` removes them
+//! and mines `depth` new blocks in their place, block `i` (0-based) carrying
+//! the transactions paired with `i` and nothing from the pool. A pair is
+//! `[tx, i]` where `tx` is raw signed EIP-2718 bytes or a transaction
+//! request from a dev or impersonated account (filled as
+//! `eth_sendTransaction` would, its nonce counted on from the common
+//! block's unless given). A transaction that does not execute is left out,
+//! as anvil does. The new blocks' hashes always differ from the removed
+//! ones (PREVRANDAO is derived from the hash of the block replaced).
+//!
+//! The transactions of removed blocks are not put back in the pool (anvil
+//! does not either); their receipts, logs and blob sidecars (beacon API)
+//! go with the blocks. Neither method removes a finalized block
+//! ([`crate::L1Config::finality_depth`]): a depth reaching below
+//! `finalized` is refused with "cannot reorg finalized blocks", and
+//! `finalized` never moves back. Only `evm_revert`, a dev tool that undoes
+//! anything, may go below it.
 
-use crate::{MiningMode, build_block, now};
+use crate::{
+    MiningMode, build_block,
+    builder::{BlockTxs, build_block_locked},
+    now,
+};
+use alloy_consensus::{TxEnvelope, transaction::SignerRecoverable};
+use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
+use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionRequest};
 use futures::{FutureExt, future::BoxFuture};
 use parking_lot::Mutex;
 use rollup_node::{
     ChangesetMark, Node,
-    rpc::{RpcError, RpcExtension, RpcResult, opt_param, param},
+    mempool::PoolTx,
+    rpc::{RpcError, RpcExtension, RpcResult, dev_transaction, opt_param, param},
 };
 use serde_json::{Value, json};
 use std::{
@@ -30,6 +60,13 @@ use std::{
 /// chess clocks to `uint64(block.timestamp)`, which must not overflow.
 /// `evm_increaseTime`, `evm_setNextBlockTimestamp` and `evm_mine` refuse
 /// values beyond it.
+///
+/// It bounds what the dev methods may ask for, never mining: every block's
+/// timestamp must exceed its parent's (geth's `verifyHeader`: "timestamp
+/// older than parent"), so once a block is at the cap the next ones take
+/// `parent + 1` (past the cap, one second per block; 2^64 is 2^63 blocks
+/// away) and the L1 keeps mining. A call asking for a timestamp at or below
+/// the head's is refused with anvil's message instead.
 pub const MAX_TIMESTAMP: u64 = (1 << 53) - 1;
 
 /// The L1 clock: wall time plus the offset of `evm_increaseTime`, or a
@@ -48,8 +85,10 @@ impl Clock {
         self.next_base_fee.lock().take()
     }
 
-    /// Timestamp of the next block: strictly above the parent's (saturating:
-    /// the dev methods keep the clock at most [`MAX_TIMESTAMP`]).
+    /// Timestamp of the next block: the one-shot timestamp or the clock,
+    /// but always strictly above the parent's, even past [`MAX_TIMESTAMP`]
+    /// (the L1 never stops mining; saturating at `u64::MAX`, which the dev
+    /// methods cannot get near).
     pub fn next_timestamp(&self, parent: u64) -> u64 {
         let after_parent = parent.saturating_add(1);
         if let Some(ts) = self.next.lock().take() {
@@ -69,6 +108,76 @@ fn beyond_max(what: &str, ts: impl std::fmt::Display) -> RpcError {
     RpcError::invalid_params(format!(
         "{what} {ts} is beyond the largest timestamp this chain allows ({MAX_TIMESTAMP})"
     ))
+}
+
+/// One transaction of `anvil_reorg`: a request or raw signed bytes (anvil's
+/// untagged `TransactionData`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum ReorgTx {
+    Request(Box<TransactionRequest>),
+    Raw(Bytes),
+}
+
+/// A block count given as a JSON number or a hex quantity.
+fn depth_of(value: &Value, what: &str) -> Result<u64, RpcError> {
+    if let Some(n) = value.as_u64() {
+        return Ok(n);
+    }
+    serde_json::from_value::<U64>(value.clone())
+        .map(|n| n.to::<u64>())
+        .map_err(|e| RpcError::invalid_params(format!("invalid {what}: {e}")))
+}
+
+/// anvil_reorg's parameters, `[depth, [[tx, blockIndex], ...]]` (anvil's
+/// `ReorgOptions`; the pairs may be left out).
+fn reorg_params(params: &Value) -> Result<(u64, Vec<(ReorgTx, u64)>), RpcError> {
+    let items = params.as_array().map(Vec::as_slice).unwrap_or_default();
+    let (depth, pairs) = (items.first(), items.get(1));
+    let depth = match depth {
+        Some(v) if !v.is_null() => depth_of(v, "depth")?,
+        _ => return Err(RpcError::invalid_params("missing value for required argument 0")),
+    };
+    let pairs = match pairs {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(pairs)) => pairs
+            .iter()
+            .enumerate()
+            .map(|(i, pair)| {
+                let bad = |e: String| {
+                    RpcError::invalid_params(format!("invalid transaction/block pair {i}: {e}"))
+                };
+                let [tx, block] = pair.as_array().map(Vec::as_slice).unwrap_or_default() else {
+                    return Err(bad("expected [transaction, blockIndex]".into()));
+                };
+                let tx: ReorgTx =
+                    serde_json::from_value(tx.clone()).map_err(|e| bad(e.to_string()))?;
+                Ok((tx, depth_of(block, "block index").map_err(|e| bad(e.message))?))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "invalid argument 1: expected an array of [transaction, blockIndex] pairs",
+            ));
+        }
+    };
+    Ok((depth, pairs))
+}
+
+/// A raw signed transaction of `anvil_reorg`, ready for the block builder.
+fn raw_reorg_tx(raw: &Bytes) -> Result<PoolTx, RpcError> {
+    let tx = TxEnvelope::decode_2718_exact(raw).map_err(|e| {
+        RpcError::invalid_params(format!("failed to decode signed transaction: {e}"))
+    })?;
+    if tx.is_eip4844() {
+        return Err(RpcError::invalid_params(
+            "blob transactions cannot be reorged in: send them with eth_sendRawTransaction",
+        ));
+    }
+    let sender = tx
+        .recover_signer()
+        .map_err(|_| RpcError::invalid_params("invalid sender of a reorg transaction"))?;
+    Ok(PoolTx { hash: *tx.tx_hash(), raw: raw.clone(), sidecar: None, sender, tx })
 }
 
 #[derive(Debug)]
@@ -141,8 +250,122 @@ impl DevMethods {
         Ok(())
     }
 
+    /// The error for a reorg or rollback of `depth` blocks from `head` that
+    /// would remove a finalized block, if it would.
+    fn check_not_finalized(&self, head: u64, depth: u64) -> Result<(), RpcError> {
+        let finalized = self.node.finalized_number();
+        if head - depth < finalized {
+            return Err(RpcError::invalid_params(format!(
+                "cannot reorg finalized blocks: depth {depth} from head {head} would remove block \
+                 {finalized}, which is finalized (L1 finality depth)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Unwinds to `common` under the producer lock the caller holds, and
+    /// forgets the snapshots taken above it.
+    async fn rollback_locked(&self, common: u64) -> Result<(), RpcError> {
+        self.node.unwind_to_locked(common).await.map_err(RpcError::server)?;
+        self.snapshots.lock().retain(|_, (head, _)| *head <= common);
+        Ok(())
+    }
+
+    /// `anvil_rollback(depth)`: removes the last `depth` blocks (default 1).
+    async fn rollback(&self, params: &Value) -> RpcResult {
+        let depth = match params.as_array().and_then(|a| a.first()) {
+            None | Some(Value::Null) => 1,
+            Some(v) => depth_of(v, "depth")?,
+        };
+        let _producer = self.node.producer_lock().await;
+        let head = self.node.chain().head_number();
+        let Some(common) = head.checked_sub(depth) else {
+            return Err(RpcError::invalid_params(format!(
+                "Rollback depth must not exceed current chain height: current height {head}, depth {depth}"
+            )));
+        };
+        self.check_not_finalized(head, depth)?;
+        self.rollback_locked(common).await?;
+        tracing::info!(target: "l1", depth, head = common, "anvil_rollback");
+        Ok(Value::Null)
+    }
+
+    /// `anvil_reorg(depth, txBlockPairs)`: replaces the last `depth` blocks
+    /// with `depth` new ones carrying the given transactions.
+    async fn reorg(&self, params: &Value) -> RpcResult {
+        let (depth, mut pairs) = reorg_params(params)?;
+        if let Some((_, n)) = pairs.iter().find(|(_, n)| *n >= depth) {
+            return Err(RpcError::invalid_params(format!(
+                "Block number for reorg tx will exceed the reorged chain height. Block number {n} must not exceed (depth-1) {}",
+                depth.saturating_sub(1)
+            )));
+        }
+        pairs.sort_by_key(|(_, n)| *n);
+        // Requests are filled against the common block's state, read before
+        // the producer lock is taken; if a block was mined in between, again.
+        for _ in 0..3 {
+            let head = self.node.chain().head_number();
+            let Some(common) = head.checked_sub(depth) else {
+                return Err(RpcError::invalid_params(format!(
+                    "Reorg depth must not exceed current chain height: current height {head}, depth {depth}"
+                )));
+            };
+            self.check_not_finalized(head, depth)?;
+            let mut blocks: Vec<Vec<PoolTx>> = (0..depth).map(|_| Vec::new()).collect();
+            if !pairs.is_empty() {
+                let state = self
+                    .node
+                    .state_at(BlockId::Number(BlockNumberOrTag::Number(common)))
+                    .await
+                    .map_err(RpcError::server)?;
+                let mut nonces: BTreeMap<Address, u64> = BTreeMap::new();
+                for (tx, n) in &pairs {
+                    let pooled = match tx {
+                        ReorgTx::Raw(raw) => raw_reorg_tx(raw)?,
+                        ReorgTx::Request(request) => {
+                            let mut request = (**request).clone();
+                            let from = request.from.unwrap_or_default();
+                            let nonce = nonces.entry(from).or_insert_with(|| state.nonce(&from));
+                            let nonce = *request.nonce.get_or_insert(*nonce);
+                            nonces.insert(from, nonce + 1);
+                            let (tx, raw, sender) = dev_transaction(&self.node, &state, request)?;
+                            PoolTx { hash: *tx.tx_hash(), raw, sidecar: None, sender, tx }
+                        }
+                    };
+                    blocks[*n as usize].push(pooled);
+                }
+            }
+            let _producer = self.node.producer_lock().await;
+            if self.node.chain().head_number() != head {
+                continue;
+            }
+            let replaced: Vec<B256> = {
+                let chain = self.node.chain();
+                (common + 1..=head)
+                    .map(|n| chain.block(n).map(|b| b.hash).unwrap_or_default())
+                    .collect()
+            };
+            self.rollback_locked(common).await?;
+            for (txs, old) in blocks.into_iter().zip(replaced) {
+                build_block_locked(
+                    &self.node,
+                    &self.clock,
+                    None,
+                    BlockTxs::Given { txs, replaces: Some(old) },
+                )
+                .await
+                .map_err(RpcError::server)?;
+            }
+            tracing::info!(target: "l1", depth, common, txs = pairs.len(), "anvil_reorg");
+            return Ok(Value::Null);
+        }
+        Err(RpcError::server("anvil_reorg: the chain kept moving; try again"))
+    }
+
     async fn handle(&self, method: &str, params: &Value) -> RpcResult {
         match method {
+            "anvil_rollback" => self.rollback(params).await,
+            "anvil_reorg" => self.reorg(params).await,
             "evm_mine" => {
                 let ts: Option<U64> = opt_param(params, 0)?;
                 let ts = ts.map(|t| t.to::<u64>());

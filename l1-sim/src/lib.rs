@@ -80,15 +80,26 @@ pub struct L1Config {
     pub rpc_limits: rpc::RpcLimits,
     /// Browser origins allowed to call the JSON-RPC (anvil's default: any).
     pub rpc_cors: rpc::CorsOrigins,
+    /// Blocks behind the head that are final: the `finalized` tag names the
+    /// block this far behind the head and `safe` the one half as far
+    /// ([`Node::set_finality_depth`]); `anvil_reorg` and `anvil_rollback`
+    /// never remove a finalized block. At least 1 (0 is taken as 1: the
+    /// parent of the head is final, the head is `safe`).
+    pub finality_depth: u64,
 }
+
+/// Default L1 finality depth, in blocks: 64, two Ethereum epochs of 32
+/// slots (Casper FFG finalizes a checkpoint two epochs after it is
+/// proposed; the justified, `safe`, checkpoint is one epoch back).
+pub const DEFAULT_L1_FINALITY_DEPTH: u64 = 64;
 
 /// Default L1 block interval: 1 s (Ethereum's is 12 s; the devnet is quicker).
 pub const DEFAULT_BLOCK_TIME: Duration = Duration::from_secs(1);
 
 impl Default for L1Config {
     /// The devnet's L1: chain id 900 on `127.0.0.1:8545`, a block every
-    /// [`DEFAULT_BLOCK_TIME`], a SQLite file `l1.db` in the working directory
-    /// and an empty genesis allocation.
+    /// [`DEFAULT_BLOCK_TIME`], a SQLite file `l1.db` in the working directory,
+    /// an empty genesis allocation and [`DEFAULT_L1_FINALITY_DEPTH`].
     fn default() -> Self {
         Self {
             chain_id: L1_CHAIN_ID,
@@ -98,12 +109,14 @@ impl Default for L1Config {
             genesis_alloc: Vec::new(),
             rpc_limits: rpc::RpcLimits::default(),
             rpc_cors: rpc::CorsOrigins::default(),
+            finality_depth: DEFAULT_L1_FINALITY_DEPTH,
         }
     }
 }
 
 impl L1Config {
-    /// A configuration for tests: port 0, 1-second blocks, the given database.
+    /// A configuration for tests: port 0, 1-second blocks, the given
+    /// database, [`DEFAULT_L1_FINALITY_DEPTH`].
     pub fn for_tests(database_url: String, genesis_alloc: Vec<(Address, U256)>) -> Self {
         Self {
             chain_id: L1_CHAIN_ID,
@@ -113,6 +126,7 @@ impl L1Config {
             genesis_alloc,
             rpc_limits: rpc::RpcLimits::default(),
             rpc_cors: rpc::CorsOrigins::default(),
+            finality_depth: DEFAULT_L1_FINALITY_DEPTH,
         }
     }
 }
@@ -221,6 +235,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
         rpc_limits: config.rpc_limits,
     };
     let node = Node::open(node_config, store, || genesis(&config)).await?;
+    node.set_finality_depth(config.finality_depth.max(1));
     // Load the KZG trusted setup now rather than on the first blob transaction.
     drop(tokio::task::spawn_blocking(|| {
         rollup_protocol::l1_blob::kzg_settings();

@@ -85,6 +85,8 @@ pub struct Node {
 #[derive(Debug, Default)]
 struct SafeHeads {
     safe: AtomicU64,
+    /// L2: the finalized head; L1: the lowest the finalized head may be
+    /// (where it was before the last unwind).
     finalized: AtomicU64,
     /// L1 only: blocks behind the head that are final (0: not by depth).
     finality_depth: AtomicU64,
@@ -297,21 +299,28 @@ impl Node {
         self.heads.finalized.store(finalized.min(safe), Ordering::Relaxed);
     }
 
-    /// The number of the `safe` block (never above the head).
+    /// The number of the `safe` block (never above the head, never below
+    /// `finalized`).
     pub fn safe_number(&self) -> u64 {
         let head = self.chain().head_number();
         match self.heads.finality_depth.load(Ordering::Relaxed) {
             0 => self.heads.safe.load(Ordering::Relaxed).min(head),
-            depth => head.saturating_sub(depth / 2),
+            depth => head.saturating_sub(depth / 2).max(self.finalized_number()),
         }
     }
 
-    /// The number of the `finalized` block (never above `safe`).
+    /// The number of the `finalized` block (never above `safe`). On the L1
+    /// it never goes back while the chain keeps the block: after an unwind
+    /// (a reorg) it stays where it was, or at the new head if the unwind
+    /// went below it (only `evm_revert` may).
     pub fn finalized_number(&self) -> u64 {
         let head = self.chain().head_number();
         match self.heads.finality_depth.load(Ordering::Relaxed) {
             0 => self.heads.finalized.load(Ordering::Relaxed).min(self.safe_number()),
-            depth => head.saturating_sub(depth),
+            depth => {
+                let floor = self.heads.finalized.load(Ordering::Relaxed);
+                head.saturating_sub(depth).max(floor).min(head)
+            }
         }
     }
 
@@ -389,7 +398,8 @@ impl Node {
 
     /// Like [`Self::unwind_to`], for a caller that already holds the
     /// producer lock ([`Self::producer_lock`]): an L2 reorg unwinds and
-    /// adopts the derived blocks under one lock, so no block is built in
+    /// adopts the derived blocks under one lock, and `anvil_reorg` mines
+    /// its replacement blocks before releasing it, so no block is built in
     /// between.
     pub async fn unwind_to_locked(&self, number: u64) -> Result<(), DbError> {
         self.unwind_locked(number, None).await
@@ -413,6 +423,12 @@ impl Node {
     ) -> Result<(), DbError> {
         if number > self.chain().head_number() {
             return Ok(());
+        }
+        if self.heads.finality_depth.load(Ordering::Relaxed) > 0 {
+            // L1: the finalized block stays finalized after the unwind (the
+            // floor of `finalized_number`), unless the unwind removes it.
+            let finalized = self.finalized_number().min(number);
+            self.heads.finalized.store(finalized, Ordering::Relaxed);
         }
         // Changes not yet stored would be lost or misattributed: store them.
         let pending = self.chain_mut().state.take_changes();

@@ -254,6 +254,11 @@ pub struct DevnetArgs {
     /// L1 block interval.
     #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value_t = rollup_l1_sim::DEFAULT_BLOCK_TIME.into())]
     l1_block_time: humantime::Duration,
+    /// L1 finality depth, in blocks: `finalized` names the block this far
+    /// behind the L1 head, `safe` the one half as far (64: two Ethereum
+    /// epochs); `anvil_reorg`/`anvil_rollback` never go deeper.
+    #[arg(long, env = "ROLLUP_L1_FINALITY_DEPTH", default_value_t = rollup_l1_sim::DEFAULT_L1_FINALITY_DEPTH, value_parser = clap::value_parser!(u64).range(1..))]
+    l1_finality_depth: u64,
     /// L2 block interval.
     #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value_t = rollup_sequencer::DEFAULT_BLOCK_TIME.into())]
     l2_block_time: humantime::Duration,
@@ -282,6 +287,11 @@ pub struct L1Args {
     /// Block interval; `0s` mines one block per transaction.
     #[arg(long, env = "ROLLUP_L1_BLOCK_TIME", default_value_t = rollup_l1_sim::DEFAULT_BLOCK_TIME.into())]
     block_time: humantime::Duration,
+    /// L1 finality depth, in blocks: `finalized` names the block this far
+    /// behind the L1 head, `safe` the one half as far (64: two Ethereum
+    /// epochs); `anvil_reorg`/`anvil_rollback` never go deeper.
+    #[arg(long, env = "ROLLUP_L1_FINALITY_DEPTH", default_value_t = rollup_l1_sim::DEFAULT_L1_FINALITY_DEPTH, value_parser = clap::value_parser!(u64).range(1..))]
+    l1_finality_depth: u64,
 }
 
 /// Flags shared by the roles that follow a deployment.
@@ -545,6 +555,7 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
         genesis_alloc: l1_genesis_alloc(),
         rpc_limits: args.rpc_limits.limits(),
         rpc_cors: args.rpc_limits.rpc_cors_origins.clone(),
+        finality_depth: args.l1_finality_depth,
     })
     .await?;
     let path = args.storage.data_dir.join("rollup.json");
@@ -585,6 +596,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         l2_addr: (args.host, args.l2_port).into(),
         api_addr: (args.host, args.api_port).into(),
         l1_block_time: args.l1_block_time.into(),
+        l1_finality_depth: args.l1_finality_depth,
         l2_block_time: args.l2_block_time.into(),
         challenge_window: args.protocol.challenge_window,
         output_interval: args.protocol.output_interval,
@@ -679,6 +691,7 @@ mod tests {
         let Command::Devnet(args) = parse(&["devnet"]) else { panic!("devnet") };
         assert_eq!(args.batching.into_config(), batching_of(&batcher));
         assert_eq!(Some(*args.l1_block_time), l1.block_time);
+        assert_eq!(args.l1_finality_depth, l1.finality_depth);
         assert_eq!(*args.l2_block_time, sequencer.block_time);
         assert_eq!(args.l1_port, l1.rpc_addr.port());
         assert_eq!(args.l2_port, sequencer.rpc_addr.port());
@@ -689,6 +702,7 @@ mod tests {
 
         let Command::L1(args) = parse(&["l1"]) else { panic!("l1") };
         assert_eq!(Some(*args.block_time), l1.block_time);
+        assert_eq!(args.l1_finality_depth, l1.finality_depth);
         assert_eq!((args.host, args.port), (l1.rpc_addr.ip(), l1.rpc_addr.port()));
 
         let Command::Node(args) = parse(&["node"]) else { panic!("node") };

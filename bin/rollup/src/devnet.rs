@@ -45,6 +45,8 @@ pub struct DevnetConfig {
     pub api_addr: SocketAddr,
     /// L1 block interval.
     pub l1_block_time: Duration,
+    /// L1 finality depth, in blocks ([`rollup_l1_sim::L1Config::finality_depth`]).
+    pub l1_finality_depth: u64,
     /// L2 block interval.
     pub l2_block_time: Duration,
     /// Challenge window (used at deployment).
@@ -88,6 +90,7 @@ impl DevnetConfig {
             l2_addr: any,
             api_addr: any,
             l1_block_time: Duration::from_millis(500),
+            l1_finality_depth: rollup_l1_sim::DEFAULT_L1_FINALITY_DEPTH,
             l2_block_time: Duration::from_millis(100),
             challenge_window: Duration::from_secs(10),
             output_interval: 4,
@@ -163,6 +166,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         genesis_alloc: l1_genesis_alloc(),
         rpc_limits: config.rpc_limits,
         rpc_cors: config.rpc_cors.clone(),
+        finality_depth: config.l1_finality_depth,
     })
     .await?;
     // The devnet signs for its ten dev accounts (eth_accounts, eth_sendTransaction).

@@ -31,6 +31,12 @@ const MIGRATIONS: &[SchemaMigration] = &[
         sqlite: include_str!("../../migrations/0002_games.sql"),
         postgres: include_str!("../../migrations/0002_games.sql"),
     },
+    SchemaMigration {
+        version: 3,
+        description: "reorgs: block hashes, flag heights",
+        sqlite: include_str!("../../migrations/0003_reorgs.sql"),
+        postgres: include_str!("../../migrations/0003_reorgs.sql"),
+    },
 ];
 
 /// The bridge's database.
@@ -127,10 +133,10 @@ mod tests {
             L1Event::Deposit(row.clone()),
             L1Event::Output(output(0, 12, 10)),
             L1Event::Output(output(1, 13, 20)),
-            L1Event::OutputsDeleted(1),
+            L1Event::OutputsDeleted(1, 13),
             L1Event::Output(output(1, 14, 30)),
         ];
-        store.apply_l1(&events, 15).await.unwrap();
+        store.apply_l1(&events, &[], 15).await.unwrap();
         // Applying twice is harmless (the API may have stored a deposit first).
         store.put_deposit(&row).await.unwrap();
         assert_eq!(store.uncredited_deposits(10).await.unwrap(), vec![row.clone()]);
@@ -147,7 +153,7 @@ mod tests {
             l2_block: 15,
             l2_tx_hash: B256::repeat_byte(8),
         };
-        store.apply_l2(std::slice::from_ref(&withdrawal), &[(3, 77)], 40).await.unwrap();
+        store.apply_l2(std::slice::from_ref(&withdrawal), &[(3, 77)], &[], 40).await.unwrap();
         assert!(store.uncredited_deposits(10).await.unwrap().is_empty());
         store.close().await;
 
@@ -183,9 +189,9 @@ mod tests {
             ..GameResultRow::default()
         };
         let events = vec![
-            L1Event::OutputChallenged(1, true),
-            L1Event::OutputChallenged(0, true),
-            L1Event::OutputChallenged(0, false),
+            L1Event::OutputChallenged(1, true, 16, 0),
+            L1Event::OutputChallenged(0, true, 16, 1),
+            L1Event::OutputChallenged(0, false, 16, 2),
             L1Event::GameProven(GameResultRow {
                 proven: Some((30, B256::repeat_byte(0xbb))),
                 ..result.clone()
@@ -196,7 +202,7 @@ mod tests {
                 ..result.clone()
             }),
         ];
-        store.apply_l1(&events, 17).await.unwrap();
+        store.apply_l1(&events, &[], 17).await.unwrap();
         assert_eq!(store.first_challenged_output().await.unwrap(), Some(1));
         let all = store.outputs(None, 10).await.unwrap();
         assert_eq!(
@@ -213,7 +219,130 @@ mod tests {
             })
         );
         assert_eq!(store.game_result(5).await.unwrap(), None);
-        store.apply_l1(&[L1Event::OutputsDeleted(1)], 18).await.unwrap();
+        store.apply_l1(&[L1Event::OutputsDeleted(1, 17)], &[], 18).await.unwrap();
         assert_eq!(store.first_challenged_output().await.unwrap(), None);
+    }
+
+    /// A rollback forgets exactly what the dropped blocks added or flagged,
+    /// on either chain, with the recorded hashes and the cursor.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn roll_back_forgets_the_dropped_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&rollup_db::sqlite_url(dir.path(), "bridge.db")).await.unwrap();
+        let deposit = |index: u64, l1_block: u64| {
+            let deposit = UserDeposit {
+                from: Address::repeat_byte(1),
+                to: Address::repeat_byte(2),
+                index,
+                mint: U256::from(1u64),
+                value: U256::ZERO,
+                gas_limit: 100_000,
+                data: Bytes::new(),
+            };
+            DepositRow {
+                l2_tx_hash: deposit.to_tx().tx_hash(),
+                deposit,
+                l1_tx_hash: B256::with_last_byte(index as u8),
+                l1_block,
+                log_index: 0,
+                l2_block: None,
+            }
+        };
+        let batch = |index: u64, l1_block: u64| BatchRow {
+            index,
+            l1_block,
+            log_index: 0,
+            l1_tx_hash: B256::repeat_byte(index as u8),
+            l1_timestamp: 1,
+            l2_start: index * 10 + 1,
+            l2_end: index * 10 + 10,
+            commitment: B256::ZERO,
+            is_blob: false,
+        };
+        let output = |index: u64, l1_block: u64| OutputRow {
+            index,
+            l1_block,
+            log_index: 1,
+            l1_tx_hash: B256::repeat_byte(3),
+            l2_block: index * 10 + 10,
+            output_root: B256::repeat_byte(4),
+            timestamp: 100,
+            deleted: false,
+            challenged: false,
+        };
+        let hashes: Vec<(u64, B256)> =
+            (1..=12).map(|n| (n, B256::with_last_byte(n as u8))).collect();
+        let events = vec![
+            L1Event::Deposit(deposit(0, 5)),
+            L1Event::Batch(batch(0, 5)),
+            L1Event::Output(output(0, 6)),
+            L1Event::Output(output(1, 7)),
+            L1Event::OutputChallenged(0, true, 8, 0),
+            L1Event::Deposit(deposit(1, 10)),
+            L1Event::Batch(batch(1, 10)),
+            L1Event::OutputsDeleted(1, 11),
+            L1Event::OutputChallenged(0, false, 11, 1),
+            L1Event::Finalized(FinalizationRow {
+                withdrawal_hash: B256::repeat_byte(7),
+                l1_tx_hash: B256::repeat_byte(8),
+                l1_block: 12,
+                success: true,
+            }),
+        ];
+        store.apply_l1(&events, &hashes, 13).await.unwrap();
+        let withdrawal = |nonce: u64, l2_block: u64| WithdrawalRow {
+            hash: B256::with_last_byte(0x80 + nonce as u8),
+            message: WithdrawalMessage {
+                nonce: U256::from(nonce),
+                sender: Address::repeat_byte(6),
+                target: Address::repeat_byte(7),
+                value: U256::from(1u64),
+                gas_limit: U256::from(100_000u64),
+                data: Bytes::new(),
+            },
+            l2_block,
+            l2_tx_hash: B256::repeat_byte(8),
+        };
+        store
+            .apply_l2(&[withdrawal(0, 3), withdrawal(1, 9)], &[(0, 4), (1, 9)], &hashes, 13)
+            .await
+            .unwrap();
+        assert_eq!(store.block_hashes(Chain::L1).await.unwrap().first(), Some(&(12, hashes[11].1)));
+
+        // L1 blocks 9.. are dropped.
+        store.roll_back(Chain::L1, 9).await.unwrap();
+        assert_eq!(store.cursor(Chain::L1).await.unwrap(), 9);
+        assert_eq!(store.block_hashes(Chain::L1).await.unwrap().first(), Some(&(8, hashes[7].1)));
+        assert_eq!(store.deposits_by_tx(B256::with_last_byte(1)).await.unwrap(), vec![]);
+        assert_eq!(store.deposits_by_tx(B256::with_last_byte(0)).await.unwrap().len(), 1);
+        let batches = store.batches(None, 10).await.unwrap();
+        assert_eq!(batches.iter().map(|b| b.index).collect::<Vec<_>>(), vec![0]);
+        // Output 1's deletion (block 11) is undone; output 0's challenge
+        // (block 8) stands, its end (block 11) is undone.
+        let outputs = store.outputs(None, 10).await.unwrap();
+        assert_eq!(
+            outputs.iter().map(|o| (o.index, o.deleted, o.challenged)).collect::<Vec<_>>(),
+            vec![(1, false, false), (0, false, true)]
+        );
+        assert!(store.finalization(B256::repeat_byte(7)).await.unwrap().is_none());
+        // The L2 side is untouched by an L1 rollback.
+        assert_eq!(store.cursor(Chain::L2).await.unwrap(), 13);
+
+        // L2 blocks 5.. are dropped: withdrawal 1 goes, deposit 0 (credited
+        // in L2 block 4) stays credited.
+        store.roll_back(Chain::L2, 5).await.unwrap();
+        assert_eq!(store.cursor(Chain::L2).await.unwrap(), 5);
+        assert!(store.withdrawal(withdrawal(1, 9).hash).await.unwrap().is_none());
+        assert!(store.withdrawal(withdrawal(0, 3).hash).await.unwrap().is_some());
+        let d0 = store.deposits_by_tx(B256::with_last_byte(0)).await.unwrap();
+        assert_eq!(d0[0].l2_block, Some(4));
+        store.roll_back(Chain::L2, 4).await.unwrap();
+        assert!(store.uncredited_deposits(10).await.unwrap().iter().any(|d| d.deposit.index == 0));
+        // Only the last KEPT_BLOCK_HASHES heights are kept.
+        let many: Vec<(u64, B256)> = (1..=600).map(|n| (n, B256::ZERO)).collect();
+        store.apply_l2(&[], &[], &many, 601).await.unwrap();
+        let kept = store.block_hashes(Chain::L2).await.unwrap();
+        assert_eq!((kept.len() as u64, kept[0].0), (writes::KEPT_BLOCK_HASHES, 600));
+        store.close().await;
     }
 }

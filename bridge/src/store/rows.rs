@@ -106,11 +106,13 @@ pub(crate) enum L1Event {
     Deposit(DepositRow),
     Batch(BatchRow),
     Output(OutputRow),
-    /// `OutputsDeleted(fromIndex, ..)`: every live output at or above the index.
-    OutputsDeleted(u64),
+    /// `OutputsDeleted(fromIndex, ..)`: every live output at or above the
+    /// index; and the L1 block of the event.
+    OutputsDeleted(u64, u64),
     Finalized(FinalizationRow),
-    /// `OutputChallenged(index, challenged)` of the live output at `index`.
-    OutputChallenged(u64, bool),
+    /// `OutputChallenged(index, challenged)` of the live output at `index`;
+    /// and the L1 block and log index of the event.
+    OutputChallenged(u64, bool, u64, u64),
     /// `BlockProven(gameId, block, outputRoot)` (`winner`, `reason` unset).
     GameProven(GameResultRow),
     /// `GameResolved(gameId, winner, reason)` (`proven` unset).

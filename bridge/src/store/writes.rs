@@ -2,6 +2,7 @@
 //! cursor in one transaction, and single rows seen outside the indexer.
 
 use super::*;
+use alloy_primitives::B256;
 
 pub(super) async fn insert_deposit<'e, E>(exec: E, d: &DepositRow) -> Result<(), DbError>
 where
@@ -68,14 +69,25 @@ pub(super) async fn set_cursor(
 }
 
 impl Store {
-    /// Applies the events of the L1 blocks before `next_block` and moves the
-    /// L1 cursor there, atomically.
+    /// Applies the events of the L1 blocks before `next_block`, records the
+    /// `hashes` of indexed blocks and moves the L1 cursor there, atomically.
     pub(crate) async fn apply_l1(
         &self,
         events: &[L1Event],
+        hashes: &[(u64, B256)],
         next_block: u64,
     ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
+        // The indexer is the authority on the blocks it scans: deposits the
+        // API stored ahead of it from those blocks' receipts are replaced by
+        // what the scan found (a reorg may have dropped them since).
+        sqlx::query(
+            "DELETE FROM deposits WHERE l1_block < $1 AND l1_block >= \
+             (SELECT COALESCE(MAX(next_block), 0) FROM cursors WHERE chain = 'l1')",
+        )
+        .bind(int(next_block))
+        .execute(&mut *tx)
+        .await?;
         for event in events {
             match event {
                 L1Event::Deposit(d) => insert_deposit(&mut *tx, d).await?,
@@ -114,20 +126,34 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                L1Event::OutputsDeleted(from) => {
+                L1Event::OutputsDeleted(from, l1_block) => {
                     sqlx::query(
-                        "UPDATE outputs SET deleted = 1 WHERE output_index >= $1 AND deleted = 0",
+                        "UPDATE outputs SET deleted = 1, deleted_at = $2 \
+                         WHERE output_index >= $1 AND deleted = 0",
                     )
                     .bind(int(*from))
+                    .bind(int(*l1_block))
                     .execute(&mut *tx)
                     .await?;
                 }
-                L1Event::OutputChallenged(index, challenged) => {
+                L1Event::OutputChallenged(index, challenged, l1_block, log_index) => {
                     sqlx::query(
-                        "UPDATE outputs SET challenged = $1 WHERE output_index = $2 AND deleted = 0",
+                        "UPDATE outputs SET challenged = $1, challenged_at = $3 \
+                         WHERE output_index = $2 AND deleted = 0",
                     )
                     .bind(i64::from(*challenged))
                     .bind(int(*index))
+                    .bind(int(*l1_block))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO output_challenges (l1_block, log_index, output_index, \
+                         challenged) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(int(*l1_block))
+                    .bind(int(*log_index))
+                    .bind(int(*index))
+                    .bind(i64::from(*challenged))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -175,18 +201,20 @@ impl Store {
                 }
             }
         }
+        insert_block_hashes(&mut tx, Chain::L1, hashes).await?;
         set_cursor(&mut tx, Chain::L1, next_block).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Stores the withdrawals of the L2 blocks before `next_block` and the
-    /// deposits credited there (`(deposit index, L2 block)`), and moves the L2
-    /// cursor there, atomically.
+    /// deposits credited there (`(deposit index, L2 block)`), records the
+    /// `hashes` of indexed blocks, and moves the L2 cursor there, atomically.
     pub(crate) async fn apply_l2(
         &self,
         withdrawals: &[WithdrawalRow],
         credits: &[(u64, u64)],
+        hashes: &[(u64, B256)],
         next_block: u64,
     ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
@@ -200,6 +228,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        insert_block_hashes(&mut tx, Chain::L2, hashes).await?;
         set_cursor(&mut tx, Chain::L2, next_block).await?;
         tx.commit().await?;
         Ok(())
@@ -214,5 +243,100 @@ impl Store {
     /// Records a withdrawal seen outside the indexer; a no-op when known.
     pub(crate) async fn put_withdrawal(&self, w: &WithdrawalRow) -> Result<(), DbError> {
         insert_withdrawal(&self.pool, w).await
+    }
+}
+
+/// Block hashes kept per chain to find a fork point: the reorgs the
+/// bridge follows are at most this deep (the L1 finalizes after 64 blocks).
+pub(crate) const KEPT_BLOCK_HASHES: u64 = 256;
+
+/// Records the hashes of indexed blocks of `chain` (`(number, hash)`),
+/// keeping the last [`KEPT_BLOCK_HASHES`] heights.
+async fn insert_block_hashes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    chain: Chain,
+    hashes: &[(u64, B256)],
+) -> Result<(), DbError> {
+    let Some(top) = hashes.iter().map(|(n, _)| *n).max() else { return Ok(()) };
+    for (number, hash) in hashes {
+        sqlx::query(
+            "INSERT INTO block_hashes (chain, number, hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (chain, number) DO UPDATE SET hash = excluded.hash",
+        )
+        .bind(chain.name().to_string())
+        .bind(int(*number))
+        .bind(hex(*hash))
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM block_hashes WHERE chain = $1 AND number <= $2")
+        .bind(chain.name().to_string())
+        .bind(int(top.saturating_sub(KEPT_BLOCK_HASHES)))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The recorded block hashes of `chain`, highest first.
+    pub(crate) async fn block_hashes(&self, chain: Chain) -> Result<Vec<(u64, B256)>, DbError> {
+        sqlx::query("SELECT number, hash FROM block_hashes WHERE chain = $1 ORDER BY number DESC")
+            .bind(chain.name().to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok((get_u64(row, "number")?, get_parsed(row, "hash")?)))
+            .collect()
+    }
+
+    /// Forgets what was indexed from the blocks of `chain` from `next` on
+    /// (a reorg dropped them) and moves its cursor back to `next`, atomically:
+    ///
+    /// - L1: the deposits, batches, outputs, finalizations and game results
+    ///   of those blocks are deleted, the `deleted` flags their events set
+    ///   are cleared, and the `challenged` flags they changed go back to what
+    ///   the last earlier `OutputChallenged` event said;
+    /// - L2: the withdrawals of those blocks are deleted and the deposits
+    ///   credited there are uncredited.
+    ///
+    /// The re-indexed blocks then add what the new chain holds.
+    pub(crate) async fn roll_back(&self, chain: Chain, next: u64) -> Result<(), DbError> {
+        let from = int(next);
+        let mut tx = self.pool.begin().await?;
+        let statements: &[&str] = match chain {
+            Chain::L1 => &[
+                "DELETE FROM deposits WHERE l1_block >= $1",
+                "DELETE FROM batches WHERE l1_block >= $1",
+                "DELETE FROM outputs WHERE l1_block >= $1",
+                "DELETE FROM finalizations WHERE l1_block >= $1",
+                "DELETE FROM game_results WHERE l1_block >= $1",
+                "UPDATE outputs SET deleted = 0, deleted_at = NULL WHERE deleted_at >= $1",
+                "DELETE FROM output_challenges WHERE l1_block >= $1",
+                // The flag of the last remaining OutputChallenged about the
+                // output (since its proposal: indices are reused), else unset.
+                "UPDATE outputs SET \
+                 challenged = COALESCE((SELECT e.challenged FROM output_challenges e \
+                   WHERE e.output_index = outputs.output_index AND e.l1_block >= outputs.l1_block \
+                   ORDER BY e.l1_block DESC, e.log_index DESC LIMIT 1), 0), \
+                 challenged_at = (SELECT MAX(e.l1_block) FROM output_challenges e \
+                   WHERE e.output_index = outputs.output_index AND e.l1_block >= outputs.l1_block) \
+                 WHERE challenged_at >= $1",
+            ],
+            Chain::L2 => &[
+                "DELETE FROM withdrawals WHERE l2_block >= $1",
+                "UPDATE deposits SET l2_block = NULL WHERE l2_block >= $1",
+            ],
+        };
+        for statement in statements {
+            sqlx::query(statement).bind(from).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM block_hashes WHERE chain = $1 AND number >= $2")
+            .bind(chain.name().to_string())
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+        set_cursor(&mut tx, chain, next).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

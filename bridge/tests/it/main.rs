@@ -8,6 +8,7 @@ mod deposits;
 mod events;
 mod guard;
 mod harness;
+mod reorg;
 mod sse;
 mod withdrawals;
 

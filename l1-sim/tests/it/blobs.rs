@@ -39,7 +39,7 @@ fn text_blob(seed: u8) -> Blob {
 }
 
 /// Commitments and proofs computed with c-kzg and the Ethereum trusted setup.
-fn sidecar(blobs: &[Blob]) -> BlobTransactionSidecar {
+pub(super) fn sidecar(blobs: &[Blob]) -> BlobTransactionSidecar {
     let settings = c_kzg::ethereum_kzg_settings(0);
     let (mut commitments, mut proofs) = (Vec::new(), Vec::new());
     for blob in blobs {
@@ -52,7 +52,7 @@ fn sidecar(blobs: &[Blob]) -> BlobTransactionSidecar {
     BlobTransactionSidecar::new(blobs.to_vec(), commitments, proofs)
 }
 
-fn versioned_hash(commitment: &Bytes48) -> B256 {
+pub(super) fn versioned_hash(commitment: &Bytes48) -> B256 {
     kzg_to_versioned_hash(commitment.as_slice())
 }
 

@@ -16,6 +16,7 @@ use std::{path::Path, time::Duration};
 
 mod blobs;
 mod limits;
+mod reorg;
 mod tooling;
 
 fn key(i: u8) -> PrivateKeySigner {

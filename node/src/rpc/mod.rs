@@ -23,7 +23,7 @@ pub use limits::*;
 pub use overrides::EvmOverrides;
 pub use rollup_http::cors::{CorsOrigins, foreign_origin, refuse_foreign_origins};
 pub use services::{NodeServices, PENDING_FEED_CAPACITY};
-pub use signer::{DevAccounts, UNKNOWN_ACCOUNT};
+pub use signer::{DevAccounts, UNKNOWN_ACCOUNT, dev_transaction};
 pub use trace::HISTORICAL_STATE_UNAVAILABLE;
 pub use ws::{MAX_SUBSCRIPTIONS, WS_QUEUE};
 

@@ -167,6 +167,29 @@ fn send_transaction(node: &Node, state: &HistoricalState, params: &Value) -> Rpc
     Err(RpcError::server(UNKNOWN_ACCOUNT))
 }
 
+/// What `eth_sendTransaction` would pool for `request`, for a caller that
+/// mines it itself (`anvil_reorg`): the request filled against `state`
+/// (its `nonce` as given, else the pending nonce) and signed by its `from`'s
+/// dev key, or unsigned with that sender when `from` is impersonated.
+/// Returns the transaction, its EIP-2718 bytes and the sender.
+pub fn dev_transaction(
+    node: &Node,
+    state: &HistoricalState,
+    request: TransactionRequest,
+) -> Result<(TxEnvelope, Bytes, Address), RpcError> {
+    let from = request.from.unwrap_or_default();
+    let accounts = node.rpc().accounts();
+    let tx = if let Some(signer) = accounts.signer(&from) {
+        sign(fill(node, state, request)?, &signer)?
+    } else if accounts.is_impersonated(&from) {
+        impersonated(fill(node, state, request)?, from)
+    } else {
+        return Err(RpcError::server(UNKNOWN_ACCOUNT));
+    };
+    let raw = Bytes::from(tx.encoded_2718());
+    Ok((tx, raw, from))
+}
+
 /// Fills what the request leaves out as geth's `setDefaults` does: the
 /// pending nonce, an estimated gas limit, EIP-1559 fees (tip: the node's
 /// suggestion; fee cap: twice the next base fee plus the tip) unless a
