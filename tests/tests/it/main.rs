@@ -7,4 +7,5 @@ mod disputes;
 mod e2e;
 mod faults;
 mod heal;
+mod l1reorg;
 mod verifier;
