@@ -19,11 +19,7 @@ use rollup_protocol::{
     L1_CHAIN_ID,
     batch::{BatchEncoding, Compression},
 };
-use std::{net::IpAddr, path::PathBuf, time::Duration};
-
-fn duration(s: &str) -> Result<Duration, humantime::DurationError> {
-    humantime::parse_duration(s)
-}
+use std::{net::IpAddr, path::PathBuf};
 
 /// An optimistic rollup stack anchored to a simulated L1.
 #[derive(Debug, Parser)]
@@ -100,20 +96,20 @@ impl StorageArgs {
 #[command(next_help_heading = "Protocol")]
 pub struct ProtocolArgs {
     /// Seconds an output stays challengeable before withdrawals against it can finalize.
-    #[arg(long, env = "ROLLUP_CHALLENGE_WINDOW", default_value = "30s", value_parser = duration)]
-    pub challenge_window: Duration,
+    #[arg(long, env = "ROLLUP_CHALLENGE_WINDOW", default_value_t = crate::deploy::DEFAULT_CHALLENGE_WINDOW.into())]
+    pub challenge_window: humantime::Duration,
     /// Propose the output root of every N-th L2 block.
     #[arg(long, env = "ROLLUP_OUTPUT_INTERVAL", default_value_t = rollup_batcher::DEFAULT_OUTPUT_INTERVAL)]
     pub output_interval: u64,
     /// Proposer bond, in wei (default 0.1 ETH).
-    #[arg(long, env = "ROLLUP_BOND_WEI", default_value = "100000000000000000")]
+    #[arg(long, env = "ROLLUP_BOND_WEI", default_value_t = U256::from(crate::deploy::DEFAULT_BOND_WEI))]
     pub bond_wei: U256,
     /// Challenger bond, in wei (default 0.1 ETH).
-    #[arg(long, env = "ROLLUP_CHALLENGER_BOND_WEI", default_value = "100000000000000000")]
+    #[arg(long, env = "ROLLUP_CHALLENGER_BOND_WEI", default_value_t = U256::from(crate::deploy::DEFAULT_BOND_WEI))]
     pub challenger_bond_wei: U256,
     /// Chess clock of each side of a dispute game.
-    #[arg(long, env = "ROLLUP_GAME_CLOCK", default_value = "60s", value_parser = duration)]
-    pub game_clock: Duration,
+    #[arg(long, env = "ROLLUP_GAME_CLOCK", default_value_t = crate::deploy::DEFAULT_GAME_CLOCK.into())]
+    pub game_clock: humantime::Duration,
     /// L1 data fee scalar of the L1 base fee, in millionths (OP Ecotone
     /// `baseFeeScalar`). Default: 2000000 for calldata batches, 8000 for
     /// blobs (`rollup devnet --da`; `rollup l1` assumes calldata).
@@ -598,7 +594,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         l1_block_time: args.l1_block_time.into(),
         l1_finality_depth: args.l1_finality_depth,
         l2_block_time: args.l2_block_time.into(),
-        challenge_window: args.protocol.challenge_window,
+        challenge_window: args.protocol.challenge_window.into(),
         output_interval: args.protocol.output_interval,
         batch_interval: batching.interval,
         compression: batching.compression,
@@ -608,7 +604,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         database_url: args.storage.database_url.clone(),
         bond_wei: args.protocol.bond_wei,
         challenger_bond_wei: args.protocol.challenger_bond_wei,
-        game_clock: args.protocol.game_clock,
+        game_clock: args.protocol.game_clock.into(),
         rpc_limits: args.rpc_limits.limits(),
         rpc_cors: args.rpc_limits.rpc_cors_origins.clone(),
         api_server: args.api_access.server(),
@@ -699,6 +695,10 @@ mod tests {
         assert_eq!(args.protocol.output_interval, batcher.output_interval);
         assert_eq!(args.protocol.output_interval, bridge.output_interval);
         assert_eq!(args.protocol.challenge_window.as_secs(), bridge.challenge_window_secs);
+        assert_eq!(*args.protocol.challenge_window, crate::deploy::DEFAULT_CHALLENGE_WINDOW);
+        assert_eq!(*args.protocol.game_clock, crate::deploy::DEFAULT_GAME_CLOCK);
+        assert_eq!(args.protocol.bond_wei, U256::from(crate::deploy::DEFAULT_BOND_WEI));
+        assert_eq!(args.protocol.challenger_bond_wei, args.protocol.bond_wei);
 
         let Command::L1(args) = parse(&["l1"]) else { panic!("l1") };
         assert_eq!(Some(*args.block_time), l1.block_time);
@@ -749,7 +749,7 @@ mod tests {
             compression: Compression::Zstd,
             encoding: BatchEncoding::Singular,
             da: DataAvailability::Blobs,
-            interval: Duration::from_secs(90),
+            interval: std::time::Duration::from_secs(90),
         };
         let Command::Devnet(args) = parse(&[&["devnet"][..], &flags].concat()) else { panic!() };
         assert_eq!(args.batching.into_config(), want);

@@ -74,6 +74,14 @@ impl RollupFile {
 
 /// Deploys `BatchInbox`, `OutputOracle` and `Bridge` with the deployer key
 /// and returns the rollup file anchored at the L1 block of the last deployment.
+/// Default challenge window: 30 s, a devnet value (OP Mainnet's is 7 days)
+/// so that a withdrawal can be watched end to end.
+pub const DEFAULT_CHALLENGE_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
+/// Default chess clock of each side of a dispute game: 60 s.
+pub const DEFAULT_GAME_CLOCK: std::time::Duration = std::time::Duration::from_secs(60);
+/// Default proposer and challenger bonds: 0.1 ETH, in wei.
+pub const DEFAULT_BOND_WEI: u128 = 100_000_000_000_000_000;
+
 /// Parameters fixed at deployment.
 #[derive(Clone, Copy, Debug)]
 pub struct DeployParams {

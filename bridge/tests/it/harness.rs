@@ -328,9 +328,14 @@ impl Stack {
     pub(crate) async fn batch_data(&self, l2_start: u64, l2_end: u64) -> Bytes {
         let mut blocks = Vec::new();
         for number in l2_start..=l2_end {
-            let block = self
-                .l2_raw("rollup_getBatchBlock", serde_json::json!([format!("{number:#x}")]))
-                .await;
+            // The sequencer may not have sealed it yet.
+            let block = eventually(30, "the L2 block to be sealed", || async {
+                let block = self
+                    .l2_raw("rollup_getBatchBlock", serde_json::json!([format!("{number:#x}")]))
+                    .await;
+                (!block.is_null()).then_some(block)
+            })
+            .await;
             let block: rollup_protocol::batch::BatchBlock =
                 serde_json::from_value(block).expect("batch block");
             blocks.push(block);

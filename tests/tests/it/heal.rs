@@ -35,10 +35,12 @@ async fn games(net: &Devnet, l1: &RootProvider) -> (u64, u64) {
     (open, count.to())
 }
 
-async fn heals_after(kind: FaultKind) {
+/// Arms `kinds` together, lifts the lasting ones after `lift_after` L2
+/// blocks, and checks the rollup heals.
+async fn heals_after(kinds: &[FaultKind], game_clock: Duration, lift_after: u64) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = DevnetConfig::for_tests(dir.path().to_path_buf());
-    config.game_clock = Duration::from_secs(120);
+    config.game_clock = game_clock;
     let window = config.challenge_window;
     let net = devnet::spawn(config).await.unwrap();
     let l1 = rollup_client::http_provider(&net.l1.rpc_url()).unwrap();
@@ -54,7 +56,10 @@ async fn heals_after(kind: FaultKind) {
     }
 
     let start = Instant::now();
-    net.set_fault(kind, true);
+    let armed_at = l2.get_block_number().await.unwrap();
+    for kind in kinds {
+        net.set_fault(*kind, true);
+    }
     let body = json!({"from": bob, "to": bob, "amount": parse_ether("0.05").unwrap().to_string()});
     let created: Value = api
         .post(format!("{url}/v1/withdrawals"))
@@ -68,7 +73,14 @@ async fn heals_after(kind: FaultKind) {
     let hash = created["withdrawal_hash"].as_str().expect("withdrawal created").to_string();
     // It finalizes within two challenge windows plus 60 s.
     let limit = 2 * window + Duration::from_secs(60);
+    let mut lifted = false;
     loop {
+        if !lifted && l2.get_block_number().await.unwrap() >= armed_at + lift_after {
+            for kind in kinds.iter().filter(|k| !k.one_shot()) {
+                net.set_fault(*kind, false);
+            }
+            lifted = true;
+        }
         let status: Value = api
             .get(format!("{url}/v1/withdrawals/{hash}"))
             .send()
@@ -127,10 +139,23 @@ async fn heals_after(kind: FaultKind) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rollup_heals_after_an_invalid_state_transition() {
-    heals_after(FaultKind::InvalidStateTransition).await;
+    heals_after(&[FaultKind::InvalidStateTransition], Duration::from_secs(120), 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rollup_heals_after_an_invalid_output_root() {
-    heals_after(FaultKind::InvalidOutputRoot).await;
+    heals_after(&[FaultKind::InvalidOutputRoot], Duration::from_secs(120), 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rollup_heals_after_censorship_lifted_after_40_blocks() {
+    heals_after(&[FaultKind::CensorDeposits], Duration::from_secs(120), 40).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rollup_heals_after_an_undefended_wrong_output() {
+    // The proposer stops defending and posts a wrong root: it loses on its
+    // clock, the output goes, honest ones follow once defending resumes.
+    let kinds = [FaultKind::StopDefending, FaultKind::InvalidOutputRoot];
+    heals_after(&kinds, Duration::from_secs(5), 60).await;
 }
