@@ -1,6 +1,7 @@
 //! `l2-reorg` events: the L2 lists its newest reorgs (`rollup_reorgs`, each
 //! with a sequence number); this task polls it and announces each new one
-//! once. Reorgs from before the bridge started are not announced.
+//! once. Reorgs from before the bridge started (by their timestamp) are
+//! not announced.
 
 use crate::{
     chain::Chains,
@@ -28,6 +29,10 @@ struct Reorg {
 
 /// Polls the L2's reorgs until `shutdown`, announcing the new ones.
 pub(crate) async fn watch(chains: Arc<Chains>, events: EventBus, shutdown: CancellationToken) {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
     // The id of the next reorg to announce; `None` until the first read.
     let mut next: Option<u64> = None;
     loop {
@@ -47,7 +52,8 @@ pub(crate) async fn watch(chains: Arc<Chains>, events: EventBus, shutdown: Cance
             // A restarted L2 numbers its reorgs from 0 again.
             Some(from) if from <= newest => from,
             Some(_) => 0,
-            None => newest,
+            // First read: the reorgs since the bridge started.
+            None => reorgs.iter().find(|r| r.timestamp >= started).map_or(newest, |r| r.id),
         };
         let fresh: Vec<BridgeEvent> = reorgs
             .into_iter()

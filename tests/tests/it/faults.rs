@@ -74,14 +74,13 @@ async fn censored_deposits_are_forced_in_and_the_sequencer_reorgs_to_them() {
     assert!(causes.iter().any(|c| c.contains("deposits")), "{causes:?}");
     // The bridge announces it on /v1/events.
     let mut seen = String::new();
-    while !seen.contains("event: l2-reorg") {
-        let chunk = tokio::time::timeout(Duration::from_secs(10), sse.chunk())
-            .await
-            .expect("an l2-reorg event")
-            .unwrap()
-            .expect("the stream stays open");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    let read = async {
+        while !seen.contains("event: l2-reorg") {
+            let chunk = sse.chunk().await.unwrap().expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read).await.expect("an l2-reorg event");
     let data = seen.split("event: l2-reorg").nth(1).unwrap();
     assert!(data.contains("\"cause\":\"deposits differ"), "{data}");
     // The proposer only proposes safe (derived) blocks: no output is wrong.

@@ -39,7 +39,14 @@ async fn l1_reorgs_during_traffic_lose_no_acknowledged_transaction() {
             let tx = TransactionRequest::default()
                 .with_to(bob)
                 .with_value(parse_ether("0.001").unwrap());
-            let receipt = wallet.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+            let receipt = wallet
+                .send_transaction(tx)
+                .await
+                .unwrap()
+                .with_timeout(Some(Duration::from_secs(60)))
+                .get_receipt()
+                .await
+                .unwrap();
             acknowledged.push(receipt.transaction_hash);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -53,7 +53,14 @@ async fn a_verifier_follows_forwards_and_serves_the_derived_chain_after_a_fault(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let tx = TransactionRequest::default().with_to(bob).with_value(parse_ether("0.1").unwrap());
-    let receipt = via_node.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    let receipt = via_node
+        .send_transaction(tx)
+        .await
+        .unwrap()
+        .with_timeout(Some(Duration::from_secs(60)))
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(receipt.status());
     let block = receipt.block_number.unwrap();
     // Its safe head reaches the block, with the sequencer's hash.
