@@ -86,6 +86,9 @@ pub struct L1Config {
     /// never remove a finalized block. At least 1 (0 is taken as 1: the
     /// parent of the head is final, the head is `safe`).
     pub finality_depth: u64,
+    /// Blocks of history whose state is kept (`--history-blocks`; `None`:
+    /// every block, an archive node). See [`Node::set_history_blocks`].
+    pub history_blocks: Option<u64>,
 }
 
 /// Default L1 finality depth, in blocks: 64, two Ethereum epochs of 32
@@ -110,6 +113,7 @@ impl Default for L1Config {
             rpc_limits: rpc::RpcLimits::default(),
             rpc_cors: rpc::CorsOrigins::default(),
             finality_depth: DEFAULT_L1_FINALITY_DEPTH,
+            history_blocks: None,
         }
     }
 }
@@ -127,6 +131,7 @@ impl L1Config {
             rpc_limits: rpc::RpcLimits::default(),
             rpc_cors: rpc::CorsOrigins::default(),
             finality_depth: DEFAULT_L1_FINALITY_DEPTH,
+            history_blocks: None,
         }
     }
 }
@@ -236,6 +241,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     };
     let node = Node::open(node_config, store, || genesis(&config)).await?;
     node.set_finality_depth(config.finality_depth.max(1));
+    node.set_history_blocks(config.history_blocks);
     // Load the KZG trusted setup now rather than on the first blob transaction.
     drop(tokio::task::spawn_blocking(|| {
         rollup_protocol::l1_blob::kzg_settings();

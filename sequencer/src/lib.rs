@@ -61,6 +61,9 @@ pub struct SequencerConfig {
     pub rpc_limits: rollup_node::rpc::RpcLimits,
     /// Browser origins allowed to call the L2 JSON-RPC (anvil's default: any).
     pub rpc_cors: rollup_node::rpc::CorsOrigins,
+    /// Blocks of history whose state is kept (`--history-blocks`; `None`:
+    /// every block, an archive node). See [`Node::set_history_blocks`].
+    pub history_blocks: Option<u64>,
 }
 
 /// Default L2 block interval: 250 ms (OP chains use 2 s; a shorter block
@@ -96,6 +99,7 @@ impl Default for SequencerConfig {
             database_url: "sqlite://l2.db?mode=rwc".into(),
             rpc_limits: rollup_node::rpc::RpcLimits::default(),
             rpc_cors: rollup_node::rpc::CorsOrigins::default(),
+            history_blocks: None,
         }
     }
 }
@@ -241,6 +245,7 @@ async fn start(config: SequencerConfig, role: Role) -> Result<SequencerHandle, S
         (state, header)
     })
     .await?;
+    node.set_history_blocks(config.history_blocks);
     node.set_l1_fees(&rollup.genesis_l1_origin);
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
     let shutdown = CancellationToken::new();

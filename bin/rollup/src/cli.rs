@@ -91,6 +91,17 @@ impl StorageArgs {
     }
 }
 
+/// How much state history a chain node keeps.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Storage")]
+pub struct HistoryArgs {
+    /// Keep the state of the last N blocks only (older blocks answer
+    /// state methods with geth's `missing trie node`); every block when
+    /// absent (an archive node, the default).
+    #[arg(long, env = "ROLLUP_HISTORY_BLOCKS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub history_blocks: Option<u64>,
+}
+
 /// Protocol parameters fixed at deployment.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Protocol")]
@@ -255,6 +266,8 @@ pub struct DevnetArgs {
     /// epochs); `anvil_reorg`/`anvil_rollback` never go deeper.
     #[arg(long, env = "ROLLUP_L1_FINALITY_DEPTH", default_value_t = rollup_l1_sim::DEFAULT_L1_FINALITY_DEPTH, value_parser = clap::value_parser!(u64).range(1..))]
     l1_finality_depth: u64,
+    #[command(flatten)]
+    history: HistoryArgs,
     /// L2 block interval.
     #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value_t = rollup_sequencer::DEFAULT_BLOCK_TIME.into())]
     l2_block_time: humantime::Duration,
@@ -288,6 +301,8 @@ pub struct L1Args {
     /// epochs); `anvil_reorg`/`anvil_rollback` never go deeper.
     #[arg(long, env = "ROLLUP_L1_FINALITY_DEPTH", default_value_t = rollup_l1_sim::DEFAULT_L1_FINALITY_DEPTH, value_parser = clap::value_parser!(u64).range(1..))]
     l1_finality_depth: u64,
+    #[command(flatten)]
+    history: HistoryArgs,
 }
 
 /// Flags shared by the roles that follow a deployment.
@@ -327,6 +342,8 @@ pub struct SequencerArgs {
     /// L2 block interval.
     #[arg(long, env = "ROLLUP_L2_BLOCK_TIME", default_value_t = rollup_sequencer::DEFAULT_BLOCK_TIME.into())]
     block_time: humantime::Duration,
+    #[command(flatten)]
+    history: HistoryArgs,
 }
 
 /// `rollup node`.
@@ -347,6 +364,8 @@ pub struct NodeArgs {
     /// How often the sequencer is polled for new blocks.
     #[arg(long, env = "ROLLUP_NODE_POLL_INTERVAL", default_value_t = rollup_sequencer::DEFAULT_BLOCK_TIME.into())]
     poll_interval: humantime::Duration,
+    #[command(flatten)]
+    history: HistoryArgs,
 }
 
 /// `rollup batcher`.
@@ -462,6 +481,7 @@ impl Cli {
                 );
                 config.rpc_limits = args.rpc_limits.limits();
                 config.rpc_cors = args.rpc_limits.rpc_cors_origins.clone();
+                config.history_blocks = args.history.history_blocks;
                 let handle = rollup_sequencer::spawn(config).await?;
                 println!(
                     "L2 JSON-RPC  {} (chain id {})",
@@ -482,6 +502,7 @@ impl Cli {
                 );
                 node.rpc_limits = args.rpc_limits.limits();
                 node.rpc_cors = args.rpc_limits.rpc_cors_origins.clone();
+                node.history_blocks = args.history.history_blocks;
                 let config = rollup_sequencer::VerifierConfig {
                     node,
                     sequencer_rpc_url: args.sequencer_rpc_url.clone(),
@@ -552,6 +573,7 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
         rpc_limits: args.rpc_limits.limits(),
         rpc_cors: args.rpc_limits.rpc_cors_origins.clone(),
         finality_depth: args.l1_finality_depth,
+        history_blocks: args.history.history_blocks,
     })
     .await?;
     let path = args.storage.data_dir.join("rollup.json");
@@ -593,6 +615,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         api_addr: (args.host, args.api_port).into(),
         l1_block_time: args.l1_block_time.into(),
         l1_finality_depth: args.l1_finality_depth,
+        history_blocks: args.history.history_blocks,
         l2_block_time: args.l2_block_time.into(),
         challenge_window: args.protocol.challenge_window.into(),
         output_interval: args.protocol.output_interval,
@@ -676,6 +699,22 @@ mod tests {
     }
 
     #[test]
+    fn history_blocks_reach_both_chains() {
+        let Command::Devnet(args) = parse(&["devnet", "--history-blocks", "128"]) else {
+            panic!("devnet")
+        };
+        assert_eq!(args.history.history_blocks, Some(128));
+        let Command::Sequencer(args) = parse(&["sequencer", "--history-blocks", "7"]) else {
+            panic!("sequencer")
+        };
+        assert_eq!(args.history.history_blocks, Some(7));
+        assert!(
+            Cli::try_parse_from(["rollup", "l1", "--history-blocks", "0"]).is_err(),
+            "0 blocks of history is refused"
+        );
+    }
+
+    #[test]
     fn no_flags_give_each_role_configs_default() {
         let l1 = L1Config::default();
         let sequencer = SequencerConfig::default();
@@ -688,6 +727,7 @@ mod tests {
         assert_eq!(args.batching.into_config(), batching_of(&batcher));
         assert_eq!(Some(*args.l1_block_time), l1.block_time);
         assert_eq!(args.l1_finality_depth, l1.finality_depth);
+        assert_eq!(args.history.history_blocks, l1.history_blocks);
         assert_eq!(*args.l2_block_time, sequencer.block_time);
         assert_eq!(args.l1_port, l1.rpc_addr.port());
         assert_eq!(args.l2_port, sequencer.rpc_addr.port());
@@ -706,6 +746,7 @@ mod tests {
         assert_eq!((args.host, args.port), (l1.rpc_addr.ip(), l1.rpc_addr.port()));
 
         let Command::Node(args) = parse(&["node"]) else { panic!("node") };
+        assert_eq!(args.history.history_blocks, sequencer.history_blocks);
         assert_eq!(args.port, rollup_sequencer::DEFAULT_VERIFIER_PORT);
         assert_eq!(*args.poll_interval, sequencer.block_time);
         assert_eq!(args.sequencer_rpc_url, None);

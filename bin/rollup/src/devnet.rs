@@ -47,6 +47,8 @@ pub struct DevnetConfig {
     pub l1_block_time: Duration,
     /// L1 finality depth, in blocks ([`rollup_l1_sim::L1Config::finality_depth`]).
     pub l1_finality_depth: u64,
+    /// Blocks of history whose state both chains keep (`None`: every block).
+    pub history_blocks: Option<u64>,
     /// L2 block interval.
     pub l2_block_time: Duration,
     /// Challenge window (used at deployment).
@@ -91,6 +93,7 @@ impl DevnetConfig {
             api_addr: any,
             l1_block_time: Duration::from_millis(500),
             l1_finality_depth: rollup_l1_sim::DEFAULT_L1_FINALITY_DEPTH,
+            history_blocks: None,
             l2_block_time: Duration::from_millis(100),
             challenge_window: Duration::from_secs(10),
             output_interval: 4,
@@ -167,6 +170,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         rpc_limits: config.rpc_limits,
         rpc_cors: config.rpc_cors.clone(),
         finality_depth: config.l1_finality_depth,
+        history_blocks: config.history_blocks,
     })
     .await?;
     // The devnet signs for its ten dev accounts (eth_accounts, eth_sendTransaction).
@@ -200,6 +204,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
         config.db("l2.db"),
     );
     sequencer_config.rpc_limits = config.rpc_limits;
+    sequencer_config.history_blocks = config.history_blocks;
     sequencer_config.rpc_cors = config.rpc_cors.clone();
     let sequencer = rollup_sequencer::spawn(sequencer_config).await?;
     sequencer.node.rpc().accounts().set_signers(dev_signers());

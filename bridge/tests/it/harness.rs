@@ -260,6 +260,7 @@ impl Stack {
             database_url: sqlite_url(dir.path(), "l2.db"),
             rpc_limits: Default::default(),
             rpc_cors: Default::default(),
+            history_blocks: None,
         })
         .await
         .expect("spawn sequencer");
