@@ -357,13 +357,7 @@ impl Batcher {
 
     /// L2 block `number` as a batch carries it, and its hash.
     async fn batch_block(&self, number: u64) -> Result<(BatchBlock, B256), BatcherError> {
-        #[derive(Debug, serde::Deserialize)]
-        struct WithHash {
-            #[serde(flatten)]
-            block: BatchBlock,
-            hash: B256,
-        }
-        let block: Option<WithHash> =
+        let block: Option<rollup_client::SealedBatchBlock> =
             self.l2.raw_request("rollup_getBatchBlock".into(), (U64::from(number),)).await?;
         block.map(|b| (b.block, b.hash)).ok_or(BatcherError::MissingL2Block(number))
     }

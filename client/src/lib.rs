@@ -20,6 +20,7 @@
 pub mod dev;
 mod error;
 mod l1;
+mod l2;
 pub mod pipeline;
 mod supervise;
 #[cfg(any(test, feature = "test-utils"))]
@@ -29,5 +30,6 @@ pub mod txmgr;
 
 pub use error::ErrorKind;
 pub use l1::{BeaconClient, BlobSidecar, ClientError, L1Client, http_provider};
+pub use l2::SealedBatchBlock;
 pub use supervise::{Supervisor, TaskExit};
 pub use traits::{BatchProvider, L1Provider};

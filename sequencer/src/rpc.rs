@@ -185,9 +185,11 @@ impl RollupMethods {
                         .map(|t| t.tx.encoded_2718().into())
                         .collect(),
                 };
-                let mut value = serde_json::to_value(batch).map_err(RpcError::server)?;
-                value["hash"] = json!(block.hash);
-                Ok(value)
+                serde_json::to_value(rollup_client::SealedBatchBlock {
+                    block: batch,
+                    hash: block.hash,
+                })
+                .map_err(RpcError::server)
             }
             "optimism_outputAtBlock" => {
                 let number: U64 = param(params, 0)?;

@@ -11,22 +11,15 @@
 //! past one machine (op-node's verifier mode; DESIGN.md §5).
 
 use alloy::providers::{Provider, RootProvider};
-use alloy_primitives::{B256, U64};
-use rollup_client::L1Client;
+use alloy_primitives::U64;
+use rollup_client::{L1Client, SealedBatchBlock};
 use rollup_node::{Node, StoredBlock};
-use rollup_protocol::{BlockInputs, L1Origin, RollupConfig, batch::BatchBlock, execute_block};
+use rollup_protocol::{BlockInputs, L1Origin, RollupConfig, execute_block};
 use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
 /// Most sequencer blocks taken in one pass.
 const MAX_BLOCKS_PER_PASS: u64 = 256;
-
-#[derive(Debug, serde::Deserialize)]
-struct WithHash {
-    #[serde(flatten)]
-    block: BatchBlock,
-    hash: B256,
-}
 
 /// Follows the sequencer at `sequencer` every `interval` until `shutdown`.
 pub(crate) async fn follow_unsafe(
@@ -88,9 +81,9 @@ async fn pass(
     }
     let head = node.chain().head_number();
     for number in head + 1..=their_head.min(head + MAX_BLOCKS_PER_PASS) {
-        let fetched: Option<WithHash> =
+        let fetched: Option<SealedBatchBlock> =
             sequencer.raw_request("rollup_getBatchBlock".into(), (U64::from(number),)).await?;
-        let Some(WithHash { block, hash }) = fetched else { return Ok(None) };
+        let Some(SealedBatchBlock { block, hash }) = fetched else { return Ok(None) };
         let Some(origin) = l1.origin(block.l1_origin_number).await? else { return Ok(None) };
         if origin.hash != block.l1_origin_hash {
             return Ok(Some(number));

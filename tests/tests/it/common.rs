@@ -2,11 +2,11 @@
 
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
-    providers::{Provider, ProviderBuilder},
+    providers::{Provider, ProviderBuilder, RootProvider},
     rpc::types::{TransactionReceipt, TransactionRequest},
     sol_types::SolCall,
 };
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use rollup::devnet::Devnet;
 use rollup_client::dev::dev_account;
 use rollup_contracts::Bridge;
@@ -29,4 +29,13 @@ pub async fn deposit_from_dev_account(
     let receipt = l1.send_transaction(deposit).await.unwrap().get_receipt().await.unwrap();
     assert!(receipt.status(), "deposit reverted");
     receipt
+}
+
+/// `to.call()` on the L1, decoded (asserted to succeed).
+pub async fn view<C: SolCall>(l1: &RootProvider, to: Address, call: C) -> C::Return {
+    let out = l1
+        .call(TransactionRequest::default().with_to(to).with_input(call.abi_encode()))
+        .await
+        .unwrap();
+    C::abi_decode_returns(&out).unwrap()
 }

@@ -3,13 +3,12 @@
 //! wins; challenges against correct outputs are lost; a side that stops
 //! moving loses on its clock.
 
+use crate::common::view;
 use alloy::{
-    network::TransactionBuilder,
     providers::{Provider, RootProvider},
-    rpc::types::TransactionRequest,
-    sol_types::{SolCall, SolEvent},
+    sol_types::SolEvent,
 };
-use alloy_primitives::{Address, B256, U64, U256, utils::parse_ether};
+use alloy_primitives::{B256, U64, U256, utils::parse_ether};
 use rollup::devnet::{self, Devnet, DevnetConfig, FaultKind};
 
 use rollup_client::dev::{Role, dev_account, role_signer};
@@ -19,14 +18,6 @@ use std::{sync::atomic::Ordering, time::Duration};
 const IN_PROGRESS: u8 = 0;
 const PROPOSER_WON: u8 = 1;
 const CHALLENGER_WON: u8 = 2;
-
-async fn view<C: SolCall>(l1: &RootProvider, to: Address, call: C) -> C::Return {
-    let out = l1
-        .call(TransactionRequest::default().with_to(to).with_input(call.abi_encode()))
-        .await
-        .unwrap();
-    C::abi_decode_returns(&out).unwrap()
-}
 
 async fn start(
     config: impl FnOnce(&mut DevnetConfig),

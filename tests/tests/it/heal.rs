@@ -2,26 +2,14 @@
 //! finalizes within two challenge windows plus 60 s, few games are opened,
 //! and soon after no game is in progress and the newest output stands.
 
-use alloy::{
-    network::TransactionBuilder,
-    providers::{Provider, RootProvider},
-    rpc::types::TransactionRequest,
-    sol_types::SolCall,
-};
-use alloy_primitives::{Address, U256, utils::parse_ether};
+use crate::common::view;
+use alloy::providers::{Provider, RootProvider};
+use alloy_primitives::{U256, utils::parse_ether};
 use rollup::devnet::{self, Devnet, DevnetConfig, FaultKind};
 use rollup_client::dev::dev_account;
 use rollup_contracts::{DisputeGameFactory, OutputOracle};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-async fn view<C: SolCall>(l1: &RootProvider, to: Address, call: C) -> C::Return {
-    let out = l1
-        .call(TransactionRequest::default().with_to(to).with_input(call.abi_encode()))
-        .await
-        .unwrap();
-    C::abi_decode_returns(&out).unwrap()
-}
 
 /// Games in progress and the number of games.
 async fn games(net: &Devnet, l1: &RootProvider) -> (u64, u64) {
