@@ -324,6 +324,21 @@ impl MemoryState {
         self.codes.insert(keccak256(&code), code);
     }
 
+    /// Undoes every change since the last [`Self::take_changes`] (a block
+    /// executed but not kept): accounts and slots go back to their previous
+    /// values and the tries to match.
+    pub fn discard_changes(&mut self) {
+        let changes = self.take_changes();
+        for (address, record) in changes.previous.accounts {
+            self.restore_account(address, record);
+        }
+        for (address, slot, value) in changes.previous.storage {
+            self.restore_storage(address, slot, value);
+        }
+        let _ = self.take_changes();
+        let _ = self.compute_state_root();
+    }
+
     /// Takes the record of what changed since the last call.
     pub fn take_changes(&mut self) -> StateChanges {
         let mut changes = StateChanges::default();
@@ -674,6 +689,28 @@ impl StateDb for MemoryState {
 mod tests {
     use super::*;
     use alloy_trie::{Nibbles, proof::verify_proof};
+
+    #[test]
+    fn discarded_changes_leave_the_state_as_it_was() {
+        let mut s = MemoryState::new();
+        s.set_account(Address::repeat_byte(1), U256::from(10), 1, None);
+        s.set_storage(Address::repeat_byte(1), U256::from(1), U256::from(7));
+        let root = s.compute_state_root();
+        let _ = s.take_changes();
+        // A block that changes a balance and a slot, creates an account...
+        s.set_account(Address::repeat_byte(1), U256::from(11), 2, None);
+        s.set_storage(Address::repeat_byte(1), U256::from(1), U256::from(8));
+        s.set_storage(Address::repeat_byte(1), U256::from(2), U256::from(9));
+        s.set_account(Address::repeat_byte(2), U256::from(5), 0, None);
+        assert_ne!(s.compute_state_root(), root);
+        // ...is not kept.
+        s.discard_changes();
+        assert_eq!(s.compute_state_root(), root);
+        assert_eq!(s.balance(&Address::repeat_byte(1)), U256::from(10));
+        assert_eq!(s.storage(&Address::repeat_byte(1), U256::from(1)), U256::from(7));
+        assert_eq!(s.storage(&Address::repeat_byte(1), U256::from(2)), U256::ZERO);
+        assert!(s.take_changes().is_empty(), "nothing left to persist");
+    }
 
     #[test]
     fn empty_state_has_the_empty_root() {

@@ -113,15 +113,7 @@ async fn pass(
                 });
             if executed.hash != hash {
                 // Not the sequencer's block: leave the state as it was.
-                let changes = chain.state.take_changes();
-                for (address, record) in changes.previous.accounts {
-                    chain.state.restore_account(address, record);
-                }
-                for (address, slot, value) in changes.previous.storage {
-                    chain.state.restore_storage(address, slot, value);
-                }
-                let _ = chain.state.take_changes();
-                let _ = chain.state.compute_state_root();
+                chain.state.discard_changes();
                 return Ok(Some(number));
             }
             let stored = StoredBlock {
