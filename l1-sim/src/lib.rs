@@ -162,9 +162,22 @@ pub struct L1Handle {
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     supervisor: Supervisor,
+    dev: Arc<dev::DevMethods>,
 }
 
 impl L1Handle {
+    /// Switches how the L1 mines, as `anvil_setAutomine` and
+    /// `anvil_setIntervalMining` do (the devnet mines its contract
+    /// deployment at once, then mines on its interval).
+    pub fn set_mining_mode(&self, mode: MiningMode) {
+        self.dev.set_mining_mode(mode);
+    }
+
+    /// How the L1 mines now.
+    pub fn mining_mode(&self) -> MiningMode {
+        self.dev.mining_mode()
+    }
+
     /// The supervisor of its tasks: [`Supervisor::failed`] resolves when one
     /// ends while the role runs.
     pub const fn supervisor(&self) -> &Supervisor {
@@ -254,7 +267,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     };
     let (mode_tx, mode_rx) = tokio::sync::watch::channel(mode);
     let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone(), mode_tx));
-    let router = rpc::with_cors(rpc::router(node.clone(), ext), &config.rpc_cors)
+    let router = rpc::with_cors(rpc::router(node.clone(), ext.clone()), &config.rpc_cors)
         .merge(beacon::router(node.clone()));
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
@@ -264,5 +277,5 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let miner = supervisor
         .spawn("miner", builder::mine_loop(node.clone(), clock, mode_rx, shutdown.clone()));
     tracing::info!(target: "l1", %rpc_addr, head = node.chain().head_number(), "L1 simulator running");
-    Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner], supervisor })
+    Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner], supervisor, dev: ext })
 }

@@ -297,6 +297,26 @@ impl Node {
     pub fn set_safe_heads(&self, safe: u64, finalized: u64) {
         self.heads.safe.store(safe, Ordering::Relaxed);
         self.heads.finalized.store(finalized.min(safe), Ordering::Relaxed);
+        let chain = self.config.kind.name();
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "safe")
+            .set(self.safe_number() as f64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "finalized")
+            .set(self.finalized_number() as f64);
+    }
+
+    /// Metrics of a new head `number` with `txs` transactions: blocks and
+    /// transactions counted, the three heads, the pool's size.
+    fn record_block_metrics(&self, number: u64, txs: usize) {
+        let chain = self.config.kind.name();
+        metrics::counter!("rollup_blocks_total", "chain" => chain).increment(1);
+        metrics::counter!("rollup_transactions_total", "chain" => chain).increment(txs as u64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "latest").set(number as f64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "safe")
+            .set(self.safe_number() as f64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "finalized")
+            .set(self.finalized_number() as f64);
+        metrics::gauge!("rollup_pool_transactions", "chain" => chain)
+            .set(self.pool.lock().len() as f64);
     }
 
     /// The number of the `safe` block (never above the head, never below
@@ -607,6 +627,7 @@ impl Node {
             pool.prune(|a| chain.state.nonce(a));
         }
         self.head.send_replace(number);
+        self.record_block_metrics(number, included.len());
         let keep = self.history_blocks.load(Ordering::Relaxed);
         if keep > 0 && number > keep {
             // The state of `number - keep` stays servable: drop the

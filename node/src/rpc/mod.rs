@@ -333,7 +333,9 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
     if !params.is_array() && !params.is_null() {
         return error_response(id, &RpcError::invalid_params("params must be an array"));
     }
+    let started = std::time::Instant::now();
     let result = dispatch(state, method, &params).await;
+    record_rpc_metrics(state, method, &result, started.elapsed());
     match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
         Err(e) => {
@@ -341,6 +343,31 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
             error_response(id, &e)
         }
     }
+}
+
+/// Counts a request and its latency by chain and method. Methods the node
+/// does not serve are counted as `unknown`, so a client cannot grow the set
+/// of label values.
+fn record_rpc_metrics(
+    state: &RpcState,
+    method: &str,
+    result: &RpcResult,
+    elapsed: std::time::Duration,
+) {
+    let chain = state.node.config().kind.name();
+    let method = if matches!(result, Err(e) if e.code == -32601) {
+        "unknown".to_string()
+    } else {
+        method.to_string()
+    };
+    metrics::counter!("rollup_rpc_requests_total", "chain" => chain, "method" => method.clone())
+        .increment(1);
+    if result.is_err() {
+        metrics::counter!("rollup_rpc_errors_total", "chain" => chain, "method" => method.clone())
+            .increment(1);
+    }
+    metrics::histogram!("rollup_rpc_request_duration_seconds", "chain" => chain, "method" => method)
+        .record(elapsed.as_secs_f64());
 }
 
 /// Routes one method call: the role's extension first (the L1's dev methods,
