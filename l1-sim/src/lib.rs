@@ -24,6 +24,7 @@ pub mod beacon;
 mod builder;
 mod dev;
 mod execute;
+mod replay;
 
 pub use builder::{MiningMode, build_block};
 pub use dev::MAX_TIMESTAMP;
@@ -242,6 +243,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let node = Node::open(node_config, store, || genesis(&config)).await?;
     node.set_finality_depth(config.finality_depth.max(1));
     node.set_history_blocks(config.history_blocks);
+    node.set_replayer(Arc::new(replay::L1Replayer));
     // Load the KZG trusted setup now rather than on the first blob transaction.
     drop(tokio::task::spawn_blocking(|| {
         rollup_protocol::l1_blob::kzg_settings();

@@ -20,6 +20,7 @@
 
 mod follow;
 mod producer;
+mod replay;
 mod rpc;
 mod verifier;
 
@@ -248,6 +249,7 @@ async fn start(config: SequencerConfig, role: Role) -> Result<SequencerHandle, S
     node.set_history_blocks(config.history_blocks);
     node.set_l1_fees(&rollup.genesis_l1_origin);
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
+    node.set_replayer(Arc::new(replay::L2Replayer { l1: l1.clone(), rollup: rollup.clone() }));
     let shutdown = CancellationToken::new();
     let faults = Arc::new(SequencerFaults::default());
     let sync = SharedSync::default();

@@ -225,6 +225,22 @@ for (const name of ["L1", "L2"]) {
     provider.destroy();
   });
 
+  test(`${name}: cast run replays a past contract call, and debug_traceTransaction traces it`, async () => {
+    const { url, pub, wallet } = setup();
+    const deployed = await wallet.deployContract({ abi: PING_ABI, bytecode: INITCODE });
+    const { contractAddress } = await pub.waitForTransactionReceipt({ hash: deployed, pollingInterval: 100 });
+    const hash = await wallet.sendTransaction({ to: contractAddress, data: pad("0x2a") });
+    assert.equal((await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 })).status, "success");
+    const out = execFileSync(CAST, ["run", hash, "--rpc-url", url], { stdio: ["ignore", "pipe", "pipe"] }).toString();
+    assert.match(out, /Traces:/, out);
+    assert.ok(out.toLowerCase().includes(contractAddress.toLowerCase()), `the call to ${contractAddress} in:\n${out}`);
+    assert.match(out, /emit topic 0: 0x[0-9a-f]{64}/i, out);
+    const traced = await rpc(url, "debug_traceTransaction", [hash, { tracer: "callTracer", tracerConfig: { withLog: true } }]);
+    assert.equal(traced.to.toLowerCase(), contractAddress.toLowerCase());
+    assert.equal(traced.logs.length, 1);
+    assert.equal(traced.logs[0].topics[0], PING_TOPIC);
+  });
+
   test(`${name}: cast reads and sends with the node's dev signer`, async () => {
     const { url } = setup();
     const id = execFileSync(CAST, ["chain-id", "--rpc-url", url]).toString().trim();
