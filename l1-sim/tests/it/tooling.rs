@@ -696,3 +696,94 @@ async fn dev_methods_control_mining_and_round_trip_state() {
     other.shutdown().await;
     l1.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simulate_v1_chains_blocks_with_overrides_and_geths_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let head = l1.node.chain().head_number();
+    let (returns42, payee) = (Address::repeat_byte(0x42), Address::repeat_byte(0x77));
+    let broke = Address::repeat_byte(0xde);
+    // PUSH20 payee BALANCE PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN
+    let balance_of = format!("0x73{}3160005260206000f3", alloy_primitives::hex::encode(payee));
+    let reverts = "0x60006000fd"; // PUSH1 0 PUSH1 0 REVERT
+    let sim = |payload: Value| call(&url, "eth_simulateV1", json!([payload, "latest"]));
+    let out = sim(json!({
+        "traceTransfers": true,
+        "blockStateCalls": [
+            {
+                "stateOverrides": {
+                    returns42.to_string(): {"code": "0x602a60005260206000f3"},
+                    broke.to_string(): {"balance": "0xde0b6b3a7640000"},
+                },
+                "calls": [
+                    {"from": broke, "to": returns42},
+                    {"from": broke, "to": payee, "value": "0x64"},
+                ],
+            },
+            {
+                "blockOverrides": {"number": format!("{:#x}", head + 3), "time": "0xffffffff"},
+                "stateOverrides": {Address::repeat_byte(0x01).to_string(): {"code": balance_of}, Address::repeat_byte(0x02).to_string(): {"code": reverts}},
+                "calls": [
+                    {"to": Address::repeat_byte(0x01)},
+                    {"to": Address::repeat_byte(0x02)},
+                ],
+            },
+        ],
+    }))
+    .await;
+    let blocks = out["result"].as_array().unwrap_or_else(|| panic!("{out}"));
+    // Block head+2 is a gap, filled with an empty block.
+    assert_eq!(blocks.len(), 3, "{out}");
+    let number = |b: &Value| {
+        u64::from_str_radix(b["number"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    assert_eq!(blocks.iter().map(number).collect::<Vec<_>>(), [head + 1, head + 2, head + 3]);
+    assert_eq!(blocks[1]["parentHash"], blocks[0]["hash"]);
+    assert_eq!(blocks[2]["parentHash"], blocks[1]["hash"]);
+    assert_eq!(blocks[1]["calls"], json!([]));
+    assert_eq!(blocks[2]["timestamp"], "0xffffffff");
+    let calls = &blocks[0]["calls"];
+    assert_eq!(calls[0]["status"], "0x1", "{calls}");
+    assert_eq!(calls[0]["returnData"], format!("0x{:064x}", 42));
+    assert_eq!(calls[1]["status"], "0x1");
+    assert_eq!(calls[1]["gasUsed"], "0x5208");
+    // traceTransfers: the ETH transfer as an ERC-7528 log.
+    let log = &calls[1]["logs"][0];
+    assert_eq!(log["address"], "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "{calls}");
+    assert_eq!(log["topics"][1], json!(broke.into_word()));
+    assert_eq!(log["topics"][2], json!(payee.into_word()));
+    assert_eq!(log["blockHash"], blocks[0]["hash"]);
+    assert_eq!(blocks[0]["transactions"].as_array().map(Vec::len), Some(2));
+    // State carries from block to block: the payee's balance, then a revert.
+    let calls = &blocks[2]["calls"];
+    assert_eq!(calls[0]["returnData"], format!("0x{:064x}", 100), "{calls}");
+    assert_eq!(calls[1]["status"], "0x0");
+    assert_eq!(calls[1]["error"]["code"], -32000);
+    assert_eq!(calls[1]["error"]["message"], "execution reverted");
+    // Nothing was kept.
+    assert_eq!(l1.node.chain().head_number(), head);
+    assert_eq!(call(&url, "eth_getBalance", json!([payee, "latest"])).await["result"], "0x0");
+
+    // geth's errors.
+    let code = |v: &Value| v["error"]["code"].as_i64();
+    let from = key(1).address();
+    let stale = sim(json!({"validation": true, "blockStateCalls": [{"calls": [{"from": from, "to": payee, "nonce": "0x5", "maxFeePerGas": "0x174876e800"}]}]})).await;
+    assert_eq!(code(&stale), Some(-38011), "{stale}");
+    let unordered =
+        sim(json!({"blockStateCalls": [{"blockOverrides": {"number": format!("{head:#x}")}}]}))
+            .await;
+    assert_eq!(code(&unordered), Some(-38020), "{unordered}");
+    assert_eq!(message(&unordered), format!("block numbers must be in order: {head} <= {head}"));
+    let too_far = sim(
+        json!({"blockStateCalls": [{"blockOverrides": {"number": format!("{:#x}", head + 257)}}]}),
+    )
+    .await;
+    assert_eq!(code(&too_far), Some(-38026), "{too_far}");
+    let many: Vec<Value> = (0..257).map(|_| json!({})).collect();
+    let too_many = sim(json!({"blockStateCalls": many})).await;
+    assert_eq!(code(&too_many), Some(-38026));
+    assert_eq!(message(&too_many), "too many blocks");
+    l1.shutdown().await;
+}
