@@ -18,6 +18,14 @@
 //! price (see [`rollup_node::blob`]). Sidecars are persisted with their block
 //! and served on the same address by the beacon API endpoint
 //! `GET /eth/v1/beacon/blob_sidecars/{block_id}` ([`beacon`]).
+//!
+//! # Tracing past blocks
+//!
+//! `debug_traceTransaction`, `debug_traceBlock*`, `trace_transaction` and
+//! `trace_block` re-execute the block as the builder built it: the header's
+//! environment, the EIP-2935 system call, then its transactions with their
+//! recorded senders, on the state its transactions ran on (the parent's
+//! with the dev-method changes made before it); see `rollup_node::replay`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod beacon;

@@ -16,6 +16,13 @@
 //! unit-tested against an in-memory L1. [`SequencerConfig`] has a `Default`
 //! from [`DEFAULT_BLOCK_TIME`] and [`DEFAULT_SUGGESTED_TIP`] and a
 //! `for_tests()`.
+//!
+//! Past blocks are traced (`debug_traceTransaction`, `debug_traceBlock*`,
+//! `trace_transaction`, `trace_block`) by replaying them through the STF
+//! itself (`rollup_protocol::execute_traced`), with the block's L1 origin
+//! and deposits read back from the L1: deposits are traced like
+//! transactions and the L1 data fee shows as the L1 fee vault's balance
+//! change, as in op-geth.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod follow;
