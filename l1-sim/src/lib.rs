@@ -18,12 +18,21 @@
 //! price (see [`rollup_node::blob`]). Sidecars are persisted with their block
 //! and served on the same address by the beacon API endpoint
 //! `GET /eth/v1/beacon/blob_sidecars/{block_id}` ([`beacon`]).
+//!
+//! # Tracing past blocks
+//!
+//! `debug_traceTransaction`, `debug_traceBlock*`, `trace_transaction` and
+//! `trace_block` re-execute the block as the builder built it: the header's
+//! environment, the EIP-2935 system call, then its transactions with their
+//! recorded senders, on the state its transactions ran on (the parent's
+//! with the dev-method changes made before it); see `rollup_node::replay`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod beacon;
 mod builder;
 mod dev;
 mod execute;
+mod replay;
 
 pub use builder::{MiningMode, build_block};
 pub use dev::MAX_TIMESTAMP;
@@ -255,6 +264,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let node = Node::open(node_config, store, || genesis(&config)).await?;
     node.set_finality_depth(config.finality_depth.max(1));
     node.set_history_blocks(config.history_blocks);
+    node.set_replayer(Arc::new(replay::L1Replayer));
     // Load the KZG trusted setup now rather than on the first blob transaction.
     drop(tokio::task::spawn_blocking(|| {
         rollup_protocol::l1_blob::kzg_settings();

@@ -12,6 +12,7 @@ mod limits;
 mod overrides;
 mod services;
 mod signer;
+mod simulate;
 mod trace;
 mod ws;
 
@@ -24,6 +25,7 @@ pub use overrides::EvmOverrides;
 pub use rollup_http::cors::{CorsOrigins, foreign_origin, refuse_foreign_origins};
 pub use services::{NodeServices, PENDING_FEED_CAPACITY};
 pub use signer::{DevAccounts, UNKNOWN_ACCOUNT, dev_transaction};
+pub use simulate::{MAX_SIMULATE_BLOCKS, MAX_SIMULATE_CALLS, SIMULATE_TIMESTAMP_INCREMENT};
 pub use trace::HISTORICAL_STATE_UNAVAILABLE;
 pub use ws::{MAX_SUBSCRIPTIONS, WS_QUEUE};
 
@@ -76,9 +78,10 @@ impl RpcError {
         let reason = alloy_sol_types::decode_revert_reason(output);
         Self {
             code: 3,
+            // geth: no colon without a reason (empty revert data).
             message: match reason {
-                Some(r) => format!("execution reverted: {r}"),
-                None => "execution reverted".to_string(),
+                Some(r) if !r.is_empty() => format!("execution reverted: {r}"),
+                _ => "execution reverted".to_string(),
             },
             data: Some(Value::String(alloy_primitives::hex::encode_prefixed(output))),
         }
