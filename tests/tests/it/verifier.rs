@@ -100,10 +100,19 @@ async fn a_verifier_follows_forwards_and_serves_the_derived_chain_after_a_fault(
         assert!(tokio::time::Instant::now() < deadline, "the fault never fired");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let wrong: serde_json::Value = sequencer
-        .raw_request("eth_getBlockByNumber".into(), (U64::from(bad), false))
-        .await
-        .unwrap();
+    // The fault is marked when the block is built, a moment before the
+    // sequencer commits and serves it.
+    let wrong = loop {
+        let wrong: serde_json::Value = sequencer
+            .raw_request("eth_getBlockByNumber".into(), (U64::from(bad), false))
+            .await
+            .unwrap();
+        if !wrong.is_null() {
+            break wrong;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "block {bad} never served");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
         let (safe, _) = block_hash(&via_node, "safe").await.unwrap();
