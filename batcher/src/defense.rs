@@ -5,8 +5,9 @@
 //! truth proves the last block with the EXECUTE precompile.
 
 use crate::{Batcher, BatcherError, checked};
-use alloy::{providers::Provider, sol_types::SolCall};
-use alloy_primitives::{B256, U64, U256};
+use alloy::sol_types::SolCall;
+use alloy_primitives::{B256, U256};
+use rollup_client::L2Provider;
 use rollup_contracts::{DisputeGameFactory, GameStatus, OutputOracle, Side};
 use rollup_protocol::{BisectionMove, BisectionState, next_move};
 use std::{collections::BTreeMap, sync::atomic::Ordering};
@@ -25,14 +26,6 @@ pub(crate) struct Colluded {
 }
 
 impl Batcher {
-    pub(crate) async fn l2_output_root(&self, block: u64) -> Result<B256, BatcherError> {
-        let output: serde_json::Value =
-            self.l2.raw_request("optimism_outputAtBlock".into(), (U64::from(block),)).await?;
-        serde_json::from_value(output["outputRoot"].clone()).map_err(|source| {
-            BatcherError::BadResponse { method: "optimism_outputAtBlock", source }
-        })
-    }
-
     /// One pass over the games in progress against this proposer's outputs.
     pub(crate) async fn defend(&self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
         let Some(factory) = self.config.dispute_game_factory else { return Ok(()) };
@@ -73,7 +66,7 @@ impl Batcher {
             for block in wanted {
                 let root = match colluded.as_ref().and_then(|c| c.get(&block)) {
                     Some(root) => *root,
-                    None => self.l2_output_root(block).await?,
+                    None => self.l2.output_root(block).await?,
                 };
                 roots.insert(block, root);
             }

@@ -82,9 +82,9 @@ use alloy::{
     rpc::types::TransactionReceipt,
     sol_types::SolCall,
 };
-use alloy_primitives::{Address, B128, B256, U64, U256, keccak256};
+use alloy_primitives::{Address, B128, B256, U256, keccak256};
 use fill::{FillPolicy, Trigger, fit_prefix, raw_block_size};
-use rollup_client::{ErrorKind, http_provider};
+use rollup_client::{ErrorKind, L2Client, L2Provider, http_provider};
 use rollup_contracts::{BatchInbox, OutputOracle};
 use rollup_db::DbError;
 use rollup_protocol::batch::{
@@ -123,14 +123,9 @@ pub enum BatcherError {
         /// Why it does not decode.
         source: alloy::sol_types::Error,
     },
-    /// An L2 RPC method answered something that is not its documented shape.
-    #[error("L2 {method}: {source}")]
-    BadResponse {
-        /// The JSON-RPC method.
-        method: &'static str,
-        /// Why it does not parse.
-        source: serde_json::Error,
-    },
+    /// Reading the L2 failed.
+    #[error(transparent)]
+    L2(#[from] rollup_client::L2Error),
     /// A sealed L2 block the batcher expected is not there (the L2 was
     /// unwound).
     #[error("L2 block {0} not found")]
@@ -156,13 +151,18 @@ impl BatcherError {
             Self::Db(_) => ErrorKind::Critical,
             Self::Client(e) => e.kind(),
             Self::Tx(e) => e.kind(),
+            Self::L2(e) => e.kind(),
             Self::MissingL2Block(_) | Self::Reverted(_) => ErrorKind::Reset,
-            Self::Rpc(_)
-            | Self::Decode { .. }
-            | Self::BadResponse { .. }
-            | Self::Encode(_)
-            | Self::Kzg(_) => ErrorKind::Temporary,
+            Self::Rpc(_) | Self::Decode { .. } | Self::Encode(_) | Self::Kzg(_) => {
+                ErrorKind::Temporary
+            }
         }
+    }
+}
+
+impl From<std::convert::Infallible> for BatcherError {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
     }
 }
 
@@ -209,7 +209,7 @@ impl BatcherHandle {
 pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError> {
     let store = BatcherStore::open(&config.database_url).await?;
     let l1 = http_provider(&config.l1_rpc_url)?;
-    let l2 = http_provider(&config.l2_rpc_url)?;
+    let l2 = L2Client::new(&config.l2_rpc_url)?;
     let shutdown = CancellationToken::new();
     let faults = Arc::new(ProposerFaults::default());
     let batcher = Batcher {
@@ -231,7 +231,7 @@ pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError>
 struct Batcher {
     config: BatcherConfig,
     l1: RootProvider,
-    l2: RootProvider,
+    l2: L2Client,
     batcher: TxManager,
     proposer: TxManager,
     store: BatcherStore,
@@ -269,17 +269,8 @@ impl Batcher {
         shutdown: &CancellationToken,
     ) -> Result<(), BatcherError> {
         let next: u64 = self.view(self.config.batch_inbox, BatchInbox::nextL2BlockCall {}).await?;
-        let l2_head = self.l2.get_block_number().await?;
         pending.resync(next);
-        if let Some(last) = pending.blocks.back() {
-            // An L2 reorg (the sequencer adopted the chain derived from L1)
-            // replaced blocks not yet batched: fetch them again.
-            let now = self.l2.get_block_by_number(last.block.number.into()).await?;
-            if now.map(|b| b.header.hash) != Some(last.hash) {
-                tracing::info!(target: "batcher", from = next, "L2 reorg under the pending blocks; refetching");
-                pending.clear();
-            }
-        }
+        let l2_head = self.l2.head().await?;
         if l2_head >= next || !pending.blocks.is_empty() {
             let target = self.target().await?;
             let policy = FillPolicy {
@@ -287,16 +278,7 @@ impl Batcher {
                 max_duration: self.config.batch_interval,
                 max_blocks: self.config.max_blocks_per_batch.max(1) as usize,
             };
-            // Fetch the new blocks, up to what one channel could take.
-            let mut number = pending.next_number(next);
-            while number <= l2_head
-                && pending.blocks.len() < policy.max_blocks
-                && pending.estimated_bytes() < 2 * policy.capacity
-            {
-                let (block, hash) = self.batch_block(number).await?;
-                pending.push(block, hash);
-                number += 1;
-            }
+            pending::refill(&self.l2, pending, next, l2_head, &policy).await?;
             let trigger = policy.trigger(
                 pending.blocks.len(),
                 pending.estimated_bytes(),
@@ -353,22 +335,6 @@ impl Batcher {
     ) -> Result<bool, BatcherError> {
         let (base_fee, blob_base_fee) = self.l1_fees().await?;
         Ok(blob_cost(blobs, blob_base_fee) < calldata_cost(calldata_len, base_fee))
-    }
-
-    /// L2 block `number` as a batch carries it, and its hash.
-    async fn batch_block(&self, number: u64) -> Result<(BatchBlock, B256), BatcherError> {
-        let block: Option<rollup_client::SealedBatchBlock> =
-            self.l2.raw_request("rollup_getBatchBlock".into(), (U64::from(number),)).await?;
-        block.map(|b| (b.block, b.hash)).ok_or(BatcherError::MissingL2Block(number))
-    }
-
-    /// The L2's safe head (`optimism_syncStatus`): the newest block the
-    /// chain derived from L1 agrees with.
-    async fn safe_head(&self) -> Result<u64, BatcherError> {
-        let status: serde_json::Value =
-            self.l2.raw_request("optimism_syncStatus".into(), ()).await?;
-        serde_json::from_value::<u64>(status["safe_l2"]["number"].clone())
-            .map_err(|source| BatcherError::BadResponse { method: "optimism_syncStatus", source })
     }
 
     /// Encodes the longest prefix of the pending blocks that fits the
@@ -495,12 +461,35 @@ impl Batcher {
             blob_gas_price: if use_blobs { blob_gas_price } else { 0 },
         };
         self.store.insert_batch(&record).await?;
+        let da = if use_blobs { "blobs" } else { "calldata" };
+        metrics::counter!("rollup_batcher_batches_total", "da" => da).increment(1);
+        metrics::counter!("rollup_batcher_batch_bytes_total", "da" => da).increment(data_bytes);
+        metrics::counter!("rollup_batcher_l2_blocks_total").increment(end - start + 1);
+        // Gwei: a u64 count of wei would wrap after 18 ETH.
+        metrics::counter!("rollup_batcher_l1_spend_gwei_total", "da" => da)
+            .increment(gwei(record.l1_fee_wei));
         tracing::info!(
             target: "batcher",
             l2_start = start, l2_end = end, bytes = data_bytes, blobs = record.blobs, raw_tx_bytes = raw_bytes,
             l1_tx = %receipt.transaction_hash, l1_block, attempts = confirmed.attempts,
             "posted batch"
         );
+        Ok(())
+    }
+
+    /// The proposer's balance and how many more outputs it pays the bond of
+    /// (its runway), logged and exposed as metrics; a warning below ten.
+    async fn record_runway(&self, bond: U256) -> Result<(), BatcherError> {
+        let balance = self.l1.get_balance(self.proposer.address()).await?;
+        let runway: u64 = if bond.is_zero() { u64::MAX } else { (balance / bond).saturating_to() };
+        let balance_eth = gwei(balance) as f64 / 1e9;
+        metrics::gauge!("rollup_proposer_balance_eth").set(balance_eth);
+        metrics::gauge!("rollup_proposer_runway_outputs").set(runway as f64);
+        if runway < 10 {
+            tracing::warn!(target: "proposer", balance_eth, runway_outputs = runway, "the proposer can bond few more outputs: fund it");
+        } else {
+            tracing::debug!(target: "proposer", balance_eth, runway_outputs = runway, "proposer runway");
+        }
         Ok(())
     }
 
@@ -512,12 +501,14 @@ impl Batcher {
         let interval = self.config.output_interval.max(1);
         let next_unbatched: u64 =
             self.view(self.config.batch_inbox, BatchInbox::nextL2BlockCall {}).await?;
-        let safe = self.safe_head().await?;
+        let safe = self.l2.safe_head().await?;
         loop {
             let latest: U256 = self
                 .view(self.config.output_oracle, OutputOracle::latestBlockNumberCall {})
                 .await?;
             let latest: u64 = latest.saturating_to();
+            metrics::gauge!("rollup_proposer_output_lag_blocks")
+                .set(safe.saturating_sub(latest) as f64);
             let target = (latest / interval + 1) * interval;
             if target >= next_unbatched {
                 return Ok(());
@@ -527,16 +518,16 @@ impl Batcher {
             if target > safe && !colluding {
                 return Ok(());
             }
-            let mut root = self.l2_output_root(target).await?;
+            let mut root = self.l2.output_root(target).await?;
             if colluding {
                 // Keep the unsafe chain's roots over the output's range: the
                 // game against it is defended with them once the sequencer
                 // has reorged them away.
                 let mut roots = BTreeMap::new();
                 for block in latest + 1..target {
-                    roots.insert(block, self.l2_output_root(block).await?);
+                    roots.insert(block, self.l2.output_root(block).await?);
                 }
-                root = self.l2_output_root(target).await?;
+                root = self.l2.output_root(target).await?;
                 roots.insert(target, root);
                 *self.colluded.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some(defense::Colluded { root, roots });
@@ -568,8 +559,15 @@ impl Batcher {
                 })
                 .await?;
             tracing::info!(target: "proposer", l2_block = target, %root, l1_tx = %receipt.transaction_hash, "proposed output");
+            metrics::counter!("rollup_proposer_outputs_total").increment(1);
+            self.record_runway(bond).await?;
         }
     }
+}
+
+/// `wei` in whole gwei (saturating).
+fn gwei(wei: U256) -> u64 {
+    (wei / U256::from(1_000_000_000u64)).saturating_to()
 }
 
 fn checked(receipt: TransactionReceipt) -> Result<TransactionReceipt, BatcherError> {

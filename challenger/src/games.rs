@@ -19,7 +19,7 @@ use alloy::{
     sol_types::{SolCall, SolValue},
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
-use rollup_client::{ClientError, txmgr::TxManager};
+use rollup_client::{ClientError, ErrorKind, txmgr::TxManager};
 use rollup_contracts::{DisputeGameFactory, GameStatus, OutputOracle, Side};
 use rollup_protocol::{
     BisectionMove, Derivation, ExecuteDeposit, L1BlockData, L1View, OutputRootPreimage,
@@ -45,7 +45,54 @@ pub(crate) enum GameError {
     #[error("transaction {0} reverted")]
     Reverted(B256),
     #[error("cannot build the proof: {0}")]
-    Proof(String),
+    Proof(#[from] ProofError),
+}
+
+impl GameError {
+    /// How the challenger reacts (kona's classification, as the batcher's
+    /// errors): a network or L1 hiccup is retried, a move someone else made
+    /// first or a proof whose batch moved is a reset (the next pass reads the
+    /// game and the chain again), a proof that cannot be built is critical
+    /// (retrying the same game cannot help; it is logged as an error).
+    pub(crate) fn kind(&self) -> ErrorKind {
+        match self {
+            Self::L1(e) => e.kind(),
+            Self::Tx(e) => e.kind(),
+            Self::Reverted(_) => ErrorKind::Reset,
+            Self::Proof(e) => e.kind(),
+        }
+    }
+}
+
+/// Why the challenger cannot build the one-step proof of a game's block.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ProofError {
+    /// EXECUTE would run under other protocol parameters than the ones this
+    /// challenger derives with.
+    #[error("the DisputeGameFactory's rollupConfig differs from this challenger's rollup config")]
+    RulesDiffer,
+    /// No batch derived so far holds the block (the L1 reorged it away, or
+    /// derivation has not reached it).
+    #[error("no batch holds block {0}")]
+    NoBatch(u64),
+    /// The block's parent is not in the derived chain.
+    #[error("parent of block {0} not derived")]
+    ParentNotDerived(u64),
+    /// The derived chain has no inputs for the block.
+    #[error("no derived inputs for block {0}")]
+    NoInputs(u64),
+    /// The stateless witness could not be built.
+    #[error("witness: {0}")]
+    Witness(#[from] rollup_protocol::WitnessError),
+}
+
+impl ProofError {
+    const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::RulesDiffer | Self::Witness(_) => ErrorKind::Critical,
+            Self::NoBatch(_) | Self::ParentNotDerived(_) | Self::NoInputs(_) => ErrorKind::Reset,
+        }
+    }
 }
 
 impl Worker {
@@ -150,8 +197,13 @@ impl Worker {
         {
             let ours: Vec<u64> =
                 self.open_games.iter().filter(|g| g.ours).map(|g| g.game_id).collect();
+            let at_risk = bond.saturating_mul(U256::from(ours.len()));
+            metrics::gauge!("rollup_challenger_open_games").set(ours.len() as f64);
+            metrics::gauge!("rollup_challenger_bonds_at_risk_eth")
+                .set((at_risk / U256::from(1_000_000_000u64)).saturating_to::<u64>() as f64 / 1e9);
+            metrics::gauge!("rollup_dispute_games_in_progress").set(self.open_games.len() as f64);
             let mut status = self.status.write().await;
-            status.bonds_at_risk_wei = bond.saturating_mul(U256::from(ours.len()));
+            status.bonds_at_risk_wei = at_risk;
             status.open_games = ours;
         }
         for (id, g) in in_progress {
@@ -284,10 +336,7 @@ impl Worker {
         // other rules than ours would prove nothing we derived.
         let theirs = self.factory_view(DisputeGameFactory::rollupConfigCall {}).await?;
         if theirs.as_ref() != self.derivation.config().protocol_params_abi().as_slice() {
-            return Err(GameError::Proof(
-                "the DisputeGameFactory's rollupConfig differs from this challenger's rollup config"
-                    .into(),
-            ));
+            return Err(ProofError::RulesDiffer.into());
         }
         let block = g.hi;
         let batch = self
@@ -295,7 +344,7 @@ impl Worker {
             .iter()
             .find(|b| b.l2_start <= block && block <= b.l2_end)
             .cloned()
-            .ok_or_else(|| GameError::Proof(format!("no batch holds block {block}")))?;
+            .ok_or(ProofError::NoBatch(block))?;
         // The state at the parent, re-derived from L1 data.
         let mut replay = Derivation::new(
             self.derivation.config().clone(),
@@ -304,13 +353,9 @@ impl Worker {
         for b in self.batches.iter().filter(|b| b.l2_start <= g.lo) {
             replay.apply_batch_up_to(b, &self.cache, g.lo);
         }
-        let parent = replay
-            .header(g.lo)
-            .cloned()
-            .ok_or_else(|| GameError::Proof("parent not derived".into()))?;
-        let inputs = replay
-            .inputs_of(block, &batch, &self.cache)
-            .ok_or_else(|| GameError::Proof("inputs".into()))?;
+        let parent = replay.header(g.lo).cloned().ok_or(ProofError::ParentNotDerived(block))?;
+        let inputs =
+            replay.inputs_of(block, &batch, &self.cache).ok_or(ProofError::NoInputs(block))?;
         // The headers BLOCKHASH may reach (the last 256), to prove old hashes.
         let ancestors: Vec<_> =
             (g.lo.saturating_sub(256)..g.lo).filter_map(|n| replay.header(n).cloned()).collect();
@@ -321,7 +366,7 @@ impl Worker {
             &inputs,
             &ancestors,
         )
-        .map_err(|e| GameError::Proof(e.to_string()))?;
+        .map_err(ProofError::from)?;
         let parent_origin = replay.origin(g.lo).unwrap_or_default();
         let mut numbers =
             vec![parent_origin.number, parent_origin.number + 1, inputs.l1_origin.number];
@@ -383,4 +428,27 @@ impl Worker {
 
 fn deposits_encoded(deposits: Vec<ExecuteDeposit>) -> Bytes {
     deposits.abi_encode().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_how_the_challenger_reacts() {
+        // Someone else's move landed first: read the game again.
+        assert_eq!(GameError::Reverted(B256::ZERO).kind(), ErrorKind::Reset);
+        // The batch or the parent of the proven block moved with the L1.
+        for e in [ProofError::NoBatch(7), ProofError::ParentNotDerived(7), ProofError::NoInputs(7)]
+        {
+            assert_eq!(GameError::from(e).kind(), ErrorKind::Reset);
+        }
+        // Proving under other rules cannot succeed, however often retried.
+        assert_eq!(GameError::from(ProofError::RulesDiffer).kind(), ErrorKind::Critical);
+        assert_eq!(
+            GameError::from(rollup_client::txmgr::TxError::Timeout(B256::ZERO)).kind(),
+            ErrorKind::Temporary
+        );
+        assert_eq!(ProofError::NoBatch(7).to_string(), "no batch holds block 7");
+    }
 }

@@ -30,7 +30,7 @@ use alloy_primitives::{Address, B256, U256};
 use decide::{DisputePlan, Finality, JudgedOutput, OpenGame, Verdict};
 use l1::L1Cache;
 use rollup_client::{
-    ClientError, L1Client,
+    ClientError, ErrorKind, L1Client,
     txmgr::{TxManager, TxManagerConfig},
 };
 use rollup_contracts::OutputOracle;
@@ -410,7 +410,17 @@ impl Worker {
                 tracing::warn!(target: "challenger", %e, "step failed; retrying");
             }
             if let Err(e) = self.play(&shutdown).await {
-                tracing::warn!(target: "challenger", %e, "dispute step failed; retrying");
+                match e.kind() {
+                    ErrorKind::Temporary => {
+                        tracing::warn!(target: "challenger", %e, "dispute step failed; retrying")
+                    }
+                    ErrorKind::Reset => {
+                        tracing::info!(target: "challenger", %e, "the game or the chain moved; reading them again")
+                    }
+                    ErrorKind::Critical => {
+                        tracing::error!(target: "challenger", %e, "dispute step cannot succeed as configured")
+                    }
+                }
             }
         }
     }
@@ -426,7 +436,9 @@ impl Worker {
                 let replaced: Vec<(u64, String)> = derived
                     .iter()
                     .filter_map(|(b, from)| match from {
-                        DerivedFrom::DepositOnly(reason) => Some((b.header.number, reason.clone())),
+                        DerivedFrom::DepositOnly(reason) => {
+                            Some((b.header.number, reason.to_string()))
+                        }
                         DerivedFrom::Batch => None,
                     })
                     .collect();
@@ -579,6 +591,8 @@ impl Worker {
                         let mut status = self.status.write().await;
                         if !status.invalid_outputs.contains(&(index, output.l2BlockNumber)) {
                             status.invalid_outputs.push((index, output.l2BlockNumber));
+                            metrics::counter!("rollup_challenger_invalid_outputs_total")
+                                .increment(1);
                         }
                     }
                     let _ = self.events.send(ChallengerEvent::OutputInvalid {
@@ -596,6 +610,7 @@ impl Worker {
                 verdict,
             });
             self.status.write().await.outputs_checked = self.outputs.len() as u64;
+            metrics::gauge!("rollup_challenger_outputs_checked").set(self.outputs.len() as f64);
         }
         self.dispute(shutdown).await
     }

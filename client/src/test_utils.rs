@@ -1,9 +1,9 @@
 //! In-memory implementations of the reader traits, for unit tests of the
 //! roles' decisions (no L1 simulator, no network).
 
-use crate::{BatchProvider, L1Provider};
+use crate::{BatchProvider, L1Provider, L2Provider, SealedBatchBlock};
 use alloy_primitives::{Address, B256};
-use rollup_protocol::{L1Origin, PostedBatch, UserDeposit};
+use rollup_protocol::{L1Origin, PostedBatch, UserDeposit, batch::BatchBlock};
 use std::{collections::BTreeMap, convert::Infallible};
 
 /// An L1 held in memory: blocks `0..=head` as L1 origins, deposits by
@@ -107,6 +107,70 @@ impl BatchProvider for MemoryL1 {
             .filter(|(a, b)| *a == inbox && (from..=to).contains(&b.l1_block))
             .map(|(_, b)| b.clone())
             .collect())
+    }
+}
+
+/// An L2 held in memory: sealed blocks by number, the safe head and output
+/// roots. Reads never fail.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryL2 {
+    /// The blocks, by number.
+    pub blocks: BTreeMap<u64, SealedBatchBlock>,
+    /// The safe head.
+    pub safe: u64,
+    /// Output roots by block.
+    pub outputs: BTreeMap<u64, B256>,
+    /// Reorgs so far: blocks sealed after a reorg get other hashes.
+    pub generation: u8,
+}
+
+impl MemoryL2 {
+    /// Seals the next block (`number` follows the last) with `transactions`;
+    /// returns it.
+    pub fn push_block(&mut self, transactions: Vec<alloy_primitives::Bytes>) -> SealedBatchBlock {
+        let number = self.blocks.last_key_value().map_or(0, |(n, _)| n + 1);
+        let mut hash = B256::with_last_byte((number % 255) as u8 + 1);
+        hash.0[0] = self.generation;
+        hash.0[1] = 0x12;
+        let block = SealedBatchBlock {
+            block: BatchBlock {
+                number,
+                timestamp: 1_000 + number,
+                l1_origin_number: number / 6,
+                l1_origin_hash: B256::with_last_byte(1),
+                transactions,
+            },
+            hash,
+        };
+        self.blocks.insert(number, block.clone());
+        block
+    }
+
+    /// Drops blocks `from..` (an L2 reorg); blocks sealed after it get other
+    /// hashes.
+    pub fn reorg_from(&mut self, from: u64) {
+        let _ = self.blocks.split_off(&from);
+        self.generation = self.generation.wrapping_add(1);
+    }
+}
+
+impl L2Provider for MemoryL2 {
+    type Error = Infallible;
+
+    async fn head(&self) -> Result<u64, Infallible> {
+        Ok(self.blocks.last_key_value().map_or(0, |(n, _)| *n))
+    }
+
+    async fn batch_block(&self, number: u64) -> Result<Option<SealedBatchBlock>, Infallible> {
+        Ok(self.blocks.get(&number).cloned())
+    }
+
+    async fn safe_head(&self) -> Result<u64, Infallible> {
+        Ok(self.safe)
+    }
+
+    async fn output_root(&self, block: u64) -> Result<B256, Infallible> {
+        Ok(self.outputs.get(&block).copied().unwrap_or_default())
     }
 }
 

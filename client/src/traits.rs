@@ -1,10 +1,11 @@
-//! What the roles read from the L1, as small async traits (kona's
+//! What the roles read from the L1 and the L2, as small async traits (kona's
 //! `ChainProvider` and `DataAvailabilityProvider`,
 //! `crates/protocol/derive/src/traits/`). [`crate::L1Client`] implements
 //! them over JSON-RPC; [`crate::test_utils`] holds in-memory
 //! implementations, so a role's decisions can be tested without an L1.
 
-use alloy_primitives::Address;
+use crate::SealedBatchBlock;
+use alloy_primitives::{Address, B256};
 use rollup_protocol::{L1Origin, PostedBatch, UserDeposit};
 use std::future::Future;
 
@@ -62,4 +63,28 @@ pub trait BatchProvider: Send + Sync {
         from: u64,
         to: u64,
     ) -> impl Future<Output = Result<Vec<PostedBatch>, Self::Error>> + Send;
+}
+
+/// What the batcher and the proposer read from the L2 sequencer: sealed
+/// blocks as a batch carries them, the safe head, output roots.
+pub trait L2Provider: Send + Sync {
+    /// The error of a read.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The L2 head (unsafe) block number.
+    fn head(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// L2 block `number` as a batch carries it, with its hash (`None` if
+    /// the L2 does not have it, e.g. after a reorg shortened the chain).
+    fn batch_block(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<SealedBatchBlock>, Self::Error>> + Send;
+
+    /// The safe head: the newest block the chain derived from L1 agrees
+    /// with (`optimism_syncStatus`).
+    fn safe_head(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// The output root of block `block` (`optimism_outputAtBlock`).
+    fn output_root(&self, block: u64) -> impl Future<Output = Result<B256, Self::Error>> + Send;
 }

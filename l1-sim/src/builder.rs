@@ -14,7 +14,7 @@ use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Address, B256, Bloom, Bytes, U256, map::HashSet};
 use alloy_trie::root::ordered_trie_root_with_encoder;
 use revm::{
-    DatabaseCommit, ExecuteEvm,
+    Database, DatabaseCommit, ExecuteEvm,
     context::ContextTr,
     context_interface::result::{EVMError, ExecutionResult, Output},
 };
@@ -25,7 +25,7 @@ use rollup_node::{
     mempool::PoolTx,
 };
 use rollup_protocol::{
-    BlockEnvInput, ExecutedTx, RollupReceipt, build_evm_with_precompiles, tx_env,
+    BlockEnvInput, ExecutedTx, RollupEvm, RollupReceipt, build_evm_with_precompiles, tx_env,
 };
 use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
@@ -91,25 +91,7 @@ pub(crate) async fn build_block_locked(
             let state = &chain.state;
             node.pool().best_with_blob_fee(base_fee, blob_base_fee, |a| state.nonce(a))
         });
-        let mut evm = build_evm_with_precompiles(
-            &mut chain.state,
-            node.config().chain_id,
-            &env,
-            node.config().kind.precompiles(),
-        );
-        let ctx = &mut evm.ctx;
-        node.set_blob_env(&mut ctx.cfg, &mut ctx.block, excess_blob_gas);
-        // EIP-2935 (Prague): the parent's hash into the history contract's
-        // ring buffer, by a system call before the transactions (as reth
-        // does, the system caller's own account is not committed).
-        if let Ok(mut out) = revm::SystemCallEvm::system_call(
-            &mut evm,
-            rollup_protocol::HISTORY_STORAGE,
-            Bytes::copy_from_slice(parent_hash.as_slice()),
-        ) {
-            out.state.remove(&revm::handler::SYSTEM_ADDRESS);
-            evm.ctx.db_mut().commit(out.state);
-        }
+        let mut evm = block_evm(node, &mut chain.state, &env, excess_blob_gas, parent_hash);
         let mut cumulative = 0u64;
         let mut blob_gas_used = 0u64;
         let mut txs = Vec::new();
@@ -221,6 +203,39 @@ pub(crate) async fn build_block_locked(
     node.commit_block_with_blobs(block, changes, &blobs).await?;
     tracing::debug!(target: "l1", number, txs = count, blobs = blobs.len(), "mined block");
     Ok(number)
+}
+
+/// revm set up for the L1 block `env` over `db` (the parent's state): the
+/// L1's precompiles, the blob environment of `excess_blob_gas`, and the
+/// block's EIP-2935 system call made, storing `parent_hash`. Block building
+/// and replays for tracing ([`crate::replay`]) start every block here.
+pub(crate) fn block_evm<DB: Database + DatabaseCommit>(
+    node: &Node,
+    db: DB,
+    env: &BlockEnvInput,
+    excess_blob_gas: u64,
+    parent_hash: B256,
+) -> RollupEvm<DB> {
+    let mut evm = build_evm_with_precompiles(
+        db,
+        node.config().chain_id,
+        env,
+        node.config().kind.precompiles(),
+    );
+    let ctx = &mut evm.ctx;
+    node.set_blob_env(&mut ctx.cfg, &mut ctx.block, excess_blob_gas);
+    // EIP-2935 (Prague): the parent's hash into the history contract's
+    // ring buffer, by a system call before the transactions (as reth
+    // does, the system caller's own account is not committed).
+    if let Ok(mut out) = revm::SystemCallEvm::system_call(
+        &mut evm,
+        rollup_protocol::HISTORY_STORAGE,
+        Bytes::copy_from_slice(parent_hash.as_slice()),
+    ) {
+        out.state.remove(&revm::handler::SYSTEM_ADDRESS);
+        evm.ctx.db_mut().commit(out.state);
+    }
+    evm
 }
 
 /// How the L1 mines (anvil's modes): a block for every transaction

@@ -197,6 +197,17 @@ impl DevMethods {
         Self { node, clock, snapshots: Mutex::new(BTreeMap::new()), mode }
     }
 
+    /// Switches how the L1 mines (what `anvil_setAutomine` and
+    /// `anvil_setIntervalMining` do).
+    pub(crate) fn set_mining_mode(&self, mode: MiningMode) {
+        self.mode.send_replace(mode);
+    }
+
+    /// How the L1 mines now.
+    pub(crate) fn mining_mode(&self) -> MiningMode {
+        *self.mode.borrow()
+    }
+
     /// anvil's `SerializableState` JSON of the head state: every account's
     /// nonce, balance, code and storage.
     fn dump_state(&self) -> Value {

@@ -18,12 +18,21 @@
 //! price (see [`rollup_node::blob`]). Sidecars are persisted with their block
 //! and served on the same address by the beacon API endpoint
 //! `GET /eth/v1/beacon/blob_sidecars/{block_id}` ([`beacon`]).
+//!
+//! # Tracing past blocks
+//!
+//! `debug_traceTransaction`, `debug_traceBlock*`, `trace_transaction` and
+//! `trace_block` re-execute the block as the builder built it: the header's
+//! environment, the EIP-2935 system call, then its transactions with their
+//! recorded senders, on the state its transactions ran on (the parent's
+//! with the dev-method changes made before it); see `rollup_node::replay`.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod beacon;
 mod builder;
 mod dev;
 mod execute;
+mod replay;
 
 pub use builder::{MiningMode, build_block};
 pub use dev::MAX_TIMESTAMP;
@@ -162,9 +171,22 @@ pub struct L1Handle {
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     supervisor: Supervisor,
+    dev: Arc<dev::DevMethods>,
 }
 
 impl L1Handle {
+    /// Switches how the L1 mines, as `anvil_setAutomine` and
+    /// `anvil_setIntervalMining` do (the devnet mines its contract
+    /// deployment at once, then mines on its interval).
+    pub fn set_mining_mode(&self, mode: MiningMode) {
+        self.dev.set_mining_mode(mode);
+    }
+
+    /// How the L1 mines now.
+    pub fn mining_mode(&self) -> MiningMode {
+        self.dev.mining_mode()
+    }
+
     /// The supervisor of its tasks: [`Supervisor::failed`] resolves when one
     /// ends while the role runs.
     pub const fn supervisor(&self) -> &Supervisor {
@@ -242,6 +264,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let node = Node::open(node_config, store, || genesis(&config)).await?;
     node.set_finality_depth(config.finality_depth.max(1));
     node.set_history_blocks(config.history_blocks);
+    node.set_replayer(Arc::new(replay::L1Replayer));
     // Load the KZG trusted setup now rather than on the first blob transaction.
     drop(tokio::task::spawn_blocking(|| {
         rollup_protocol::l1_blob::kzg_settings();
@@ -254,7 +277,7 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     };
     let (mode_tx, mode_rx) = tokio::sync::watch::channel(mode);
     let ext = Arc::new(dev::DevMethods::new(node.clone(), clock.clone(), mode_tx));
-    let router = rpc::with_cors(rpc::router(node.clone(), ext), &config.rpc_cors)
+    let router = rpc::with_cors(rpc::router(node.clone(), ext.clone()), &config.rpc_cors)
         .merge(beacon::router(node.clone()));
     let (rpc_addr, server) = rollup_node::serve(config.rpc_addr, router, shutdown.clone())
         .await
@@ -264,5 +287,5 @@ pub async fn spawn(config: L1Config) -> Result<L1Handle, L1Error> {
     let miner = supervisor
         .spawn("miner", builder::mine_loop(node.clone(), clock, mode_rx, shutdown.clone()));
     tracing::info!(target: "l1", %rpc_addr, head = node.chain().head_number(), "L1 simulator running");
-    Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner], supervisor })
+    Ok(L1Handle { node, rpc_addr, shutdown, tasks: vec![server, miner], supervisor, dev: ext })
 }

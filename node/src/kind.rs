@@ -24,6 +24,14 @@ pub enum ChainKind {
 }
 
 impl ChainKind {
+    /// `l1` or `l2`: the `chain` label of the node's metrics.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::L1 { .. } => "l1",
+            Self::L2 { .. } => "l2",
+        }
+    }
+
     /// Whether blob transactions are accepted (the L1 only).
     pub const fn blobs(&self) -> bool {
         matches!(self, Self::L1 { .. })

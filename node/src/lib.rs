@@ -32,6 +32,13 @@
 //!   `missing trie node`), and [`Node::unwind_to`] rolls everything back
 //!   (reorgs, `evm_revert`). A read at block `n` costs O(changes since `n`)
 //!   (a proof at an older block also copies the state once).
+//! * **Tracing past transactions** (`debug_traceTransaction`,
+//!   `debug_traceBlock*`, `trace_transaction`, `trace_block`): the block is
+//!   re-executed on [`Node::state_before`] (its parent's state, with the
+//!   dev-method changes recorded before it) behind a copy-on-write
+//!   [`ReplayDb`], by the chain's own [`BlockReplayer`] (the L1 simulator's
+//!   block builder, the L2's STF), each traced transaction under its own
+//!   revm-inspectors inspector ([`replay`]).
 //! * **Blocks** are still all held in memory and stored as JSON (bounded
 //!   block cache, RLP bodies: not done yet).
 //!
@@ -60,6 +67,7 @@ mod chain;
 mod kind;
 pub mod mempool;
 mod node;
+pub mod replay;
 pub mod rpc;
 mod store;
 
@@ -69,6 +77,7 @@ pub use rollup_db as db;
 pub use chain::{Chain, StoredBlock, TxLocation};
 pub use kind::ChainKind;
 pub use node::{HistoricalState, Node, NodeConfig, StateError};
+pub use replay::{BlockReplayer, ReplayDb, ReplayError, ReplayTracer, ReplayedTx, TxInspector};
 pub use store::{ChainStore, ChangesetMark};
 
 /// Serves a router until a token is cancelled ([`rollup_http::serve`]).

@@ -77,6 +77,8 @@ pub struct Node {
     history_floor: AtomicU64,
     /// The `safe` and `finalized` heads.
     heads: SafeHeads,
+    /// How the chain re-executes a past block for tracing.
+    replayer: std::sync::OnceLock<Arc<dyn crate::BlockReplayer>>,
 }
 
 /// Where the `safe` and `finalized` block tags point. On the L1 they trail
@@ -250,6 +252,7 @@ impl Node {
             history_blocks: AtomicU64::new(0),
             history_floor: AtomicU64::new(history_floor),
             heads: SafeHeads::default(),
+            replayer: std::sync::OnceLock::new(),
         }))
     }
 
@@ -277,6 +280,20 @@ impl Node {
         Ok(hash)
     }
 
+    /// Sets how this chain re-executes a past block (`debug_traceTransaction`,
+    /// `debug_traceBlock*`, `trace_transaction`, `trace_block`): the L1
+    /// simulator's block builder or the L2's STF. Without one, those methods
+    /// answer geth's `historical state not available`. Set once; later calls
+    /// are ignored.
+    pub fn set_replayer(&self, replayer: Arc<dyn crate::BlockReplayer>) {
+        let _ = self.replayer.set(replayer);
+    }
+
+    /// How this chain re-executes a past block, if it was told ([`Self::set_replayer`]).
+    pub fn replayer(&self) -> Option<Arc<dyn crate::BlockReplayer>> {
+        self.replayer.get().cloned()
+    }
+
     /// Keeps the state of the last `blocks` blocks only (`--history-blocks`;
     /// `None`: every block, an archive node, the default). Older changesets
     /// are dropped as blocks are added.
@@ -297,6 +314,26 @@ impl Node {
     pub fn set_safe_heads(&self, safe: u64, finalized: u64) {
         self.heads.safe.store(safe, Ordering::Relaxed);
         self.heads.finalized.store(finalized.min(safe), Ordering::Relaxed);
+        let chain = self.config.kind.name();
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "safe")
+            .set(self.safe_number() as f64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "finalized")
+            .set(self.finalized_number() as f64);
+    }
+
+    /// Metrics of a new head `number` with `txs` transactions: blocks and
+    /// transactions counted, the three heads, the pool's size.
+    fn record_block_metrics(&self, number: u64, txs: usize) {
+        let chain = self.config.kind.name();
+        metrics::counter!("rollup_blocks_total", "chain" => chain).increment(1);
+        metrics::counter!("rollup_transactions_total", "chain" => chain).increment(txs as u64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "latest").set(number as f64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "safe")
+            .set(self.safe_number() as f64);
+        metrics::gauge!("rollup_head", "chain" => chain, "head" => "finalized")
+            .set(self.finalized_number() as f64);
+        metrics::gauge!("rollup_pool_transactions", "chain" => chain)
+            .set(self.pool.lock().len() as f64);
     }
 
     /// The number of the `safe` block (never above the head, never below
@@ -384,6 +421,39 @@ impl Node {
             state.storage = changes.storage.into_iter().map(|(a, s, v)| ((a, s), v)).collect();
         }
         Ok(state)
+    }
+
+    /// The state block `number`'s transactions ran on: its parent's, with
+    /// the changes dev methods made between the two (on the L1, recorded
+    /// with the block, [`ChainStore::changes_before`]). Its
+    /// [`HistoricalState::block`] is the parent. What a replay for tracing
+    /// executes the block on.
+    ///
+    /// Errors as [`Self::state_at`]'s: the genesis block (which has no
+    /// parent) and an unknown block are [`StateError::UnknownBlock`].
+    pub async fn state_before(
+        self: &Arc<Self>,
+        number: u64,
+    ) -> Result<HistoricalState, StateError> {
+        let view = self.producer.clone().read_owned().await;
+        let parent = {
+            let chain = self.chain();
+            if number == 0 || number > chain.head_number() {
+                return Err(StateError::UnknownBlock);
+            }
+            chain.block(number - 1).cloned().ok_or(StateError::UnknownBlock)?
+        };
+        if parent.number() < self.history_floor.load(Ordering::Relaxed) {
+            return Err(StateError::Pruned(parent.header.state_root));
+        }
+        let changes = self.store.changes_before(number).await?;
+        Ok(HistoricalState {
+            node: self.clone(),
+            block: parent,
+            accounts: changes.accounts.into_iter().collect(),
+            storage: changes.storage.into_iter().map(|(a, s, v)| ((a, s), v)).collect(),
+            _view: view,
+        })
     }
 
     /// Rolls the chain back to block `number`, atomically and durably: the
@@ -607,6 +677,7 @@ impl Node {
             pool.prune(|a| chain.state.nonce(a));
         }
         self.head.send_replace(number);
+        self.record_block_metrics(number, included.len());
         let keep = self.history_blocks.load(Ordering::Relaxed);
         if keep > 0 && number > keep {
             // The state of `number - keep` stays servable: drop the

@@ -9,7 +9,9 @@
 //! account and slot it changed; tables `account_changesets` and
 //! `storage_changesets`, as reth's `AccountChangeSets`/`StorageChangeSets`)
 //! in the same database transaction. Changes made outside a block (dev
-//! methods) are recorded under the next block's number. The changesets
+//! methods) are recorded under the next block's number, marked `dev` (so
+//! the state a block's transactions ran on, [`ChainStore::changes_before`],
+//! includes them). The changesets
 //! after block `n`, folded to the first row per key, are the difference
 //! between the head state and the state at `n`: [`ChainStore::changes_after`]
 //! reads them for historical state, [`ChainStore::unwind`] applies them to
@@ -49,6 +51,12 @@ const MIGRATIONS: &[SchemaMigration] = &[
         sqlite: include_str!("../migrations/0003_changesets.sqlite.sql"),
         postgres: include_str!("../migrations/0003_changesets.postgres.sql"),
     },
+    SchemaMigration {
+        version: 4,
+        description: "changeset rows of dev methods",
+        sqlite: include_str!("../migrations/0004_changeset_dev.sqlite.sql"),
+        postgres: include_str!("../migrations/0004_changeset_dev.postgres.sql"),
+    },
 ];
 
 /// A position in the changeset tables (the last row ids): what was
@@ -64,6 +72,9 @@ pub struct ChangesetMark {
 enum Since {
     /// Rows of blocks after this number.
     Block(u64),
+    /// The rows of this block's transactions and of later blocks (not the
+    /// dev-method rows recorded under this block's number).
+    BlockTxs(u64),
     /// Rows written after this mark.
     Mark(ChangesetMark),
 }
@@ -124,7 +135,7 @@ impl ChainStore {
             .await?;
         }
         write_changes(&mut tx, changes).await?;
-        write_changeset(&mut tx, block.number(), &changes.previous).await?;
+        write_changeset(&mut tx, block.number(), &changes.previous, false).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -163,7 +174,7 @@ impl ChainStore {
         let head: Option<i64> =
             sqlx::query("SELECT MAX(number) FROM blocks").fetch_one(&mut *tx).await?.try_get(0)?;
         let next = head.map_or(0, |h| h as u64 + 1);
-        write_changeset(&mut tx, next, &changes.previous).await?;
+        write_changeset(&mut tx, next, &changes.previous, true).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -189,6 +200,16 @@ impl ChainStore {
     pub async fn changes_after(&self, number: u64) -> Result<Changeset, DbError> {
         let mut conn = self.pool.acquire().await?;
         fold_changesets(&mut conn, Since::Block(number)).await
+    }
+
+    /// The changes made by the transactions of block `number` and every
+    /// later block, folded as [`Self::changes_after`] folds them: undone
+    /// from the head state, they give the state block `number`'s
+    /// transactions ran on (its parent's, with the dev-method changes made
+    /// before it).
+    pub async fn changes_before(&self, number: u64) -> Result<Changeset, DbError> {
+        let mut conn = self.pool.acquire().await?;
+        fold_changesets(&mut conn, Since::BlockTxs(number)).await
     }
 
     /// The lowest block whose state can be rebuilt from the changesets
@@ -420,11 +441,13 @@ async fn write_changeset(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     number: u64,
     previous: &Changeset,
+    dev: bool,
 ) -> Result<(), DbError> {
+    let dev = i64::from(dev);
     for chunk in previous.accounts.chunks(CHANGESET_ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO account_changesets (block_number, address, existed, nonce, balance, code_hash) VALUES {}",
-            placeholders(chunk.len(), 6)
+            "INSERT INTO account_changesets (block_number, address, existed, nonce, balance, code_hash, dev) VALUES {}",
+            placeholders(chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for (address, record) in chunk {
@@ -438,14 +461,15 @@ async fn write_changeset(
                 .bind(existed)
                 .bind(record.nonce as i64)
                 .bind(record.balance.to_be_bytes::<32>().to_vec())
-                .bind(record.code_hash.to_vec());
+                .bind(record.code_hash.to_vec())
+                .bind(dev);
         }
         query.execute(&mut **tx).await?;
     }
     for chunk in previous.storage.chunks(CHANGESET_ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO storage_changesets (block_number, address, slot, value) VALUES {}",
-            placeholders(chunk.len(), 4)
+            "INSERT INTO storage_changesets (block_number, address, slot, value, dev) VALUES {}",
+            placeholders(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for (address, slot, value) in chunk {
@@ -453,7 +477,8 @@ async fn write_changeset(
                 .bind(number as i64)
                 .bind(address.to_vec())
                 .bind(slot.to_be_bytes::<32>().to_vec())
-                .bind(value.to_be_bytes::<32>().to_vec());
+                .bind(value.to_be_bytes::<32>().to_vec())
+                .bind(dev);
         }
         query.execute(&mut **tx).await?;
     }
@@ -468,14 +493,17 @@ async fn fold_changesets(
     since: Since,
 ) -> Result<Changeset, DbError> {
     let (filter, bound, slot_bound) = match since {
-        Since::Block(n) => ("block_number", n as i64, n as i64),
-        Since::Mark(m) => ("id", m.accounts, m.storage),
+        Since::Block(n) => ("block_number > $1", n as i64, n as i64),
+        Since::BlockTxs(n) => {
+            ("(block_number > $1 OR (block_number = $1 AND dev = 0))", n as i64, n as i64)
+        }
+        Since::Mark(m) => ("id > $1", m.accounts, m.storage),
     };
     let mut accounts: HashMap<Address, Option<AccountRecord>> = HashMap::default();
     let mut order = Vec::new();
     for row in sqlx::query(&format!(
         "SELECT address, existed, nonce, balance, code_hash FROM account_changesets \
-         WHERE {filter} > $1 ORDER BY block_number, id"
+         WHERE {filter} ORDER BY block_number, id"
     ))
     .bind(bound)
     .fetch_all(&mut *conn)
@@ -501,7 +529,7 @@ async fn fold_changesets(
     let mut storage = Vec::new();
     for row in sqlx::query(&format!(
         "SELECT address, slot, value FROM storage_changesets \
-         WHERE {filter} > $1 ORDER BY block_number, id"
+         WHERE {filter} ORDER BY block_number, id"
     ))
     .bind(slot_bound)
     .fetch_all(&mut *conn)

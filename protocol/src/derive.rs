@@ -220,12 +220,13 @@ pub trait L1View {
 }
 
 /// How a derived block came to be.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DerivedFrom {
     /// The batched block, valid.
     Batch,
-    /// A deposit-only block replacing an invalid batched block.
-    DepositOnly(String),
+    /// A deposit-only block replacing an invalid batched block, and the rule
+    /// the batched block broke.
+    DepositOnly(DerivationError),
 }
 
 /// The L2 chain derived from L1 data alone: headers of every block and the
@@ -385,10 +386,7 @@ pub fn derive_block_inputs(
             let next = parent_origin.number.saturating_add(1);
             let advance = (next < batch.l1_block).then(|| l1.origin(next)).flatten();
             let next_origin = advance.map(|o| (o, l1.deposits(o.number)));
-            (
-                deposit_only_inputs(parent, parent_origin, next_origin),
-                DerivedFrom::DepositOnly(e.to_string()),
-            )
+            (deposit_only_inputs(parent, parent_origin, next_origin), DerivedFrom::DepositOnly(e))
         }
     }
 }

@@ -8,6 +8,14 @@
 //! derivation and the EXECUTE precompile receive bytes and recover a block's
 //! senders in parallel ([`execute_block`], [`recover_transactions`]).
 //!
+//! [`execute_recovered`] is [`execute_traced`] with [`NoTracer`]: the one
+//! function can also run each transaction under a revm inspector that a
+//! [`BlockTracer`] gives it (a node replaying a past block for
+//! `debug_trace*`), and hands the tracer each transaction's result with the
+//! balance changes the STF makes outside the EVM (the deposit's mint, the
+//! L1 data fee, the fee vaults' credits). Transactions without an
+//! inspector run as in block building (revm's `transact`).
+//!
 //! Rules, in order (all deterministic; an invalid user transaction is skipped
 //! and never aborts the block):
 //! 1. Base fee: EIP-1559 from the parent with [`L2_BASE_FEE_PARAMS`], never
@@ -47,7 +55,7 @@ use crate::{
     BASE_FEE_VAULT, HISTORY_STORAGE, L1_BLOCK, L1_FEE_VAULT, L1Attributes, L1FeeScalars,
     L2_BASE_FEE_PARAMS, L2_MIN_BASE_FEE, L2_TO_L1_MESSAGE_PASSER, RollupConfig, RollupReceipt,
     RollupTxEnvelope, SEQUENCER_FEE_VAULT, StateDb, TxDeposit, UserDeposit, WITHDRAWALS_ROOT_SLOT,
-    evm::{BlockEnvInput, RollupEvm, build_evm, tx_env},
+    evm::{BlockEnvInput, build_evm, tx_env},
     l1_fee::{calldata_gas, l1_data_fee},
 };
 use alloy_consensus::{
@@ -58,10 +66,12 @@ use alloy_primitives::{Address, B256, Bloom, Bytes, U256};
 use alloy_trie::root::ordered_trie_root_with_encoder;
 use rayon::prelude::*;
 use revm::{
-    Database, DatabaseCommit, ExecuteEvm, SystemCallEvm,
-    context::{ContextTr, TxEnv},
-    context_interface::result::{EVMError, ExecutionResult, Output},
-    handler::SYSTEM_ADDRESS,
+    Database, DatabaseCommit, ExecuteEvm, InspectEvm, Inspector, SystemCallEvm,
+    context::{ContextTr, TxEnv, either::Either},
+    context_interface::result::{EVMError, ExecutionResult, Output, ResultAndState},
+    handler::{MainnetContext, MainnetEvm, SYSTEM_ADDRESS},
+    inspector::NoOpInspector,
+    state::{Account, EvmState},
 };
 use rollup_contracts::l1_block_slots;
 use serde::{Deserialize, Serialize};
@@ -332,6 +342,74 @@ pub fn execute_recovered<S: StateDb>(
     parent: &Header,
     inputs: &RecoveredInputs,
 ) -> Result<ExecutedBlock, StfError<S::Error>> {
+    execute_traced(config, state, parent, inputs, &mut NoTracer)
+}
+
+/// A transaction of a block as [`execute_traced`] executed it, handed to
+/// the [`BlockTracer`] before its changes are committed (so the state
+/// database still reads the state before it).
+#[derive(Debug)]
+pub struct TracedTx<'a> {
+    /// Its position in the block (deposits first).
+    pub index: usize,
+    /// The transaction, its sender and its receipt, as the block keeps them.
+    pub tx: &'a ExecutedTx,
+    /// The EVM's result and the state changes the block keeps for it: for
+    /// a user transaction, with the L1 data fee taken from the sender and
+    /// credited to [`L1_FEE_VAULT`] and the base fee credited to
+    /// [`BASE_FEE_VAULT`] (as op-geth's state transition does them).
+    /// `None` for a deposit the EVM refused (only its mint and nonce bump
+    /// are kept).
+    pub result: Option<&'a ResultAndState>,
+    /// Wei credited before the EVM ran (a deposit's mint, to its sender):
+    /// the state database includes it, the state before the transaction
+    /// did not.
+    pub minted: Option<(Address, U256)>,
+}
+
+/// What [`execute_traced`] runs each transaction of a block under: nothing
+/// when building or deriving blocks ([`NoTracer`]), a revm [`Inspector`]
+/// when an RPC node replays a past block for `debug_trace*`/`trace_*`.
+///
+/// `DB` is the database the EVM runs over (`&mut S` for a state `S`).
+pub trait BlockTracer<DB: Database> {
+    /// The inspector transactions run under.
+    type Inspector: Inspector<MainnetContext<DB>>;
+
+    /// The inspector for transaction `index` of the block (deposits
+    /// first); `None` runs it without one.
+    fn inspector(&mut self, index: usize) -> Option<Self::Inspector>;
+
+    /// Transaction `tx.index` ran under `inspector`; `db` reads the state
+    /// before it. Not called for transactions run without an inspector.
+    fn traced(&mut self, inspector: Self::Inspector, tx: TracedTx<'_>, db: &DB);
+}
+
+/// The [`BlockTracer`] of block building and derivation: no inspector.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoTracer;
+
+impl<DB: Database> BlockTracer<DB> for NoTracer {
+    type Inspector = NoOpInspector;
+
+    fn inspector(&mut self, _: usize) -> Option<NoOpInspector> {
+        None
+    }
+
+    fn traced(&mut self, _: NoOpInspector, _: TracedTx<'_>, _: &DB) {}
+}
+
+/// [`execute_recovered`] with each transaction run under the inspector
+/// `tracer` gives it: the same state transition (the one function every
+/// path runs), observed. A replay for tracing runs the block on its
+/// parent's state.
+pub fn execute_traced<'s, S: StateDb, T: BlockTracer<&'s mut S>>(
+    config: &RollupConfig,
+    state: &'s mut S,
+    parent: &Header,
+    inputs: &RecoveredInputs,
+    tracer: &mut T,
+) -> Result<ExecutedBlock, StfError<S::Error>> {
     // Saturating keeps the STF total; its callers (derivation, EXECUTE)
     // refuse a parent numbered u64::MAX before they get here.
     let number = parent.number.saturating_add(1);
@@ -345,7 +423,14 @@ pub fn execute_recovered<S: StateDb>(
         prevrandao: inputs.l1_origin.hash,
     };
     let deposit_env = BlockEnvInput { base_fee: 0, ..block_env };
-    let mut evm = build_evm(&mut *state, config.l2_chain_id, &deposit_env);
+    // Transactions run without an inspector (`transact`) unless the tracer
+    // gives one (`inspect_tx`): the placeholder is never called.
+    let mut evm = build_evm(state, config.l2_chain_id, &deposit_env).with_inspector(Either::<
+        NoOpInspector,
+        T::Inspector,
+    >::Left(
+        NoOpInspector,
+    ));
     let mut cumulative = 0u64;
     let mut txs = Vec::with_capacity(1 + inputs.deposits.len() + inputs.transactions.len());
     let mut skipped = Vec::new();
@@ -355,6 +440,7 @@ pub fn execute_recovered<S: StateDb>(
     let deposits =
         std::iter::once(l1_attributes).chain(inputs.deposits.iter().map(UserDeposit::to_tx));
     for tx in deposits {
+        let (from, mint) = (tx.from, tx.mint);
         let db = evm.ctx.db_mut();
         let nonce = db.basic(tx.from).map_err(StfError::Database)?.map(|a| a.nonce).unwrap_or(0);
         db.add_balance(tx.from, U256::from(tx.mint)).map_err(StfError::Database)?;
@@ -370,23 +456,26 @@ pub fn execute_recovered<S: StateDb>(
             chain_id: None,
             ..Default::default()
         };
-        let (status, gas_used, logs, contract_address) = match evm.transact(env) {
-            Ok(out) => {
+        let out = match tracer.inspector(txs.len()) {
+            None => evm.transact(env),
+            Some(inspector) => {
+                evm.inspector = Either::Right(inspector);
+                evm.inspect_tx(env)
+            }
+        };
+        let (out, status, gas_used, logs, contract_address) = match out {
+            Ok(mut out) => {
                 let gas = out.result.tx_gas_used();
                 let created = created_address(&out.result);
                 let success = out.result.is_success();
-                let logs = out.result.into_logs();
-                evm.ctx.db_mut().commit(out.state);
-                (success, gas, logs, created)
+                let logs = take_logs(&mut out.result);
+                (Some(out), success, gas, logs, created)
             }
             Err(EVMError::Database(e)) => return Err(StfError::Database(e)),
-            Err(_) => {
-                evm.ctx.db_mut().bump_nonce(tx.from).map_err(StfError::Database)?;
-                (false, tx.gas_limit, Vec::new(), None)
-            }
+            Err(_) => (None, false, tx.gas_limit, Vec::new(), None),
         };
         cumulative = cumulative.saturating_add(gas_used);
-        txs.push(ExecutedTx {
+        let executed = ExecutedTx {
             sender: tx.from,
             receipt: RollupReceipt {
                 tx_type: crate::DEPOSIT_TX_TYPE,
@@ -404,7 +493,23 @@ pub fn execute_recovered<S: StateDb>(
                 deposit_nonce: Some(nonce),
             },
             tx: tx.into(),
-        });
+        };
+        if let Either::Right(inspector) =
+            std::mem::replace(&mut evm.inspector, Either::Left(NoOpInspector))
+        {
+            let traced = TracedTx {
+                index: txs.len(),
+                tx: &executed,
+                result: out.as_ref(),
+                minted: Some((from, U256::from(mint))),
+            };
+            tracer.traced(inspector, traced, evm.ctx.db_ref());
+        }
+        match out {
+            Some(out) => evm.ctx.db_mut().commit(out.state),
+            None => evm.ctx.db_mut().bump_nonce(from).map_err(StfError::Database)?,
+        }
+        txs.push(executed);
     }
     evm.set_block(block_env.block_env());
 
@@ -434,7 +539,14 @@ pub fn execute_recovered<S: StateDb>(
             inputs.l1_origin.blob_base_fee,
             config.l1_fee,
         );
-        let mut out = match evm.transact(tx_env(tx, sender)) {
+        let out = match tracer.inspector(txs.len()) {
+            None => evm.transact(tx_env(tx, sender)),
+            Some(inspector) => {
+                evm.inspector = Either::Right(inspector);
+                evm.inspect_tx(tx_env(tx, sender))
+            }
+        };
+        let mut out = match out {
             Ok(out) => out,
             Err(EVMError::Database(e)) => return Err(StfError::Database(e)),
             Err(e) => {
@@ -454,14 +566,10 @@ pub fn execute_recovered<S: StateDb>(
         let gas_used = out.result.tx_gas_used();
         let created = created_address(&out.result);
         let success = out.result.is_success();
-        let logs = out.result.into_logs();
-        let db = evm.ctx.db_mut();
-        db.commit(out.state);
-        db.add_balance(L1_FEE_VAULT, U256::from(l1_fee)).map_err(StfError::Database)?;
-        db.add_balance(BASE_FEE_VAULT, U256::from(base_fee) * U256::from(gas_used))
-            .map_err(StfError::Database)?;
+        let logs = take_logs(&mut out.result);
+        let base_fee_paid = U256::from(base_fee) * U256::from(gas_used);
         cumulative = cumulative.saturating_add(gas_used);
-        txs.push(ExecutedTx {
+        let executed = ExecutedTx {
             sender,
             receipt: RollupReceipt {
                 tx_type: tx.tx_type() as u8,
@@ -479,9 +587,27 @@ pub fn execute_recovered<S: StateDb>(
                 deposit_nonce: None,
             },
             tx: tx.clone().into(),
-        });
+        };
+        if let Either::Right(inspector) =
+            std::mem::replace(&mut evm.inspector, Either::Left(NoOpInspector))
+        {
+            // The fee vaults' credits, made below outside the EVM, belong to
+            // the transaction's state changes as a tracer shows them.
+            let mut kept = ResultAndState { result: out.result.clone(), state: out.state.clone() };
+            let db = evm.ctx.db_mut();
+            credit(&mut kept.state, db, L1_FEE_VAULT, U256::from(l1_fee))?;
+            credit(&mut kept.state, db, BASE_FEE_VAULT, base_fee_paid)?;
+            let traced =
+                TracedTx { index: txs.len(), tx: &executed, result: Some(&kept), minted: None };
+            tracer.traced(inspector, traced, evm.ctx.db_ref());
+        }
+        let db = evm.ctx.db_mut();
+        db.commit(out.state);
+        db.add_balance(L1_FEE_VAULT, U256::from(l1_fee)).map_err(StfError::Database)?;
+        db.add_balance(BASE_FEE_VAULT, base_fee_paid).map_err(StfError::Database)?;
+        txs.push(executed);
     }
-    drop(evm);
+    let state = evm.ctx.journaled_state.database;
 
     // 5. header
     let withdrawals_root: B256 = state
@@ -527,12 +653,12 @@ pub fn execute_recovered<S: StateDb>(
 /// deposit of the block ([`L1Attributes`]), returned for execution as the
 /// block's first deposit. Its sequence number comes from the parent header
 /// and `L1Block`'s pre-state ([`crate::sequence_number`]).
-fn apply_block_start<S: StateDb>(
-    evm: &mut RollupEvm<&mut S>,
+fn apply_block_start<DB: Database + DatabaseCommit, I>(
+    evm: &mut MainnetEvm<MainnetContext<DB>, I>,
     config: &RollupConfig,
     parent: &Header,
     origin: &L1Origin,
-) -> Result<TxDeposit, StfError<S::Error>> {
+) -> Result<TxDeposit, StfError<DB::Error>> {
     let parent_hash = parent.hash_slow();
     match SystemCallEvm::system_call(
         evm,
@@ -564,6 +690,33 @@ fn applied_scalars(scalars: L1FeeScalars) -> L1FeeScalars {
     L1FeeScalars {
         base_fee_scalar: base_fee_scalar.into(),
         blob_base_fee_scalar: blob_base_fee_scalar.into(),
+    }
+}
+
+/// Adds `amount` wei to `address` in `state` (loading it from `db` when the
+/// EVM did not touch it): a credit made outside the EVM, as a tracer sees it.
+fn credit<S: Database>(
+    state: &mut EvmState,
+    db: &mut S,
+    address: Address,
+    amount: U256,
+) -> Result<(), StfError<S::Error>> {
+    let loaded = match state.contains_key(&address) {
+        true => None,
+        false => db.basic(address).map_err(StfError::Database)?,
+    };
+    let account = state.entry(address).or_insert_with(|| Account::from(loaded.unwrap_or_default()));
+    account.mark_touch();
+    account.info.balance = account.info.balance.saturating_add(amount);
+    Ok(())
+}
+
+/// The logs of `result`, moved out of it (a tracer reads them from its inspector).
+fn take_logs(result: &mut ExecutionResult) -> Vec<alloy_primitives::Log> {
+    match result {
+        ExecutionResult::Success { logs, .. }
+        | ExecutionResult::Revert { logs, .. }
+        | ExecutionResult::Halt { logs, .. } => std::mem::take(logs),
     }
 }
 

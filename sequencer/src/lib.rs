@@ -18,10 +18,18 @@
 //! unit-tested against an in-memory L1. [`SequencerConfig`] has a `Default`
 //! from [`DEFAULT_BLOCK_TIME`] and [`DEFAULT_SUGGESTED_TIP`] and a
 //! `for_tests()`.
+//!
+//! Past blocks are traced (`debug_traceTransaction`, `debug_traceBlock*`,
+//! `trace_transaction`, `trace_block`) by replaying them through the STF
+//! itself (`rollup_protocol::execute_traced`), with the block's L1 origin
+//! and deposits read back from the L1: deposits are traced like
+//! transactions and the L1 data fee shows as the L1 fee vault's balance
+//! change, as in op-geth.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod follow;
 mod producer;
+mod replay;
 mod rpc;
 mod verifier;
 
@@ -250,6 +258,7 @@ async fn start(config: SequencerConfig, role: Role) -> Result<SequencerHandle, S
     node.set_history_blocks(config.history_blocks);
     node.set_l1_fees(&rollup.genesis_l1_origin);
     let l1 = L1Client::new(&config.l1_rpc_url, config.bridge)?;
+    node.set_replayer(Arc::new(replay::L2Replayer { l1: l1.clone(), rollup: rollup.clone() }));
     let shutdown = CancellationToken::new();
     let faults = Arc::new(SequencerFaults::default());
     let sync = SharedSync::default();

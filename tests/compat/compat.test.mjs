@@ -246,6 +246,54 @@ for (const name of ["L1", "L2"]) {
     provider.destroy();
   });
 
+  test(`${name}: cast run replays a past contract call, and debug_traceTransaction traces it`, async () => {
+    const { url, pub, wallet } = setup();
+    const deployed = await wallet.deployContract({ abi: PING_ABI, bytecode: INITCODE });
+    const { contractAddress } = await pub.waitForTransactionReceipt({ hash: deployed, pollingInterval: 100 });
+    const hash = await wallet.sendTransaction({ to: contractAddress, data: pad("0x2a") });
+    assert.equal((await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 })).status, "success");
+    const out = execFileSync(CAST, ["run", hash, "--rpc-url", url], { stdio: ["ignore", "pipe", "pipe"] }).toString();
+    assert.match(out, /Traces:/, out);
+    assert.ok(out.toLowerCase().includes(contractAddress.toLowerCase()), `the call to ${contractAddress} in:\n${out}`);
+    assert.match(out, /emit topic 0: 0x[0-9a-f]{64}/i, out);
+    const traced = await rpc(url, "debug_traceTransaction", [hash, { tracer: "callTracer", tracerConfig: { withLog: true } }]);
+    assert.equal(traced.to.toLowerCase(), contractAddress.toLowerCase());
+    assert.equal(traced.logs.length, 1);
+    assert.equal(traced.logs[0].topics[0], PING_TOPIC);
+  });
+
+  test(`${name}: eth_simulateV1 through viem's simulateBlocks and simulateCalls`, async () => {
+    const { pub, account } = setup();
+    const target = "0x0000000000000000000000000000000000000042";
+    const payee = "0x00000000000000000000000000000000000000cc";
+    const blocks = await pub.simulateBlocks({
+      blocks: [
+        { stateOverrides: [{ address: target, code: "0x602a60005260206000f3" }], calls: [{ to: target }] },
+        { calls: [{ account: account.address, to: payee, value: 5n }] },
+      ],
+      traceTransfers: true,
+    });
+    assert.equal(blocks.length, 2);
+    assert.equal(blocks[1].number, blocks[0].number + 1n);
+    assert.equal(blocks[1].parentHash, blocks[0].hash);
+    assert.equal(blocks[0].calls[0].status, "success");
+    assert.equal(BigInt(blocks[0].calls[0].data), 42n);
+    assert.equal(blocks[1].calls[0].status, "success");
+    // traceTransfers: the ETH transfer as an ERC-7528 Transfer log.
+    assert.equal(blocks[1].calls[0].logs.length, 1);
+    assert.equal(blocks[1].calls[0].logs[0].address.toLowerCase(), "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
+    const { results } = await pub.simulateCalls({
+      account: account.address,
+      calls: [{ to: payee, value: 1n }, { to: target, data: "0x" }],
+      stateOverrides: [{ address: target, code: "0x60006000fd" }], // reverts
+    });
+    assert.equal(results.length, 2);
+    assert.equal(results[0].status, "success");
+    assert.equal(results[1].status, "failure");
+    // Nothing was kept.
+    assert.equal(await pub.getBalance({ address: payee }), 0n);
+  });
+
   test(`${name}: cast reads and sends with the node's dev signer`, async () => {
     const { url } = setup();
     const id = execFileSync(CAST, ["chain-id", "--rpc-url", url]).toString().trim();

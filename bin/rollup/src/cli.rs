@@ -68,6 +68,10 @@ pub enum BenchCommand {
 pub struct ChallengerArgs {
     #[command(flatten)]
     role: RoleArgs,
+    #[command(flatten)]
+    challenger_key: crate::keys::ChallengerKeyArgs,
+    #[command(flatten)]
+    defender_key: crate::keys::DefenderKeyArgs,
 }
 
 /// Where data lives.
@@ -89,6 +93,16 @@ impl StorageArgs {
             .wrap_err_with(|| format!("cannot create data dir {}", self.data_dir.display()))?;
         Ok(self.database_url.clone().unwrap_or_else(|| sqlite_url(&self.data_dir, file)))
     }
+}
+
+/// Where the process serves its Prometheus metrics.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Metrics")]
+pub struct MetricsArgs {
+    /// Serve Prometheus metrics at `http://<addr>/metrics` (off when absent;
+    /// op-node's default port is 7300). See `rollup::metrics` for the list.
+    #[arg(long, env = "ROLLUP_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// How much state history a chain node keeps.
@@ -276,6 +290,8 @@ pub struct DevnetArgs {
     /// Delete the data dir first and start new chains.
     #[arg(long, env = "ROLLUP_FRESH")]
     fresh: bool,
+    #[command(flatten)]
+    metrics: MetricsArgs,
 }
 
 /// `rollup l1`.
@@ -303,6 +319,16 @@ pub struct L1Args {
     l1_finality_depth: u64,
     #[command(flatten)]
     history: HistoryArgs,
+    #[command(flatten)]
+    deployer_key: crate::keys::DeployerKeyArgs,
+    #[command(flatten)]
+    role_addresses: crate::keys::RoleAddressArgs,
+    /// A development deployment: deploy with the public test mnemonic's
+    /// role keys and accounts unless others are given.
+    #[arg(long, env = "ROLLUP_DEV")]
+    dev: bool,
+    #[command(flatten)]
+    metrics: MetricsArgs,
 }
 
 /// Flags shared by the roles that follow a deployment.
@@ -319,6 +345,12 @@ pub struct RoleArgs {
     /// Interface to bind.
     #[arg(long, env = "ROLLUP_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
+    /// A development deployment: accept the public test mnemonic's keys,
+    /// and take the devnet's role key for every key not given.
+    #[arg(long, env = "ROLLUP_DEV")]
+    dev: bool,
+    #[command(flatten)]
+    metrics: MetricsArgs,
 }
 
 impl RoleArgs {
@@ -378,6 +410,10 @@ pub struct BatcherArgs {
     l2_rpc_url: String,
     #[command(flatten)]
     batching: BatchingArgs,
+    #[command(flatten)]
+    batcher_key: crate::keys::BatcherKeyArgs,
+    #[command(flatten)]
+    proposer_key: crate::keys::ProposerKeyArgs,
 }
 
 /// How batches are posted (`rollup devnet` and `rollup batcher`); defaults
@@ -425,11 +461,14 @@ pub struct BridgeArgs {
     /// REST API port.
     #[arg(long, env = "ROLLUP_API_PORT", default_value_t = 8080)]
     port: u16,
-    /// Sign deposits and withdrawals for dev accounts 0-9 (devnet only).
-    #[arg(long, env = "ROLLUP_DEV_SIGNERS")]
+    /// Sign deposits and withdrawals for dev accounts 0-9 (with `--dev`
+    /// only: their keys are public).
+    #[arg(long, env = "ROLLUP_DEV_SIGNERS", requires = "dev")]
     dev_signers: bool,
     #[command(flatten)]
     api_access: ApiAccessArgs,
+    #[command(flatten)]
+    relayer_key: crate::keys::RelayerKeyArgs,
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
@@ -464,9 +503,31 @@ async fn run_role(supervisor: &rollup_client::Supervisor) -> eyre::Result<()> {
     }
 }
 
+impl Command {
+    /// `--metrics-addr` of the command, if it has one.
+    fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        match self {
+            Self::Devnet(args) => args.metrics.metrics_addr,
+            Self::L1(args) => args.metrics.metrics_addr,
+            Self::Sequencer(args) => args.role.metrics.metrics_addr,
+            Self::Node(args) => args.role.metrics.metrics_addr,
+            Self::Batcher(args) => args.role.metrics.metrics_addr,
+            Self::Bridge(args) => args.role.metrics.metrics_addr,
+            Self::Challenger(args) => args.role.metrics.metrics_addr,
+            Self::Bench(_) => None,
+        }
+    }
+}
+
 impl Cli {
     /// Runs the chosen command until Ctrl-C or a failed task.
     pub async fn run(self) -> eyre::Result<()> {
+        let metrics_shutdown = tokio_util::sync::CancellationToken::new();
+        let _stop_metrics = metrics_shutdown.clone().drop_guard();
+        if let Some(addr) = self.command.metrics_addr() {
+            let bound = crate::metrics::serve(addr, metrics_shutdown.clone()).await?;
+            println!("Metrics      http://{bound}/metrics");
+        }
         match self.command {
             Command::Devnet(args) => run_devnet(args).await,
             Command::Bench(BenchCommand::Fees(args)) => crate::bench::run_fees(args).await,
@@ -522,28 +583,41 @@ impl Cli {
                 result
             }
             Command::Batcher(args) => {
+                let dev = args.role.dev;
+                let batcher_key = args.batcher_key.source().signer(Role::Batcher, dev)?;
+                let proposer_key = args.proposer_key.source().signer(Role::Proposer, dev)?;
                 let rollup = args.role.rollup()?;
-                let handle = rollup_batcher::spawn(rollup.batcher_config(
+                let mut config = rollup.batcher_config(
                     &args.role.l1_rpc_url,
                     &args.l2_rpc_url,
                     args.batching.into_config(),
                     args.role.storage.url("batcher.db")?,
-                ))
-                .await?;
+                );
+                tracing::info!(batcher = %batcher_key.address(), proposer = %proposer_key.address(), "keys");
+                config.batcher_key = batcher_key;
+                config.proposer_key = proposer_key;
+                let handle = rollup_batcher::spawn(config).await?;
                 let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;
                 result
             }
             Command::Challenger(args) => {
+                let dev = args.role.dev;
+                let attacker = args.challenger_key.source().signer(Role::Challenger, dev)?;
+                let defender = args.defender_key.source().optional_signer(Role::Defender, dev)?;
                 let rollup = args.role.rollup()?;
-                let handle =
-                    rollup_challenger::spawn(rollup.challenger_config(&args.role.l1_rpc_url))
-                        .await?;
+                let mut config = rollup.challenger_config(&args.role.l1_rpc_url);
+                tracing::info!(challenger = %attacker.address(), defender = ?defender.as_ref().map(|d| d.address()), "keys");
+                config.attacker_key = attacker;
+                config.defender_key = defender;
+                let handle = rollup_challenger::spawn(config).await?;
                 let result = run_role(handle.supervisor()).await;
                 handle.shutdown().await;
                 result
             }
             Command::Bridge(args) => {
+                let relayer =
+                    args.relayer_key.source().optional_signer(Role::Relayer, args.role.dev)?;
                 let rollup = args.role.rollup()?;
                 let mut config = rollup.bridge_config(
                     (args.role.host, args.port).into(),
@@ -552,6 +626,7 @@ impl Cli {
                     args.role.storage.url("bridge.db")?,
                     args.dev_signers,
                 );
+                config.relayer = relayer;
                 config.server = args.api_access.server();
                 let handle = rollup_bridge::spawn(config).await?;
                 println!("REST API     {}", handle.url());
@@ -564,6 +639,11 @@ impl Cli {
 }
 
 async fn run_l1(args: L1Args) -> eyre::Result<()> {
+    let path = args.storage.data_dir.join("rollup.json");
+    if !path.exists() {
+        // Refuse bad keys before anything starts.
+        args.role_addresses.deploy_keys(&args.deployer_key.source(), args.dev)?;
+    }
     let handle = rollup_l1_sim::spawn(L1Config {
         chain_id: L1_CHAIN_ID,
         rpc_addr: (args.host, args.port).into(),
@@ -576,11 +656,11 @@ async fn run_l1(args: L1Args) -> eyre::Result<()> {
         history_blocks: args.history.history_blocks,
     })
     .await?;
-    let path = args.storage.data_dir.join("rollup.json");
     let rollup = if path.exists() {
         RollupFile::load(&path)?
     } else {
-        let file = deploy(&handle.rpc_url(), args.protocol.deploy_params()).await?;
+        let keys = args.role_addresses.deploy_keys(&args.deployer_key.source(), args.dev)?;
+        let file = deploy(&handle.rpc_url(), args.protocol.deploy_params(), keys).await?;
         file.save(&path)?;
         file
     };

@@ -5,11 +5,7 @@ use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use eyre::{Context, eyre};
 use rollup_batcher::{TxManager, TxManagerConfig};
-use rollup_client::{
-    L1Client,
-    dev::{Role, role_signer},
-    http_provider,
-};
+use rollup_client::{L1Client, http_provider};
 use rollup_contracts::{BatchInbox, Bridge, DisputeGameFactory, OutputOracle};
 use rollup_protocol::{Derivation, L1FeeScalars, RollupConfig, l2_genesis_state};
 use serde::{Deserialize, Serialize};
@@ -114,7 +110,13 @@ pub const fn l1_fee_for(da: rollup_batcher::DataAvailability) -> L1FeeScalars {
 }
 
 /// Deploys the L1 contracts and wires the dispute game (see [`RollupFile`]).
-pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<RollupFile> {
+/// `keys` signs the deployment and names the accounts the contracts
+/// authorise.
+pub async fn deploy(
+    l1_rpc_url: &str,
+    params: DeployParams,
+    keys: crate::keys::DeployKeys,
+) -> eyre::Result<RollupFile> {
     let DeployParams {
         l1_chain_id,
         challenge_window_secs,
@@ -124,14 +126,17 @@ pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<Roll
         game_clock_secs,
         l1_fee,
     } = params;
-    let deployer = role_signer(Role::Deployer);
+    let crate::keys::DeployKeys { deployer, batcher, proposer, defender } = keys;
     let owner = deployer.address();
-    let batcher = role_signer(Role::Batcher).address();
-    let proposer = role_signer(Role::Proposer).address();
     let txmgr = TxManager::new(
         http_provider(l1_rpc_url)?,
         deployer,
-        TxManagerConfig { chain_id: l1_chain_id, ..Default::default() },
+        // Polled often: the devnet mines each deployment transaction at once.
+        TxManagerConfig {
+            chain_id: l1_chain_id,
+            poll_interval: std::time::Duration::from_millis(25),
+            ..Default::default()
+        },
     );
     let batch_inbox = deploy_one(
         &txmgr,
@@ -175,7 +180,6 @@ pub async fn deploy(l1_rpc_url: &str, params: DeployParams) -> eyre::Result<Roll
         .abi_encode(),
     )
     .await?;
-    let defender = role_signer(Role::Defender).address();
     let contracts = Contracts { batch_inbox, output_oracle, bridge, dispute_game_factory };
     let l1 = L1Client::new(l1_rpc_url, contracts.bridge)?;
     let head = l1.head().await?;

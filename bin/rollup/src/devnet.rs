@@ -179,6 +179,11 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
     let rollup = if rollup_path.exists() {
         RollupFile::load(&rollup_path)?
     } else {
+        // Mine each deployment transaction as it arrives (anvil's automine)
+        // rather than waiting for interval blocks: the devnet serves in
+        // about a second from a fresh data directory.
+        let mining = l1.mining_mode();
+        l1.set_mining_mode(rollup_l1_sim::MiningMode::Auto);
         let file = deploy(
             &l1.rpc_url(),
             DeployParams {
@@ -190,9 +195,11 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
                 game_clock_secs: config.game_clock.as_secs(),
                 l1_fee: config.l1_fee.unwrap_or(crate::deploy::l1_fee_for(config.da)),
             },
+            crate::keys::DeployKeys::dev(),
         )
         .await
         .wrap_err("deploying the L1 contracts")?;
+        l1.set_mining_mode(mining);
         file.save(&rollup_path)?;
         tracing::info!(target: "devnet", bridge = %file.contracts.bridge, "deployed the L1 contracts");
         file
@@ -208,6 +215,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
     sequencer_config.rpc_cors = config.rpc_cors.clone();
     let sequencer = rollup_sequencer::spawn(sequencer_config).await?;
     sequencer.node.rpc().accounts().set_signers(dev_signers());
+    // The batcher and the challenger open their databases side by side.
     let batcher = rollup_batcher::spawn(rollup.batcher_config(
         &l1.rpc_url(),
         &sequencer.rpc_url(),
@@ -218,9 +226,12 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
             interval: config.batch_interval,
         },
         config.db("batcher.db"),
-    ))
-    .await?;
-    let challenger = rollup_challenger::spawn(rollup.challenger_config(&l1.rpc_url())).await?;
+    ));
+    let challenger = rollup_challenger::spawn(rollup.challenger_config(&l1.rpc_url()));
+    let (batcher, challenger) =
+        tokio::try_join!(async { batcher.await.map_err(eyre::Report::from) }, async {
+            challenger.await.map_err(eyre::Report::from)
+        })?;
     let mut bridge_config = rollup.bridge_config(
         config.api_addr,
         &l1.rpc_url(),

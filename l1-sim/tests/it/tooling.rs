@@ -468,14 +468,166 @@ async fn tracers_of_revm_inspectors_trace_calls() {
     assert_eq!(parity["result"]["trace"][0]["type"], "call");
     assert!(parity["result"]["stateDiff"].is_object());
 
-    // A past transaction needs its block's parent state, which is not kept.
-    l1.node.rpc().accounts().set_signers(vec![key(1)]);
-    let hash =
-        call(&url, "eth_sendTransaction", json!([{"from": from, "to": target}])).await["result"]
-            .clone();
+    l1.shutdown().await;
+}
+
+/// Runtime code that CALLs `to` with no data and returns the 32 bytes it
+/// returned: `PUSH1 32 PUSH1 0 PUSH1 0 PUSH1 0 PUSH1 0 PUSH20 to GAS CALL
+/// POP PUSH1 32 PUSH1 0 RETURN`.
+pub(crate) fn forwarder(to: Address) -> String {
+    format!("0x6020600060006000600073{}5af15060206000f3", alloy_primitives::hex::encode(to))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_transactions_and_blocks_are_traced_by_replaying_their_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let signer = key(1);
+    let from = signer.address();
+    let (outer, inner) = (Address::repeat_byte(0x0a), Address::repeat_byte(0x0b));
+    // Code set by a dev method is recorded with the next block: the replay
+    // of that block must see it.
+    call(&url, "anvil_setCode", json!([inner, "0x602a60005260206000f3"])).await;
+    call(&url, "anvil_setCode", json!([outer, forwarder(inner)])).await;
+    // Two transactions of one sender in one block: the second replays only
+    // on top of the first (its nonce).
+    call(&url, "anvil_setAutomine", json!([false])).await;
+    let first = crate::signed(crate::transfer(0, Address::repeat_byte(5), crate::eth(1)), &signer);
+    let mut second = crate::transfer(1, outer, alloy_primitives::U256::from(7));
+    second.gas_limit = 100_000;
+    second.input =
+        alloy_primitives::hex::decode(format!("12345678{}", "00".repeat(32))).unwrap().into();
+    let second = crate::signed(second, &signer);
+    let first = call(&url, "eth_sendRawTransaction", json!([first])).await["result"].clone();
+    let hash = call(&url, "eth_sendRawTransaction", json!([second])).await["result"].clone();
+    call(&url, "evm_mine", json!([])).await;
+    let receipt = mined(&url, &hash).await;
+    assert_eq!(receipt["transactionIndex"], "0x1", "{receipt}");
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    let block = receipt["blockNumber"].clone();
+    let trace = |opts: Value| call(&url, "debug_traceTransaction", json!([hash, opts]));
+
+    // The struct logger: the forwarder's opcodes, the callee's one level
+    // deeper, and the receipt's gas.
+    let logger = trace(json!({})).await["result"].clone();
+    assert_eq!(
+        logger["gas"].as_u64().map(|g| format!("{g:#x}")),
+        receipt["gasUsed"].as_str().map(String::from),
+        "{logger}"
+    );
+    assert_eq!(logger["failed"], false);
+    assert!(logger["returnValue"].as_str().unwrap().ends_with("2a"), "{logger}");
+    let logs = logger["structLogs"].as_array().unwrap();
+    let ops: Vec<(&str, u64)> =
+        logs.iter().map(|l| (l["op"].as_str().unwrap(), l["depth"].as_u64().unwrap())).collect();
+    assert_eq!(&ops[..3], [("PUSH1", 1), ("PUSH1", 1), ("PUSH1", 1)]);
+    let call_at = ops.iter().position(|o| *o == ("CALL", 1)).expect("a CALL");
+    assert_eq!(ops[call_at + 1], ("PUSH1", 2), "{ops:?}");
+    assert_eq!(ops.last(), Some(&("RETURN", 1)));
+    assert!(logs.iter().all(|l| l["gasCost"].is_u64() && l["gas"].is_u64()));
+
+    // callTracer: the call and the call it made.
+    let calls = trace(json!({"tracer": "callTracer"})).await["result"].clone();
+    assert_eq!(calls["type"], "CALL", "{calls}");
+    assert_eq!(calls["from"], json!(from));
+    assert_eq!(calls["to"], json!(outer));
+    assert_eq!(calls["value"], "0x7");
+    assert_eq!(calls["gasUsed"], receipt["gasUsed"]);
+    assert_eq!(calls["calls"][0]["type"], "CALL");
+    assert_eq!(calls["calls"][0]["from"], json!(outer));
+    assert_eq!(calls["calls"][0]["to"], json!(inner));
+    assert_eq!(calls["calls"][0]["output"], format!("0x{:064x}", 42));
+
+    // prestateTracer in diff mode: the sender's nonce 1 -> 2 (the first
+    // transaction of the block was replayed) and its balance down.
+    let diff = trace(json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}})).await
+        ["result"]
+        .clone();
+    let sender = from.to_string().to_lowercase();
+    assert_eq!(diff["pre"][&sender]["nonce"], 1, "{diff}");
+    assert_eq!(diff["post"][&sender]["nonce"], 2, "{diff}");
+    let balance = |v: &Value| {
+        alloy_primitives::U256::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16)
+            .unwrap()
+    };
+    assert!(balance(&diff["post"][&sender]["balance"]) < balance(&diff["pre"][&sender]["balance"]));
+    assert_eq!(diff["post"][outer.to_string().to_lowercase()]["balance"], "0x7", "{diff}");
+    let pre = trace(json!({"tracer": "prestateTracer"})).await["result"].clone();
+    assert_eq!(pre[outer.to_string().to_lowercase()]["code"], forwarder(inner), "{pre}");
+
+    assert_eq!(
+        trace(json!({"tracer": "4byteTracer"})).await["result"],
+        json!({"0x12345678-32": 1})
+    );
+    assert_eq!(trace(json!({"tracer": "noopTracer"})).await["result"], json!({}));
+
+    // parity: the call and its subcall, located in the block.
+    let parity = call(&url, "trace_transaction", json!([hash])).await["result"].clone();
+    let traces = parity.as_array().expect("traces");
+    assert_eq!(traces.len(), 2, "{parity}");
+    assert_eq!(traces[0]["type"], "call");
+    assert_eq!(traces[0]["action"]["to"], json!(outer));
+    assert_eq!(traces[0]["subtraces"], 1);
+    assert_eq!(traces[0]["transactionHash"], hash);
+    assert_eq!(traces[0]["transactionPosition"], 1);
+    assert_eq!(
+        traces[0]["blockNumber"].as_u64().map(|n| format!("{n:#x}")),
+        block.as_str().map(String::from)
+    );
+    assert_eq!(traces[1]["traceAddress"], json!([0]));
+    assert_eq!(traces[1]["action"]["to"], json!(inner));
+
+    // Whole blocks: one result per transaction, in order.
+    let by_number =
+        call(&url, "debug_traceBlockByNumber", json!([block, {"tracer": "callTracer"}])).await;
+    let results = by_number["result"].as_array().expect("results");
+    assert_eq!(results.len(), 2, "{by_number}");
+    assert_eq!(results[0]["txHash"], first);
+    assert_eq!(results[0]["result"]["type"], "CALL");
+    assert_eq!(results[1]["txHash"], hash);
+    assert_eq!(results[1]["result"], calls);
+    let block_hash = receipt["blockHash"].clone();
+    let by_hash =
+        call(&url, "debug_traceBlockByHash", json!([block_hash, {"tracer": "callTracer"}])).await;
+    assert_eq!(by_hash["result"], by_number["result"]);
+    let parity_block = call(&url, "trace_block", json!([block])).await["result"].clone();
+    assert_eq!(parity_block.as_array().map(Vec::len), Some(3), "{parity_block}");
+    assert_eq!(parity_block[0]["transactionHash"], first);
+    // An empty block and the genesis block have nothing to trace.
+    call(&url, "evm_mine", json!([])).await;
+    let empty = call(&url, "debug_traceBlockByNumber", json!(["latest"])).await;
+    assert_eq!(empty["result"], json!([]), "{empty}");
+    let genesis = call(&url, "trace_block", json!(["0x0"])).await;
+    assert_eq!(genesis["result"], json!([]), "{genesis}");
+    let unknown = call(&url, "debug_traceTransaction", json!([alloy_primitives::B256::ZERO])).await;
+    assert!(message(&unknown).contains("not found"), "{unknown}");
+    l1.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_whose_parent_state_is_pruned_is_not_traced() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("l1.db").display());
+    let mut config =
+        rollup_l1_sim::L1Config::for_tests(url, vec![(key(1).address(), crate::eth(10))]);
+    config.history_blocks = Some(1);
+    let l1 = rollup_l1_sim::spawn(config).await.unwrap();
+    let url = l1.rpc_url();
+    let raw = crate::signed(crate::transfer(0, Address::repeat_byte(5), crate::eth(1)), &key(1));
+    let hash = call(&url, "eth_sendRawTransaction", json!([raw])).await["result"].clone();
     mined(&url, &hash).await;
-    let past = call(&url, "debug_traceTransaction", json!([hash])).await;
-    assert_eq!(message(&past), "historical state not available");
+    // The block right after the one with the state kept can still be traced.
+    assert_eq!(
+        call(&url, "debug_traceTransaction", json!([hash, {"tracer": "callTracer"}])).await["result"]
+            ["type"],
+        "CALL"
+    );
+    for _ in 0..3 {
+        call(&url, "evm_mine", json!([])).await;
+    }
+    let pruned = call(&url, "debug_traceTransaction", json!([hash])).await;
+    assert_eq!(message(&pruned), "historical state not available", "{pruned}");
     l1.shutdown().await;
 }
 
@@ -542,5 +694,96 @@ async fn dev_methods_control_mining_and_round_trip_state() {
         assert_eq!(a["result"], b["result"], "{method}");
     }
     other.shutdown().await;
+    l1.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simulate_v1_chains_blocks_with_overrides_and_geths_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), None).await;
+    let url = l1.rpc_url();
+    let head = l1.node.chain().head_number();
+    let (returns42, payee) = (Address::repeat_byte(0x42), Address::repeat_byte(0x77));
+    let broke = Address::repeat_byte(0xde);
+    // PUSH20 payee BALANCE PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN
+    let balance_of = format!("0x73{}3160005260206000f3", alloy_primitives::hex::encode(payee));
+    let reverts = "0x60006000fd"; // PUSH1 0 PUSH1 0 REVERT
+    let sim = |payload: Value| call(&url, "eth_simulateV1", json!([payload, "latest"]));
+    let out = sim(json!({
+        "traceTransfers": true,
+        "blockStateCalls": [
+            {
+                "stateOverrides": {
+                    returns42.to_string(): {"code": "0x602a60005260206000f3"},
+                    broke.to_string(): {"balance": "0xde0b6b3a7640000"},
+                },
+                "calls": [
+                    {"from": broke, "to": returns42},
+                    {"from": broke, "to": payee, "value": "0x64"},
+                ],
+            },
+            {
+                "blockOverrides": {"number": format!("{:#x}", head + 3), "time": "0xffffffff"},
+                "stateOverrides": {Address::repeat_byte(0x01).to_string(): {"code": balance_of}, Address::repeat_byte(0x02).to_string(): {"code": reverts}},
+                "calls": [
+                    {"to": Address::repeat_byte(0x01)},
+                    {"to": Address::repeat_byte(0x02)},
+                ],
+            },
+        ],
+    }))
+    .await;
+    let blocks = out["result"].as_array().unwrap_or_else(|| panic!("{out}"));
+    // Block head+2 is a gap, filled with an empty block.
+    assert_eq!(blocks.len(), 3, "{out}");
+    let number = |b: &Value| {
+        u64::from_str_radix(b["number"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    assert_eq!(blocks.iter().map(number).collect::<Vec<_>>(), [head + 1, head + 2, head + 3]);
+    assert_eq!(blocks[1]["parentHash"], blocks[0]["hash"]);
+    assert_eq!(blocks[2]["parentHash"], blocks[1]["hash"]);
+    assert_eq!(blocks[1]["calls"], json!([]));
+    assert_eq!(blocks[2]["timestamp"], "0xffffffff");
+    let calls = &blocks[0]["calls"];
+    assert_eq!(calls[0]["status"], "0x1", "{calls}");
+    assert_eq!(calls[0]["returnData"], format!("0x{:064x}", 42));
+    assert_eq!(calls[1]["status"], "0x1");
+    assert_eq!(calls[1]["gasUsed"], "0x5208");
+    // traceTransfers: the ETH transfer as an ERC-7528 log.
+    let log = &calls[1]["logs"][0];
+    assert_eq!(log["address"], "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "{calls}");
+    assert_eq!(log["topics"][1], json!(broke.into_word()));
+    assert_eq!(log["topics"][2], json!(payee.into_word()));
+    assert_eq!(log["blockHash"], blocks[0]["hash"]);
+    assert_eq!(blocks[0]["transactions"].as_array().map(Vec::len), Some(2));
+    // State carries from block to block: the payee's balance, then a revert.
+    let calls = &blocks[2]["calls"];
+    assert_eq!(calls[0]["returnData"], format!("0x{:064x}", 100), "{calls}");
+    assert_eq!(calls[1]["status"], "0x0");
+    assert_eq!(calls[1]["error"]["code"], -32000);
+    assert_eq!(calls[1]["error"]["message"], "execution reverted");
+    // Nothing was kept.
+    assert_eq!(l1.node.chain().head_number(), head);
+    assert_eq!(call(&url, "eth_getBalance", json!([payee, "latest"])).await["result"], "0x0");
+
+    // geth's errors.
+    let code = |v: &Value| v["error"]["code"].as_i64();
+    let from = key(1).address();
+    let stale = sim(json!({"validation": true, "blockStateCalls": [{"calls": [{"from": from, "to": payee, "nonce": "0x5", "maxFeePerGas": "0x174876e800"}]}]})).await;
+    assert_eq!(code(&stale), Some(-38011), "{stale}");
+    let unordered =
+        sim(json!({"blockStateCalls": [{"blockOverrides": {"number": format!("{head:#x}")}}]}))
+            .await;
+    assert_eq!(code(&unordered), Some(-38020), "{unordered}");
+    assert_eq!(message(&unordered), format!("block numbers must be in order: {head} <= {head}"));
+    let too_far = sim(
+        json!({"blockStateCalls": [{"blockOverrides": {"number": format!("{:#x}", head + 257)}}]}),
+    )
+    .await;
+    assert_eq!(code(&too_far), Some(-38026), "{too_far}");
+    let many: Vec<Value> = (0..257).map(|_| json!({})).collect();
+    let too_many = sim(json!({"blockStateCalls": many})).await;
+    assert_eq!(code(&too_many), Some(-38026));
+    assert_eq!(message(&too_many), "too many blocks");
     l1.shutdown().await;
 }

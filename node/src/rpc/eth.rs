@@ -154,6 +154,7 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             };
             estimate_gas(node, &state, &request, &overrides).map(q)
         }
+        "eth_simulateV1" => super::simulate::simulate_v1(node, params).await,
         "eth_createAccessList" => {
             let request: TransactionRequest = param(params, 0)?;
             let state = state_at(node, opt_param(params, 1)?).await?;

@@ -12,6 +12,7 @@ mod limits;
 mod overrides;
 mod services;
 mod signer;
+mod simulate;
 mod trace;
 mod ws;
 
@@ -24,6 +25,7 @@ pub use overrides::EvmOverrides;
 pub use rollup_http::cors::{CorsOrigins, foreign_origin, refuse_foreign_origins};
 pub use services::{NodeServices, PENDING_FEED_CAPACITY};
 pub use signer::{DevAccounts, UNKNOWN_ACCOUNT, dev_transaction};
+pub use simulate::{MAX_SIMULATE_BLOCKS, MAX_SIMULATE_CALLS, SIMULATE_TIMESTAMP_INCREMENT};
 pub use trace::HISTORICAL_STATE_UNAVAILABLE;
 pub use ws::{MAX_SUBSCRIPTIONS, WS_QUEUE};
 
@@ -76,9 +78,10 @@ impl RpcError {
         let reason = alloy_sol_types::decode_revert_reason(output);
         Self {
             code: 3,
+            // geth: no colon without a reason (empty revert data).
             message: match reason {
-                Some(r) => format!("execution reverted: {r}"),
-                None => "execution reverted".to_string(),
+                Some(r) if !r.is_empty() => format!("execution reverted: {r}"),
+                _ => "execution reverted".to_string(),
             },
             data: Some(Value::String(alloy_primitives::hex::encode_prefixed(output))),
         }
@@ -333,7 +336,9 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
     if !params.is_array() && !params.is_null() {
         return error_response(id, &RpcError::invalid_params("params must be an array"));
     }
+    let started = std::time::Instant::now();
     let result = dispatch(state, method, &params).await;
+    record_rpc_metrics(state, method, &result, started.elapsed());
     match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
         Err(e) => {
@@ -341,6 +346,31 @@ async fn handle_one(state: &RpcState, request: Value) -> Value {
             error_response(id, &e)
         }
     }
+}
+
+/// Counts a request and its latency by chain and method. Methods the node
+/// does not serve are counted as `unknown`, so a client cannot grow the set
+/// of label values.
+fn record_rpc_metrics(
+    state: &RpcState,
+    method: &str,
+    result: &RpcResult,
+    elapsed: std::time::Duration,
+) {
+    let chain = state.node.config().kind.name();
+    let method = if matches!(result, Err(e) if e.code == -32601) {
+        "unknown".to_string()
+    } else {
+        method.to_string()
+    };
+    metrics::counter!("rollup_rpc_requests_total", "chain" => chain, "method" => method.clone())
+        .increment(1);
+    if result.is_err() {
+        metrics::counter!("rollup_rpc_errors_total", "chain" => chain, "method" => method.clone())
+            .increment(1);
+    }
+    metrics::histogram!("rollup_rpc_request_duration_seconds", "chain" => chain, "method" => method)
+        .record(elapsed.as_secs_f64());
 }
 
 /// Routes one method call: the role's extension first (the L1's dev methods,

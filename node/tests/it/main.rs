@@ -23,6 +23,9 @@ async fn round_trip(store: ChainStore) {
         StoredBlock { hash: genesis.hash_slow(), header: genesis.clone(), transactions: vec![] };
     store.append_block(&block0, &state.take_changes()).await.unwrap();
 
+    // A dev method funds account 4 before block 1: recorded with block 1.
+    state.set_account(Address::repeat_byte(4), U256::from(3), 0, None);
+    store.write_state(&state.take_changes()).await.unwrap();
     // Block 1 changes a slot, deletes an account, clears a slot.
     state.set_storage(Address::repeat_byte(1), U256::from(7), U256::ZERO);
     state.set_storage(Address::repeat_byte(1), U256::from(8), U256::from(1));
@@ -70,6 +73,17 @@ async fn round_trip(store: ChainStore) {
         at0.storage.iter().find(|(a, s, _)| *a == Address::repeat_byte(1) && *s == U256::from(7));
     assert_eq!(slot7.map(|s| s.2), Some(U256::from(99)));
     assert!(at0.accounts.contains(&(Address::repeat_byte(3), None)));
+    assert!(at0.accounts.contains(&(Address::repeat_byte(4), None)));
+    // The state block 1's transactions ran on: block 1's own changes
+    // undone, the dev change made before it kept.
+    let before1 = store.changes_before(1).await.unwrap();
+    let slot7 = before1
+        .storage
+        .iter()
+        .find(|(a, s, _)| *a == Address::repeat_byte(1) && *s == U256::from(7));
+    assert_eq!(slot7.map(|s| s.2), Some(U256::from(99)));
+    assert!(before1.accounts.contains(&(Address::repeat_byte(3), None)));
+    assert!(!before1.accounts.iter().any(|(a, _)| *a == Address::repeat_byte(4)), "{before1:?}");
     // Unwinding the chain (reorgs, evm_revert) drops the blobs of the removed blocks...
     store.unwind(1, None).await.unwrap();
     assert_eq!(store.blobs(2).await.unwrap(), vec![]);

@@ -8,4 +8,5 @@ mod e2e;
 mod faults;
 mod heal;
 mod l1reorg;
+mod trace;
 mod verifier;

@@ -23,8 +23,23 @@ fn rollup() -> Command {
 
 /// Starts `rollup devnet` on free ports and returns it with its L2 and API URLs.
 fn devnet(dir: &Path) -> (Child, String, String) {
+    let (child, urls) = devnet_with(dir, &[]);
+    (child, urls.l2, urls.api)
+}
+
+/// The endpoints a devnet printed.
+#[derive(Default)]
+struct Urls {
+    l2: String,
+    api: String,
+    metrics: String,
+}
+
+/// Starts `rollup devnet` on free ports with `extra` flags.
+fn devnet_with(dir: &Path, extra: &[&str]) -> (Child, Urls) {
     let mut child = rollup()
         .args(["devnet", "--l1-port", "0", "--l2-port", "0", "--api-port", "0"])
+        .args(extra)
         .args(["--l1-block-time", "300ms", "--l2-block-time", "100ms"])
         .arg("--data-dir")
         .arg(dir)
@@ -34,22 +49,63 @@ fn devnet(dir: &Path) -> (Child, String, String) {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut l2, mut api) = (String::new(), String::new());
+    let mut urls = Urls::default();
     for line in lines.by_ref() {
         let line = line.unwrap();
-        let url = || line.split_whitespace().nth(2).unwrap().to_string();
+        let url = |n| line.split_whitespace().nth(n).unwrap().to_string();
         if line.trim_start().starts_with("L2 JSON-RPC") {
-            l2 = url();
+            urls.l2 = url(2);
         } else if line.trim_start().starts_with("REST API") {
-            api = url();
+            urls.api = url(2);
+        } else if line.starts_with("Metrics") {
+            urls.metrics = url(1);
         } else if line.starts_with("Role accounts") {
             break;
         }
     }
-    assert!(!l2.is_empty() && !api.is_empty(), "devnet printed its endpoints");
+    assert!(!urls.l2.is_empty() && !urls.api.is_empty(), "devnet printed its endpoints");
     // Keep draining stdout so the devnet never writes into a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    (child, l2, api)
+    (child, urls)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_show_heads_blocks_and_rpc_calls_by_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, urls) = devnet_with(dir.path(), &["--metrics-addr", "127.0.0.1:0"]);
+    assert!(urls.metrics.ends_with("/metrics"), "{}", urls.metrics);
+    let http = reqwest::Client::new();
+    let call = |method: &'static str| {
+        http.post(&urls.l2)
+            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": []}))
+            .send()
+    };
+    call("eth_blockNumber").await.unwrap();
+    call("no_suchMethod_abc").await.unwrap();
+    // Wait (bounded) until the L2 has produced a few blocks.
+    let mut text = String::new();
+    let value = |text: &str, series: &str| -> Option<f64> {
+        text.lines().find(|l| l.starts_with(series))?.rsplit(' ').next()?.parse().ok()
+    };
+    for _ in 0..100 {
+        text = http.get(&urls.metrics).send().await.unwrap().text().await.unwrap();
+        if value(&text, r#"rollup_head{chain="l2",head="latest"}"#).unwrap_or(0.0) >= 3.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(value(&text, r#"rollup_head{chain="l2",head="latest"}"#).unwrap() >= 3.0, "{text}");
+    assert!(value(&text, r#"rollup_blocks_total{chain="l1"}"#).unwrap() >= 1.0, "{text}");
+    let requests = r#"rollup_rpc_requests_total{chain="l2",method="eth_blockNumber"}"#;
+    assert!(value(&text, requests).unwrap() >= 1.0, "{text}");
+    // An unknown method is counted, under `unknown`, never by its name.
+    assert!(
+        value(&text, r#"rollup_rpc_errors_total{chain="l2",method="unknown"}"#).unwrap() >= 1.0
+    );
+    assert!(!text.contains("no_suchMethod_abc"), "{text}");
+    assert!(text.contains("rollup_rpc_request_duration_seconds_bucket"), "{text}");
 }
 
 #[test]
@@ -72,6 +128,43 @@ fn bad_flags_exit_non_zero_with_a_one_line_cause() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: cannot bind L1 RPC"), "{err}");
+}
+
+#[test]
+fn role_commands_refuse_missing_and_well_known_keys_without_dev() {
+    use rollup_client::dev::{Role, role_signer};
+    let hex = |role| format!("0x{}", alloy_primitives::hex::encode(role_signer(role).to_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = rollup()
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("RUST_LOG", "off")
+            .env_remove("ROLLUP_DEV")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} started");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // No key at all.
+    let err = run(&["batcher"]);
+    assert!(err.contains("no batcher key") && err.contains("--dev"), "{err}");
+    let err = run(&["challenger"]);
+    assert!(err.contains("no challenger key"), "{err}");
+    let err = run(&["l1", "--port", "0"]);
+    assert!(err.contains("no deployer key"), "{err}");
+    // The public mnemonic's keys, given explicitly: refused, and not echoed.
+    let batcher = hex(Role::Batcher);
+    let err = run(&["batcher", "--batcher-key", &batcher, "--proposer-key", &hex(Role::Proposer)]);
+    assert!(err.contains("well-known key of the public test mnemonic"), "{err}");
+    assert!(!err.contains(&batcher[2..]), "the key is never printed: {err}");
+    let err = run(&["bridge", "--relayer-key", &hex(Role::Relayer)]);
+    assert!(err.contains("well-known"), "{err}");
+    // With --dev they pass the key checks (and stop at the missing rollup file).
+    let err = run(&["batcher", "--dev"]);
+    assert!(err.contains("rollup.json"), "{err}");
+    assert!(!err.contains("key"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
