@@ -346,7 +346,10 @@ impl Worker {
             .cloned()
             .ok_or(ProofError::NoBatch(block))?;
         // The state at the parent, re-derived from L1 data.
-        let mut replay = Derivation::new(self.derivation.config().clone(), l2_genesis_state());
+        let mut replay = Derivation::new(
+            self.derivation.config().clone(),
+            l2_genesis_state(self.derivation.config()),
+        );
         for b in self.batches.iter().filter(|b| b.l2_start <= g.lo) {
             replay.apply_batch_up_to(b, &self.cache, g.lo);
         }

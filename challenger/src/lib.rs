@@ -308,7 +308,7 @@ pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, Challen
     let status = Arc::new(RwLock::new(ChallengerStatus::default()));
     let shutdown = CancellationToken::new();
     let worker = Worker {
-        derivation: Derivation::new(config.rollup.clone(), l2_genesis_state()),
+        derivation: Derivation::new(config.rollup.clone(), l2_genesis_state(&config.rollup)),
         cache: L1Cache::default(),
         l1,
         events: events.clone(),
@@ -484,7 +484,8 @@ impl Worker {
         let fork_timestamp = fork.and_then(|f| self.cache.origin(f)).map_or(0, |o| o.timestamp);
         self.cache.rewind_to(fork);
         self.scanned_to = fork.map_or(genesis, |f| f.max(genesis));
-        let mut derivation = Derivation::new(self.config.rollup.clone(), l2_genesis_state());
+        let mut derivation =
+            Derivation::new(self.config.rollup.clone(), l2_genesis_state(&self.config.rollup));
         for batch in &self.batches {
             derivation.apply_batch(batch, &self.cache);
         }

@@ -11,7 +11,9 @@ use rollup_protocol::batch::BatchBlock;
 use serde::{Deserialize, Serialize};
 
 /// The answer of the L2's `rollup_getBatchBlock(number)`: the block as a
-/// batch carries it (timestamp, L1 origin, EIP-2718 user transactions) and
+/// batch carries it (timestamp, L1 origin, EIP-2718 user transactions; no
+/// deposit, neither the L1-attributes deposit nor user deposits, which
+/// derivation regenerates from L1) and
 /// its hash, by which a reader notices that an L2 reorg replaced it. The
 /// sequencer serves it; the batcher and verifier nodes read it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -99,7 +99,7 @@ impl Pipeline {
     pub fn new(config: RollupConfig, inbox: Address) -> Self {
         let genesis = config.genesis_l1_origin;
         Self {
-            derivation: Derivation::new(config.clone(), rollup_protocol::l2_genesis_state()),
+            derivation: Derivation::new(config.clone(), rollup_protocol::l2_genesis_state(&config)),
             origins: BTreeMap::from([(genesis.number, genesis)]),
             deposits: BTreeMap::new(),
             batches: Vec::new(),
@@ -220,7 +220,8 @@ impl Pipeline {
         let _ = self.deposits.split_off(&(fork + 1));
         self.batches.retain(|b| b.l1_block <= fork);
         self.read_to = fork;
-        self.derivation = Derivation::new(self.config.clone(), rollup_protocol::l2_genesis_state());
+        self.derivation =
+            Derivation::new(self.config.clone(), rollup_protocol::l2_genesis_state(&self.config));
         let view = View { origins: &self.origins, deposits: &self.deposits };
         for batch in &self.batches {
             let _ = self.derivation.apply_batch(batch, &view);

@@ -47,6 +47,15 @@
 //!   withdrawal hash to an append-only Merkle tree (rs_merkle layout with keccak256, odd last
 //!   node promoted) whose root sits in storage slot 0 ([`message_passer_slots`]) and goes into
 //!   the output root: `keccak256(abi.encode(bytes32(0), stateRoot, withdrawalsRoot, blockHash))`.
+//! - [`L1Block`]: predeploy at [`L1_BLOCK`] (OP Stack address and Ecotone ABI) holding the L1
+//!   origin of the current L2 block (number, timestamp, base fee, blob base fee, hash, sequence
+//!   number, fee scalars) in OP's storage layout ([`l1_block_slots`]); only
+//!   [`DEPOSITOR_ACCOUNT`] may write it, with `setL1BlockValuesEcotone()` and OP's packed
+//!   calldata, which the L1-attributes deposit at the start of every L2 block sends.
+//! - [`GasPriceOracle`]: predeploy at [`GAS_PRICE_ORACLE`] (OP Stack address and Ecotone ABI):
+//!   `getL1Fee(tx)` is the L1 data fee the state transition charges `tx` (signed EIP-2718
+//!   bytes: exactly; unsigned: with OP's 68 * 16 gas of signature padding), from [`L1Block`]'s
+//!   values; `isEcotone()` true, `isFjord()` and `isIsthmus()` false, `getOperatorFee` 0.
 //! - [`Burner`]: created with the withdrawn value by the message passer; it selfdestructs in
 //!   its constructor, which destroys the ETH.
 //!
@@ -62,7 +71,8 @@
 //! # Constants
 //!
 //! The contract-level constants are defined here once and re-exported by `rollup-protocol`:
-//! [`EXECUTE_PRECOMPILE`], [`L2_TO_L1_MESSAGE_PASSER`], [`MAX_BLOBS_PER_BATCH`], and the Rust
+//! [`EXECUTE_PRECOMPILE`], [`L2_TO_L1_MESSAGE_PASSER`], [`L1_BLOCK`], [`GAS_PRICE_ORACLE`],
+//! [`DEPOSITOR_ACCOUNT`], [`MAX_BLOBS_PER_BATCH`], and the Rust
 //! mirrors of the Solidity enums, [`Side`] and [`GameStatus`] (each with `TryFrom<u8>`, as the ABI
 //! carries them).
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -109,6 +119,20 @@ sol!(
 sol!(
     #[allow(missing_docs)]
     #[sol(all_derives)]
+    L1Block,
+    "out/L1Block.json"
+);
+
+sol!(
+    #[allow(missing_docs)]
+    #[sol(all_derives)]
+    GasPriceOracle,
+    "out/GasPriceOracle.json"
+);
+
+sol!(
+    #[allow(missing_docs)]
+    #[sol(all_derives)]
     Burner,
     "out/Burner.json"
 );
@@ -145,6 +169,18 @@ pub const EXECUTE_PRECOMPILE: Address = address!("0x0000000000000000000000000000
 /// Address of the [`L2ToL1MessagePasser`] predeploy on L2 (the one definition;
 /// `rollup_protocol` re-exports it).
 pub const L2_TO_L1_MESSAGE_PASSER: Address = address!("0x4200000000000000000000000000000000000016");
+
+/// Address of the [`L1Block`] predeploy on L2 (OP Stack address; the one definition,
+/// `rollup_protocol` re-exports it).
+pub const L1_BLOCK: Address = address!("0x4200000000000000000000000000000000000015");
+
+/// Address of the [`GasPriceOracle`] predeploy on L2 (OP Stack address; the one definition,
+/// `rollup_protocol` re-exports it).
+pub const GAS_PRICE_ORACLE: Address = address!("0x420000000000000000000000000000000000000F");
+
+/// The sender of the L1-attributes deposit, the only account that may write [`L1Block`]
+/// (OP Stack `DEPOSITOR_ACCOUNT`; the one definition, `rollup_protocol` re-exports it).
+pub const DEPOSITOR_ACCOUNT: Address = address!("0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001");
 
 /// A Solidity enum value that no variant of its Rust mirror has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -248,6 +284,25 @@ pub mod message_passer_slots {
     pub const PEAKS: U256 = U256::from_limbs([2, 0, 0, 0]);
     /// Slot 3: `mapping(bytes32 => bool) sentMessages`, withdrawal hash to initiated.
     pub const SENT_MESSAGES: U256 = U256::from_limbs([3, 0, 0, 0]);
+}
+
+/// Storage slots of [`L1Block`] (OP's layout; see `src/L1Block.sol`).
+pub mod l1_block_slots {
+    use alloy_primitives::U256;
+
+    /// Slot 0: `uint64 number` (bits 0..64) and `uint64 timestamp` (bits 64..128).
+    pub const NUMBER_TIMESTAMP: U256 = U256::ZERO;
+    /// Slot 1: `uint256 basefee`.
+    pub const BASEFEE: U256 = U256::from_limbs([1, 0, 0, 0]);
+    /// Slot 2: `bytes32 hash`.
+    pub const HASH: U256 = U256::from_limbs([2, 0, 0, 0]);
+    /// Slot 3: `uint64 sequenceNumber` (bits 0..64), `uint32 blobBaseFeeScalar` (bits 64..96),
+    /// `uint32 baseFeeScalar` (bits 96..128).
+    pub const SEQUENCE_NUMBER_SCALARS: U256 = U256::from_limbs([3, 0, 0, 0]);
+    /// Slot 4: `bytes32 batcherHash`.
+    pub const BATCHER_HASH: U256 = U256::from_limbs([4, 0, 0, 0]);
+    /// Slot 7: `uint256 blobBaseFee`.
+    pub const BLOB_BASE_FEE: U256 = U256::from_limbs([7, 0, 0, 0]);
 }
 
 /// OP Stack `AddressAliasHelper` offset added to L1 contract senders of deposits.

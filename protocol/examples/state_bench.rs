@@ -105,7 +105,7 @@ fn main() {
     let config = RollupConfig::default();
     for accounts in [10_000u64, 100_000] {
         let rss_before = rss_mib();
-        let mut state = rollup_protocol::l2_genesis_state();
+        let mut state = rollup_protocol::l2_genesis_state(&config);
         for i in 0..accounts {
             state.set_account(address(i), U256::from(i + 1), 0, None);
         }
@@ -159,7 +159,8 @@ fn main() {
         let start = Instant::now();
         let block = execute_recovered(&config, &mut state, &parent, &inputs).unwrap();
         let build = ms(start);
-        assert_eq!(block.transactions.len(), BLOCK_TXS, "{:?}", block.skipped.first());
+        // The L1-attributes deposit, then the transfers.
+        assert_eq!(block.transactions.len(), 1 + BLOCK_TXS, "{:?}", block.skipped.first());
         println!(
             "block build, {BLOCK_TXS} transfers on {accounts} accounts (STF and state root): {build:.1} ms"
         );

@@ -135,6 +135,13 @@ impl TxDeposit {
         Ok(tx)
     }
 
+    /// Whether this is the L1-attributes deposit that opens every L2 block
+    /// (from [`crate::DEPOSITOR_ACCOUNT`] to [`crate::L1_BLOCK`],
+    /// [`crate::L1Attributes`]) rather than a user deposit.
+    pub fn is_l1_attributes(&self) -> bool {
+        self.from == crate::DEPOSITOR_ACCOUNT && self.to == TxKind::Call(crate::L1_BLOCK)
+    }
+
     /// Transaction hash: `keccak256(0x7E || rlp(fields))`.
     pub fn tx_hash(&self) -> B256 {
         keccak256(self.encoded_2718())

@@ -1,17 +1,26 @@
 //! The L2 genesis state: the predeploys and nothing else. All L2 ETH comes
 //! from deposits, so the L1 bridge always backs it.
 
-use crate::{L2_TO_L1_MESSAGE_PASSER, MemoryState};
+use crate::{
+    GAS_PRICE_ORACLE, L1_BLOCK, L2_TO_L1_MESSAGE_PASSER, MemoryState, RollupConfig,
+    l1_block_storage,
+};
 use alloy_primitives::U256;
-use rollup_contracts::L2ToL1MessagePasser;
+use rollup_contracts::{GasPriceOracle, L1Block, L2ToL1MessagePasser};
 
-/// The L2 genesis state: `L2ToL1MessagePasser` runtime code at
-/// `0x4200000000000000000000000000000000000016` (nonce 1, as a deployed
-/// contract), and the tooling predeploys of [`crate::predeploys`] (the
-/// CREATE2 deployer, Multicall3, the EIP-2935 history contract). They are
-/// state like any other: the state transition function has no rule about
-/// them.
-pub fn l2_genesis_state() -> MemoryState {
+/// The L2 genesis state of the chain `config`, every account with nonce 1
+/// (as a deployed contract) and no balance:
+/// - `L2ToL1MessagePasser` runtime code at
+///   `0x4200000000000000000000000000000000000016`;
+/// - `L1Block` at `0x4200000000000000000000000000000000000015`, its storage
+///   holding the genesis L1 origin (`config.genesis_l1_origin`), sequence
+///   number 0 and the chain's L1 fee scalars ([`l1_block_storage`]); the
+///   L1-attributes deposit of every block rewrites it ([`crate::L1Attributes`]);
+/// - `GasPriceOracle` at `0x420000000000000000000000000000000000000F` (no
+///   storage: it reads `L1Block`);
+/// - the tooling predeploys of [`crate::predeploys`] (the CREATE2 deployer,
+///   Multicall3, the EIP-2935 history contract).
+pub fn l2_genesis_state(config: &RollupConfig) -> MemoryState {
     let mut state = MemoryState::new();
     crate::install_predeploys(&mut state);
     state.set_account(
@@ -19,6 +28,18 @@ pub fn l2_genesis_state() -> MemoryState {
         U256::ZERO,
         1,
         Some(L2ToL1MessagePasser::DEPLOYED_BYTECODE.clone()),
+    );
+    state.set_account(L1_BLOCK, U256::ZERO, 1, Some(L1Block::DEPLOYED_BYTECODE.clone()));
+    for (slot, value) in l1_block_storage(&config.genesis_l1_origin, config.l1_fee) {
+        if !value.is_zero() {
+            state.set_storage(L1_BLOCK, slot, value);
+        }
+    }
+    state.set_account(
+        GAS_PRICE_ORACLE,
+        U256::ZERO,
+        1,
+        Some(GasPriceOracle::DEPLOYED_BYTECODE.clone()),
     );
     state
 }

@@ -9,6 +9,10 @@
 //! l1_fee       = l1_gas * fee_scaled / (16 * 1_000_000)                (wei)
 //! ```
 //!
+//! The products are computed in 256 bits and the fee is capped at
+//! `u128::MAX` (exactly what the `GasPriceOracle` predeploy computes); the
+//! scalars are `uint32` as in OP's `L1Block` ([`L1FeeScalars::ecotone`]).
+//!
 //! `tx` is the EIP-2718 encoding of the signed transaction; `l1_base_fee`
 //! (wei per gas) and `l1_blob_base_fee` (wei per blob gas, EIP-4844 with the
 //! Prague update fraction, from the header's `excess_blob_gas`) are those of
@@ -16,11 +20,20 @@
 //! are protocol parameters of the chain ([`crate::RollupConfig`]): both the
 //! sequencer and every verifier (challenger, EXECUTE) charge the same fee.
 //!
+//! The `GasPriceOracle` predeploy (`0x4200…000F`) computes the same fee from
+//! the `L1Block` predeploy's values ([`crate::L1Attributes`]):
+//! `getL1Fee(signedTx)` is exactly the fee above (the receipt's `l1Fee`),
+//! and for an unsigned transaction (what viem's op-stack `estimateL1Fee`
+//! passes) it adds OP's 68 × 16 gas of signature padding to `l1_gas`, so an
+//! estimate is never below the charge and, for an EIP-1559 transaction,
+//! typically above it by the fee of 16 gas (a signature is 67 RLP bytes).
+//!
 //! The chain picks the scalars for where its batches go ([`L1FeeScalars::CALLDATA`],
 //! [`L1FeeScalars::BLOBS`]), as OP chain operators set them in `SystemConfig`:
 //! the fees collected should cover what the batcher and proposer pay on L1
 //! (`rollup bench fees` measures the ratio; 1.0 to 1.5 is the aim).
 
+use alloy_primitives::U256;
 use serde::{Deserialize, Serialize};
 
 /// The two Ecotone scalars, in millionths.
@@ -53,6 +66,13 @@ impl L1FeeScalars {
     /// at ~100 tx/s, against ~2,000 calldata gas per mixed transaction, so
     /// 0.008 collects about 1.3 times the spend).
     pub const BLOBS: Self = Self { base_fee_scalar: 8_000, blob_base_fee_scalar: 1_000_000 };
+
+    /// The scalars as OP's `L1Block` stores them and the fee applies them:
+    /// `uint32`, a larger value counting as `u32::MAX` (4,294.97).
+    pub fn ecotone(&self) -> (u32, u32) {
+        let narrow = |s: u64| u32::try_from(s).unwrap_or(u32::MAX);
+        (narrow(self.base_fee_scalar), narrow(self.blob_base_fee_scalar))
+    }
 }
 
 /// Calldata gas of `data` under EIP-2028: 16 per nonzero byte, 4 per zero byte.
@@ -62,17 +82,20 @@ pub fn calldata_gas(data: &[u8]) -> u64 {
 
 /// The L1 data fee, in wei, of a user transaction whose EIP-2718 encoding is
 /// `encoded_tx`, at L1 base fee `l1_base_fee` (wei per gas) and L1 blob base
-/// fee `l1_blob_base_fee` (wei per blob gas). Saturates instead of wrapping.
+/// fee `l1_blob_base_fee` (wei per blob gas), with the scalars as `L1Block`
+/// holds them ([`L1FeeScalars::ecotone`]). Computed in 256 bits, as the
+/// `GasPriceOracle` predeploy does, and capped at `u128::MAX`.
 pub fn l1_data_fee(
     encoded_tx: &[u8],
     l1_base_fee: u64,
     l1_blob_base_fee: u128,
     scalars: L1FeeScalars,
 ) -> u128 {
-    let scaled = (16 * u128::from(l1_base_fee))
-        .saturating_mul(u128::from(scalars.base_fee_scalar))
-        .saturating_add(l1_blob_base_fee.saturating_mul(u128::from(scalars.blob_base_fee_scalar)));
-    u128::from(calldata_gas(encoded_tx)).saturating_mul(scaled) / 16_000_000
+    let (base_fee_scalar, blob_base_fee_scalar) = scalars.ecotone();
+    let scaled = U256::from(16u64) * U256::from(l1_base_fee) * U256::from(base_fee_scalar)
+        + U256::from(l1_blob_base_fee) * U256::from(blob_base_fee_scalar);
+    let fee = U256::from(calldata_gas(encoded_tx)) * scaled / U256::from(16_000_000u64);
+    fee.saturating_to()
 }
 
 /// The blob base fee, in wei per blob gas, of an L1 block whose header has
@@ -98,7 +121,14 @@ mod tests {
         let both = L1FeeScalars { base_fee_scalar: 1_500_000, blob_base_fee_scalar: 500_000 };
         assert_eq!(l1_data_fee(&[0, 1, 0, 2], 10_000_000_000, 8, both), 600_000_000_010);
         assert_eq!(l1_data_fee(&[], 10, 10, both), 0);
-        assert_eq!(l1_data_fee(&[1; 100], u64::MAX, u128::MAX, both), u128::MAX / 16_000_000);
+        assert_eq!(l1_data_fee(&[1; 100], u64::MAX, u128::MAX, both), u128::MAX);
+        // 1,600 gas * 2^64 wei * 16 * 4,294.97 (the u32 cap of a larger scalar).
+        let huge = L1FeeScalars { base_fee_scalar: u64::MAX, blob_base_fee_scalar: 0 };
+        assert_eq!(huge.ecotone(), (u32::MAX, 0));
+        assert_eq!(
+            l1_data_fee(&[1; 100], u64::MAX, 0, huge),
+            1_600 * 16 * u128::from(u64::MAX) * u128::from(u32::MAX) / 16_000_000
+        );
     }
 
     #[test]

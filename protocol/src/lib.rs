@@ -17,6 +17,7 @@ pub mod batch;
 mod config;
 mod deposit;
 mod genesis;
+mod l1_attributes;
 pub mod l1_blob;
 mod l1_fee;
 mod predeploys;
@@ -29,6 +30,11 @@ mod tx;
 pub use config::*;
 pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
 pub use genesis::l2_genesis_state;
+pub use l1_attributes::{
+    DEPOSITOR_ACCOUNT, GAS_PRICE_ORACLE, L1_ATTRIBUTES_GAS_LIMIT, L1_ATTRIBUTES_LEN, L1_BLOCK,
+    L1Attributes, SET_L1_BLOCK_VALUES_ECOTONE, l1_attributes_source_hash, l1_block_storage,
+    sequence_number,
+};
 pub use l1_fee::{L1FeeScalars, calldata_gas, l1_blob_base_fee, l1_data_fee};
 pub use predeploys::{
     CREATE2_DEPLOYER, CREATE2_DEPLOYER_CODE, HISTORY_STORAGE, MULTICALL3, MULTICALL3_CODE,

@@ -9,11 +9,10 @@
 //! - Multicall3 at `0xcA11bde05977b3631167028862bE2a173976CA11` (viem's and
 //!   ethers' `multicall`);
 //! - the EIP-2935 block-hash history contract at
-//!   `0x0000F90827F1C53a10cb7A02335B175320002935`. The L1 simulator writes
-//!   each parent hash into it with the EIP-2935 system call at the start of
-//!   every block; the L2's state transition function does not (that would be
-//!   a protocol change shared with derivation and EXECUTE), so on L2 the
-//!   contract is present but its ring buffer stays empty.
+//!   `0x0000F90827F1C53a10cb7A02335B175320002935`. Both chains write each
+//!   parent hash into it with the EIP-2935 system call at the start of every
+//!   block (the L1 simulator's block builder; on L2 the state transition
+//!   function, so derivation and EXECUTE do it too).
 //!
 //! Each is installed with nonce 1, as a contract deployed after EIP-161.
 

@@ -487,7 +487,7 @@ mod tests {
         let config = crate::SequencerConfig { rollup: rollup.clone(), ..Default::default() };
         let rollup = rollup.clone();
         Node::open(crate::node_config(&config), store, move || {
-            let mut state = rollup_protocol::l2_genesis_state();
+            let mut state = rollup_protocol::l2_genesis_state(&rollup);
             let header =
                 rollup_protocol::genesis_header(&rollup, &mut state, &rollup.genesis_l1_origin)
                     .unwrap_or_else(|never| match never {});

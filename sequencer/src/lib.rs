@@ -8,7 +8,9 @@
 //!
 //! Data flow: users -> `eth_sendRawTransaction` -> mempool -> block ->
 //! receipt; L1 `Bridge` deposits -> deposit transactions at the head of the
-//! first L2 block whose L1 origin is their L1 block; sealed blocks -> the
+//! first L2 block whose L1 origin is their L1 block (after the block's
+//! L1-attributes deposit, which the state transition function adds to every
+//! block); sealed blocks -> the
 //! batcher through `rollup_getBatchBlock` and `optimism_outputAtBlock`.
 //!
 //! The sequencer links `rollup-node` (it is a chain) and reads the L1 through
@@ -247,7 +249,7 @@ async fn start(config: SequencerConfig, role: Role) -> Result<SequencerHandle, S
     let store = ChainStore::open(&config.database_url, "l2").await?;
     let rollup = config.rollup.clone();
     let node = Node::open(node_config(&config), store, || {
-        let mut state = rollup_protocol::l2_genesis_state();
+        let mut state = rollup_protocol::l2_genesis_state(&rollup);
         let header = genesis_header(&rollup, &mut state, &rollup.genesis_l1_origin)
             .unwrap_or_else(|never| match never {});
         (state, header)

@@ -73,10 +73,11 @@ impl BlockReplayer for L2Replayer {
                 .and_then(|n| node.chain().block(n).cloned())
                 .ok_or(ReplayError::State(rollup_node::StateError::UnknownBlock))?;
             let origin = self.origin(block).await?;
+            // User deposits only: the STF regenerates the L1-attributes deposit.
             let included: HashSet<B256> = block
                 .transactions
                 .iter()
-                .filter(|t| t.tx.is_deposit())
+                .filter(|t| matches!(&t.tx, RollupTxEnvelope::Deposit(d) if !d.is_l1_attributes()))
                 .map(|t| t.tx.tx_hash())
                 .collect();
             let deposits = if included.is_empty() {

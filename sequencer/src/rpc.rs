@@ -1,6 +1,7 @@
 //! The L2's methods beyond `eth_`:
 //! - `rollup_getBatchBlock(number)`: the block as the batcher carries it
-//!   (timestamp, L1 origin, EIP-2718 user transactions), see
+//!   (timestamp, L1 origin, EIP-2718 user transactions; not the deposits, the
+//!   L1-attributes one included, which derivation regenerates), see
 //!   [`rollup_protocol::batch::BatchBlock`], plus its `hash`;
 //! - `optimism_outputAtBlock(number)`: the output root of a block and its
 //!   preimage, as op-node serves it;

@@ -11,9 +11,11 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  createPublicClient, createWalletClient, http, webSocket, defineChain, parseEther,
-  getContractAddress, keccak256, toHex, concat, pad, parseAbi,
+  createPublicClient, createWalletClient, http, webSocket, custom, defineChain, parseEther,
+  getContractAddress, keccak256, toHex, concat, pad, parseAbi, parseGwei, serializeTransaction,
+  parseTransaction, toFunctionSelector, hexToBytes,
 } from "viem";
+import { publicActionsL2 } from "viem/op-stack";
 import { mnemonicToAccount } from "viem/accounts";
 import { JsonRpcProvider, HDNodeWallet } from "ethers";
 
@@ -36,6 +38,20 @@ const INITCODE = concat([
 ]);
 const PING_ABI = parseAbi(["event Ping(uint256 n)"]);
 const MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
+const L1_BLOCK = "0x4200000000000000000000000000000000000015";
+const GAS_PRICE_ORACLE = "0x420000000000000000000000000000000000000F";
+const DEPOSITOR = "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001";
+const L1_BLOCK_ABI = parseAbi([
+  "function number() view returns (uint64)", "function hash() view returns (bytes32)",
+  "function basefee() view returns (uint256)", "function sequenceNumber() view returns (uint64)",
+]);
+const GPO_ABI = parseAbi([
+  "function getL1Fee(bytes) view returns (uint256)", "function getL1GasUsed(bytes) view returns (uint256)",
+  "function l1BaseFee() view returns (uint256)", "function blobBaseFee() view returns (uint256)",
+  "function baseFeeScalar() view returns (uint32)", "function blobBaseFeeScalar() view returns (uint32)",
+  "function decimals() view returns (uint256)", "function isEcotone() view returns (bool)",
+  "function isFjord() view returns (bool)",
+]);
 const CREATE2_DEPLOYER = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
 
 function freePort() {
@@ -74,7 +90,7 @@ async function until(what, fn, timeoutMs = 60_000) {
   }
 }
 
-let devnet, dataDir;
+let devnet, dataDir, api;
 const chains = {};
 
 before(async () => {
@@ -84,7 +100,8 @@ before(async () => {
     "devnet", "--fresh", "--data-dir", dataDir,
     "--l1-port", String(p1), "--l2-port", String(p2), "--api-port", String(p3),
   ], { stdio: ["ignore", "ignore", "inherit"] });
-  const l1 = `http://127.0.0.1:${p1}`, l2 = `http://127.0.0.1:${p2}`, api = `http://127.0.0.1:${p3}`;
+  const l1 = `http://127.0.0.1:${p1}`, l2 = `http://127.0.0.1:${p2}`;
+  api = `http://127.0.0.1:${p3}`;
   await until("the L1", () => rpc(l1, "eth_chainId"));
   await until("the L2", () => rpc(l2, "eth_chainId"));
   await until("the bridge API", async () => (await fetch(`${api}/health`)).ok);
@@ -108,7 +125,11 @@ before(async () => {
       chain: defineChain({
         id, name, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
         rpcUrls: { default: { http: [url], webSocket: [`ws://127.0.0.1:${port}`] } },
-        contracts: { multicall3: { address: MULTICALL3 } },
+        // On L2, the OP predeploys viem's op-stack actions look up (as in its OP chain configs).
+        contracts: {
+          multicall3: { address: MULTICALL3 },
+          ...(name === "L2" ? { gasPriceOracle: { address: GAS_PRICE_ORACLE }, l1Block: { address: L1_BLOCK } } : {}),
+        },
       }),
     };
   }
@@ -295,4 +316,137 @@ test("L2 refuses the L1's dev methods: its state must stay derivable from L1", a
     );
   }
   await rpc(chains.L1.url, "anvil_impersonateAccount", ["0x000000000000000000000000000000000000dead"]);
+});
+
+// EIP-2028 calldata gas of hex bytes: 16 per nonzero byte, 4 per zero byte.
+function calldataGas(hex) {
+  return hexToBytes(hex).reduce((gas, b) => gas + (b === 0 ? 4n : 16n), 0n);
+}
+
+test("L2: every block starts with the L1-attributes deposit, and a contract reading L1Block.number() sees the L1 origin", async () => {
+  const { url, chain } = chains.L2;
+  const account = mnemonicToAccount(MNEMONIC, { addressIndex: 1 });
+  const pub = createPublicClient({ chain, transport: http(url), pollingInterval: 100 });
+  const wallet = createWalletClient({ chain, transport: http(url), account });
+  // runtime: mstore(0, number() selector) staticcall(gas, L1Block, 0, 4, 0, 32)
+  //          log1(0, 32, L1Number topic) stop
+  const topic = keccak256(toHex("L1Number(uint256)"));
+  const runtime = concat([
+    "0x63", toFunctionSelector("number()"), "0x60e01b600052", "0x6020600060046000", "0x73", L1_BLOCK,
+    "0x5afa50", "0x7f", topic, "0x60206000a100",
+  ]);
+  const len = ((runtime.length - 2) / 2).toString(16).padStart(2, "0");
+  const initcode = concat([`0x60${len}600c60003960${len}6000f3`, runtime]);
+  const deploy = await wallet.sendTransaction({ data: initcode });
+  const { contractAddress } = await pub.waitForTransactionReceipt({ hash: deploy, pollingInterval: 100 });
+  const call = await wallet.sendTransaction({ to: contractAddress });
+  const receipt = await pub.waitForTransactionReceipt({ hash: call, pollingInterval: 100 });
+  assert.equal(receipt.logs.length, 1);
+  assert.equal(receipt.logs[0].topics[0], topic);
+  const seen = BigInt(receipt.logs[0].data);
+
+  // The L2 header's L1 origin: extraData (number, 8 bytes) and mixHash (hash).
+  const block = await rpc(url, "eth_getBlockByNumber", [toHex(receipt.blockNumber), true]);
+  assert.equal(seen, BigInt(block.extraData), "the contract saw the block's L1 origin number");
+  const at = { blockNumber: receipt.blockNumber };
+  const read = (functionName) => pub.readContract({ address: L1_BLOCK, abi: L1_BLOCK_ABI, functionName, ...at });
+  assert.equal(await read("number"), seen);
+  assert.equal(await read("hash"), block.mixHash);
+  const l1Block = await rpc(chains.L1.url, "eth_getBlockByNumber", [toHex(seen), false]);
+  assert.equal(l1Block.hash, block.mixHash, "the origin is that L1 block");
+  assert.equal(await read("basefee"), BigInt(l1Block.baseFeePerGas));
+
+  // Transaction 0: the L1-attributes deposit, served like any deposit.
+  const first = block.transactions[0];
+  assert.equal(first.type, "0x7e");
+  assert.equal(first.from.toLowerCase(), DEPOSITOR);
+  assert.equal(first.to.toLowerCase(), L1_BLOCK);
+  assert.equal(first.input.slice(0, 10), "0x440a5e20");
+  assert.equal(first.isSystemTx, false);
+  const byHash = await rpc(url, "eth_getTransactionByHash", [first.hash]);
+  assert.equal(byHash.sourceHash, first.sourceHash);
+  const firstReceipt = await rpc(url, "eth_getTransactionReceipt", [first.hash]);
+  assert.equal(firstReceipt.status, "0x1");
+  assert.ok(firstReceipt.depositNonce !== undefined);
+  assert.equal(BigInt(firstReceipt.transactionIndex), 0n);
+});
+
+test("L2: viem op-stack estimateL1Fee is GasPriceOracle.getL1Fee, within OP's signature padding of the receipt's l1Fee", async () => {
+  const { url, chain } = chains.L2;
+  // A fresh dev account, funded here, so its nonce is known.
+  const account = mnemonicToAccount(MNEMONIC, { addressIndex: 3 });
+  const res = await fetch(`${api}/v1/deposits`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ from: account.address, to: account.address, amount: parseEther("1").toString() }),
+  });
+  assert.ok(res.ok, `deposit: ${await res.text()}`);
+  await until("the L2 deposit", async () => BigInt(await rpc(url, "eth_getBalance", [account.address, "latest"])) > 0n, 90_000);
+  const pub = createPublicClient({ chain, transport: http(url), pollingInterval: 100 }).extend(publicActionsL2());
+  const wallet = createWalletClient({ chain, transport: http(url), account });
+  // viem's estimateL1Fee serializes an EIP-1559 transaction with its own stubs (gas 21000
+  // without data, 5 gwei max fee, 1 gwei tip, nonce 1); send exactly that transaction, so the
+  // estimate and the charge differ by the signature alone.
+  while ((await pub.getTransactionCount({ address: account.address })) < 1) {
+    const hash = await wallet.sendTransaction({ to: account.address, value: 0n });
+    await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+  }
+  assert.equal(await pub.getTransactionCount({ address: account.address }), 1);
+  const request = {
+    chainId: chain.id, type: "eip1559", to: "0x00000000000000000000000000000000000000cc", value: 12345n,
+    gas: 21000n, maxFeePerGas: parseGwei("5"), maxPriorityFeePerGas: parseGwei("1"), nonce: 1,
+  };
+  const unsignedTx = serializeTransaction(request);
+  const signedTx = await account.signTransaction(request);
+  // An estimate at the head works (the fee a user sees before sending).
+  const head = { account, to: request.to, value: request.value };
+  assert.ok((await pub.estimateL1Fee(head)) > 0n);
+  assert.equal(await pub.estimateOperatorFee(head), 0n, "no operator fee (GasPriceOracle.getOperatorFee)");
+  assert.ok((await pub.estimateTotalFee(head)) > 0n);
+  const hash = await wallet.sendRawTransaction({ serializedTransaction: signedTx });
+  await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+  const receipt = await rpc(url, "eth_getTransactionReceipt", [hash]);
+  assert.equal(receipt.status, "0x1");
+  const charged = BigInt(receipt.l1Fee);
+  const blockNumber = BigInt(receipt.blockNumber);
+
+  // viem's estimateL1Fee against the state of the block the transaction landed in (its
+  // eth_call pinned there), so both see the same L1 origin.
+  const pinned = createPublicClient({
+    chain,
+    transport: custom({
+      request: ({ method, params }) =>
+        rpc(url, method, method === "eth_call" ? [params[0], toHex(blockNumber)] : params),
+    }),
+  }).extend(publicActionsL2());
+  const estimate = await pinned.estimateL1Fee({ account, to: request.to, value: request.value });
+
+  const gpo = (functionName, args = []) =>
+    pub.readContract({ address: GAS_PRICE_ORACLE, abi: GPO_ABI, functionName, args, blockNumber });
+  assert.equal(await gpo("isEcotone"), true);
+  assert.equal(await gpo("isFjord"), false);
+  assert.equal(await gpo("decimals"), 6n);
+  // The signed transaction: exactly the charge.
+  assert.equal(await gpo("getL1Fee", [signedTx]), charged);
+  assert.equal(await gpo("getL1GasUsed", [signedTx]), BigInt(receipt.l1GasUsed));
+  assert.equal(await gpo("getL1Fee", [unsignedTx]), estimate, "estimateL1Fee passed this unsigned transaction");
+  // Both follow the Ecotone formula with the receipt's L1 fee parameters.
+  assert.equal(await gpo("l1BaseFee"), BigInt(receipt.l1GasPrice));
+  assert.equal(await gpo("blobBaseFee"), BigInt(receipt.l1BlobBaseFee));
+  assert.equal(BigInt(await gpo("baseFeeScalar")), BigInt(receipt.l1BaseFeeScalar));
+  assert.equal(BigInt(await gpo("blobBaseFeeScalar")), BigInt(receipt.l1BlobBaseFeeScalar));
+  const scaled = 16n * BigInt(receipt.l1GasPrice) * BigInt(receipt.l1BaseFeeScalar)
+    + BigInt(receipt.l1BlobBaseFee) * BigInt(receipt.l1BlobBaseFeeScalar);
+  const fee = (gas) => (gas * scaled) / 16_000_000n;
+  assert.equal(charged, fee(calldataGas(signedTx)));
+  assert.equal(estimate, fee(calldataGas(unsignedTx) + 68n * 16n));
+  // The documented bound: the estimate is never below the charge and exceeds it by the fee of
+  // 1,088 gas minus the signature's calldata gas: 16 gas, plus at most 16 per zero byte of r, s.
+  const signatureGas = calldataGas(signedTx) - calldataGas(unsignedTx);
+  const { r, s } = parseTransaction(signedTx);
+  const zeros = BigInt([...hexToBytes(pad(r)), ...hexToBytes(pad(s))].filter((b) => b === 0).length);
+  assert.ok(signatureGas <= 68n * 16n, `signature gas ${signatureGas}`);
+  assert.ok(68n * 16n - signatureGas <= 16n + 16n * zeros, `signature gas ${signatureGas}`);
+  assert.ok(estimate >= charged);
+  assert.ok(estimate - charged <= fee(16n + 16n * zeros) + 1n, `${estimate} vs ${charged}`);
 });

@@ -191,7 +191,7 @@ pub async fn deploy(
         ..protocol
     };
     // The agreed anchor of disputes over the first output: the L2 genesis.
-    let genesis_output = Derivation::new(rollup.clone(), l2_genesis_state())
+    let genesis_output = Derivation::new(rollup.clone(), l2_genesis_state(&rollup))
         .output_root(0)
         .ok_or_else(|| eyre!("no L2 genesis"))?;
     for (to, input) in [

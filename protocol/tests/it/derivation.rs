@@ -55,7 +55,7 @@ fn plan() -> impl Strategy<Value = Vec<BlockPlan>> {
 }
 
 fn genesis(config: &RollupConfig) -> (MemoryState, alloy_consensus::Header) {
-    let mut state = l2_genesis_state();
+    let mut state = l2_genesis_state(config);
     let header = genesis_header(config, &mut state, &config.genesis_l1_origin).unwrap();
     (state, header)
 }

@@ -2,6 +2,7 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod derivation;
+mod l1_attributes;
 mod never_panic;
 mod precompile;
 mod span;

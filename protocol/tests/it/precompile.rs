@@ -62,6 +62,8 @@ struct Setup {
     expected: alloy_primitives::B256,
     /// The batch's channel in blobs.
     blobs: Vec<Vec<u8>>,
+    /// Gas of block 2's L1-attributes deposit.
+    l1_attributes_gas: u64,
 }
 
 fn setup() -> Setup {
@@ -72,7 +74,7 @@ fn setup() -> Setup {
         ..Default::default()
     };
     let key = PrivateKeySigner::from_bytes(&keccak256([1u8])).unwrap();
-    let mut state = l2_genesis_state();
+    let mut state = l2_genesis_state(&config);
     let genesis = genesis_header(&config, &mut state, &config.genesis_l1_origin).unwrap();
     // Block 1: a deposit funds the key (origin advances to L1 block 1).
     let deposit = funding(key.address());
@@ -112,7 +114,13 @@ fn setup() -> Setup {
         transactions: txs.clone(),
     };
     let b2 = execute_block(&config, &mut state, &b1.header, &b2_inputs).unwrap();
-    assert_eq!(b2.transactions.len(), 2, "{:?}", b2.skipped);
+    // The L1-attributes deposit, then the two transfers.
+    assert_eq!(b2.transactions.len(), 3, "{:?}", b2.skipped);
+    assert!(
+        matches!(&b2.transactions[0].tx, rollup_protocol::RollupTxEnvelope::Deposit(d) if d.is_l1_attributes())
+    );
+    let l1_attributes_gas = b2.transactions[0].receipt.gas_used;
+    assert_eq!(b2.header.gas_used, l1_attributes_gas + 42_000);
     let expected = OutputRootPreimage {
         state_root: b2.header.state_root,
         withdrawals_root: b2.header.withdrawals_root.unwrap(),
@@ -160,7 +168,7 @@ fn setup() -> Setup {
         witness: witness.encode().into(),
         rollupConfig: config.protocol_params_abi().into(),
     };
-    Setup { input, expected, blobs: channel_to_blobs(B128::ZERO, &channel) }
+    Setup { input, expected, blobs: channel_to_blobs(B128::ZERO, &channel), l1_attributes_gas }
 }
 
 /// `input` with its batch carried by `blobs` (the record's commitment over
@@ -180,7 +188,7 @@ fn execute_returns_the_sequencers_output_root() {
     let s = setup();
     let out = execute_precompile(&encode_execute_input(&s.input)).unwrap();
     assert_eq!(out.output_root, s.expected);
-    assert_eq!(out.l2_gas_used, 42_000);
+    assert_eq!(out.l2_gas_used, s.l1_attributes_gas + 42_000);
     assert_eq!(out.blobs, 0);
 }
 
@@ -277,7 +285,7 @@ fn older_block_hashes_are_proven_by_ancestor_headers() {
     let key = PrivateKeySigner::from_bytes(&keccak256([2u8])).unwrap();
     // PUSH1 1 BLOCKHASH PUSH1 0 SSTORE STOP: stores the hash of block 1.
     let reader = Address::repeat_byte(0xbb);
-    let mut state = l2_genesis_state();
+    let mut state = l2_genesis_state(&config);
     state.set_account(
         reader,
         U256::ZERO,
