@@ -4,7 +4,7 @@
 // Rust tests: `npm test` here, with ROLLUP_BIN naming the built binary.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -252,10 +252,21 @@ for (const name of ["L1", "L2"]) {
     const { contractAddress } = await pub.waitForTransactionReceipt({ hash: deployed, pollingInterval: 100 });
     const hash = await wallet.sendTransaction({ to: contractAddress, data: pad("0x2a") });
     assert.equal((await pub.waitForTransactionReceipt({ hash, pollingInterval: 100 })).status, "success");
-    const out = execFileSync(CAST, ["run", hash, "--rpc-url", url], { stdio: ["ignore", "pipe", "pipe"] }).toString();
-    assert.match(out, /Traces:/, out);
-    assert.ok(out.toLowerCase().includes(contractAddress.toLowerCase()), `the call to ${contractAddress} in:\n${out}`);
-    assert.match(out, /emit topic 0: 0x[0-9a-f]{64}/i, out);
+    const run = spawnSync(CAST, ["run", hash, "--rpc-url", url], { encoding: "utf8" });
+    if (name === "L2") {
+      // Every L2 block starts with the L1-attributes deposit (type 0x7e), and
+      // cast 1.7 cannot decode a block holding one ("data did not match any
+      // variant of untagged enum BlockTransactions"): a limitation of cast
+      // (README, "Tracing"). When a cast release decodes deposits, this fails
+      // and the L2 gets the same assertions as the L1.
+      assert.match(run.stderr + run.stdout, /untagged enum BlockTransactions/);
+    } else {
+      const out = run.stdout;
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(out, /Traces:/, out);
+      assert.ok(out.toLowerCase().includes(contractAddress.toLowerCase()), `the call to ${contractAddress} in:\n${out}`);
+      assert.match(out, /emit topic 0: 0x[0-9a-f]{64}/i, out);
+    }
     const traced = await rpc(url, "debug_traceTransaction", [hash, { tracer: "callTracer", tracerConfig: { withLog: true } }]);
     assert.equal(traced.to.toLowerCase(), contractAddress.toLowerCase());
     assert.equal(traced.logs.length, 1);
@@ -362,7 +373,7 @@ test("L2: every block starts with the L1-attributes deposit, and a contract read
   assert.equal(first.from.toLowerCase(), DEPOSITOR);
   assert.equal(first.to.toLowerCase(), L1_BLOCK);
   assert.equal(first.input.slice(0, 10), "0x440a5e20");
-  assert.equal(first.isSystemTx, false);
+  assert.equal(first.isSystemTx, undefined, "op-geth omits isSystemTx when false");
   const byHash = await rpc(url, "eth_getTransactionByHash", [first.hash]);
   assert.equal(byHash.sourceHash, first.sourceHash);
   const firstReceipt = await rpc(url, "eth_getTransactionReceipt", [first.hash]);

@@ -44,7 +44,27 @@ pub fn tx_json(block: &StoredBlock, index: usize) -> Value {
             };
             serde_json::to_value(rpc).unwrap_or_default()
         }
-        RollupTxEnvelope::Deposit(tx) => json!({
+        RollupTxEnvelope::Deposit(tx) => {
+            let mut v = deposit_json(block, index, executed, tx);
+            // op-geth includes `isSystemTx` only when true (a JSON boolean);
+            // clients that read it as a quantity (op-alloy, so foundry's
+            // cast) refuse `false`.
+            if tx.is_system_transaction {
+                v["isSystemTx"] = Value::Bool(true);
+            }
+            v
+        }
+    }
+}
+
+/// A deposit in op-geth's shape (`RPCTransaction` of a `DepositTx`).
+fn deposit_json(
+    block: &StoredBlock,
+    index: usize,
+    executed: &rollup_protocol::ExecutedTx,
+    tx: &rollup_protocol::TxDeposit,
+) -> Value {
+    json!({
             "type": "0x7e",
             "hash": executed.tx.tx_hash(),
             "sourceHash": tx.source_hash,
@@ -55,14 +75,14 @@ pub fn tx_json(block: &StoredBlock, index: usize) -> Value {
             "gas": q(tx.gas_limit),
             "gasPrice": q(0u64),
             "input": tx.input,
-            "isSystemTx": tx.is_system_transaction,
             "nonce": q(executed.receipt.deposit_nonce.unwrap_or_default()),
-            "v": "0x0", "r": "0x0", "s": "0x0",
+            "v": "0x0", "r": "0x0", "s": "0x0", "yParity": "0x0",
+            "depositReceiptVersion": "0x1",
+            "blockTimestamp": q(block.header.timestamp),
             "blockHash": block.hash,
             "blockNumber": q(block.number()),
             "transactionIndex": q(index as u64),
-        }),
-    }
+    })
 }
 
 /// A pooled (pending) transaction.
@@ -137,7 +157,9 @@ pub fn receipt_json(block: &StoredBlock, index: usize) -> Value {
         v["l1BlobBaseFeeScalar"] = q(scalars.blob_base_fee_scalar);
     }
     if let Some(nonce) = r.deposit_nonce {
+        // Canyon receipts (OP spec "Deposit Receipt"): the nonce and version 1.
         v["depositNonce"] = q(nonce);
+        v["depositReceiptVersion"] = q(1u64);
     }
     v
 }
