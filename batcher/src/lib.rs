@@ -220,6 +220,7 @@ pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError>
         store: store.clone(),
         faults: faults.clone(),
         colluded: std::sync::Mutex::new(None),
+        reclaim_from: std::sync::atomic::AtomicU64::new(0),
         config,
     };
     let supervisor = rollup_client::Supervisor::new("batcher", shutdown.clone());
@@ -238,6 +239,9 @@ struct Batcher {
     faults: Arc<ProposerFaults>,
     /// The unsafe chain's roots behind a colluding output (fault injection).
     colluded: std::sync::Mutex<Option<defense::Colluded>>,
+    /// Outputs below this index need no bond reclaim (reclaimed, or not
+    /// this proposer's).
+    reclaim_from: std::sync::atomic::AtomicU64,
 }
 
 impl Batcher {
@@ -289,6 +293,7 @@ impl Batcher {
             }
         }
         self.propose(shutdown).await?;
+        self.reclaim_bonds(shutdown).await?;
         self.defend(shutdown).await
     }
 
@@ -477,6 +482,64 @@ impl Batcher {
         Ok(())
     }
 
+    /// Reclaims the bond of every final output of this proposer
+    /// (`OutputOracle.reclaimBond`), oldest first, so that its balance stays
+    /// flat: a bond is locked for one challenge window, not forever. Scans
+    /// from the first output not known settled, at most
+    /// [`MAX_RECLAIM_SCAN`] outputs a pass; an output not final yet (its
+    /// window runs, or it is disputed) stops the cursor, not the scan.
+    async fn reclaim_bonds(&self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
+        let oracle = self.config.output_oracle;
+        let count: u64 = self.view(oracle, OutputOracle::outputCountCall {}).await?.saturating_to();
+        let from = self.reclaim_from.load(Ordering::Relaxed).min(count);
+        let mut settled_up_to = from;
+        let mut contiguous = true;
+        let mut reclaimed = 0u64;
+        for index in from..count.min(from.saturating_add(MAX_RECLAIM_SCAN)) {
+            let output =
+                self.view(oracle, OutputOracle::getOutputCall { index: U256::from(index) }).await?;
+            let settled = output.bondReclaimed || output.proposer != self.proposer.address();
+            if !settled {
+                let is_final: bool = self
+                    .view(oracle, OutputOracle::isFinalCall { index: U256::from(index) })
+                    .await?;
+                if !is_final {
+                    contiguous = false;
+                    continue;
+                }
+                let call = OutputOracle::reclaimBondCall { index: U256::from(index) };
+                let sent = self
+                    .proposer
+                    .send(oracle, call.abi_encode().into(), U256::ZERO, shutdown)
+                    .await;
+                let done = match sent {
+                    Ok(confirmed) => confirmed.receipt.status(),
+                    // Estimation refused it: reclaimed by someone else meanwhile.
+                    Err(TxError::WouldRevert(_)) => false,
+                    Err(e) => return Err(e.into()),
+                };
+                if done {
+                    reclaimed += 1;
+                    metrics::counter!("rollup_proposer_bonds_reclaimed_total").increment(1);
+                    tracing::info!(target: "proposer", output_index = index, l2_block = output.l2BlockNumber, "reclaimed the bond of a final output");
+                } else {
+                    // Anyone may call reclaimBond (the bond goes to the
+                    // proposer either way): reclaimed by someone else first.
+                    tracing::debug!(target: "proposer", output_index = index, "bond already reclaimed");
+                }
+            }
+            if contiguous {
+                settled_up_to = index + 1;
+            }
+        }
+        self.reclaim_from.store(settled_up_to, Ordering::Relaxed);
+        if reclaimed > 0 {
+            let bond: U256 = self.view(oracle, OutputOracle::bondCall {}).await?;
+            self.record_runway(bond).await?;
+        }
+        Ok(())
+    }
+
     /// The proposer's balance and how many more outputs it pays the bond of
     /// (its runway), logged and exposed as metrics; a warning below ten.
     async fn record_runway(&self, bond: U256) -> Result<(), BatcherError> {
@@ -564,6 +627,9 @@ impl Batcher {
         }
     }
 }
+
+/// Most outputs one pass of [`Batcher::reclaim_bonds`] reads.
+const MAX_RECLAIM_SCAN: u64 = 64;
 
 /// `wei` in whole gwei (saturating).
 fn gwei(wei: U256) -> u64 {

@@ -14,6 +14,7 @@
 //! | `rollup_batcher_batches_total`, `rollup_batcher_batch_bytes_total`, `rollup_batcher_l1_spend_gwei_total` | counter | `da` (`calldata`, `blobs`) | batches posted, their bytes, their L1 cost in gwei |
 //! | `rollup_batcher_l2_blocks_total` | counter | | L2 blocks batched |
 //! | `rollup_proposer_outputs_total` | counter | | outputs proposed |
+//! | `rollup_proposer_bonds_reclaimed_total` | counter | | bonds of final outputs paid back to the proposer |
 //! | `rollup_proposer_output_lag_blocks` | gauge | | safe L2 head minus the newest proposed block |
 //! | `rollup_proposer_balance_eth`, `rollup_proposer_runway_outputs` | gauge | | the proposer's L1 balance and how many more bonds it pays |
 //! | `rollup_challenger_open_games`, `rollup_challenger_bonds_at_risk_eth` | gauge | | games the challenger plays and its bonds in them |

@@ -288,7 +288,19 @@ async fn deposit_transfer_batch_output_withdraw_finalize() {
     assert_eq!(supply, one - twentieth);
     assert_eq!(l1.get_balance(contracts.bridge).await.unwrap(), supply);
 
-    // 8. The fee quote: an L2 transfer costs less than an L1 one.
+    // 8. The proposer reclaims the bond of every final output, this one too.
+    eventually("the proposer to reclaim the output's bond", Duration::from_secs(30), || async {
+        let o = view(
+            &l1,
+            contracts.output_oracle,
+            OutputOracle::getOutputCall { index: U256::from(index) },
+        )
+        .await?;
+        o.bondReclaimed.then_some(())
+    })
+    .await;
+
+    // 9. The fee quote: an L2 transfer costs less than an L1 one.
     let fees: Value =
         api.get(format!("{api_url}/v1/fees")).send().await.unwrap().json().await.unwrap();
     assert_eq!(fees["l2_eth_transfer"]["gas"], 21_000);
