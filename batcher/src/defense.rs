@@ -4,7 +4,7 @@
 //! rule ([`rollup_protocol::next_move`]). It never proves: whoever holds the
 //! truth proves the last block with the EXECUTE precompile.
 
-use crate::{Batcher, BatcherError, checked};
+use crate::{Batcher, BatcherError, TxError};
 use alloy::sol_types::SolCall;
 use alloy_primitives::{B256, U256};
 use rollup_client::L2Provider;
@@ -85,10 +85,29 @@ impl Batcher {
                 agreeWithPendingMid: agree,
                 midRoot: mid_root,
             };
-            let confirmed =
-                self.proposer.send(factory, call.abi_encode().into(), U256::ZERO, shutdown).await?;
-            checked(confirmed.receipt)?;
-            tracing::info!(target: "proposer", game = id, agree, lo, hi, %mid_root, "defended an output");
+            let sent =
+                self.proposer.send(factory, call.abi_encode().into(), U256::ZERO, shutdown).await;
+            let refused = match sent {
+                Ok(confirmed) if confirmed.receipt.status() => {
+                    tracing::info!(target: "proposer", game = id, agree, lo, hi, %mid_root, "defended an output");
+                    continue;
+                }
+                Ok(confirmed) => BatcherError::Reverted(confirmed.receipt.transaction_hash),
+                Err(e @ TxError::WouldRevert(_)) => e.into(),
+                Err(e) => return Err(e.into()),
+            };
+            // A registered defender (the challenger's defender key) may answer
+            // the same turn first: then the game has moved on and the refused
+            // move is no error. Otherwise the refusal stands.
+            let now = self
+                .view(factory, DisputeGameFactory::getGameCall { gameId: U256::from(id) })
+                .await?;
+            if (now.lo, now.hi, now.hasPending, now.turn, now.status)
+                == (g.lo, g.hi, g.hasPending, g.turn, g.status)
+            {
+                return Err(refused);
+            }
+            tracing::info!(target: "proposer", game = id, "another defender answered this turn first");
         }
         Ok(())
     }

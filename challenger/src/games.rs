@@ -211,7 +211,12 @@ impl Worker {
                 continue;
             }
             if let Err(e) = self.act(id, &g, attacker, has_defender, now, clock, shutdown).await {
-                tracing::warn!(target: "challenger", game = id, %e, "dispute step failed; retrying in {RETRY_BACKOFF:?}");
+                if e.kind() == ErrorKind::Reset {
+                    // Typically the proposer answered the same turn first.
+                    tracing::info!(target: "challenger", game = id, %e, "the game moved under this move; reading it again in {RETRY_BACKOFF:?}");
+                } else {
+                    tracing::warn!(target: "challenger", game = id, %e, "dispute step failed; retrying in {RETRY_BACKOFF:?}");
+                }
                 self.backoff(Target::Game(id));
             }
         }
