@@ -66,22 +66,24 @@ impl IntoResponse for ApiError {
 }
 
 /// The block `block_id` names, `Err` with the response to send.
-fn resolve(node: &Node, block_id: &str) -> Result<Arc<StoredBlock>, ApiError> {
-    let chain = node.chain();
+async fn resolve(node: &Node, block_id: &str) -> Result<Arc<StoredBlock>, ApiError> {
+    let unavailable = |e: rollup_node::db::DbError| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    };
     let block = match block_id {
-        "head" | "finalized" | "justified" => Some(chain.head().clone()),
-        "genesis" => chain.block(0).cloned(),
+        "head" | "finalized" | "justified" => Some(node.chain().head().clone()),
+        "genesis" => node.block(0).await.map_err(unavailable)?,
         id if id.starts_with("0x") => {
             let hash: B256 = id.parse().map_err(|_| {
                 ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid block ID: {block_id}"))
             })?;
-            chain.block_by_hash(&hash).cloned()
+            node.block_by_hash(&hash).await.map_err(unavailable)?
         }
         id => {
             let number: u64 = id.parse().map_err(|_| {
                 ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid block ID: {block_id}"))
             })?;
-            chain.block(number).cloned()
+            node.block(number).await.map_err(unavailable)?
         }
     };
     block
@@ -113,7 +115,7 @@ async fn blob_sidecars(
     Path(block_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let block = resolve(&node, &block_id)?;
+    let block = resolve(&node, &block_id).await?;
     let wanted = indices(query.as_deref())?;
     let blobs = node
         .store()

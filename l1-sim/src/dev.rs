@@ -352,9 +352,7 @@ impl DevMethods {
             }
             let replaced: Vec<B256> = {
                 let chain = self.node.chain();
-                (common + 1..=head)
-                    .map(|n| chain.block(n).map(|b| b.hash).unwrap_or_default())
-                    .collect()
+                (common + 1..=head).map(|n| chain.hash(n).unwrap_or_default()).collect()
             };
             self.rollback_locked(common).await?;
             for (txs, old) in blocks.into_iter().zip(replaced) {

@@ -39,8 +39,16 @@
 //!   [`ReplayDb`], by the chain's own [`BlockReplayer`] (the L1 simulator's
 //!   block builder, the L2's STF), each traced transaction under its own
 //!   revm-inspectors inspector ([`replay`]).
-//! * **Blocks** are still all held in memory and stored as JSON (bounded
-//!   block cache, RLP bodies: not done yet).
+//! * **Blocks** are read from the store: the chain holds the last
+//!   [`RECENT_BLOCKS`] blocks and the last [`RECENT_HASHES`] block hashes
+//!   ([`Chain::footprint`]), [`Node::block`] reads older ones through a
+//!   cache of [`BLOCK_CACHE_SIZE`], and the transaction index is a table
+//!   ([`Node::tx_location`]). A start reads the state and that tip, no
+//!   older history. Bodies are stored as RLP (the node's `codec` module:
+//!   EIP-2718 transactions, senders, receipts), about a third of the JSON
+//!   they replaced; a block's rows (body, transaction index, state,
+//!   changeset) are written in one database transaction with multi-row
+//!   statements, SQLite in WAL mode.
 //!
 //! Figures (`cargo run --release -p rollup-protocol --example state_bench`,
 //! 2-core machine shared with other builds, load average about 4.5; two
@@ -64,6 +72,7 @@
 
 pub mod blob;
 mod chain;
+mod codec;
 mod kind;
 pub mod mempool;
 mod node;
@@ -74,9 +83,9 @@ mod store;
 /// The database helpers ([`rollup_db`]), under the path the node's modules use.
 pub use rollup_db as db;
 
-pub use chain::{Chain, StoredBlock, TxLocation};
+pub use chain::{Chain, ChainFootprint, RECENT_BLOCKS, RECENT_HASHES, StoredBlock, TxLocation};
 pub use kind::ChainKind;
-pub use node::{HistoricalState, Node, NodeConfig, StateError};
+pub use node::{BLOCK_CACHE_SIZE, HistoricalState, Node, NodeConfig, StateError};
 pub use replay::{BlockReplayer, ReplayDb, ReplayError, ReplayTracer, ReplayedTx, TxInspector};
 pub use store::{ChainStore, ChangesetMark};
 

@@ -33,6 +33,10 @@ use std::sync::{
 };
 use tokio::sync::{Notify, watch};
 
+/// Older blocks the node keeps after reading them from the store
+/// ([`Node::block`]), beside the chain's recent ones.
+pub const BLOCK_CACHE_SIZE: std::num::NonZeroUsize = std::num::NonZeroUsize::new(64).unwrap();
+
 /// Static parameters of a node.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
@@ -62,6 +66,9 @@ pub struct NodeConfig {
 pub struct Node {
     config: NodeConfig,
     chain: RwLock<Chain>,
+    /// Older blocks read from the store lately (the recent ones are the
+    /// chain's).
+    block_cache: Mutex<lru::LruCache<u64, Arc<StoredBlock>>>,
     pool: Mutex<Mempool>,
     store: ChainStore,
     head: watch::Sender<u64>,
@@ -117,6 +124,9 @@ pub enum StateError {
 pub struct HistoricalState {
     node: Arc<Node>,
     block: Arc<StoredBlock>,
+    /// The hashes of the 256 blocks before this block's child, when they are
+    /// older than the chain keeps in memory.
+    ancestors: HashMap<u64, B256>,
     accounts: HashMap<Address, Option<AccountRecord>>,
     storage: HashMap<(Address, U256), U256>,
     _view: tokio::sync::OwnedRwLockReadGuard<()>,
@@ -210,7 +220,10 @@ impl DatabaseRef for HistoricalState {
         if number >= child || child - number > 256 {
             return Ok(B256::ZERO);
         }
-        Ok(self.node.chain().block(number).map(|b| b.hash).unwrap_or_default())
+        if let Some(hash) = self.ancestors.get(&number) {
+            return Ok(*hash);
+        }
+        Ok(self.node.chain().hash(number).unwrap_or_default())
     }
 }
 
@@ -223,7 +236,8 @@ impl Node {
         store: ChainStore,
         genesis: impl FnOnce() -> (MemoryState, Header),
     ) -> Result<Arc<Self>, DbError> {
-        let (mut blocks, mut state) = store.load().await?;
+        let (mut hashes, mut blocks, mut state) =
+            store.load(crate::chain::RECENT_HASHES, crate::chain::RECENT_BLOCKS).await?;
         let history_floor = store.history_floor().await?;
         if blocks.is_empty() {
             let (genesis_state, header) = genesis();
@@ -233,13 +247,15 @@ impl Node {
             // Nothing comes before genesis: it has no changeset.
             changes.previous = Default::default();
             store.append_block(&block, &changes).await?;
+            hashes.push(block.hash);
             blocks.push(block);
         }
-        let chain = Chain::new(state, blocks);
+        let chain = Chain::new(state, hashes, blocks);
         let (head, _) = watch::channel(chain.head_number());
         Ok(Arc::new(Self {
             config,
             chain: RwLock::new(chain),
+            block_cache: Mutex::new(lru::LruCache::new(BLOCK_CACHE_SIZE)),
             pool: Mutex::new(Mempool::default()),
             store,
             head,
@@ -385,28 +401,20 @@ impl Node {
     /// have, [`StateError::Pruned`] for one older than the retained history.
     pub async fn state_at(self: &Arc<Self>, block: BlockId) -> Result<HistoricalState, StateError> {
         let view = self.producer.clone().read_owned().await;
-        let (block, head) = {
-            let chain = self.chain();
-            let head = chain.head_number();
-            let block = match block {
-                BlockId::Hash(hash) => chain.block_by_hash(&hash.block_hash).cloned(),
-                BlockId::Number(BlockNumberOrTag::Number(n)) => chain.block(n).cloned(),
-                BlockId::Number(BlockNumberOrTag::Earliest) => chain.block(0).cloned(),
-                BlockId::Number(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending) => {
-                    Some(chain.head().clone())
-                }
-                BlockId::Number(tag) => {
-                    drop(chain);
-                    let n = self.tag_number(tag).unwrap_or_default();
-                    let chain = self.chain();
-                    chain.block(n).cloned()
-                }
-            };
-            (block.ok_or(StateError::UnknownBlock)?, head)
-        };
+        let head = self.chain().head_number();
+        let block = match block {
+            BlockId::Hash(hash) => self.block_by_hash(&hash.block_hash).await?,
+            BlockId::Number(tag) => match self.tag_number(tag) {
+                Some(n) => self.block(n).await?,
+                None => None,
+            },
+        }
+        .ok_or(StateError::UnknownBlock)?;
+        let ancestors = self.ancestors_of(block.number()).await?;
         let mut state = HistoricalState {
             node: self.clone(),
             block,
+            ancestors,
             accounts: HashMap::default(),
             storage: HashMap::default(),
             _view: view,
@@ -436,20 +444,19 @@ impl Node {
         number: u64,
     ) -> Result<HistoricalState, StateError> {
         let view = self.producer.clone().read_owned().await;
-        let parent = {
-            let chain = self.chain();
-            if number == 0 || number > chain.head_number() {
-                return Err(StateError::UnknownBlock);
-            }
-            chain.block(number - 1).cloned().ok_or(StateError::UnknownBlock)?
-        };
+        if number == 0 || number > self.chain().head_number() {
+            return Err(StateError::UnknownBlock);
+        }
+        let parent = self.block(number - 1).await?.ok_or(StateError::UnknownBlock)?;
         if parent.number() < self.history_floor.load(Ordering::Relaxed) {
             return Err(StateError::Pruned(parent.header.state_root));
         }
         let changes = self.store.changes_before(number).await?;
+        let ancestors = self.ancestors_of(parent.number()).await?;
         Ok(HistoricalState {
             node: self.clone(),
             block: parent,
+            ancestors,
             accounts: changes.accounts.into_iter().collect(),
             storage: changes.storage.into_iter().map(|(a, s, v)| ((a, s), v)).collect(),
             _view: view,
@@ -506,24 +513,21 @@ impl Node {
             self.store.write_state(&pending).await?;
         }
         let restore = self.store.unwind(number, mark).await?;
+        let (hashes, recent) =
+            self.store.tip(crate::chain::RECENT_HASHES, crate::chain::RECENT_BLOCKS).await?;
         {
             let mut chain = self.chain.write();
-            chain.truncate(number);
             for (address, record) in restore.accounts {
                 chain.state.restore_account(address, record);
             }
             for (address, slot, value) in restore.storage {
                 chain.state.restore_storage(address, slot, value);
             }
-            chain.state.truncate_block_hashes(number);
-            for n in number.saturating_sub(255)..=number {
-                if let Some(hash) = chain.block(n).map(|b| b.hash) {
-                    chain.state.set_block_hash(n, hash);
-                }
-            }
+            chain.set_tip(hashes, recent);
             let _ = chain.state.take_changes();
             let _ = chain.state.compute_state_root();
         }
+        self.block_cache.lock().clear();
         self.head.send_replace(number);
         Ok(())
     }
@@ -564,6 +568,113 @@ impl Node {
     /// Write access to the chain (block producers and dev methods).
     pub fn chain_mut(&self) -> RwLockWriteGuard<'_, Chain> {
         self.chain.write()
+    }
+
+    /// Block `number`: from memory if recent ([`Chain::recent_block`]), else
+    /// from the store through a cache of [`BLOCK_CACHE_SIZE`] blocks.
+    /// `None` above the head.
+    pub async fn block(&self, number: u64) -> Result<Option<Arc<StoredBlock>>, DbError> {
+        {
+            let chain = self.chain();
+            if number > chain.head_number() {
+                return Ok(None);
+            }
+            if let Some(block) = chain.recent_block(number) {
+                return Ok(Some(block.clone()));
+            }
+        }
+        if let Some(block) = self.block_cache.lock().get(&number) {
+            return Ok(Some(block.clone()));
+        }
+        let Some(block) = self.store.block(number).await? else { return Ok(None) };
+        let block = Arc::new(block);
+        self.block_cache.lock().put(number, block.clone());
+        Ok(Some(block))
+    }
+
+    /// The block with `hash`, if the chain has it.
+    pub async fn block_by_hash(&self, hash: &B256) -> Result<Option<Arc<StoredBlock>>, DbError> {
+        let known = {
+            let chain = self.chain();
+            if let Some(block) = chain.recent_block_by_hash(hash) {
+                return Ok(Some(block.clone()));
+            }
+            chain.block_number(hash)
+        };
+        let number = match known {
+            Some(number) => number,
+            None => match self.store.block_number(hash).await? {
+                Some(number) => number,
+                None => return Ok(None),
+            },
+        };
+        Ok(self.block(number).await?.filter(|block| block.hash == *hash))
+    }
+
+    /// Blocks `from..=to` the chain has (not above the head), in order:
+    /// recent ones from memory, older ones from the store in one read (not
+    /// cached: a log query over a range would evict everything else).
+    pub async fn blocks(&self, from: u64, to: u64) -> Result<Vec<Arc<StoredBlock>>, DbError> {
+        let (to, first_recent) = {
+            let chain = self.chain();
+            let to = to.min(chain.head_number());
+            let first_recent =
+                (chain.head_number() + 1).saturating_sub(chain.footprint().blocks as u64);
+            (to, first_recent)
+        };
+        if from > to {
+            return Ok(vec![]);
+        }
+        let mut blocks = Vec::new();
+        if from < first_recent {
+            let stored = self.store.blocks(from, to.min(first_recent - 1)).await?;
+            blocks.extend(stored.into_iter().map(Arc::new));
+        }
+        let next = blocks.last().map_or(from, |b| b.number() + 1);
+        let chain = self.chain();
+        for number in next..=to {
+            match chain.recent_block(number) {
+                Some(block) => blocks.push(block.clone()),
+                None => break,
+            }
+        }
+        Ok(blocks)
+    }
+
+    /// Where the transaction with `hash` sits, if it is in a block.
+    pub async fn tx_location(&self, hash: &B256) -> Result<Option<crate::TxLocation>, DbError> {
+        let head = {
+            let chain = self.chain();
+            if let Some(location) = chain.recent_tx_location(hash) {
+                return Ok(Some(location));
+            }
+            chain.head_number()
+        };
+        // A row above the head is a block being committed: not visible yet.
+        Ok(self.store.tx_location(hash).await?.filter(|l| l.block <= head))
+    }
+
+    /// The transaction with `hash`, its location and its block.
+    pub async fn transaction(
+        &self,
+        hash: &B256,
+    ) -> Result<Option<(crate::TxLocation, Arc<StoredBlock>)>, DbError> {
+        let Some(location) = self.tx_location(hash).await? else { return Ok(None) };
+        Ok(self
+            .block(location.block)
+            .await?
+            .filter(|b| b.transactions.get(location.index).is_some_and(|t| t.tx.tx_hash() == *hash))
+            .map(|block| (location, block)))
+    }
+
+    /// The hashes of the 256 blocks before `number + 1` when the chain no
+    /// longer keeps them in memory (a historical state's `BLOCKHASH`).
+    async fn ancestors_of(&self, number: u64) -> Result<HashMap<u64, B256>, DbError> {
+        let first = number.saturating_sub(255);
+        if self.chain().hash(first).is_some() {
+            return Ok(HashMap::default());
+        }
+        Ok(self.store.block_hashes(first, number).await?.into_iter().collect())
     }
 
     /// The mempool.
@@ -653,9 +764,11 @@ impl Node {
             // The block was executed on the live state but is not stored:
             // take the state back to the store's head before anything builds
             // on it, or refuse every further block until a restart does.
-            match self.store.load().await {
-                Ok((blocks, state)) if !blocks.is_empty() => {
-                    *self.chain.write() = Chain::new(state, blocks);
+            let reloaded =
+                self.store.load(crate::chain::RECENT_HASHES, crate::chain::RECENT_BLOCKS).await;
+            match reloaded {
+                Ok((hashes, blocks, state)) if !blocks.is_empty() => {
+                    *self.chain.write() = Chain::new(state, hashes, blocks);
                     tracing::error!(target: "node", number = block.number(), %error, "block not stored; state reloaded from the store");
                 }
                 reloaded => {

@@ -23,7 +23,7 @@
 //! loaded at start: readers fetch them from the database on demand.
 
 use crate::{
-    StoredBlock,
+    StoredBlock, TxLocation,
     blob::StoredBlob,
     db::{DbError, SchemaMigration, connect},
 };
@@ -56,6 +56,12 @@ const MIGRATIONS: &[SchemaMigration] = &[
         description: "changeset rows of dev methods",
         sqlite: include_str!("../migrations/0004_changeset_dev.sqlite.sql"),
         postgres: include_str!("../migrations/0004_changeset_dev.postgres.sql"),
+    },
+    SchemaMigration {
+        version: 5,
+        description: "block and transaction index",
+        sqlite: include_str!("../migrations/0005_block_index.sqlite.sql"),
+        postgres: include_str!("../migrations/0005_block_index.postgres.sql"),
     },
 ];
 
@@ -92,7 +98,34 @@ impl ChainStore {
     /// Opens (and migrates) the store at `url`; `namespace` names the
     /// PostgreSQL schema (e.g. `l1`, `l2`).
     pub async fn open(url: &str, namespace: &str) -> Result<Self, DbError> {
-        Ok(Self { pool: connect(url, namespace, MIGRATIONS).await? })
+        let store = Self { pool: connect(url, namespace, MIGRATIONS).await? };
+        store.fill_tx_index().await?;
+        Ok(store)
+    }
+
+    /// Fills the transaction index from the stored blocks, once, for a store
+    /// written before the index existed (meta key `tx_index`).
+    async fn fill_tx_index(&self) -> Result<(), DbError> {
+        if self.meta("tx_index").await?.is_some() {
+            return Ok(());
+        }
+        // Chunk by chunk (each in its own transaction; rows are upserts, so
+        // an interrupted fill is simply redone), then the mark.
+        if let Some(head) = self.head_number().await? {
+            let mut from = 0;
+            while from <= head {
+                let to = head.min(from + 255);
+                let blocks = self.blocks(from, to).await?;
+                let mut tx = self.pool.begin().await?;
+                for block in &blocks {
+                    write_tx_index(&mut tx, block).await?;
+                }
+                tx.commit().await?;
+                from = to + 1;
+            }
+        }
+        self.set_meta("tx_index", &[1]).await?;
+        Ok(())
     }
 
     /// Writes `block` and the state `changes` it made, atomically.
@@ -112,7 +145,7 @@ impl ChainStore {
         changes: &StateChanges,
         blobs: &[StoredBlob],
     ) -> Result<(), DbError> {
-        let body = serde_json::to_vec(block).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        let body = crate::codec::encode_block(block);
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO blocks (number, hash, body) VALUES ($1, $2, $3)")
             .bind(block.number() as i64)
@@ -134,10 +167,114 @@ impl ChainStore {
             .execute(&mut *tx)
             .await?;
         }
+        write_tx_index(&mut tx, block).await?;
         write_changes(&mut tx, changes).await?;
         write_changeset(&mut tx, block.number(), &changes.previous, false).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The number of the head block, if any block is stored.
+    pub async fn head_number(&self) -> Result<Option<u64>, DbError> {
+        let head: Option<i64> = sqlx::query("SELECT MAX(number) FROM blocks")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(head.map(|h| h as u64))
+    }
+
+    /// Block `number`, if stored.
+    pub async fn block(&self, number: u64) -> Result<Option<StoredBlock>, DbError> {
+        let row = sqlx::query("SELECT body FROM blocks WHERE number = $1")
+            .bind(number as i64)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| decode_body(number, &row.try_get::<Vec<u8>, _>(0)?)).transpose()
+    }
+
+    /// Blocks `from..=to` that are stored, in order.
+    pub async fn blocks(&self, from: u64, to: u64) -> Result<Vec<StoredBlock>, DbError> {
+        let rows = sqlx::query(
+            "SELECT number, body FROM blocks WHERE number >= $1 AND number <= $2 ORDER BY number",
+        )
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                decode_body(row.try_get::<i64, _>(0)? as u64, &row.try_get::<Vec<u8>, _>(1)?)
+            })
+            .collect()
+    }
+
+    /// The number of the block with `hash`, if stored.
+    pub async fn block_number(&self, hash: &B256) -> Result<Option<u64>, DbError> {
+        let row = sqlx::query("SELECT number FROM blocks WHERE hash = $1")
+            .bind(hash.to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.map(|n| n as u64))
+    }
+
+    /// Where the transaction with `hash` sits, if it is in a stored block.
+    pub async fn tx_location(&self, hash: &B256) -> Result<Option<TxLocation>, DbError> {
+        let row = sqlx::query("SELECT block_number, tx_index FROM transactions WHERE hash = $1")
+            .bind(hash.to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(TxLocation {
+                block: r.try_get::<i64, _>(0)? as u64,
+                index: r.try_get::<i64, _>(1)? as usize,
+            })
+        })
+        .transpose()
+    }
+
+    /// The hashes of the stored blocks `from..=to`, by number.
+    pub async fn block_hashes(&self, from: u64, to: u64) -> Result<Vec<(u64, B256)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT number, hash FROM blocks WHERE number >= $1 AND number <= $2 ORDER BY number",
+        )
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let number = row.try_get::<i64, _>(0)? as u64;
+                let hash = B256::try_from(row.try_get::<Vec<u8>, _>(1)?.as_slice())
+                    .map_err(|_| DbError::Corrupt(format!("block {number}: bad hash")))?;
+                Ok((number, hash))
+            })
+            .collect()
+    }
+
+    /// The tip of the stored chain: the hashes of the last `hashes` blocks
+    /// and the last `blocks` blocks (both ascending, ending at the head;
+    /// empty when nothing is stored).
+    pub async fn tip(
+        &self,
+        hashes: usize,
+        blocks: usize,
+    ) -> Result<(Vec<B256>, Vec<StoredBlock>), DbError> {
+        let Some(head) = self.head_number().await? else { return Ok((vec![], vec![])) };
+        let first_hash = (head + 1).saturating_sub(hashes as u64);
+        let mut tip = Vec::with_capacity(hashes);
+        for (i, (number, hash)) in
+            self.block_hashes(first_hash, head).await?.into_iter().enumerate()
+        {
+            if number != first_hash + i as u64 {
+                return Err(DbError::Corrupt(format!(
+                    "block {} missing (found {number})",
+                    first_hash + i as u64
+                )));
+            }
+            tip.push(hash);
+        }
+        let recent = self.blocks((head + 1).saturating_sub(blocks as u64), head).await?;
+        Ok((tip, recent))
     }
 
     /// The blobs of block `number`, in index order (empty if it has none).
@@ -264,7 +401,11 @@ impl ChainStore {
             ..Default::default()
         };
         write_changes(&mut tx, &changes).await?;
-        for (table, column) in [("blocks", "number"), ("blob_sidecars", "block_number")] {
+        for (table, column) in [
+            ("blocks", "number"),
+            ("blob_sidecars", "block_number"),
+            ("transactions", "block_number"),
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE {column} > $1"))
                 .bind(number as i64)
                 .execute(&mut *tx)
@@ -287,23 +428,15 @@ impl ChainStore {
         Ok(restore)
     }
 
-    /// Loads every block (genesis first) and the head state.
-    pub async fn load(&self) -> Result<(Vec<StoredBlock>, MemoryState), DbError> {
-        let rows = sqlx::query("SELECT number, body FROM blocks ORDER BY number")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut blocks = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            let number: i64 = row.try_get(0)?;
-            if number != i as i64 {
-                return Err(DbError::Corrupt(format!("block {i} missing (found {number})")));
-            }
-            let body: Vec<u8> = row.try_get(1)?;
-            blocks.push(
-                serde_json::from_slice::<StoredBlock>(&body)
-                    .map_err(|e| DbError::Corrupt(format!("block {number}: {e}")))?,
-            );
-        }
+    /// Loads the tip of the chain ([`Self::tip`]: the hashes of the last
+    /// `hashes` blocks and the last `blocks` blocks) and the head state.
+    /// Reads no older history.
+    pub async fn load(
+        &self,
+        hashes: usize,
+        blocks: usize,
+    ) -> Result<(Vec<B256>, Vec<StoredBlock>, MemoryState), DbError> {
+        let (hashes, blocks) = self.tip(hashes, blocks).await?;
         let mut state = MemoryState::new();
         for row in sqlx::query("SELECT address, nonce, balance, code_hash FROM accounts")
             .fetch_all(&self.pool)
@@ -328,7 +461,7 @@ impl ChainStore {
         for row in sqlx::query("SELECT code FROM codes").fetch_all(&self.pool).await? {
             state.load_code(Bytes::from(row.try_get::<Vec<u8>, _>(0)?));
         }
-        Ok((blocks, state))
+        Ok((hashes, blocks, state))
     }
 
     /// Reads a metadata value.
@@ -371,33 +504,42 @@ async fn write_changes(
             .execute(&mut **tx)
             .await?;
     }
+    // Deletions one by one (rare: self-destructs, cleared slots), writes in
+    // multi-row upserts ([`CHANGESET_ROWS_PER_INSERT`] rows a statement; the
+    // keys of one block's changes are distinct, as PostgreSQL's `ON
+    // CONFLICT` requires).
+    let mut written = Vec::new();
     for (address, account) in &changes.accounts {
         match account {
-            Some(AccountRecord { nonce, balance, code_hash }) => {
-                sqlx::query(
-                    "INSERT INTO accounts (address, nonce, balance, code_hash) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (address) DO UPDATE SET nonce = excluded.nonce, \
-                     balance = excluded.balance, code_hash = excluded.code_hash",
-                )
-                .bind(address.to_vec())
-                .bind(*nonce as i64)
-                .bind(balance.to_be_bytes::<32>().to_vec())
-                .bind(code_hash.to_vec())
-                .execute(&mut **tx)
-                .await?;
-            }
+            Some(record) => written.push((address, record)),
             None => {
-                sqlx::query("DELETE FROM accounts WHERE address = $1")
-                    .bind(address.to_vec())
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query("DELETE FROM storage WHERE address = $1")
-                    .bind(address.to_vec())
-                    .execute(&mut **tx)
-                    .await?;
+                for table in ["accounts", "storage"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE address = $1"))
+                        .bind(address.to_vec())
+                        .execute(&mut **tx)
+                        .await?;
+                }
             }
         }
     }
+    for chunk in written.chunks(CHANGESET_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO accounts (address, nonce, balance, code_hash) VALUES {} \
+             ON CONFLICT (address) DO UPDATE SET nonce = excluded.nonce, \
+             balance = excluded.balance, code_hash = excluded.code_hash",
+            placeholders(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (address, AccountRecord { nonce, balance, code_hash }) in chunk {
+            query = query
+                .bind(address.to_vec())
+                .bind(*nonce as i64)
+                .bind(balance.to_be_bytes::<32>().to_vec())
+                .bind(code_hash.to_vec());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    let mut slots = Vec::new();
     for (address, slot, value) in &changes.storage {
         if value.is_zero() {
             sqlx::query("DELETE FROM storage WHERE address = $1 AND slot = $2")
@@ -406,16 +548,23 @@ async fn write_changes(
                 .execute(&mut **tx)
                 .await?;
         } else {
-            sqlx::query(
-                "INSERT INTO storage (address, slot, value) VALUES ($1, $2, $3) \
-                 ON CONFLICT (address, slot) DO UPDATE SET value = excluded.value",
-            )
-            .bind(address.to_vec())
-            .bind(slot.to_be_bytes::<32>().to_vec())
-            .bind(value.to_be_bytes::<32>().to_vec())
-            .execute(&mut **tx)
-            .await?;
+            slots.push((address, slot, value));
         }
+    }
+    for chunk in slots.chunks(CHANGESET_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO storage (address, slot, value) VALUES {} \
+             ON CONFLICT (address, slot) DO UPDATE SET value = excluded.value",
+            placeholders(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (address, slot, value) in chunk {
+            query = query
+                .bind(address.to_vec())
+                .bind(slot.to_be_bytes::<32>().to_vec())
+                .bind(value.to_be_bytes::<32>().to_vec());
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -544,6 +693,35 @@ async fn fold_changesets(
         storage.push((key.0, key.1, value));
     }
     Ok(Changeset { accounts: order.into_iter().map(|a| (a, accounts[&a])).collect(), storage })
+}
+
+fn decode_body(number: u64, body: &[u8]) -> Result<StoredBlock, DbError> {
+    crate::codec::decode_block(body).map_err(|e| DbError::Corrupt(format!("block {number}: {e}")))
+}
+
+/// Indexes the transactions of `block` (hash -> block number, position), in
+/// multi-row inserts. A hash indexed before (a transaction of an unwound
+/// block included again) points to its new place.
+async fn write_tx_index(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    block: &StoredBlock,
+) -> Result<(), DbError> {
+    let rows: Vec<(usize, B256)> =
+        block.transactions.iter().enumerate().map(|(i, t)| (i, t.tx.tx_hash())).collect();
+    for chunk in rows.chunks(CHANGESET_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO transactions (hash, block_number, tx_index) VALUES {} \
+             ON CONFLICT (hash) DO UPDATE SET block_number = excluded.block_number, \
+             tx_index = excluded.tx_index",
+            placeholders(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (index, hash) in chunk {
+            query = query.bind(hash.to_vec()).bind(block.number() as i64).bind(*index as i64);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 fn blob_row(row: &sqlx::any::AnyRow) -> Result<StoredBlob, DbError> {

@@ -275,7 +275,7 @@ where
                 self.queue.pop_front();
                 continue;
             }
-            let ours = self.node.chain().block(number).cloned();
+            let ours = self.node.block(number).await.map_err(StepError::fatal)?;
             match judge(ours.as_deref(), derived) {
                 Verdict::Same => {
                     let derived = self.queue.pop_front().expect("front exists");
@@ -322,7 +322,7 @@ where
         let node = self.node.clone();
         let producer = node.producer_lock().await;
         let old_head = self.node.chain().head_number();
-        let dropped = self.user_transactions(first, old_head);
+        let dropped = self.user_transactions(first, old_head).await?;
         if first <= old_head {
             self.node.unwind_to_locked(first - 1).await.map_err(StepError::fatal)?;
         }
@@ -367,10 +367,10 @@ where
     }
 
     /// The user transactions (EIP-2718 bytes) of blocks `from..=to`.
-    fn user_transactions(&self, from: u64, to: u64) -> Vec<Bytes> {
-        let chain = self.node.chain();
-        (from..=to)
-            .filter_map(|n| chain.block(n).cloned())
+    async fn user_transactions(&self, from: u64, to: u64) -> Result<Vec<Bytes>, StepError> {
+        let blocks = self.node.blocks(from, to).await.map_err(StepError::fatal)?;
+        Ok(blocks
+            .iter()
             .flat_map(|b| {
                 b.transactions
                     .iter()
@@ -378,7 +378,7 @@ where
                     .map(|t| Bytes::from(t.tx.encoded_2718()))
                     .collect::<Vec<_>>()
             })
-            .collect()
+            .collect())
     }
 
     /// Re-executes a derived block over the node's head state and stores it.
@@ -417,13 +417,14 @@ where
         if !all && canonical.map(|o| o.hash) == Some(hash) {
             return Ok(());
         }
-        let blocks: Vec<(u64, u64, B256)> = {
-            let chain = self.node.chain();
-            (self.safe.max(1)..=head.number())
-                .filter_map(|n| chain.block(n))
-                .filter_map(|b| L1Origin::of_header(&b.header).map(|(o, h)| (b.number(), o, h)))
-                .collect()
-        };
+        let blocks: Vec<(u64, u64, B256)> = self
+            .node
+            .blocks(self.safe.max(1), head.number())
+            .await
+            .map_err(StepError::fatal)?
+            .iter()
+            .filter_map(|b| L1Origin::of_header(&b.header).map(|(o, h)| (b.number(), o, h)))
+            .collect();
         let mut hashes = std::collections::BTreeMap::new();
         for origin in blocks.iter().map(|b| b.1).collect::<std::collections::BTreeSet<_>>() {
             let hash = self.l1.origin(origin).await.map_err(StepError::l1)?.map(|o| o.hash);
@@ -539,7 +540,7 @@ mod tests {
     fn post(l1: &mut MemoryL1, node: &Node, index: u64, from: u64, to: u64, l1_block: u64) {
         let blocks: Vec<BatchBlock> = (from..=to)
             .map(|n| {
-                let b = node.chain().block(n).cloned().unwrap();
+                let b = node.chain().recent_block(n).cloned().unwrap();
                 let (l1_origin_number, l1_origin_hash) = L1Origin::of_header(&b.header).unwrap();
                 BatchBlock {
                     number: n,
@@ -596,19 +597,19 @@ mod tests {
         seal(&node, &rollup, &l1, 1, false).await;
         seal(&node, &rollup, &l1, 2, true).await; // block 2: wrong state
         seal(&node, &rollup, &l1, 2, false).await; // block 3, on top of it
-        let wrong = node.chain().block(2).unwrap().hash;
+        let wrong = node.chain().recent_block(2).unwrap().hash;
         post(&mut l1, &node, 0, 1, 3, 5);
         let mut f = follower(&node, &l1, &rollup);
         // A colluding sequencer keeps its block: safe stops below it.
         f.faults.hold_reorg.store(true, Ordering::Relaxed);
         f.step().await.unwrap();
         assert_eq!((node.safe_number(), node.chain().head_number()), (1, 3));
-        assert_eq!(node.chain().block(2).unwrap().hash, wrong);
+        assert_eq!(node.chain().recent_block(2).unwrap().hash, wrong);
         f.faults.hold_reorg.store(false, Ordering::Relaxed);
         f.step().await.unwrap();
         let derived = f.pipeline.derivation().header(2).unwrap().hash_slow();
         assert_ne!(derived, wrong);
-        assert_eq!(node.chain().block(2).unwrap().hash, derived);
+        assert_eq!(node.chain().recent_block(2).unwrap().hash, derived);
         assert_eq!((node.safe_number(), node.chain().head_number()), (3, 3));
         let reorgs = f.sync.lock().unwrap().reorgs.clone();
         assert_eq!(reorgs.len(), 1, "{reorgs:?}");

@@ -68,10 +68,11 @@ impl BlockReplayer for L2Replayer {
     ) -> BoxFuture<'a, Result<(), ReplayError>> {
         Box::pin(async move {
             let number = block.number();
-            let parent = number
-                .checked_sub(1)
-                .and_then(|n| node.chain().block(n).cloned())
-                .ok_or(ReplayError::State(rollup_node::StateError::UnknownBlock))?;
+            let parent = match number.checked_sub(1) {
+                Some(n) => node.block(n).await.map_err(|e| ReplayError::State(e.into()))?,
+                None => None,
+            }
+            .ok_or(ReplayError::State(rollup_node::StateError::UnknownBlock))?;
             let origin = self.origin(block).await?;
             // User deposits only: the STF regenerates the L1-attributes deposit.
             let included: HashSet<B256> = block

@@ -42,6 +42,10 @@ use std::{sync::Arc, time::Duration};
 /// Why the L2 refuses the L1 simulator's dev methods.
 pub const L2_DEV_METHOD_REFUSED: &str = "not available on L2: L2 state must stay derivable from L1 (batches and deposits), so the L2 takes no state cheats, impersonation or mining control; use the L1 (chain 900) for anvil-style dev methods";
 
+/// Blocks `optimism_syncStatus` reads back at a time to count a block's
+/// sequence number (blocks since its L1 origin changed).
+const SEQUENCE_SCAN_CHUNK: u64 = 64;
+
 #[derive(Debug)]
 pub(crate) struct RollupMethods {
     node: Arc<Node>,
@@ -79,27 +83,31 @@ impl RollupMethods {
     }
 
     /// op-node's `L2BlockRef` of block `number` (`null` when absent).
-    fn l2_ref(&self, number: u64) -> Value {
-        let chain = self.node.chain();
-        let Some(block) = chain.block(number) else { return Value::Null };
+    async fn l2_ref(&self, number: u64) -> Result<Value, RpcError> {
+        let Some(block) = self.node.block(number).await? else { return Ok(Value::Null) };
         let origin = L1Origin::of_header(&block.header).unwrap_or_default();
-        // Blocks since the L1 origin last changed (op-node's sequence number).
+        // Blocks since the L1 origin last changed (op-node's sequence
+        // number), read back a chunk at a time.
         let mut sequence_number = 0u64;
-        let mut n = number;
-        while n > 0
-            && chain.block(n - 1).and_then(|b| L1Origin::of_header(&b.header)) == Some(origin)
-        {
-            sequence_number += 1;
-            n -= 1;
+        let mut to = number;
+        'walk: while to > 0 {
+            let from = to.saturating_sub(SEQUENCE_SCAN_CHUNK).max(1);
+            for parent in self.node.blocks(from - 1, to - 1).await?.iter().rev() {
+                if L1Origin::of_header(&parent.header) != Some(origin) {
+                    break 'walk;
+                }
+                sequence_number += 1;
+            }
+            to = from - 1;
         }
-        json!({
+        Ok(json!({
             "hash": block.hash,
             "number": block.number(),
             "parentHash": block.header.parent_hash,
             "timestamp": block.header.timestamp,
             "l1origin": { "hash": origin.1, "number": origin.0 },
             "sequenceNumber": sequence_number,
-        })
+        }))
     }
 
     /// op-node's `L1BlockRef` of L1 block `tag`, read from the L1.
@@ -133,21 +141,21 @@ impl RollupMethods {
             "head_l1": head_l1,
             "safe_l1": safe_l1,
             "finalized_l1": finalized_l1,
-            "unsafe_l2": self.l2_ref(head),
-            "safe_l2": self.l2_ref(safe),
-            "finalized_l2": self.l2_ref(finalized),
-            "pending_safe_l2": self.l2_ref(safe),
-            "local_safe_l2": self.l2_ref(safe),
-            "cross_unsafe_l2": self.l2_ref(head),
+            "unsafe_l2": self.l2_ref(head).await?,
+            "safe_l2": self.l2_ref(safe).await?,
+            "finalized_l2": self.l2_ref(finalized).await?,
+            "pending_safe_l2": self.l2_ref(safe).await?,
+            "local_safe_l2": self.l2_ref(safe).await?,
+            "cross_unsafe_l2": self.l2_ref(head).await?,
         }))
     }
 
-    fn rollup_config(&self) -> Value {
+    async fn rollup_config(&self) -> Result<Value, RpcError> {
         let r = &self.rollup;
-        let genesis = self.node.chain().block(0).map(|b| (b.hash, b.header.timestamp));
+        let genesis = self.node.block(0).await?.map(|b| (b.hash, b.header.timestamp));
         let (l2_hash, l2_time) = genesis.unwrap_or_default();
         let ms = self.block_time.as_millis() as u64;
-        json!({
+        Ok(json!({
             "genesis": {
                 "l1": { "hash": r.genesis_l1_origin.hash, "number": r.genesis_l1_origin.number },
                 "l2": { "hash": l2_hash, "number": 0 },
@@ -162,14 +170,14 @@ impl RollupMethods {
             "batch_inbox_address": self.batch_inbox,
             "deposit_contract_address": self.bridge,
             "l2_block_gas_limit": r.l2_block_gas_limit,
-        })
+        }))
     }
 
-    fn handle(&self, method: &str, params: &Value) -> RpcResult {
+    async fn handle(&self, method: &str, params: &Value) -> RpcResult {
         match method {
             "rollup_getBatchBlock" => {
                 let number: U64 = param(params, 0)?;
-                let Some(block) = self.node.chain().block(number.to()).cloned() else {
+                let Some(block) = self.node.block(number.to()).await? else {
                     return Ok(Value::Null);
                 };
                 let (l1_origin_number, l1_origin_hash) =
@@ -194,7 +202,7 @@ impl RollupMethods {
             }
             "optimism_outputAtBlock" => {
                 let number: U64 = param(params, 0)?;
-                let Some(block) = self.node.chain().block(number.to()).cloned() else {
+                let Some(block) = self.node.block(number.to()).await? else {
                     return Err(RpcError::server(format!("block {number} not found")));
                 };
                 let preimage = OutputRootPreimage {
@@ -217,7 +225,7 @@ impl RollupMethods {
                 }))
             }
             "rollup_ethSupply" => Ok(json!(self.node.chain().state.total_balance())),
-            "optimism_rollupConfig" => Ok(self.rollup_config()),
+            "optimism_rollupConfig" => self.rollup_config().await,
             "rollup_reorgs" => {
                 let sync = self.sync.lock().unwrap_or_else(|p| p.into_inner());
                 serde_json::to_value(&sync.reorgs).map_err(RpcError::server)
@@ -284,7 +292,7 @@ impl RpcExtension for RollupMethods {
                 } else {
                     None
                 };
-                self.handle(method, params)
+                self.handle(method, params).await
             }
             .boxed()
         })

@@ -66,7 +66,7 @@ async fn pass(
     let safe = node.safe_number();
     let mut fork = node.chain().head_number();
     while fork > safe {
-        let ours = node.chain().block(fork).map(|b| b.hash);
+        let ours = node.chain().hash(fork);
         let theirs = sequencer.get_block_by_number(fork.into()).await?.map(|b| b.header.hash);
         if ours == theirs {
             break;
@@ -90,7 +90,7 @@ async fn pass(
         }
         let parent_origin = {
             let chain = node.chain();
-            chain.block(number - 1).and_then(|p| L1Origin::of_header(&p.header))
+            chain.recent_block(number - 1).and_then(|p| L1Origin::of_header(&p.header))
         };
         let advanced = parent_origin.map(|(n, _)| n) != Some(origin.number);
         let deposits = if advanced { l1.deposits(origin.number).await? } else { Vec::new() };

@@ -400,7 +400,7 @@ async fn predeploys_serve_multicall_create2_and_block_hash_history() {
     assert_eq!(code["result"], "0x602a60005260206000f3");
     // EIP-2935: the history contract returns the hash of a past block.
     let head = l1.node.chain().head_number();
-    let parent = l1.node.chain().block(head - 1).unwrap().hash;
+    let parent = l1.node.chain().recent_block(head - 1).unwrap().hash;
     let query = Bytes::from(B256::from(alloy_primitives::U256::from(head - 1)).to_vec());
     let got =
         call(&url, "eth_call", json!([{"to": rollup_protocol::HISTORY_STORAGE, "data": query}]))
@@ -656,7 +656,7 @@ async fn dev_methods_control_mining_and_round_trip_state() {
     call(&url, "anvil_setNextBlockBaseFeePerGas", json!(["0x3b9aca07"])).await;
     call(&url, "anvil_mine", json!(["0x3"])).await;
     assert_eq!(l1.node.chain().head_number(), before + 3);
-    let first = l1.node.chain().block(before + 1).unwrap().clone();
+    let first = l1.node.chain().recent_block(before + 1).unwrap().clone();
     assert_eq!(first.header.base_fee_per_gas, Some(1_000_000_007));
     assert_eq!(first.transactions.len(), 1);
     let mined_tx = call(&url, "eth_getTransactionBySenderAndNonce", json!([from, "0x0"])).await;

@@ -51,24 +51,18 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         "eth_gasPrice" => Ok(q(u128::from(node.next_base_fee()) + node.config().suggested_tip)),
         "eth_maxPriorityFeePerGas" => Ok(q(node.config().suggested_tip)),
         "eth_blobBaseFee" => Ok(q(node.next_blob_base_fee())),
-        "eth_feeHistory" => fee_history(node, params),
+        "eth_feeHistory" => fee_history(node, params).await,
         "eth_getBlockByNumber" | "eth_getBlockByHash" => {
             let full: bool = opt_param(params, 1)?.unwrap_or(false);
-            let block = if method == "eth_getBlockByHash" {
-                let hash: B256 = param(params, 0)?;
-                node.chain().block_by_hash(&hash).cloned()
-            } else {
-                let tag: BlockNumberOrTag = param(params, 0)?;
-                resolve_number(node, tag).and_then(|n| node.chain().block(n).cloned())
-            };
+            let block = block_from_param(node, params, method == "eth_getBlockByHash").await?;
             Ok(block.map(|b| json::block_json(&b, full)).unwrap_or(Value::Null))
         }
         "eth_getBlockTransactionCountByNumber" | "eth_getBlockTransactionCountByHash" => {
-            let block = block_from_param(node, params, method.ends_with("Hash"))?;
+            let block = block_from_param(node, params, method.ends_with("Hash")).await?;
             Ok(block.map(|b| q(b.transactions.len() as u64)).unwrap_or(Value::Null))
         }
         "eth_getTransactionByBlockNumberAndIndex" | "eth_getTransactionByBlockHashAndIndex" => {
-            let block = block_from_param(node, params, method.contains("Hash"))?;
+            let block = block_from_param(node, params, method.contains("Hash")).await?;
             let index: U64 = param(params, 1)?;
             Ok(block
                 .and_then(|b| {
@@ -167,30 +161,27 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_getTransactionByHash" => {
             let hash: B256 = param(params, 0)?;
-            let chain = node.chain();
-            if let Some(loc) = chain.tx_location(&hash) {
-                let block = chain.block(loc.block).cloned();
-                drop(chain);
-                return Ok(block.map(|b| json::tx_json(&b, loc.index)).unwrap_or(Value::Null));
+            if let Some((loc, block)) = node.transaction(&hash).await? {
+                return Ok(json::tx_json(&block, loc.index));
             }
-            drop(chain);
             Ok(node.pool().get(&hash).map(json::pending_tx_json).unwrap_or(Value::Null))
         }
         "eth_getTransactionReceipt" => {
             let hash: B256 = param(params, 0)?;
-            let chain = node.chain();
-            let Some(loc) = chain.tx_location(&hash) else { return Ok(Value::Null) };
-            let block = chain.block(loc.block).cloned();
-            drop(chain);
-            Ok(block.map(|b| json::receipt_json(&b, loc.index)).unwrap_or(Value::Null))
+            Ok(node
+                .transaction(&hash)
+                .await?
+                .map(|(loc, block)| json::receipt_json(&block, loc.index))
+                .unwrap_or(Value::Null))
         }
         "eth_getBlockReceipts" => {
             let id: BlockId = param(params, 0)?;
             let block = match id {
-                BlockId::Hash(h) => node.chain().block_by_hash(&h.block_hash).cloned(),
-                BlockId::Number(tag) => {
-                    resolve_number(node, tag).and_then(|n| node.chain().block(n).cloned())
-                }
+                BlockId::Hash(h) => node.block_by_hash(&h.block_hash).await?,
+                BlockId::Number(tag) => match resolve_number(node, tag) {
+                    Some(n) => node.block(n).await?,
+                    None => None,
+                },
             };
             Ok(block
                 .map(|b| {
@@ -202,23 +193,26 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_getLogs" => {
             let filter: Filter = param(params, 0)?;
-            get_logs(node, &filter)
+            get_logs(node, &filter).await
         }
         _ => Err(RpcError::method_not_found(method)),
     }
 }
 
-fn block_from_param(
+async fn block_from_param(
     node: &Node,
     params: &Value,
     by_hash: bool,
 ) -> Result<Option<Arc<StoredBlock>>, RpcError> {
     Ok(if by_hash {
         let hash: B256 = param(params, 0)?;
-        node.chain().block_by_hash(&hash).cloned()
+        node.block_by_hash(&hash).await?
     } else {
         let tag: BlockNumberOrTag = param(params, 0)?;
-        resolve_number(node, tag).and_then(|n| node.chain().block(n).cloned())
+        match resolve_number(node, tag) {
+            Some(n) => node.block(n).await?,
+            None => None,
+        }
     })
 }
 
@@ -428,7 +422,7 @@ pub(super) fn estimate_gas(
     Ok(hi)
 }
 
-fn fee_history(node: &Node, params: &Value) -> RpcResult {
+async fn fee_history(node: &Node, params: &Value) -> RpcResult {
     let limits = node.config().rpc_limits;
     let count: U64 = param(params, 0)?;
     let newest: BlockNumberOrTag = param(params, 1)?;
@@ -452,12 +446,11 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     let newest =
         resolve_number(node, newest).ok_or_else(|| RpcError::invalid_params("block not found"))?;
     let oldest = newest.saturating_add(1).saturating_sub(count.max(1));
-    let chain = node.chain();
+    let blocks = node.blocks(oldest, newest).await?;
     let (mut base_fees, mut ratios, mut rewards) = (Vec::new(), Vec::new(), Vec::new());
     let (mut blob_fees, mut blob_ratios) = (Vec::new(), Vec::new());
     let mut next_blob_fee = blob::blob_base_fee(0);
-    for n in oldest..=newest {
-        let Some(block) = chain.block(n) else { break };
+    for block in &blocks {
         let h = &block.header;
         base_fees.push(q(h.base_fee_per_gas.unwrap_or_default()));
         ratios.push(j!(h.gas_used as f64 / h.gas_limit.max(1) as f64));
@@ -499,7 +492,6 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
             ));
         }
     }
-    drop(chain);
     base_fees.push(q(node.next_base_fee()));
     // The entry after `newest` is the fee of its child, as for baseFeePerGas.
     blob_fees.push(q(next_blob_fee));
@@ -516,16 +508,19 @@ fn fee_history(node: &Node, params: &Value) -> RpcResult {
     Ok(out)
 }
 
-pub(super) fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
+/// Blocks of a log query read from the store at a time (the range may be
+/// [`crate::rpc::RpcLimits::max_blocks_per_filter`] long: never held whole).
+const LOG_SCAN_CHUNK: u64 = 256;
+
+pub(super) async fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
     let limits = node.config().rpc_limits;
-    // Read before the chain lock: they take it themselves.
     let (safe, finalized) = (node.safe_number(), node.finalized_number());
-    let chain = node.chain();
-    let head = chain.head_number();
-    let blocks: Vec<Arc<StoredBlock>> = match filter.block_option {
-        FilterBlockOption::AtBlockHash(hash) => {
-            chain.block_by_hash(&hash).cloned().into_iter().collect()
-        }
+    let head = node.chain().head_number();
+    let (from, to) = match filter.block_option {
+        FilterBlockOption::AtBlockHash(hash) => match node.block_by_hash(&hash).await? {
+            Some(block) => (block.number(), block.number()),
+            None => return Ok(Value::Array(vec![])),
+        },
         FilterBlockOption::Range { from_block, to_block } => {
             let resolve = |t: Option<BlockNumberOrTag>| match t {
                 None | Some(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending) => head,
@@ -545,35 +540,38 @@ pub(super) fn get_logs(node: &Node, filter: &Filter) -> RpcResult {
                     "query exceeds max block range {max}"
                 )));
             }
-            (from..=to).filter_map(|n| chain.block(n).cloned()).collect()
+            (from, to)
         }
     };
-    drop(chain);
-    let multi_block = blocks.len() > 1;
-    let first = blocks.first().map(|b| b.number()).unwrap_or_default();
+    let multi_block = to > from;
     let mut out = Vec::new();
-    for block in blocks {
-        if !filter.matches_bloom(block.header.logs_bloom) {
-            continue;
-        }
-        let mut log_index = 0u64;
-        for (tx_index, tx) in block.transactions.iter().enumerate() {
-            for log in &tx.receipt.logs {
-                if filter.matches(log) {
-                    out.push(json::log_json(&block, tx_index, log_index, log));
+    let mut chunk_from = from;
+    while chunk_from <= to {
+        let chunk_to = to.min(chunk_from.saturating_add(LOG_SCAN_CHUNK - 1));
+        for block in node.blocks(chunk_from, chunk_to).await? {
+            if !filter.matches_bloom(block.header.logs_bloom) {
+                continue;
+            }
+            let mut log_index = 0u64;
+            for (tx_index, tx) in block.transactions.iter().enumerate() {
+                for log in &tx.receipt.logs {
+                    if filter.matches(log) {
+                        out.push(json::log_json(&block, tx_index, log_index, log));
+                    }
+                    log_index += 1;
                 }
-                log_index += 1;
+            }
+            // reth's bound and message: the logs of one block are served
+            // whole; over several blocks the error names the range that fits.
+            if multi_block && out.len() > limits.max_logs_per_response {
+                return Err(RpcError::invalid_params(format!(
+                    "query exceeds max results {}, retry with the range {from}-{}",
+                    limits.max_logs_per_response,
+                    block.number().saturating_sub(1).max(from)
+                )));
             }
         }
-        // reth's bound and message: the logs of one block are served whole;
-        // over several blocks the error names the range that fits.
-        if multi_block && out.len() > limits.max_logs_per_response {
-            return Err(RpcError::invalid_params(format!(
-                "query exceeds max results {}, retry with the range {first}-{}",
-                limits.max_logs_per_response,
-                block.number().saturating_sub(1).max(first)
-            )));
-        }
+        chunk_from = chunk_to + 1;
     }
     Ok(Value::Array(out))
 }

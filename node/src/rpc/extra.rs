@@ -26,42 +26,56 @@ pub(super) async fn dispatch(node: &Node, method: &str, params: &Value) -> Optio
             let _view = node.state_view().await;
             get_account(node, params)
         }
-        "eth_getRawTransactionByHash" => (|| {
-            let hash: B256 = param(params, 0)?;
-            let chain = node.chain();
-            if let Some(loc) = chain.tx_location(&hash) {
-                let raw = chain
-                    .block(loc.block)
-                    .and_then(|b| b.transactions.get(loc.index))
-                    .map(|t| Bytes::from(t.tx.encoded_2718()));
-                return Ok(json!(raw));
+        "eth_getRawTransactionByHash" => {
+            async {
+                let hash: B256 = param(params, 0)?;
+                if let Some((loc, block)) = node.transaction(&hash).await? {
+                    let raw =
+                        block.transactions.get(loc.index).map(|t| Bytes::from(t.tx.encoded_2718()));
+                    return Ok(json!(raw));
+                }
+                Ok(json!(node.pool().get(&hash).map(|t| t.raw.clone())))
             }
-            drop(chain);
-            Ok(json!(node.pool().get(&hash).map(|t| t.raw.clone())))
-        })(),
-        "eth_getTransactionBySenderAndNonce" => (|| {
-            let sender: Address = param(params, 0)?;
-            let nonce: U64 = param(params, 1)?;
-            let nonce = nonce.to::<u64>();
-            let pooled = node.pool().by_sender_nonce(&sender, nonce).map(shapes::pending_tx_json);
-            if let Some(tx) = pooled {
-                return Ok(tx);
-            }
-            let chain = node.chain();
-            if nonce >= chain.state.nonce(&sender) {
-                return Ok(Value::Null);
-            }
-            let head = chain.head_number();
-            for n in (head.saturating_sub(MAX_SENDER_NONCE_SCAN)..=head).rev() {
-                let Some(block) = chain.block(n) else { continue };
-                if let Some(i) = block.transactions.iter().position(|t| {
-                    t.sender == sender && t.tx.as_eth().is_some_and(|tx| tx.nonce() == nonce)
-                }) {
-                    return Ok(shapes::tx_json(block, i));
+            .await
+        }
+        "eth_getTransactionBySenderAndNonce" => {
+            async {
+                let sender: Address = param(params, 0)?;
+                let nonce: U64 = param(params, 1)?;
+                let nonce = nonce.to::<u64>();
+                let pooled =
+                    node.pool().by_sender_nonce(&sender, nonce).map(shapes::pending_tx_json);
+                if let Some(tx) = pooled {
+                    return Ok(tx);
+                }
+                let head = {
+                    let chain = node.chain();
+                    if nonce >= chain.state.nonce(&sender) {
+                        return Ok(Value::Null);
+                    }
+                    chain.head_number()
+                };
+                // Newest first, a chunk of blocks at a time.
+                let floor = head.saturating_sub(MAX_SENDER_NONCE_SCAN);
+                let mut to = head;
+                loop {
+                    let from = to.saturating_sub(255).max(floor);
+                    for block in node.blocks(from, to).await?.iter().rev() {
+                        if let Some(i) = block.transactions.iter().position(|t| {
+                            t.sender == sender
+                                && t.tx.as_eth().is_some_and(|tx| tx.nonce() == nonce)
+                        }) {
+                            return Ok(shapes::tx_json(block, i));
+                        }
+                    }
+                    if from == floor {
+                        return Ok(Value::Null);
+                    }
+                    to = from - 1;
                 }
             }
-            Ok(Value::Null)
-        })(),
+            .await
+        }
         "eth_sendRawTransactionSync" => send_sync(node, params).await,
         _ => return None,
     })
@@ -103,11 +117,8 @@ async fn send_sync(node: &Node, params: &Value) -> RpcResult {
     let hash = node.submit_raw(&raw).map_err(RpcError::server)?;
     let wait = async {
         loop {
-            if let Some(loc) = node.chain().tx_location(&hash) {
-                let block = node.chain().block(loc.block).cloned();
-                if let Some(block) = block {
-                    return Some(shapes::receipt_json(&block, loc.index));
-                }
+            if let Ok(Some((loc, block))) = node.transaction(&hash).await {
+                return Some(shapes::receipt_json(&block, loc.index));
             }
             if heads.changed().await.is_err() {
                 return None;

@@ -234,7 +234,7 @@ fn resolve_filter(node: &Node, mut filter: Filter) -> Filter {
 }
 
 /// Handles the filter methods; `None` for any other method.
-pub(super) fn dispatch(node: &Node, method: &str, params: &Value) -> Option<RpcResult> {
+pub(super) async fn dispatch(node: &Node, method: &str, params: &Value) -> Option<RpcResult> {
     const METHODS: [&str; 6] = [
         "eth_newBlockFilter",
         "eth_newPendingTransactionFilter",
@@ -248,43 +248,48 @@ pub(super) fn dispatch(node: &Node, method: &str, params: &Value) -> Option<RpcR
     }
     let filters = node.rpc().filters();
     let now = Instant::now();
-    Some((|| match method {
-        "eth_newBlockFilter" => {
-            filters.new_block_filter(node.chain().head_number(), now).map(id_json)
-        }
-        "eth_newPendingTransactionFilter" => {
-            filters.new_pending_filter(node.rpc().subscribe_pending(), now).map(id_json)
-        }
-        "eth_newFilter" => {
-            let filter: Filter = param(params, 0)?;
-            if matches!(filter.block_option, FilterBlockOption::AtBlockHash(_)) {
-                return Err(RpcError::invalid_params("cannot specify blockhash"));
-            }
-            let filter = resolve_filter(node, filter);
-            filters.new_log_filter(filter, node.chain().head_number(), now).map(id_json)
-        }
-        "eth_uninstallFilter" => Ok(Value::Bool(filters.uninstall(filter_id(params)?))),
-        "eth_getFilterChanges" => {
-            let id = filter_id(params)?;
-            let changes = {
-                let chain = node.chain();
-                let head = chain.head_number();
-                filters.poll(id, head, |n| chain.block(n).map(|b| b.hash), now)?
-            };
-            match changes {
-                Changes::Blocks(hashes) | Changes::Pending(hashes) => Ok(json!(hashes)),
-                Changes::NoLogs => Ok(json!([])),
-                Changes::Logs { filter, from, to } => {
-                    eth::get_logs(node, &(*filter).from_block(from).to_block(to))
+    Some(
+        async {
+            match method {
+                "eth_newBlockFilter" => {
+                    filters.new_block_filter(node.chain().head_number(), now).map(id_json)
                 }
+                "eth_newPendingTransactionFilter" => {
+                    filters.new_pending_filter(node.rpc().subscribe_pending(), now).map(id_json)
+                }
+                "eth_newFilter" => {
+                    let filter: Filter = param(params, 0)?;
+                    if matches!(filter.block_option, FilterBlockOption::AtBlockHash(_)) {
+                        return Err(RpcError::invalid_params("cannot specify blockhash"));
+                    }
+                    let filter = resolve_filter(node, filter);
+                    filters.new_log_filter(filter, node.chain().head_number(), now).map(id_json)
+                }
+                "eth_uninstallFilter" => Ok(Value::Bool(filters.uninstall(filter_id(params)?))),
+                "eth_getFilterChanges" => {
+                    let id = filter_id(params)?;
+                    let changes = {
+                        let chain = node.chain();
+                        let head = chain.head_number();
+                        filters.poll(id, head, |n| chain.hash(n), now)?
+                    };
+                    match changes {
+                        Changes::Blocks(hashes) | Changes::Pending(hashes) => Ok(json!(hashes)),
+                        Changes::NoLogs => Ok(json!([])),
+                        Changes::Logs { filter, from, to } => {
+                            eth::get_logs(node, &(*filter).from_block(from).to_block(to)).await
+                        }
+                    }
+                }
+                "eth_getFilterLogs" => {
+                    let filter = filters.log_filter(filter_id(params)?, now)?;
+                    eth::get_logs(node, &filter).await
+                }
+                _ => Err(RpcError::method_not_found(method)),
             }
         }
-        "eth_getFilterLogs" => {
-            let filter = filters.log_filter(filter_id(params)?, now)?;
-            eth::get_logs(node, &filter)
-        }
-        _ => Err(RpcError::method_not_found(method)),
-    })())
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -96,6 +96,14 @@ impl RpcError {
     }
 }
 
+/// A store failure while answering (geth answers its database errors with
+/// -32000 and the error's text).
+impl From<crate::db::DbError> for RpcError {
+    fn from(error: crate::db::DbError) -> Self {
+        Self::server(error)
+    }
+}
+
 impl fmt::Display for RpcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.code)
@@ -385,7 +393,7 @@ async fn dispatch(state: &RpcState, method: &str, params: &Value) -> RpcResult {
     if let Some(result) = signer::dispatch(node, method, params).await {
         return result;
     }
-    if let Some(result) = filters::dispatch(node, method, params) {
+    if let Some(result) = filters::dispatch(node, method, params).await {
         return result;
     }
     if let Some(result) = trace::dispatch(node, method, params).await {

@@ -112,16 +112,19 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
             }
         }
         "debug_traceBlockByNumber" | "debug_traceBlockByHash" | "trace_block" => {
-            let block = (|| {
+            let block = async {
                 Ok::<_, RpcError>(if method == "debug_traceBlockByHash" {
                     let hash: B256 = param(params, 0)?;
-                    node.chain().block_by_hash(&hash).cloned()
+                    node.block_by_hash(&hash).await?
                 } else {
                     let tag: BlockNumberOrTag = param(params, 0)?;
-                    super::eth::resolve_number(node, tag)
-                        .and_then(|n| node.chain().block(n).cloned())
+                    match super::eth::resolve_number(node, tag) {
+                        Some(n) => node.block(n).await?,
+                        None => None,
+                    }
                 })
-            })();
+            }
+            .await;
             let style = if method == "trace_block" {
                 Ok(Style::Parity)
             } else {
@@ -227,12 +230,7 @@ async fn replay(
 /// `debug_traceTransaction` and `trace_transaction`: the transaction's
 /// block replayed on its parent's state up to it, it under the tracer.
 async fn trace_transaction(node: &Arc<Node>, hash: B256, style: Style) -> RpcResult {
-    let (loc, block) = {
-        let chain = node.chain();
-        let loc = chain.tx_location(&hash);
-        (loc, loc.and_then(|l| chain.block(l.block).cloned()))
-    };
-    let (Some(loc), Some(block)) = (loc, block) else {
+    let Some((loc, block)) = node.transaction(&hash).await? else {
         return Err(RpcError::server(format!("transaction {hash} not found")));
     };
     style.inspector()?;

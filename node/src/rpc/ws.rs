@@ -250,35 +250,42 @@ impl Connection {
     }
 }
 
-/// Calls `each(from..=to)` for the blocks produced after the subscription
-/// started, in order, until `token` is cancelled or `each` fails.
-async fn follow_blocks(
-    node: Arc<Node>,
-    token: CancellationToken,
-    mut each: impl FnMut(&Node, u64, u64) -> bool,
-) {
-    let mut heads = node.subscribe_head();
-    let mut next = *heads.borrow_and_update() + 1;
-    loop {
-        tokio::select! {
-            _ = token.cancelled() => return,
-            changed = heads.changed() => if changed.is_err() { return },
+/// The blocks produced after a subscription started, range by range, in
+/// order; `None` once `token` is cancelled or the node is gone.
+struct BlockFollower {
+    heads: tokio::sync::watch::Receiver<u64>,
+    next: u64,
+}
+
+impl BlockFollower {
+    fn new(node: &Node) -> Self {
+        let mut heads = node.subscribe_head();
+        let next = *heads.borrow_and_update() + 1;
+        Self { heads, next }
+    }
+
+    async fn next_range(&mut self, token: &CancellationToken) -> Option<(u64, u64)> {
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => return None,
+                changed = self.heads.changed() => if changed.is_err() { return None },
+            }
+            let head = *self.heads.borrow_and_update();
+            // A rewound chain (evm_revert, reorg) goes on from its new head.
+            let from = self.next.min(head + 1);
+            self.next = head + 1;
+            if from <= head {
+                return Some((from, head));
+            }
         }
-        let head = *heads.borrow_and_update();
-        // A rewound chain (evm_revert, reorg) goes on from its new head.
-        let from = next.min(head + 1);
-        if from <= head && !each(&node, from, head) {
-            token.cancel();
-            return;
-        }
-        next = head + 1;
     }
 }
 
 async fn new_heads(node: Arc<Node>, token: CancellationToken, notify: impl Fn(Value) -> bool) {
-    follow_blocks(node, token, |node, from, to| {
+    let mut follower = BlockFollower::new(&node);
+    while let Some((from, to)) = follower.next_range(&token).await {
         for n in from..=to {
-            let Some(block) = node.chain().block(n).cloned() else { continue };
+            let Ok(Some(block)) = node.block(n).await else { continue };
             let mut header = shapes::block_json(&block, false);
             if let Some(obj) = header.as_object_mut() {
                 for key in ["transactions", "uncles", "withdrawals", "size", "totalDifficulty"] {
@@ -286,12 +293,11 @@ async fn new_heads(node: Arc<Node>, token: CancellationToken, notify: impl Fn(Va
                 }
             }
             if !notify(header) {
-                return false;
+                token.cancel();
+                return;
             }
         }
-        true
-    })
-    .await;
+    }
 }
 
 async fn logs(
@@ -300,17 +306,19 @@ async fn logs(
     token: CancellationToken,
     notify: impl Fn(Value) -> bool,
 ) {
-    follow_blocks(node, token, |node, from, to| {
+    let mut follower = BlockFollower::new(&node);
+    while let Some((from, to)) = follower.next_range(&token).await {
         let range = filter
             .clone()
             .from_block(from.max(to.saturating_sub(super::MAX_LOG_RANGE - 1)))
             .to_block(to);
-        match eth::get_logs(node, &range) {
-            Ok(Value::Array(logs)) => logs.into_iter().all(&notify),
-            _ => true,
+        if let Ok(Value::Array(logs)) = eth::get_logs(&node, &range).await
+            && !logs.into_iter().all(&notify)
+        {
+            token.cancel();
+            return;
         }
-    })
-    .await;
+    }
 }
 
 async fn pending(
@@ -336,10 +344,7 @@ async fn pending(
                 Some(tx) => tx,
                 None => {
                     // Already mined: serve it from its block.
-                    let chain = node.chain();
-                    let Some(loc) = chain.tx_location(&hash) else { continue };
-                    let Some(block) = chain.block(loc.block).cloned() else { continue };
-                    drop(chain);
+                    let Ok(Some((loc, block))) = node.transaction(&hash).await else { continue };
                     shapes::tx_json(&block, loc.index)
                 }
             }

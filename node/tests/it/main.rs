@@ -41,8 +41,17 @@ async fn round_trip(store: ChainStore) {
     // A second block with the same number is refused, and changes nothing.
     assert!(store.append_block(&block1, &Default::default()).await.is_err());
 
-    let (blocks, mut loaded) = store.load().await.unwrap();
-    assert_eq!(blocks, vec![block0, block1.clone()]);
+    let (hashes, blocks, mut loaded) = store.load(16, 16).await.unwrap();
+    assert_eq!(hashes, vec![block0.hash, block1.hash]);
+    assert_eq!(blocks, vec![block0.clone(), block1.clone()]);
+    // A tip shorter than the chain: the last blocks only.
+    let (hashes, blocks) = store.tip(1, 1).await.unwrap();
+    assert_eq!((hashes, blocks), (vec![block1.hash], vec![block1.clone()]));
+    // Older blocks by number and by hash.
+    assert_eq!(store.block(0).await.unwrap(), Some(block0.clone()));
+    assert_eq!(store.block(7).await.unwrap(), None);
+    assert_eq!(store.block_number(&block1.hash).await.unwrap(), Some(1));
+    assert_eq!(store.block_number(&B256::repeat_byte(9)).await.unwrap(), None);
     assert_eq!(loaded.compute_state_root(), block1.header.state_root);
     assert_eq!(loaded.storage(&Address::repeat_byte(1), U256::from(7)), U256::ZERO);
     assert_eq!(loaded.storage(&Address::repeat_byte(1), U256::from(8)), U256::from(1));
@@ -87,10 +96,10 @@ async fn round_trip(store: ChainStore) {
     // Unwinding the chain (reorgs, evm_revert) drops the blobs of the removed blocks...
     store.unwind(1, None).await.unwrap();
     assert_eq!(store.blobs(2).await.unwrap(), vec![]);
-    assert_eq!(store.load().await.unwrap().0.len(), 2);
+    assert_eq!(store.load(16, 16).await.unwrap().1.len(), 2);
     // ...and restores the state from the changesets.
     store.unwind(0, None).await.unwrap();
-    let (blocks, mut at_genesis) = store.load().await.unwrap();
+    let (_, blocks, mut at_genesis) = store.load(16, 16).await.unwrap();
     assert_eq!(blocks.len(), 1);
     assert_eq!(at_genesis.compute_state_root(), genesis.state_root);
     assert_eq!(at_genesis.storage(&Address::repeat_byte(1), U256::from(7)), U256::from(99));
@@ -218,7 +227,7 @@ async fn a_block_the_store_refuses_leaves_the_state_at_the_stored_head() {
     let block = next_block(&node, 1);
     let changes = node.chain_mut().state.take_changes();
     node.commit_block(block, changes).await.unwrap();
-    let (blocks, loaded) = node.store().load().await.unwrap();
+    let (_, blocks, loaded) = node.store().load(16, 16).await.unwrap();
     assert_eq!(blocks.len(), 2);
     assert_eq!(loaded.balance(&rich), U256::from(30));
     assert!(loaded.account(&Address::repeat_byte(2)).is_none());
@@ -366,8 +375,8 @@ async fn historical_state_and_unwind_agree_with_the_past_also_across_a_restart()
         let b3 = mine(&node, 3, 40, 9).await;
         v.push(snapshot_at(&node, 2).await);
         v.push(snapshot_at(&node, 3).await);
-        assert_eq!(node.chain().block(2).unwrap().hash, b2.hash);
-        assert_eq!(node.chain().block(3).unwrap().hash, b3.hash);
+        assert_eq!(node.chain().recent_block(2).unwrap().hash, b2.hash);
+        assert_eq!(node.chain().recent_block(3).unwrap().hash, b3.hash);
         v
     };
     // Historical reads give the values of their block, proofs verify
@@ -403,7 +412,7 @@ async fn historical_state_and_unwind_agree_with_the_past_also_across_a_restart()
     assert_eq!(node.chain().head_number(), 1);
     assert_eq!(node.chain_mut().state.compute_state_root(), b1.header.state_root);
     assert_eq!(snapshot_at(&node, 1).await, before[1]);
-    assert!(node.chain().block(2).is_none());
+    assert!(node.chain().recent_block(2).is_none());
     // Re-executing the same blocks gives the same hashes.
     let b2 = mine(&node, 2, 30, 0).await;
     let b3 = mine(&node, 3, 40, 9).await;
@@ -457,4 +466,121 @@ async fn a_block_changing_more_than_one_insert_of_rows_unwinds_whole() {
     node.unwind_to(0).await.unwrap();
     assert_eq!(node.chain_mut().state.compute_state_root(), root0);
     assert_eq!(node.chain().state.accounts().count(), 1);
+}
+
+/// A deposit of `n` wei as block `n`'s one transaction (what the store keeps
+/// of it: the transaction, its sender and its receipt).
+fn deposit(n: u64) -> rollup_protocol::ExecutedTx {
+    let tx = rollup_protocol::TxDeposit {
+        source_hash: B256::from(U256::from(n)),
+        from: Address::repeat_byte(5),
+        to: alloy_primitives::TxKind::Call(Address::repeat_byte(6)),
+        mint: u128::from(n),
+        value: U256::from(n),
+        gas_limit: 21_000,
+        is_system_transaction: false,
+        input: Bytes::new(),
+    };
+    rollup_protocol::ExecutedTx {
+        tx: rollup_protocol::RollupTxEnvelope::Deposit(tx),
+        sender: Address::repeat_byte(5),
+        receipt: rollup_protocol::RollupReceipt {
+            tx_type: rollup_protocol::DEPOSIT_TX_TYPE,
+            status: true,
+            cumulative_gas_used: 21_000,
+            gas_used: 21_000,
+            effective_gas_price: 0,
+            logs: vec![],
+            contract_address: None,
+            l1_fee: None,
+            l1_base_fee: None,
+            l1_blob_base_fee: None,
+            l1_fee_scalars: None,
+            l1_gas_used: None,
+            deposit_nonce: Some(n),
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_resident_blocks_stay_bounded_and_older_ones_come_from_the_store() {
+    use rollup_node::RECENT_BLOCKS;
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(dir.path()).await;
+    let total = RECENT_BLOCKS as u64 * 3 + 7;
+    let mut hashes = vec![node.chain().head().hash];
+    let mut txs = vec![B256::ZERO];
+    for n in 1..=total {
+        let _producer = node.producer_lock().await;
+        let mut block = next_block(&node, n);
+        block.transactions.push(deposit(n));
+        hashes.push(block.hash);
+        txs.push(block.transactions[0].tx.tx_hash());
+        let changes = node.chain_mut().state.take_changes();
+        node.commit_block(block, changes).await.unwrap();
+    }
+    let check = |node: std::sync::Arc<rollup_node::Node>| {
+        let (hashes, txs) = (hashes.clone(), txs.clone());
+        async move {
+            // Memory holds the recent window only, however long the chain.
+            let footprint = node.chain().footprint();
+            assert_eq!(footprint.blocks, RECENT_BLOCKS);
+            assert_eq!(footprint.transactions, RECENT_BLOCKS);
+            assert_eq!(node.chain().head_number(), total);
+            assert!(node.chain().recent_block(1).is_none());
+            // Every block, by number and by hash, and every transaction.
+            for n in [0, 1, total / 2, total - RECENT_BLOCKS as u64, total] {
+                let block = node.block(n).await.unwrap().unwrap();
+                assert_eq!(block.hash, hashes[n as usize]);
+                let by_hash = node.block_by_hash(&hashes[n as usize]).await.unwrap().unwrap();
+                assert_eq!(by_hash.number(), n);
+            }
+            for n in [1, total / 2, total] {
+                let (loc, block) = node.transaction(&txs[n as usize]).await.unwrap().unwrap();
+                assert_eq!((loc.block, loc.index), (n, 0));
+                assert_eq!(block.transactions[0].receipt.deposit_nonce, Some(n));
+            }
+            assert!(node.block(total + 1).await.unwrap().is_none());
+            assert!(node.block_by_hash(&B256::repeat_byte(0xee)).await.unwrap().is_none());
+            assert!(node.transaction(&B256::repeat_byte(0xee)).await.unwrap().is_none());
+            // A range across the store and the recent window, in order.
+            let from = total - RECENT_BLOCKS as u64 - 5;
+            let range = node.blocks(from, total + 3).await.unwrap();
+            let numbers: Vec<u64> = range.iter().map(|b| b.number()).collect();
+            assert_eq!(numbers, (from..=total).collect::<Vec<_>>());
+        }
+    };
+    check(node.clone()).await;
+    drop(node);
+    // A restart reads the tip, not the history, and serves the same.
+    check(open_node(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwind_below_the_recent_window_reloads_the_tip_from_the_store() {
+    use rollup_node::RECENT_BLOCKS;
+    let (node, _dir) = node().await;
+    let total = RECENT_BLOCKS as u64 * 2;
+    let mut hashes = vec![node.chain().head().hash];
+    for n in 1..=total {
+        let _producer = node.producer_lock().await;
+        let mut block = next_block(&node, n);
+        block.transactions.push(deposit(n));
+        hashes.push(block.hash);
+        let changes = node.chain_mut().state.take_changes();
+        node.commit_block(block, changes).await.unwrap();
+    }
+    let target = 10;
+    node.unwind_to(target).await.unwrap();
+    assert_eq!(node.chain().head_number(), target);
+    assert_eq!(node.chain().head().hash, hashes[target as usize]);
+    assert_eq!(node.chain().footprint().blocks, target as usize + 1);
+    assert_eq!(node.chain().hash(3), Some(hashes[3]));
+    assert!(node.block(target + 1).await.unwrap().is_none());
+    assert!(node.block_by_hash(&hashes[target as usize + 1]).await.unwrap().is_none());
+    assert!(node.transaction(&deposit(target + 1).tx.tx_hash()).await.unwrap().is_none());
+    assert_eq!(
+        node.transaction(&deposit(target).tx.tx_hash()).await.unwrap().map(|(l, _)| l.block),
+        Some(target)
+    );
 }
