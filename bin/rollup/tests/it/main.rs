@@ -17,6 +17,8 @@ use alloy::{
 use alloy_primitives::{U256, utils::parse_ether};
 use rollup_client::dev::dev_account;
 
+mod crash;
+
 fn rollup() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rollup"))
 }
