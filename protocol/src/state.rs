@@ -468,13 +468,13 @@ impl MemoryState {
             });
             (keccak256(address), *address, value)
         };
-        let mut leaves: Vec<(B256, Address, Option<Vec<u8>>)> =
-            if touched.len() >= PARALLEL_LEAVES {
-                use rayon::prelude::*;
-                touched.par_iter().map(leaf).collect()
-            } else {
-                touched.iter().map(leaf).collect()
-            };
+        let mut leaves: Vec<(B256, Address, Option<Vec<u8>>)> = if touched.len() >= PARALLEL_LEAVES
+        {
+            use rayon::prelude::*;
+            touched.par_iter().map(leaf).collect()
+        } else {
+            touched.iter().map(leaf).collect()
+        };
         leaves.sort_unstable_by_key(|(key, _, _)| *key);
         for (key, address, value) in leaves {
             match value {

@@ -61,6 +61,10 @@ pub enum BenchCommand {
     /// The same signed workload on the L1 directly and through the rollup:
     /// cost per transaction, bytes posted, fee coverage.
     Fees(crate::bench::FeesArgs),
+    /// The devnet for a compressed "week" under steady load: outputs against
+    /// blocks, the proposer's balance (bonds reclaimed), batch cadence,
+    /// memory over time, withdrawals finalized.
+    Soak(crate::bench::soak::SoakArgs),
 }
 
 /// `rollup challenger`.
@@ -531,6 +535,7 @@ impl Cli {
         match self.command {
             Command::Devnet(args) => run_devnet(args).await,
             Command::Bench(BenchCommand::Fees(args)) => crate::bench::run_fees(args).await,
+            Command::Bench(BenchCommand::Soak(args)) => crate::bench::soak::run_soak(args).await,
             Command::L1(args) => run_l1(args).await,
             Command::Sequencer(args) => {
                 let rollup = args.role.rollup()?;

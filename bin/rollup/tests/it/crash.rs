@@ -187,7 +187,8 @@ async fn nothing_acknowledged_is_lost_across_random_kill_9s() {
     let (mut child, mut urls) = start(dir.path());
     for account in [0, 4] {
         let to = dev_account(account).address();
-        let body = json!({ "from": to, "to": to, "amount": parse_ether("10").unwrap().to_string() });
+        let body =
+            json!({ "from": to, "to": to, "amount": parse_ether("10").unwrap().to_string() });
         let r = http.post(format!("{}/v1/deposits", urls.api)).json(&body).send().await.unwrap();
         assert_eq!(r.status(), 201);
     }
