@@ -87,6 +87,12 @@ impl<H: Settling> InFlight<H> {
         settled
     }
 
+    /// Whether a proposal failed and the queue is draining: nothing new
+    /// (not even a bond reclaim) should be sent, so that it empties.
+    pub(crate) const fn draining(&self) -> bool {
+        self.draining
+    }
+
     /// A proposal failed: the proposals sent after it were built on it.
     /// No new proposal until every transaction in flight has settled.
     pub(crate) const fn failed(&mut self) {
@@ -223,12 +229,14 @@ mod tests {
         // Block 4's proposal reverted: 8 was built on it. Nothing new is
         // proposed while 8 is in flight, whatever the oracle says.
         q.failed();
+        assert!(q.draining());
         assert_eq!(q.resume_after(0), None);
         assert_eq!(q.resume_after(8), None);
         b.settle();
         assert_eq!(q.pop_settled().len(), 1);
         // Drained: resume from the oracle's newest output, re-read.
         assert_eq!(q.resume_after(0), Some(0));
+        assert!(!q.draining());
         assert_eq!(due_outputs(0, 4, 9, 100, 8), [4, 8]);
         // And the queue works normally again.
         q.push(propose(4), Fake::default());

@@ -286,15 +286,20 @@ impl Proposer {
 
     /// Sends a bond reclaim (`OutputOracle.reclaimBond`) for every final
     /// output of this proposer, oldest first, in the slots of
-    /// `max_pending_proposals` the proposals leave free, so that its balance
-    /// stays flat: a bond is locked for one challenge window, not forever.
+    /// `max_pending_proposals` the proposals leave free (keeping one for the
+    /// next proposal when there are several; none while the queue drains
+    /// after a failed proposal), so that its balance stays flat: a bond is
+    /// locked for one challenge window, not forever.
     /// Scans from the first output not known settled, at most
     /// [`MAX_RECLAIM_SCAN`] outputs a pass, and stops at the first output
     /// not final yet (outputs are final in index order: their windows end
     /// in proposal order, and one after a challenged output is not final).
     async fn reclaim_bonds(&mut self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
-        let mut room =
-            self.config.max_pending_proposals.max(1).saturating_sub(self.in_flight.len());
+        if self.in_flight.draining() {
+            return Ok(());
+        }
+        let cap = self.config.max_pending_proposals.max(1);
+        let mut room = cap.saturating_sub(1).max(1).saturating_sub(self.in_flight.len());
         let oracle = self.config.output_oracle;
         let count: u64 = self.view(oracle, OutputOracle::outputCountCall {}).await?.saturating_to();
         let mut index = self.reclaim_from.min(count);
