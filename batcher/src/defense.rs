@@ -2,7 +2,10 @@
 //! them it plays the PROPOSER side with its own view of the chain (the
 //! sequencer's output roots over the L2 JSON-RPC), following the bisection
 //! rule ([`rollup_protocol::next_move`]). It never proves: whoever holds the
-//! truth proves the last block with the EXECUTE precompile.
+//! truth proves the last block with the EXECUTE precompile. It runs on the
+//! proposer's task, with the proposer's key and transaction manager (one per
+//! key: its moves take nonces after the proposals in flight), never in the
+//! batcher's loop.
 
 use crate::{BatcherError, TxError, proposer::Proposer};
 use alloy::sol_types::SolCall;
