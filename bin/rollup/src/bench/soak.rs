@@ -473,7 +473,7 @@ fn line_plot(path: &Path, title: &str, unit: &str, points: &[(f64, f64)]) -> eyr
         .map(|p| p.1)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
-    let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.01).max(1e-9);
+    let pad = if hi > lo { (hi - lo) * 0.1 } else { hi.abs() * 1e-3 + 1e-3 };
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (super::plots::FONT, 22))
         .margin(20)
