@@ -61,6 +61,10 @@ pub enum BenchCommand {
     /// The same signed workload on the L1 directly and through the rollup:
     /// cost per transaction, bytes posted, fee coverage.
     Fees(crate::bench::FeesArgs),
+    /// Transactions included per second and their inclusion latency, from
+    /// the client's side: an in-process devnet (or `--rpc`), optionally
+    /// beside a peer node (`--peer-rpc`) on the identical load.
+    Throughput(Box<crate::bench::throughput::ThroughputArgs>),
 }
 
 /// `rollup challenger`.
@@ -531,6 +535,9 @@ impl Cli {
         match self.command {
             Command::Devnet(args) => run_devnet(args).await,
             Command::Bench(BenchCommand::Fees(args)) => crate::bench::run_fees(args).await,
+            Command::Bench(BenchCommand::Throughput(args)) => {
+                crate::bench::throughput::run_throughput(*args).await
+            }
             Command::L1(args) => run_l1(args).await,
             Command::Sequencer(args) => {
                 let rollup = args.role.rollup()?;

@@ -85,6 +85,7 @@ mod rpc;
 mod run;
 mod tables;
 mod targets;
+pub mod throughput;
 pub use report::{KindEntry, ReportEntry, TargetEntry};
 pub use run::Intervals;
 pub mod workload;

@@ -13,16 +13,16 @@ use rollup_protocol::{
 };
 use std::{path::Path, sync::Once};
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
     });
 }
 
-fn err(e: impl std::fmt::Display) -> eyre::Report {
+pub(crate) fn err(e: impl std::fmt::Display) -> eyre::Report {
     eyre::eyre!("plot: {e}")
 }
 
