@@ -28,7 +28,7 @@ pub(crate) fn tps(path: &Path, runs: &[RunReport]) -> eyre::Result<()> {
         .max()
         .unwrap_or(0)
         .max(TARGET_TPS as u64) as f64
-        * 1.1;
+        * 1.45;
     let mut chart = ChartBuilder::on(&root)
         .caption("Transactions included per second", (FONT, 24))
         .margin(20)
@@ -138,7 +138,7 @@ pub(crate) fn block_txs(path: &Path, runs: &[RunReport]) -> eyre::Result<()> {
     let max_t = runs.iter().flat_map(|r| r.blocks.iter().map(|b| b.seen_s)).fold(1.0, f64::max);
     let max_y = runs.iter().flat_map(|r| r.blocks.iter().map(|b| b.txs)).max().unwrap_or(1).max(1)
         as f64
-        * 1.1;
+        * 1.45;
     let mut chart = ChartBuilder::on(&root)
         .caption("Transactions per block", (FONT, 24))
         .margin(20)
@@ -191,7 +191,7 @@ pub(crate) fn build_time(path: &Path, runs: &[RunReport]) -> eyre::Result<bool> 
     let all: Vec<(f64, f64, usize)> = measured.iter().flat_map(|r| points(r)).collect();
     let (x0, x1) = all.iter().fold((f64::MAX, 0f64), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
-    let max_y = all.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
+    let max_y = all.iter().map(|p| p.1).fold(1.0, f64::max) * 1.3;
     let mut chart = ChartBuilder::on(&root)
         .caption("Block build time vs accounts touched by the load", (FONT, 24))
         .margin(20)
