@@ -27,6 +27,12 @@ pub const DEFAULT_DA: DataAvailability = DataAvailability::Calldata;
 /// Default output interval: the output root of every 20th L2 block (5 s of
 /// 250 ms blocks).
 pub const DEFAULT_OUTPUT_INTERVAL: u64 = 20;
+/// Default cap on the proposer's transactions in flight (sent, not yet
+/// confirmed): 8. A proposer behind by several output intervals sends up to
+/// this many proposals (and bond reclaims) at consecutive nonces without
+/// waiting for a receipt; at one L1 block a second that is 8 outputs a
+/// block, far more than the devnet's 250 ms blocks and interval of 20 need.
+pub const DEFAULT_MAX_PENDING_PROPOSALS: usize = 8;
 
 /// Configuration of the batcher and proposer.
 #[derive(Clone, Debug)]
@@ -51,13 +57,18 @@ pub struct BatcherConfig {
     pub da: DataAvailability,
     /// Propose the output of every `output_interval`-th L2 block.
     pub output_interval: u64,
+    /// Most proposer transactions in flight (proposals first, bond reclaims
+    /// in the slots left); 0 counts as 1. One while a dispute game is in
+    /// progress.
+    pub max_pending_proposals: usize,
     /// Maximum channel duration: an L2 block waits at most this long for its
     /// channel to fill before it is posted anyway.
     pub batch_interval: Duration,
     /// Most L2 blocks per channel.
     pub max_blocks_per_batch: u64,
-    /// How often the batcher and the proposer look for work (new sealed
-    /// blocks, confirmed batches, games to defend).
+    /// How often the batcher and the proposer (each on its own loop) look
+    /// for work (new sealed blocks, confirmed batches, settled proposals,
+    /// games to defend).
     pub poll_interval: Duration,
     /// Transaction manager settings.
     pub txmgr: TxManagerConfig,
@@ -69,8 +80,8 @@ pub struct BatcherConfig {
 
 impl Default for BatcherConfig {
     /// The devnet's batcher: L1 on `:8545`, L2 on `:9545`, the batcher and
-    /// proposer role keys of the dev mnemonic, the `DEFAULT_*` batching
-    /// parameters, unknown (zero) contract addresses, no dispute game
+    /// proposer role keys of the dev mnemonic, the `DEFAULT_*` batching and
+    /// proposing parameters, unknown (zero) contract addresses, no dispute game
     /// factory, and a SQLite file `batcher.db` in the working directory.
     fn default() -> Self {
         Self {
@@ -84,6 +95,7 @@ impl Default for BatcherConfig {
             encoding: DEFAULT_ENCODING,
             da: DEFAULT_DA,
             output_interval: DEFAULT_OUTPUT_INTERVAL,
+            max_pending_proposals: DEFAULT_MAX_PENDING_PROPOSALS,
             batch_interval: DEFAULT_BATCH_INTERVAL,
             max_blocks_per_batch: DEFAULT_MAX_BLOCKS_PER_BATCH,
             poll_interval: DEFAULT_POLL_INTERVAL,

@@ -2,9 +2,12 @@
 //! them it plays the PROPOSER side with its own view of the chain (the
 //! sequencer's output roots over the L2 JSON-RPC), following the bisection
 //! rule ([`rollup_protocol::next_move`]). It never proves: whoever holds the
-//! truth proves the last block with the EXECUTE precompile.
+//! truth proves the last block with the EXECUTE precompile. It runs on the
+//! proposer's task, with the proposer's key and transaction manager (one per
+//! key: its moves take nonces after the proposals in flight), never in the
+//! batcher's loop.
 
-use crate::{Batcher, BatcherError, TxError};
+use crate::{BatcherError, TxError, proposer::Proposer};
 use alloy::sol_types::SolCall;
 use alloy_primitives::{B256, U256};
 use rollup_client::L2Provider;
@@ -25,19 +28,26 @@ pub(crate) struct Colluded {
     pub(crate) roots: BTreeMap<u64, B256>,
 }
 
-impl Batcher {
-    /// One pass over the games in progress against this proposer's outputs.
-    pub(crate) async fn defend(&self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
+impl Proposer {
+    /// One pass over the games in progress against this proposer's outputs
+    /// (counted in `games_in_progress` whether it defends or not).
+    pub(crate) async fn defend(
+        &mut self,
+        shutdown: &CancellationToken,
+    ) -> Result<(), BatcherError> {
         let Some(factory) = self.config.dispute_game_factory else { return Ok(()) };
-        if self.faults.stop_defending.load(Ordering::Relaxed) {
-            return Ok(());
-        }
+        let defending = !self.faults.stop_defending.load(Ordering::Relaxed);
         let count: U256 = self.view(factory, DisputeGameFactory::gameCountCall {}).await?;
+        let mut in_progress = 0;
         for id in 0..count.saturating_to::<u64>() {
             let g = self
                 .view(factory, DisputeGameFactory::getGameCall { gameId: U256::from(id) })
                 .await?;
-            if GameStatus::try_from(g.status) != Ok(GameStatus::InProgress)
+            let open = GameStatus::try_from(g.status) == Ok(GameStatus::InProgress);
+            in_progress += u64::from(open);
+            self.games_in_progress = self.games_in_progress.max(in_progress);
+            if !open
+                || !defending
                 || Side::try_from(g.turn) != Ok(Side::Proposer)
                 || (g.hi - g.lo <= 1 && !g.hasPending)
             {
@@ -49,7 +59,7 @@ impl Batcher {
                     OutputOracle::getOutputCall { index: g.outputIndex },
                 )
                 .await?;
-            if output.proposer != self.proposer.address() {
+            if output.proposer != self.txmgr.address() {
                 continue;
             }
             // The roots the move may need: the pending block and either next midpoint.
@@ -58,10 +68,11 @@ impl Batcher {
                 let p = g.pendingBlock;
                 wanted.extend([p, p + (g.hi - p) / 2, g.lo + (p - g.lo) / 2]);
             }
-            let colluded = {
-                let colluded = self.colluded.lock().unwrap_or_else(|p| p.into_inner());
-                colluded.as_ref().filter(|c| c.root == output.outputRoot).map(|c| c.roots.clone())
-            };
+            let colluded = self
+                .colluded
+                .as_ref()
+                .filter(|c| c.root == output.outputRoot)
+                .map(|c| c.roots.clone());
             let mut roots = BTreeMap::new();
             for block in wanted {
                 let root = match colluded.as_ref().and_then(|c| c.get(&block)) {
@@ -86,7 +97,7 @@ impl Batcher {
                 midRoot: mid_root,
             };
             let sent =
-                self.proposer.send(factory, call.abi_encode().into(), U256::ZERO, shutdown).await;
+                self.txmgr.send(factory, call.abi_encode().into(), U256::ZERO, shutdown).await;
             let refused = match sent {
                 Ok(confirmed) if confirmed.receipt.status() => {
                     tracing::info!(target: "proposer", game = id, agree, lo, hi, %mid_root, "defended an output");
@@ -109,6 +120,7 @@ impl Batcher {
             }
             tracing::info!(target: "proposer", game = id, "another defender answered this turn first");
         }
+        self.games_in_progress = in_progress;
         Ok(())
     }
 }

@@ -1,13 +1,39 @@
 //! # rollup-batcher
 //!
-//! The batcher and proposer (op-batcher and op-proposer in one process, two
-//! keys). The batcher reads sealed L2 blocks over the L2 JSON-RPC, encodes a
-//! run of them as a channel (`version || compress(batches)`), splits it into
-//! frames and posts it in one L1 transaction: the calldata of
-//! `BatchInbox.appendBatch`, or one frame per blob with
-//! `BatchInbox.appendBlobBatch`. The proposer then posts, with its bond, the
-//! output root of every `output_interval`-th L2 block once the batch holding
-//! it is confirmed on L1.
+//! The batcher and proposer (op-batcher and op-proposer in one process: two
+//! tasks of the `batcher` role, `batcher` and `proposer`, each with its own
+//! key, transaction manager and loop, each supervised: either ending or
+//! panicking stops the process with the reason). The batcher reads sealed
+//! L2 blocks over the L2 JSON-RPC, encodes a run of them as a channel
+//! (`version || compress(batches)`), splits it into frames and posts it in
+//! one L1 transaction: the calldata of `BatchInbox.appendBatch`, or one
+//! frame per blob with `BatchInbox.appendBlobBatch`. The proposer posts,
+//! with its bond (`OutputOracle.bond()`, wei), the output root of every
+//! `output_interval`-th L2 block once that block is safe (derived from the
+//! batches on L1), reclaims the bond of every final output, and defends its
+//! outputs in dispute games; it never holds up the batcher, which keeps
+//! posting on its own cadence.
+//!
+//! # Proposing
+//!
+//! The proposer keeps up with a short output interval by keeping several
+//! transactions in flight (`proposer.rs`, `inflight.rs`): when behind by
+//! several intervals it sends the next due outputs at consecutive nonces
+//! (assigned by the transaction manager, `rollup_client::txmgr`) without
+//! waiting for each receipt, at most `max_pending_proposals`
+//! ([`DEFAULT_MAX_PENDING_PROPOSALS`], 8) in flight, and takes their
+//! receipts in the order sent. The `OutputOracle` takes outputs in strictly
+//! increasing L2 block order and only of batched blocks; the proposer
+//! proposes each multiple of the interval after the newest output, on the
+//! oracle or in flight, so none twice and none skipped. A proposal that
+//! reverts or is dropped past the transaction manager's timeout stops
+//! proposing until everything sent after it has settled; it then resumes
+//! from `OutputOracle.latestBlockNumber()`, re-read (a restart does the
+//! same). While a dispute game is in progress it keeps one transaction in
+//! flight: a lost game deletes outputs, and proposals built on them would
+//! skip the deleted blocks. Bond reclaims (`OutputOracle.reclaimBond`,
+//! oldest final output first) use the slots the proposals leave; dispute
+//! moves wait for their receipt.
 //!
 //! # Channel filling
 //!
@@ -53,24 +79,29 @@
 //! `for_tests()`), `pending.rs` (the channel being filled), `fill.rs` (when
 //! to close a channel and how much fits), `pricing.rs` (DA pricing: channel
 //! capacities and the cost of a byte in calldata or blobs), `store.rs` (what
-//! was posted), `defense.rs` (the proposer's side of dispute games), and this
-//! file: the batcher and proposer loops. The batcher talks to the chains
-//! through `rollup-client` only.
+//! was posted), `proposer.rs` (the proposer's loop: proposals, bond
+//! reclaims, runway), `inflight.rs` (which outputs are due, the queue of
+//! transactions in flight), `defense.rs` (the proposer's side of dispute
+//! games), and this file: [`spawn`] and the batcher's loop. Both talk to
+//! the chains through `rollup-client` only.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod config;
 mod defense;
 pub mod fill;
+mod inflight;
 mod pending;
 mod pricing;
+mod proposer;
 mod store;
 
 pub use config::{
     BatcherConfig, DEFAULT_BATCH_INTERVAL, DEFAULT_COMPRESSION, DEFAULT_DA, DEFAULT_ENCODING,
-    DEFAULT_MAX_BLOCKS_PER_BATCH, DEFAULT_OUTPUT_INTERVAL, DEFAULT_POLL_INTERVAL, DataAvailability,
+    DEFAULT_MAX_BLOCKS_PER_BATCH, DEFAULT_MAX_PENDING_PROPOSALS, DEFAULT_OUTPUT_INTERVAL,
+    DEFAULT_POLL_INTERVAL, DataAvailability,
 };
 pub use pricing::{BLOB_CHANNEL_CAPACITY, CALLDATA_CHANNEL_CAPACITY, MAX_BATCH_DATA_BYTES};
-pub use rollup_client::txmgr::{Confirmed, TxError, TxManager, TxManagerConfig};
+pub use rollup_client::txmgr::{Confirmed, PendingTx, TxError, TxManager, TxManagerConfig};
 pub use store::{BatchRecord, BatcherStore, OutputRecord};
 
 use pending::Pending;
@@ -84,19 +115,16 @@ use alloy::{
 };
 use alloy_primitives::{Address, B128, B256, U256, keccak256};
 use fill::{FillPolicy, Trigger, fit_prefix, raw_block_size};
+use proposer::Proposer;
 use rollup_client::{ErrorKind, L2Client, L2Provider, http_provider};
-use rollup_contracts::{BatchInbox, OutputOracle};
+use rollup_contracts::BatchInbox;
 use rollup_db::DbError;
 use rollup_protocol::batch::{
     BatchBlock, FRAME_OVERHEAD, channel_to_blobs, encode_batch_data, encode_channel_with,
     split_channel,
 };
 use rollup_protocol::l1_blob::MAX_BLOBS_PER_TX;
-use std::collections::BTreeMap;
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
+use std::sync::{Arc, atomic::AtomicBool};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -179,21 +207,22 @@ pub struct ProposerFaults {
     pub propose_unsafe_from: std::sync::atomic::AtomicU64,
 }
 
-/// A running batcher.
+/// A running batcher and proposer: two tasks of the `batcher` role, each
+/// supervised (`batcher` and `proposer`).
 #[derive(Debug)]
 pub struct BatcherHandle {
     /// Its store (posted batches and outputs with their L1 costs).
     pub store: BatcherStore,
-    /// Fault switches.
+    /// Fault switches of the proposer.
     pub faults: Arc<ProposerFaults>,
     shutdown: CancellationToken,
-    task: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
     supervisor: rollup_client::Supervisor,
 }
 
 impl BatcherHandle {
-    /// The supervisor of its task: [`rollup_client::Supervisor::failed`]
-    /// resolves when it ends while the batcher runs.
+    /// The supervisor of its tasks: [`rollup_client::Supervisor::failed`]
+    /// resolves when either ends while the role runs.
     pub const fn supervisor(&self) -> &rollup_client::Supervisor {
         &self.supervisor
     }
@@ -201,31 +230,35 @@ impl BatcherHandle {
     /// Stops and waits.
     pub async fn shutdown(self) {
         self.shutdown.cancel();
-        let _ = self.task.await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
     }
 }
 
-/// Starts the batcher and proposer.
+/// Starts the batcher and the proposer, each on its own supervised task
+/// with its own key and transaction manager.
 pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError> {
     let store = BatcherStore::open(&config.database_url).await?;
     let l1 = http_provider(&config.l1_rpc_url)?;
     let l2 = L2Client::new(&config.l2_rpc_url)?;
     let shutdown = CancellationToken::new();
     let faults = Arc::new(ProposerFaults::default());
+    let proposer =
+        Proposer::new(config.clone(), l1.clone(), l2.clone(), store.clone(), faults.clone());
     let batcher = Batcher {
         batcher: TxManager::new(l1.clone(), config.batcher_key.clone(), config.txmgr.clone()),
-        proposer: TxManager::new(l1.clone(), config.proposer_key.clone(), config.txmgr.clone()),
         l1,
         l2,
         store: store.clone(),
-        faults: faults.clone(),
-        colluded: std::sync::Mutex::new(None),
-        reclaim_from: std::sync::atomic::AtomicU64::new(0),
         config,
     };
     let supervisor = rollup_client::Supervisor::new("batcher", shutdown.clone());
-    let task = supervisor.spawn("batcher", batcher.run(shutdown.clone()));
-    Ok(BatcherHandle { store, faults, shutdown, task, supervisor })
+    let tasks = vec![
+        supervisor.spawn("batcher", batcher.run(shutdown.clone())),
+        supervisor.spawn("proposer", proposer.run(shutdown.clone())),
+    ];
+    Ok(BatcherHandle { store, faults, shutdown, tasks, supervisor })
 }
 
 #[derive(Debug)]
@@ -234,14 +267,20 @@ struct Batcher {
     l1: RootProvider,
     l2: L2Client,
     batcher: TxManager,
-    proposer: TxManager,
     store: BatcherStore,
-    faults: Arc<ProposerFaults>,
-    /// The unsafe chain's roots behind a colluding output (fault injection).
-    colluded: std::sync::Mutex<Option<defense::Colluded>>,
-    /// Outputs below this index need no bond reclaim (reclaimed, or not
-    /// this proposer's).
-    reclaim_from: std::sync::atomic::AtomicU64,
+}
+
+/// `eth_call` of `call` on `to`, decoded.
+pub(crate) async fn view<C: SolCall>(
+    l1: &RootProvider,
+    to: Address,
+    call: C,
+) -> Result<C::Return, BatcherError> {
+    let request =
+        alloy::rpc::types::TransactionRequest::default().to(to).input(call.abi_encode().into());
+    let out = l1.call(request).await?;
+    C::abi_decode_returns(&out)
+        .map_err(|source| BatcherError::Decode { call: C::SIGNATURE, source })
 }
 
 impl Batcher {
@@ -292,17 +331,11 @@ impl Batcher {
                 self.close_channel(pending, &policy, trigger, shutdown).await?;
             }
         }
-        self.propose(shutdown).await?;
-        self.reclaim_bonds(shutdown).await?;
-        self.defend(shutdown).await
+        Ok(())
     }
 
     async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, BatcherError> {
-        let request =
-            alloy::rpc::types::TransactionRequest::default().to(to).input(call.abi_encode().into());
-        let out = self.l1.call(request).await?;
-        C::abi_decode_returns(&out)
-            .map_err(|source| BatcherError::Decode { call: C::SIGNATURE, source })
+        view(&self.l1, to, call).await
     }
 
     /// The L1 base fee and blob base fee now, in wei.
@@ -481,158 +514,10 @@ impl Batcher {
         );
         Ok(())
     }
-
-    /// Reclaims the bond of every final output of this proposer
-    /// (`OutputOracle.reclaimBond`), oldest first, so that its balance stays
-    /// flat: a bond is locked for one challenge window, not forever. Scans
-    /// from the first output not known settled, at most
-    /// [`MAX_RECLAIM_SCAN`] outputs a pass; an output not final yet (its
-    /// window runs, or it is disputed) stops the cursor, not the scan.
-    async fn reclaim_bonds(&self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
-        let oracle = self.config.output_oracle;
-        let count: u64 = self.view(oracle, OutputOracle::outputCountCall {}).await?.saturating_to();
-        let from = self.reclaim_from.load(Ordering::Relaxed).min(count);
-        let mut settled_up_to = from;
-        let mut contiguous = true;
-        let mut reclaimed = 0u64;
-        for index in from..count.min(from.saturating_add(MAX_RECLAIM_SCAN)) {
-            let output =
-                self.view(oracle, OutputOracle::getOutputCall { index: U256::from(index) }).await?;
-            let settled = output.bondReclaimed || output.proposer != self.proposer.address();
-            if !settled {
-                let is_final: bool = self
-                    .view(oracle, OutputOracle::isFinalCall { index: U256::from(index) })
-                    .await?;
-                if !is_final {
-                    contiguous = false;
-                    continue;
-                }
-                let call = OutputOracle::reclaimBondCall { index: U256::from(index) };
-                let sent = self
-                    .proposer
-                    .send(oracle, call.abi_encode().into(), U256::ZERO, shutdown)
-                    .await;
-                let done = match sent {
-                    Ok(confirmed) => confirmed.receipt.status(),
-                    // Estimation refused it: reclaimed by someone else meanwhile.
-                    Err(TxError::WouldRevert(_)) => false,
-                    Err(e) => return Err(e.into()),
-                };
-                if done {
-                    reclaimed += 1;
-                    metrics::counter!("rollup_proposer_bonds_reclaimed_total").increment(1);
-                    tracing::info!(target: "proposer", output_index = index, l2_block = output.l2BlockNumber, "reclaimed the bond of a final output");
-                } else {
-                    // Anyone may call reclaimBond (the bond goes to the
-                    // proposer either way): reclaimed by someone else first.
-                    tracing::debug!(target: "proposer", output_index = index, "bond already reclaimed");
-                }
-            }
-            if contiguous {
-                settled_up_to = index + 1;
-            }
-        }
-        self.reclaim_from.store(settled_up_to, Ordering::Relaxed);
-        if reclaimed > 0 {
-            let bond: U256 = self.view(oracle, OutputOracle::bondCall {}).await?;
-            self.record_runway(bond).await?;
-        }
-        Ok(())
-    }
-
-    /// The proposer's balance and how many more outputs it pays the bond of
-    /// (its runway), logged and exposed as metrics; a warning below ten.
-    async fn record_runway(&self, bond: U256) -> Result<(), BatcherError> {
-        let balance = self.l1.get_balance(self.proposer.address()).await?;
-        let runway: u64 = if bond.is_zero() { u64::MAX } else { (balance / bond).saturating_to() };
-        let balance_eth = gwei(balance) as f64 / 1e9;
-        metrics::gauge!("rollup_proposer_balance_eth").set(balance_eth);
-        metrics::gauge!("rollup_proposer_runway_outputs").set(runway as f64);
-        if runway < 10 {
-            tracing::warn!(target: "proposer", balance_eth, runway_outputs = runway, "the proposer can bond few more outputs: fund it");
-        } else {
-            tracing::debug!(target: "proposer", balance_eth, runway_outputs = runway, "proposer runway");
-        }
-        Ok(())
-    }
-
-    /// Proposes every due output whose block is safe: derived from L1
-    /// batches and agreed with by the L2 (op-proposer proposes from
-    /// op-node's safe head the same way), so the root is the derived
-    /// chain's, never the sequencer's unsafe view.
-    async fn propose(&self, shutdown: &CancellationToken) -> Result<(), BatcherError> {
-        let interval = self.config.output_interval.max(1);
-        let next_unbatched: u64 =
-            self.view(self.config.batch_inbox, BatchInbox::nextL2BlockCall {}).await?;
-        let safe = self.l2.safe_head().await?;
-        loop {
-            let latest: U256 = self
-                .view(self.config.output_oracle, OutputOracle::latestBlockNumberCall {})
-                .await?;
-            let latest: u64 = latest.saturating_to();
-            metrics::gauge!("rollup_proposer_output_lag_blocks")
-                .set(safe.saturating_sub(latest) as f64);
-            let target = (latest / interval + 1) * interval;
-            if target >= next_unbatched {
-                return Ok(());
-            }
-            let unsafe_from = self.faults.propose_unsafe_from.load(Ordering::Relaxed);
-            let colluding = unsafe_from != 0 && target >= unsafe_from;
-            if target > safe && !colluding {
-                return Ok(());
-            }
-            let mut root = self.l2.output_root(target).await?;
-            if colluding {
-                // Keep the unsafe chain's roots over the output's range: the
-                // game against it is defended with them once the sequencer
-                // has reorged them away.
-                let mut roots = BTreeMap::new();
-                for block in latest + 1..target {
-                    roots.insert(block, self.l2.output_root(block).await?);
-                }
-                root = self.l2.output_root(target).await?;
-                roots.insert(target, root);
-                *self.colluded.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(defense::Colluded { root, roots });
-                self.faults.propose_unsafe_from.store(0, Ordering::Relaxed);
-                tracing::warn!(target: "proposer", l2_block = target, "FAULT: proposing an output of the unsafe chain");
-            }
-            if self.faults.invalid_output_root.swap(false, Ordering::Relaxed) {
-                root = keccak256(root);
-                tracing::warn!(target: "proposer", l2_block = target, "FAULT: proposing a wrong output root");
-            }
-            let bond: U256 =
-                self.view(self.config.output_oracle, OutputOracle::bondCall {}).await?;
-            let call =
-                OutputOracle::proposeCall { l2BlockNumber: U256::from(target), outputRoot: root };
-            let confirmed = self
-                .proposer
-                .send(self.config.output_oracle, call.abi_encode().into(), bond, shutdown)
-                .await?;
-            let receipt = checked(confirmed.receipt)?;
-            self.store
-                .insert_output(&OutputRecord {
-                    l2_block: target,
-                    output_root: root,
-                    l1_tx_hash: receipt.transaction_hash,
-                    l1_block: receipt.block_number.unwrap_or_default(),
-                    l1_gas_used: receipt.gas_used,
-                    l1_fee_wei: U256::from(receipt.gas_used)
-                        * U256::from(receipt.effective_gas_price),
-                })
-                .await?;
-            tracing::info!(target: "proposer", l2_block = target, %root, l1_tx = %receipt.transaction_hash, "proposed output");
-            metrics::counter!("rollup_proposer_outputs_total").increment(1);
-            self.record_runway(bond).await?;
-        }
-    }
 }
 
-/// Most outputs one pass of [`Batcher::reclaim_bonds`] reads.
-const MAX_RECLAIM_SCAN: u64 = 64;
-
 /// `wei` in whole gwei (saturating).
-fn gwei(wei: U256) -> u64 {
+pub(crate) fn gwei(wei: U256) -> u64 {
     (wei / U256::from(1_000_000_000u64)).saturating_to()
 }
 

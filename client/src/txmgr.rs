@@ -2,6 +2,21 @@
 //! transactions) with a role key, sends them to the L1, waits for
 //! confirmations, and resubmits with a fee bump when a transaction is
 //! dropped or stuck (op-batcher's `txmgr`).
+//!
+//! # Nonces
+//!
+//! The manager picks each transaction's nonce when it first sends it:
+//! the L1's pending nonce of the account (`eth_getTransactionCount(..,
+//! "pending")`, which counts the account's pooled transactions), or one past
+//! the highest nonce of its own transactions not yet confirmed if that is
+//! higher (one the pool dropped is resubmitted at its nonce). Choosing the
+//! nonce and the first send happen under one lock shared by the manager's
+//! clones, so several transactions may be in flight at once
+//! ([`TxManager::send_nowait`], then [`PendingTx::confirm`]) and never share
+//! a nonce; they are mined in nonce order. A first send the L1 refuses is an
+//! error and takes no nonce. After an L1 reorg that leaves a nonce gap, the
+//! lowest unconfirmed transaction moves down first, so transactions stay in
+//! the order they were sent.
 
 use alloy::{
     consensus::{
@@ -17,7 +32,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use std::time::Duration;
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
 /// Parameters of the transaction manager.
@@ -92,22 +107,56 @@ pub struct Confirmed {
     pub attempts: u32,
 }
 
-/// Sends transactions from one key, one at a time.
-#[derive(Debug)]
+/// Sends transactions from one key. Clones share the nonce bookkeeping:
+/// one key, one manager (and its clones), or two managers would pick the
+/// same nonces.
+#[derive(Clone, Debug)]
 pub struct TxManager {
     provider: RootProvider,
     signer: PrivateKeySigner,
     config: TxManagerConfig,
+    nonces: Arc<Nonces>,
+}
+
+/// The nonces of a manager's transactions not yet confirmed, and the lock
+/// held while a transaction takes a new nonce and is first sent there.
+#[derive(Debug, Default)]
+struct Nonces {
+    /// Held while a nonce is chosen and its transaction sent.
+    lock: tokio::sync::Mutex<()>,
+    /// Unconfirmed transactions by nonce (how many hold each: normally one).
+    outstanding: parking_lot::Mutex<BTreeMap<u64, usize>>,
+}
+
+impl Nonces {
+    fn take(&self, nonce: u64) {
+        *self.outstanding.lock().entry(nonce).or_default() += 1;
+    }
+
+    fn release(&self, nonce: u64) {
+        let mut outstanding = self.outstanding.lock();
+        if let Some(count) = outstanding.get_mut(&nonce) {
+            *count -= 1;
+            if *count == 0 {
+                outstanding.remove(&nonce);
+            }
+        }
+    }
+
+    /// The next nonce after every unconfirmed one (0 when none).
+    fn after_outstanding(&self) -> u64 {
+        self.outstanding.lock().last_key_value().map_or(0, |(n, _)| n + 1)
+    }
+
+    fn lowest(&self) -> Option<u64> {
+        self.outstanding.lock().first_key_value().map(|(n, _)| *n)
+    }
 }
 
 impl TxManager {
     /// A manager for `signer` on `provider`.
-    pub const fn new(
-        provider: RootProvider,
-        signer: PrivateKeySigner,
-        config: TxManagerConfig,
-    ) -> Self {
-        Self { provider, signer, config }
+    pub fn new(provider: RootProvider, signer: PrivateKeySigner, config: TxManagerConfig) -> Self {
+        Self { provider, signer, config, nonces: Arc::default() }
     }
 
     /// The sending address.
@@ -140,18 +189,47 @@ impl TxManager {
         value: U256,
         shutdown: &CancellationToken,
     ) -> Result<Confirmed, TxError> {
-        let from = self.address();
+        self.send_kind_nowait(to, input, value).await?.confirm(shutdown).await
+    }
+
+    /// Sends a call to `to` with `input` and `value` and returns as soon
+    /// as the L1 has accepted it into its pool, without waiting for it to be
+    /// mined: the transaction has its nonce (the next after every other
+    /// transaction of this manager, see the module header), and
+    /// [`PendingTx::confirm`] waits for it (resubmitting as [`Self::send`]
+    /// does). Several may be in flight at once; they are mined in the order
+    /// they were sent.
+    ///
+    /// # Errors
+    /// [`TxError::WouldRevert`] when gas estimation fails, [`TxError::Rpc`]
+    /// when the L1 refuses the transaction or cannot be reached (no nonce is
+    /// taken then).
+    pub async fn send_nowait(
+        &self,
+        to: Address,
+        input: Bytes,
+        value: U256,
+    ) -> Result<PendingTx, TxError> {
+        self.send_kind_nowait(TxKind::Call(to), input, value).await
+    }
+
+    async fn send_kind_nowait(
+        &self,
+        to: TxKind,
+        input: Bytes,
+        value: U256,
+    ) -> Result<PendingTx, TxError> {
         let request = TransactionRequest {
-            from: Some(from),
+            from: Some(self.address()),
             to: Some(to),
             value: Some(value),
             input: input.clone().into(),
             ..Default::default()
         };
-        let (gas_limit, nonce, tip, max_fee) = self.fees(request).await?;
+        let (gas_limit, tip, max_fee) = self.fees(request).await?;
         let tx = TxEip1559 {
             chain_id: self.config.chain_id,
-            nonce,
+            nonce: 0,
             gas_limit,
             max_fee_per_gas: max_fee,
             max_priority_fee_per_gas: tip,
@@ -160,7 +238,7 @@ impl TxManager {
             access_list: Default::default(),
             input,
         };
-        self.submit(Draft::Eip1559(tx), shutdown).await
+        self.first_send(Draft::Eip1559(tx)).await
     }
 
     /// Sends an EIP-4844 blob transaction calling `to` with `input` and
@@ -185,11 +263,11 @@ impl TxManager {
             blob_versioned_hashes: Some(hashes.clone()),
             ..Default::default()
         };
-        let (gas_limit, nonce, tip, max_fee) = self.fees(request).await?;
+        let (gas_limit, tip, max_fee) = self.fees(request).await?;
         let blob_base_fee = self.provider.get_blob_base_fee().await?;
         let tx = TxEip4844 {
             chain_id: self.config.chain_id,
-            nonce,
+            nonce: 0,
             gas_limit,
             max_fee_per_gas: max_fee,
             max_priority_fee_per_gas: tip,
@@ -200,18 +278,17 @@ impl TxManager {
             max_fee_per_blob_gas: (2 * blob_base_fee).max(MIN_BLOB_FEE_CAP),
             input,
         };
-        self.submit(Draft::Eip4844(tx, sidecar), shutdown).await
+        self.first_send(Draft::Eip4844(tx, sidecar)).await?.confirm(shutdown).await
     }
 
-    /// Gas limit (estimate + 20% + 10k), pending nonce, tip and fee cap (2x
-    /// the latest base fee + tip) of a transaction like `request`.
-    async fn fees(&self, request: TransactionRequest) -> Result<(u64, u64, u128, u128), TxError> {
+    /// Gas limit (estimate + 20% + 10k), tip and fee cap (2x the latest
+    /// base fee + tip) of a transaction like `request`.
+    async fn fees(&self, request: TransactionRequest) -> Result<(u64, u128, u128), TxError> {
         let gas = self
             .provider
             .estimate_gas(request)
             .await
             .map_err(|e| TxError::WouldRevert(e.to_string()))?;
-        let nonce = self.provider.get_transaction_count(self.address()).pending().await?;
         let tip = self.provider.get_max_priority_fee_per_gas().await?;
         let base = self
             .provider
@@ -219,95 +296,54 @@ impl TxManager {
             .await?
             .and_then(|b| b.header.base_fee_per_gas)
             .unwrap_or(1_000_000_000);
-        Ok((gas * 6 / 5 + 10_000, nonce, tip, 2 * u128::from(base) + tip))
+        Ok((gas * 6 / 5 + 10_000, tip, 2 * u128::from(base) + tip))
     }
 
-    /// Signs, sends and resubmits `tx` with fee bumps until it is confirmed.
-    ///
-    /// L1 reorgs: a receipt counts once its block has `confirmations`
-    /// blocks on top *and* is still the canonical block at its height (it is
-    /// read again after the wait); a receipt that disappears is waited for
-    /// again. When no attempt is known to the L1 any more (or one waits too
-    /// long) and the account's nonces on the L1 stop below ours — a reorg
-    /// dropped transactions of ours that were confirmed before, as after
-    /// `evm_revert`/`anvil_rollback`, whose dropped transactions are not
-    /// re-pooled — the nonce is resynced to the L1's pending nonce and the
-    /// transaction reposted there ([`Self::resync`]); a stale attempt still
-    /// pooled behind the gap is replaced by a cancellation so that the
-    /// payload can never be included twice.
-    async fn submit(
-        &self,
-        mut tx: Draft,
-        shutdown: &CancellationToken,
-    ) -> Result<Confirmed, TxError> {
-        let from = self.address();
-        let started = tokio::time::Instant::now();
-        let mut hashes = Vec::new();
-        let mut attempts = 0u32;
-        loop {
-            let nonce = tx.nonce();
-            let (raw, hash) = tx.sign(&self.signer)?;
-            attempts += 1;
-            match self.provider.send_raw_transaction(&raw).await {
-                Ok(_) => {}
-                // An earlier attempt may already be mined or pooled: keep waiting for it.
-                Err(e) => tracing::warn!(target: "txmgr", %e, %hash, nonce, "send failed"),
-            }
-            hashes.push(hash);
-            tracing::debug!(target: "txmgr", %hash, nonce, attempts, max_fee = tx.max_fee(), "submitted");
-            let attempt_started = tokio::time::Instant::now();
-            loop {
-                tokio::select! {
-                    _ = shutdown.cancelled() => return Err(TxError::Cancelled),
-                    _ = tokio::time::sleep(self.config.poll_interval) => {}
-                }
-                for h in &hashes {
-                    if let Some(receipt) = self.provider.get_transaction_receipt(*h).await? {
-                        let included = receipt.block_number.unwrap_or_default();
-                        if self.wait_confirmations(included, shutdown).await?
-                            && let Some(receipt) = self.canonical_receipt(*h).await?
-                        {
-                            return Ok(Confirmed { receipt, attempts });
-                        }
-                        tracing::warn!(target: "txmgr", hash = %h, nonce, block = included, "receipt reorged out while confirming; waiting again");
-                    }
-                }
-                if started.elapsed() > self.config.timeout {
-                    return Err(TxError::Timeout(hash));
-                }
-                let dropped = self.provider.get_transaction_by_hash(hash).await?.is_none();
-                if dropped || attempt_started.elapsed() > self.config.resubmit_after {
-                    // The nonce may have been used by another of our attempts.
-                    let mined_nonce = self.provider.get_transaction_count(from).latest().await?;
-                    if mined_nonce > nonce {
-                        continue;
-                    }
-                    if mined_nonce < nonce && self.resync(&mut tx, &hashes).await? {
-                        hashes.clear();
-                        break;
-                    }
-                    tx.bump(self.config.fee_bump_percent);
-                    tracing::info!(target: "txmgr", %hash, nonce, dropped, "resubmitting with a fee bump");
-                    break;
-                }
-            }
-        }
+    /// Gives `tx` its nonce and sends it, under the nonce lock: the L1's
+    /// pending nonce of the account, or one past our highest unconfirmed
+    /// transaction if that is higher (the pool may have dropped it; it is
+    /// resubmitted at its own nonce).
+    async fn first_send(&self, mut tx: Draft) -> Result<PendingTx, TxError> {
+        let _nonce_lock = self.nonces.lock.lock().await;
+        let pending = self.provider.get_transaction_count(self.address()).pending().await?;
+        let nonce = pending.max(self.nonces.after_outstanding());
+        tx.set_nonce(nonce);
+        let (raw, hash) = tx.sign(&self.signer)?;
+        let _ = self.provider.send_raw_transaction(&raw).await?;
+        self.nonces.take(nonce);
+        tracing::debug!(target: "txmgr", %hash, nonce, max_fee = tx.max_fee(), "submitted");
+        let now = tokio::time::Instant::now();
+        Ok(PendingTx {
+            txmgr: self.clone(),
+            tx,
+            hashes: vec![hash],
+            attempts: 1,
+            started: now,
+            attempt_started: now,
+        })
     }
 
     /// After an L1 reorg: if the L1's pending nonce of our account is below
     /// the nonce of `tx` (a gap nothing fills: the transactions of ours that
-    /// filled it went with the reorged blocks), moves `tx` to that nonce
-    /// and returns `true`. An attempt of `tx` (one of `hashes`) still in the
-    /// pool at the old nonce would be mined as soon as the gap fills: it is
-    /// replaced by a cancellation, a 0-value transfer to ourselves with
-    /// bumped fees ([`Draft::cancellation`]).
-    async fn resync(&self, tx: &mut Draft, hashes: &[B256]) -> Result<bool, TxError> {
+    /// filled it went with the reorged blocks), moves `tx` to that nonce,
+    /// sends it there and returns its hash. Only the lowest of our
+    /// unconfirmed transactions moves (the others wait for their turn), so
+    /// they stay in the order they were sent. An attempt of `tx` (one of
+    /// `hashes`) still in the pool at the old nonce would be mined as soon as
+    /// the gap fills: it is replaced by a cancellation, a 0-value transfer to
+    /// ourselves with bumped fees ([`Draft::cancellation`]).
+    async fn resync(&self, tx: &mut Draft, hashes: &[B256]) -> Result<Option<B256>, TxError> {
+        let _nonce_lock = self.nonces.lock.lock().await;
         let from = self.address();
         let old = tx.nonce();
+        if self.nonces.lowest().is_some_and(|lowest| lowest < old) {
+            // An earlier transaction of ours moves first.
+            return Ok(None);
+        }
         let pending = self.provider.get_transaction_count(from).pending().await?;
         if pending >= old {
             // Something of ours (another manager's, or pooled) fills the gap.
-            return Ok(false);
+            return Ok(None);
         }
         let mut pooled = false;
         for h in hashes {
@@ -329,7 +365,13 @@ impl TxManager {
         }
         tracing::warn!(target: "txmgr", old_nonce = old, nonce = pending, "L1 nonce went back (reorg): reposting at the L1's pending nonce");
         tx.set_nonce(pending);
-        Ok(true)
+        self.nonces.release(old);
+        self.nonces.take(pending);
+        let (raw, hash) = tx.sign(&self.signer)?;
+        if let Err(e) = self.provider.send_raw_transaction(&raw).await {
+            tracing::warn!(target: "txmgr", %e, %hash, nonce = pending, "send failed");
+        }
+        Ok(Some(hash))
     }
 
     /// The receipt of `hash` if its block is still the canonical block at
@@ -374,6 +416,113 @@ impl TxManager {
 /// op-batcher's `MinBlobTxFee`): blob base fees are often 1 wei, and a cap
 /// only bounds what is paid.
 pub const MIN_BLOB_FEE_CAP: u128 = 1_000_000_000;
+
+/// A transaction sent by [`TxManager::send_nowait`] and not yet confirmed.
+/// Its nonce stays taken until it is confirmed or this handle is dropped.
+#[derive(Debug)]
+pub struct PendingTx {
+    txmgr: TxManager,
+    tx: Draft,
+    /// Every attempt at the current nonce, oldest first.
+    hashes: Vec<B256>,
+    attempts: u32,
+    started: tokio::time::Instant,
+    attempt_started: tokio::time::Instant,
+}
+
+impl PendingTx {
+    /// The hash of the latest attempt.
+    pub fn hash(&self) -> B256 {
+        self.hashes.last().copied().unwrap_or_default()
+    }
+
+    /// Its nonce (a reorg may move it, see [`TxManager`]'s resync).
+    pub const fn nonce(&self) -> u64 {
+        self.tx.nonce()
+    }
+
+    /// Waits until the transaction is confirmed, resubmitting it with fee
+    /// bumps when it is dropped or stuck.
+    ///
+    /// L1 reorgs: a receipt counts once its block has `confirmations`
+    /// blocks on top *and* is still the canonical block at its height (it is
+    /// read again after the wait); a receipt that disappears is waited for
+    /// again. When no attempt is known to the L1 any more (or one waits too
+    /// long) and the account's nonces on the L1 stop below ours — a reorg
+    /// dropped transactions of ours that were confirmed before, as after
+    /// `evm_revert`/`anvil_rollback`, whose dropped transactions are not
+    /// re-pooled — the nonce is resynced to the L1's pending nonce and the
+    /// transaction reposted there; a stale attempt still pooled behind the
+    /// gap is replaced by a cancellation so that the payload can never be
+    /// included twice. The receipt may show a revert: the caller decides.
+    pub async fn confirm(mut self, shutdown: &CancellationToken) -> Result<Confirmed, TxError> {
+        let txmgr = self.txmgr.clone();
+        let (provider, config) = (&txmgr.provider, &txmgr.config);
+        let from = txmgr.address();
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Err(TxError::Cancelled),
+                _ = tokio::time::sleep(config.poll_interval) => {}
+            }
+            let nonce = self.tx.nonce();
+            for h in &self.hashes {
+                if let Some(receipt) = provider.get_transaction_receipt(*h).await? {
+                    let included = receipt.block_number.unwrap_or_default();
+                    if txmgr.wait_confirmations(included, shutdown).await?
+                        && let Some(receipt) = txmgr.canonical_receipt(*h).await?
+                    {
+                        return Ok(Confirmed { receipt, attempts: self.attempts });
+                    }
+                    tracing::warn!(target: "txmgr", hash = %h, nonce, block = included, "receipt reorged out while confirming; waiting again");
+                }
+            }
+            let hash = self.hash();
+            if self.started.elapsed() > config.timeout {
+                return Err(TxError::Timeout(hash));
+            }
+            let dropped = provider.get_transaction_by_hash(hash).await?.is_none();
+            if !dropped && self.attempt_started.elapsed() <= config.resubmit_after {
+                continue;
+            }
+            // The nonce may have been used by another of our attempts.
+            let mined_nonce = provider.get_transaction_count(from).latest().await?;
+            if mined_nonce > nonce {
+                continue;
+            }
+            let moved = if mined_nonce < nonce {
+                txmgr.resync(&mut self.tx, &self.hashes).await?
+            } else {
+                None
+            };
+            let hash = match moved {
+                Some(hash) => {
+                    self.hashes.clear();
+                    hash
+                }
+                None => {
+                    self.tx.bump(config.fee_bump_percent);
+                    tracing::info!(target: "txmgr", %hash, nonce, dropped, "resubmitting with a fee bump");
+                    let (raw, hash) = self.tx.sign(&txmgr.signer)?;
+                    // An earlier attempt may already be mined or pooled: keep waiting for it.
+                    if let Err(e) = provider.send_raw_transaction(&raw).await {
+                        tracing::warn!(target: "txmgr", %e, %hash, nonce, "send failed");
+                    }
+                    hash
+                }
+            };
+            self.hashes.push(hash);
+            self.attempts += 1;
+            self.attempt_started = tokio::time::Instant::now();
+            tracing::debug!(target: "txmgr", %hash, nonce = self.tx.nonce(), attempts = self.attempts, max_fee = self.tx.max_fee(), "submitted");
+        }
+    }
+}
+
+impl Drop for PendingTx {
+    fn drop(&mut self) {
+        self.txmgr.nonces.release(self.tx.nonce());
+    }
+}
 
 /// An unsigned transaction being submitted.
 enum Draft {

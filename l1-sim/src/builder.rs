@@ -89,7 +89,11 @@ pub(crate) async fn build_block_locked(
         let blob_base_fee = blob::blob_base_fee(excess_blob_gas);
         let candidates = candidates.unwrap_or_else(|| {
             let state = &chain.state;
-            node.pool().best_with_blob_fee(base_fee, blob_base_fee, |a| state.nonce(a))
+            let max_gas = node
+                .config()
+                .block_gas_limit
+                .saturating_mul(rollup_node::mempool::CANDIDATE_GAS_FACTOR);
+            node.pool().best_with_blob_fee(base_fee, blob_base_fee, max_gas, |a| state.nonce(a))
         });
         let mut evm = block_evm(node, &mut chain.state, &env, excess_blob_gas, parent_hash);
         let mut cumulative = 0u64;

@@ -29,6 +29,12 @@ pub const MAX_POOL_SIZE: usize = 50_000;
 /// Replacement bump required for both fee cap and tip (and the blob fee cap
 /// of a blob transaction), in percent (geth's default for the legacy pool).
 pub const PRICE_BUMP_PERCENT: u128 = 10;
+/// The least gas a transaction uses (EIP-2's intrinsic 21,000).
+pub const MIN_TX_GAS: u64 = 21_000;
+/// How many blocks' worth of gas limits a block builder takes from the pool
+/// ([`Mempool::best_with_blob_fee`]): limits above the gas used leave room
+/// for more transactions than the block's gas limit covers.
+pub const CANDIDATE_GAS_FACTOR: u64 = 4;
 /// Most blob transactions in the pool (their sidecars are kept in memory:
 /// up to 6 x 128 KiB each).
 pub const MAX_POOL_BLOB_TXS: usize = 512;
@@ -318,16 +324,23 @@ impl Mempool {
     /// Executable transactions in block order: per sender contiguous from its
     /// account nonce, across senders by effective tip at `base_fee`, highest first.
     pub fn best(&self, base_fee: u64, nonce_of: impl Fn(&Address) -> u64) -> Vec<PoolTx> {
-        self.best_with_blob_fee(base_fee, 0, nonce_of)
+        self.best_with_blob_fee(base_fee, 0, u64::MAX, nonce_of)
     }
 
-    /// Like [`Self::best`], where a blob transaction is executable only if its
-    /// blob fee cap covers `blob_base_fee` (a sender's later transactions wait
-    /// behind it).
+    /// The candidates of one block, in [`Self::best`]'s order, up to
+    /// `max_gas` of gas limits: a block builder's cost follows the block,
+    /// not the pool (geth's miner also stops at the block's gas; since a
+    /// transaction's limit may exceed what it uses, builders ask for a few
+    /// blocks' worth, [`CANDIDATE_GAS_FACTOR`], and the rest stays pooled).
+    /// A sender whose next transaction does not fit is passed over, its
+    /// later transactions too (they wait behind it), as geth's miner does.
+    /// A blob transaction is executable only if its blob fee cap covers
+    /// `blob_base_fee` (a sender's later transactions wait behind it).
     pub fn best_with_blob_fee(
         &self,
         base_fee: u64,
         blob_base_fee: u128,
+        max_gas: u64,
         nonce_of: impl Fn(&Address) -> u64,
     ) -> Vec<PoolTx> {
         #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -347,8 +360,14 @@ impl Mempool {
             }
         }
         let mut out = Vec::new();
+        let mut gas_left = max_gas;
         while let Some(Head(_, _, sender, nonce)) = heap.pop() {
+            if gas_left < MIN_TX_GAS {
+                break;
+            }
             let txs = &self.by_sender[&sender];
+            let Some(gas) = gas_left.checked_sub(txs[&nonce].tx.gas_limit()) else { continue };
+            gas_left = gas;
             out.push(txs[&nonce].clone());
             if let Some(next) = txs.get(&(nonce + 1))
                 && payable(&next.tx)
@@ -373,12 +392,27 @@ impl Mempool {
         tx
     }
 
-    /// Drops every transaction whose nonce is below its sender's account nonce.
+    /// Drops every transaction whose nonce is below its sender's account
+    /// nonce. Costs O(senders): for changes made outside blocks (dev
+    /// methods); after a block, [`Self::prune_senders`].
     pub fn prune(&mut self, nonce_of: impl Fn(&Address) -> u64) {
+        let senders: Vec<Address> = self.by_sender.keys().copied().collect();
+        self.prune_senders(senders.iter(), nonce_of);
+    }
+
+    /// [`Self::prune`] restricted to `senders` (those of a block's
+    /// transactions, whose nonces it advanced): O(block), not O(pool).
+    pub fn prune_senders<'a>(
+        &mut self,
+        senders: impl IntoIterator<Item = &'a Address>,
+        nonce_of: impl Fn(&Address) -> u64,
+    ) {
         let mut stale = Vec::new();
-        for (sender, txs) in &self.by_sender {
-            let nonce = nonce_of(sender);
-            stale.extend(txs.range(..nonce).map(|(_, tx)| tx.hash));
+        for sender in senders {
+            if let Some(txs) = self.by_sender.get(sender) {
+                let nonce = nonce_of(sender);
+                stale.extend(txs.range(..nonce).map(|(_, tx)| tx.hash));
+            }
         }
         for hash in stale {
             self.remove(&hash);
@@ -416,6 +450,54 @@ mod tests {
             sender: signer.address(),
             tx,
         }
+    }
+
+    #[test]
+    fn a_block_takes_candidates_up_to_its_gas_not_the_whole_pool() {
+        let mut pool = Mempool::default();
+        for key in 1..=20u8 {
+            for nonce in 0..10 {
+                pool.insert(pooled(key, nonce, u128::from(key)), 0).unwrap();
+            }
+        }
+        // A 200,000-gas transaction from the best-paying sender does not fit
+        // the budget: that sender is passed over, the others fill the block.
+        let mut big = pooled(30, 0, 1_000);
+        let Some(TxEnvelope::Eip1559(signed)) = Some(big.tx.clone()) else { unreachable!() };
+        let mut inner = signed.strip_signature();
+        inner.gas_limit = 200_000;
+        let signer = PrivateKeySigner::from_bytes(&keccak256([30u8])).unwrap();
+        let sig = signer.sign_hash_sync(&inner.signature_hash()).unwrap();
+        big.tx = TxEnvelope::Eip1559(inner.into_signed(sig));
+        big.hash = *big.tx.tx_hash();
+        pool.insert(big.clone(), 0).unwrap();
+        assert_eq!(pool.len(), 201);
+        let picked = pool.best_with_blob_fee(1_000, 0, 7 * 21_000 + 20_000, |_| 0);
+        assert_eq!(picked.len(), 7, "{} picked", picked.len());
+        assert!(picked.iter().all(|t| t.hash != big.hash));
+        // Best tip first, nonce order within a sender.
+        let signer20 = pooled(20, 0, 20).sender;
+        assert!(picked.iter().all(|t| t.sender == signer20));
+        assert!(picked.windows(2).all(|w| w[0].tx.nonce() + 1 == w[1].tx.nonce()));
+        // With room for it, the big one goes first.
+        let picked = pool.best_with_blob_fee(1_000, 0, 200_000, |_| 0);
+        assert_eq!(picked.iter().map(|t| t.hash).collect::<Vec<_>>(), vec![big.hash]);
+    }
+
+    #[test]
+    fn pruning_after_a_block_touches_only_its_senders() {
+        let mut pool = Mempool::default();
+        let (a0, a1, b0) = (pooled(1, 0, 5), pooled(1, 1, 5), pooled(2, 0, 5));
+        let (a, b) = (a0.sender, b0.sender);
+        for tx in [a0, a1, b0] {
+            pool.insert(tx, 0).unwrap();
+        }
+        // Both nonces moved on, but only `a` is named: `b`'s stays.
+        pool.prune_senders([&a], |_| 1);
+        assert_eq!(pool.len(), 2);
+        pool.prune(|s| if *s == b { 1 } else { 0 });
+        assert_eq!(pool.len(), 1);
+        assert_eq!(pool.split(|_| 1).pending[&a].keys().copied().collect::<Vec<_>>(), vec![1]);
     }
 
     #[test]
@@ -489,11 +571,11 @@ mod tests {
         assert_eq!(pool.blob_len(), 1);
         let hashes = |txs: Vec<PoolTx>| txs.iter().map(|t| t.hash).collect::<Vec<_>>();
         assert_eq!(
-            hashes(pool.best_with_blob_fee(1_000, 10, |_| 0)),
+            hashes(pool.best_with_blob_fee(1_000, 10, u64::MAX, |_| 0)),
             vec![cheap.hash, next.hash, other.hash]
         );
         // Blob base fee above its cap: it and the sender's later nonce wait.
-        assert_eq!(hashes(pool.best_with_blob_fee(1_000, 11, |_| 0)), vec![other.hash]);
+        assert_eq!(hashes(pool.best_with_blob_fee(1_000, 11, u64::MAX, |_| 0)), vec![other.hash]);
         // Replacing needs the blob fee cap bumped too.
         assert_eq!(
             pool.insert(pooled_blob(1, 0, 300, 10), 0),

@@ -780,6 +780,8 @@ impl Node {
         }
         let number = block.number();
         let included: Vec<B256> = block.transactions.iter().map(|t| t.tx.tx_hash()).collect();
+        let senders: alloy_primitives::map::HashSet<Address> =
+            block.transactions.iter().map(|t| t.sender).collect();
         {
             let mut chain = self.chain.write();
             chain.push(block);
@@ -787,7 +789,8 @@ impl Node {
             for hash in &included {
                 pool.remove(hash);
             }
-            pool.prune(|a| chain.state.nonce(a));
+            // Only the block's senders' nonces moved: O(block), not O(pool).
+            pool.prune_senders(&senders, |a| chain.state.nonce(a));
         }
         self.head.send_replace(number);
         self.record_block_metrics(number, included.len());

@@ -68,6 +68,10 @@ impl StoredAccount {
     }
 }
 
+/// Touched accounts from which their trie leaves are encoded on rayon's
+/// threads ([`MemoryState::compute_state_root`]).
+const PARALLEL_LEAVES: usize = 4_096;
+
 /// The fields of an account stored outside its storage trie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRecord {
@@ -439,22 +443,42 @@ impl MemoryState {
                 }
             }
         }
-        for address in self.trie_accounts.drain() {
-            let key = keccak256(address);
-            match self.accounts.get(&address) {
-                Some(acc) => {
-                    let storage_root = match self.storage_tries.get_mut(&address) {
-                        Some(trie) if !trie.is_empty() => trie.root(),
-                        _ => EMPTY_ROOT_HASH,
-                    };
-                    let account = TrieAccount {
-                        nonce: acc.nonce,
-                        balance: acc.balance,
-                        storage_root,
-                        code_hash: acc.code_hash,
-                    };
-                    self.account_trie.insert(&key, alloy_rlp::encode(account));
-                }
+        // Storage roots first (they need the storage tries mutably), then
+        // each touched account's key and leaf, on rayon's threads when there
+        // are many (a start loads every account), inserted in key order: a
+        // sorted walk keeps the trie's upper nodes in cache.
+        let touched: Vec<Address> = self.trie_accounts.drain().collect();
+        let mut storage_roots: HashMap<Address, B256> = HashMap::default();
+        for address in &touched {
+            if let Some(trie) = self.storage_tries.get_mut(address)
+                && !trie.is_empty()
+            {
+                storage_roots.insert(*address, trie.root());
+            }
+        }
+        let accounts = &self.accounts;
+        let leaf = |address: &Address| {
+            let value = accounts.get(address).map(|acc| {
+                alloy_rlp::encode(TrieAccount {
+                    nonce: acc.nonce,
+                    balance: acc.balance,
+                    storage_root: storage_roots.get(address).copied().unwrap_or(EMPTY_ROOT_HASH),
+                    code_hash: acc.code_hash,
+                })
+            });
+            (keccak256(address), *address, value)
+        };
+        let mut leaves: Vec<(B256, Address, Option<Vec<u8>>)> = if touched.len() >= PARALLEL_LEAVES
+        {
+            use rayon::prelude::*;
+            touched.par_iter().map(leaf).collect()
+        } else {
+            touched.iter().map(leaf).collect()
+        };
+        leaves.sort_unstable_by_key(|(key, _, _)| *key);
+        for (key, address, value) in leaves {
+            match value {
+                Some(value) => self.account_trie.insert(&key, value),
                 None => {
                     self.storage_tries.remove(&address);
                     self.account_trie.remove(&key);

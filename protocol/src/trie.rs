@@ -292,7 +292,14 @@ fn prepend(prefix: Nibbles, child: Node) -> Node {
 pub struct IncrementalTrie {
     root: Node,
     len: usize,
+    /// Inserts and removals since the last root (an upper bound of the
+    /// paths to rehash).
+    pending: usize,
 }
+
+/// Changed keys from which [`IncrementalTrie::root`] rehashes the root's
+/// subtries in parallel.
+const PARALLEL_REHASH_KEYS: usize = 4_096;
 
 impl IncrementalTrie {
     /// An empty trie (root [`EMPTY_ROOT_HASH`]).
@@ -314,6 +321,7 @@ impl IncrementalTrie {
     /// O(depth).
     pub fn insert(&mut self, key: &B256, value: Vec<u8>) {
         debug_assert!(!value.is_empty(), "an empty value is a removal");
+        self.pending += 1;
         if self.root.insert(Nibbles::unpack(key), value) == Insert::Added {
             self.len += 1;
         }
@@ -324,6 +332,7 @@ impl IncrementalTrie {
         let removed = self.root.remove(&Nibbles::unpack(key));
         if removed {
             self.len -= 1;
+            self.pending += 1;
         }
         removed
     }
@@ -338,6 +347,18 @@ impl IncrementalTrie {
         if matches!(self.root, Node::Empty) {
             return EMPTY_ROOT_HASH;
         }
+        // A root branch with many changed keys below it (a start building
+        // the tries, a huge block): its 16 subtries rehash on rayon's
+        // threads, then the root as usual.
+        if self.pending >= PARALLEL_REHASH_KEYS
+            && let Node::Branch { children, cached: None } = &mut self.root
+        {
+            use rayon::prelude::*;
+            children.par_iter_mut().flatten().for_each(|child| {
+                let _ = child.reference(&mut Vec::with_capacity(600));
+            });
+        }
+        self.pending = 0;
         let mut buf = Vec::with_capacity(600);
         let r = self.root.reference(&mut buf);
         r.as_hash().unwrap_or_else(|| keccak256(r.as_slice()))

@@ -167,7 +167,10 @@ async fn produce<P: L1Provider>(
         let base_fee = node.next_base_fee_after(&parent.header);
         let candidates = {
             let state = &chain.state;
-            node.pool().best(base_fee, |a| state.nonce(a))
+            let max_gas = rollup
+                .l2_block_gas_limit
+                .saturating_mul(rollup_node::mempool::CANDIDATE_GAS_FACTOR);
+            node.pool().best_with_blob_fee(base_fee, 0, max_gas, |a| state.nonce(a))
         };
         let deposit_count = deposits.len();
         // Senders were recovered at pool admission: no recovery here.

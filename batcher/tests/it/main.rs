@@ -61,3 +61,77 @@ async fn a_stuck_transaction_is_resubmitted_with_a_fee_bump() {
     assert_eq!(provider.get_transaction_count(key.address()).await.unwrap(), 1);
     l1.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transactions_sent_without_waiting_take_consecutive_nonces_and_confirm_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = PrivateKeySigner::from_bytes(&keccak256([8u8])).unwrap();
+    let mut config = L1Config::for_tests(
+        format!("sqlite://{}?mode=rwc", dir.path().join("l1.db").display()),
+        vec![(key.address(), U256::from(10u128.pow(21)))],
+    );
+    // No block is mined unless asked: every transaction stays pending.
+    config.block_time = Some(Duration::from_secs(3600));
+    let l1 = spawn(config).await.unwrap();
+    let provider = rollup_client::http_provider(&l1.rpc_url()).unwrap();
+    let txmgr = TxManager::new(
+        provider.clone(),
+        key.clone(),
+        TxManagerConfig { poll_interval: Duration::from_millis(50), ..Default::default() },
+    );
+    // Five in flight at once, from the manager and a clone of it (one key).
+    let clone = txmgr.clone();
+    let mut pending = Vec::new();
+    for i in 0..5u8 {
+        let m = if i % 2 == 0 { &txmgr } else { &clone };
+        let to = Address::repeat_byte(0x10 + i);
+        pending
+            .push(m.send_nowait(to, Bytes::new(), U256::from(100 + u64::from(i))).await.unwrap());
+    }
+    let nonces: Vec<u64> = pending.iter().map(|p| p.nonce()).collect();
+    assert_eq!(nonces, [0, 1, 2, 3, 4], "consecutive nonces, none shared");
+    assert_eq!(provider.get_transaction_count(key.address()).await.unwrap(), 0, "none mined yet");
+    let pooled = provider.get_transaction_count(key.address()).pending().await.unwrap();
+    assert_eq!(pooled, 5, "all five accepted by the pool");
+    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let shutdown = CancellationToken::new();
+    let mut blocks = Vec::new();
+    for (i, p) in pending.into_iter().enumerate() {
+        let confirmed = p.confirm(&shutdown).await.unwrap();
+        assert!(confirmed.receipt.status());
+        assert_eq!(confirmed.attempts, 1, "no resubmission needed");
+        blocks.push((confirmed.receipt.block_number, confirmed.receipt.transaction_index));
+        let to = Address::repeat_byte(0x10 + i as u8);
+        assert_eq!(provider.get_balance(to).await.unwrap(), U256::from(100 + i as u64));
+    }
+    let mut sorted = blocks.clone();
+    sorted.sort();
+    assert_eq!(blocks, sorted, "mined in the order sent");
+    // Confirmed: the nonces are free; the next transaction takes 5.
+    let next = txmgr.send_nowait(Address::repeat_byte(0x20), Bytes::new(), U256::ZERO).await;
+    assert_eq!(next.unwrap().nonce(), 5);
+    l1.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_refused_before_it_is_sent_takes_no_nonce() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = PrivateKeySigner::from_bytes(&keccak256([9u8])).unwrap();
+    let mut config = L1Config::for_tests(
+        format!("sqlite://{}?mode=rwc", dir.path().join("l1.db").display()),
+        vec![(key.address(), U256::from(10u128.pow(18)))],
+    );
+    config.block_time = Some(Duration::from_secs(3600));
+    let l1 = spawn(config).await.unwrap();
+    let provider = rollup_client::http_provider(&l1.rpc_url()).unwrap();
+    let txmgr = TxManager::new(provider.clone(), key.clone(), TxManagerConfig::default());
+    let first = txmgr.send_nowait(Address::repeat_byte(1), Bytes::new(), U256::from(1)).await;
+    assert_eq!(first.unwrap().nonce(), 0);
+    // More than the balance: estimation refuses it; no nonce is taken.
+    let too_much = U256::from(10u128.pow(19));
+    let refused = txmgr.send_nowait(Address::repeat_byte(2), Bytes::new(), too_much).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let next = txmgr.send_nowait(Address::repeat_byte(3), Bytes::new(), U256::from(1)).await;
+    assert_eq!(next.unwrap().nonce(), 1);
+    l1.shutdown().await;
+}

@@ -61,6 +61,10 @@ pub enum BenchCommand {
     /// The same signed workload on the L1 directly and through the rollup:
     /// cost per transaction, bytes posted, fee coverage.
     Fees(crate::bench::FeesArgs),
+    /// The devnet for a compressed "week" under steady load: outputs against
+    /// blocks, the proposer's balance (bonds reclaimed), batch cadence,
+    /// memory over time, withdrawals finalized.
+    Soak(crate::bench::soak::SoakArgs),
     /// Transactions included per second and their inclusion latency, from
     /// the client's side: an in-process devnet (or `--rpc`), optionally
     /// beside a peer node (`--peer-rpc`) on the identical load.
@@ -440,6 +444,12 @@ pub struct BatchingArgs {
     /// Batch encoding: span (columnar, OP Delta span batches) or singular (RLP).
     #[arg(long, env = "ROLLUP_ENCODING", default_value_t = rollup_batcher::DEFAULT_ENCODING)]
     encoding: BatchEncoding,
+    /// Proposer: most of its transactions in flight (sent, not yet
+    /// confirmed). When behind by several output intervals it sends that
+    /// many proposals (bond reclaims in the slots left) without waiting for
+    /// each receipt; one at a time while a dispute game is in progress.
+    #[arg(long, env = "ROLLUP_MAX_PENDING_PROPOSALS", default_value_t = rollup_batcher::DEFAULT_MAX_PENDING_PROPOSALS, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
+    max_pending_proposals: usize,
 }
 
 impl BatchingArgs {
@@ -450,6 +460,7 @@ impl BatchingArgs {
             encoding: self.encoding,
             da: self.da,
             interval: self.batch_interval.into(),
+            max_pending_proposals: self.max_pending_proposals,
         }
     }
 }
@@ -535,6 +546,7 @@ impl Cli {
         match self.command {
             Command::Devnet(args) => run_devnet(args).await,
             Command::Bench(BenchCommand::Fees(args)) => crate::bench::run_fees(args).await,
+            Command::Bench(BenchCommand::Soak(args)) => crate::bench::soak::run_soak(args).await,
             Command::Bench(BenchCommand::Throughput(args)) => {
                 crate::bench::throughput::run_throughput(*args).await
             }
@@ -707,6 +719,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         challenge_window: args.protocol.challenge_window.into(),
         output_interval: args.protocol.output_interval,
         batch_interval: batching.interval,
+        max_pending_proposals: batching.max_pending_proposals,
         compression: batching.compression,
         encoding: batching.encoding,
         da: batching.da,
@@ -782,6 +795,7 @@ mod tests {
             encoding: config.encoding,
             da: config.da,
             interval: config.batch_interval,
+            max_pending_proposals: config.max_pending_proposals,
         }
     }
 
@@ -872,12 +886,15 @@ mod tests {
             "singular",
             "--batch-interval",
             "90s",
+            "--max-pending-proposals",
+            "3",
         ];
         let want = Batching {
             compression: Compression::Zstd,
             encoding: BatchEncoding::Singular,
             da: DataAvailability::Blobs,
             interval: std::time::Duration::from_secs(90),
+            max_pending_proposals: 3,
         };
         let Command::Devnet(args) = parse(&[&["devnet"][..], &flags].concat()) else { panic!() };
         assert_eq!(args.batching.into_config(), want);

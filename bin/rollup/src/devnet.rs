@@ -57,6 +57,8 @@ pub struct DevnetConfig {
     pub output_interval: u64,
     /// Batch interval.
     pub batch_interval: Duration,
+    /// Most proposer transactions in flight.
+    pub max_pending_proposals: usize,
     /// Channel compression.
     pub compression: Compression,
     /// Batch encoding.
@@ -98,6 +100,7 @@ impl DevnetConfig {
             challenge_window: Duration::from_secs(10),
             output_interval: 4,
             batch_interval: Duration::from_millis(500),
+            max_pending_proposals: rollup_batcher::DEFAULT_MAX_PENDING_PROPOSALS,
             compression: Compression::Brotli,
             encoding: BatchEncoding::Span,
             da: DataAvailability::Calldata,
@@ -224,6 +227,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
             encoding: config.encoding,
             da: config.da,
             interval: config.batch_interval,
+            max_pending_proposals: config.max_pending_proposals,
         },
         config.db("batcher.db"),
     ));

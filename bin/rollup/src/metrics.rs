@@ -17,6 +17,7 @@
 //! | `rollup_proposer_outputs_total` | counter | | outputs proposed |
 //! | `rollup_proposer_bonds_reclaimed_total` | counter | | bonds of final outputs paid back to the proposer |
 //! | `rollup_proposer_output_lag_blocks` | gauge | | safe L2 head minus the newest proposed block |
+//! | `rollup_proposer_proposals_in_flight` | gauge | | output proposals sent and not yet confirmed |
 //! | `rollup_proposer_balance_eth`, `rollup_proposer_runway_outputs` | gauge | | the proposer's L1 balance and how many more bonds it pays |
 //! | `rollup_challenger_open_games`, `rollup_challenger_bonds_at_risk_eth` | gauge | | games the challenger plays and its bonds in them |
 //! | `rollup_dispute_games_in_progress` | gauge | | every game in progress |

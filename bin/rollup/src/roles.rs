@@ -7,7 +7,8 @@ use crate::deploy::RollupFile;
 use rollup_batcher::TxManagerConfig;
 use rollup_client::dev::{Role, role_signer};
 
-/// How the batcher posts: compression, encoding, data availability, interval.
+/// How the batcher posts (compression, encoding, data availability,
+/// interval) and how many transactions the proposer keeps in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Batching {
     /// Channel compression.
@@ -18,6 +19,8 @@ pub struct Batching {
     pub da: rollup_batcher::DataAvailability,
     /// Post at least this often.
     pub interval: std::time::Duration,
+    /// Most proposer transactions in flight.
+    pub max_pending_proposals: usize,
 }
 
 impl Default for Batching {
@@ -28,6 +31,7 @@ impl Default for Batching {
             encoding: rollup_batcher::DEFAULT_ENCODING,
             da: rollup_batcher::DEFAULT_DA,
             interval: rollup_batcher::DEFAULT_BATCH_INTERVAL,
+            max_pending_proposals: rollup_batcher::DEFAULT_MAX_PENDING_PROPOSALS,
         }
     }
 }
@@ -63,7 +67,8 @@ impl RollupFile {
         batching: Batching,
         database_url: String,
     ) -> rollup_batcher::BatcherConfig {
-        let Batching { compression, encoding, da, interval: batch_interval } = batching;
+        let Batching { compression, encoding, da, interval: batch_interval, max_pending_proposals } =
+            batching;
         rollup_batcher::BatcherConfig {
             l1_rpc_url: l1_rpc_url.to_string(),
             l2_rpc_url: l2_rpc_url.to_string(),
@@ -73,6 +78,7 @@ impl RollupFile {
             encoding,
             da,
             output_interval: self.output_interval,
+            max_pending_proposals,
             batch_interval,
             txmgr: self.txmgr_config(),
             database_url,

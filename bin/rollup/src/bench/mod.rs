@@ -83,6 +83,7 @@ mod plots;
 mod report;
 mod rpc;
 mod run;
+pub mod soak;
 mod tables;
 mod targets;
 pub mod throughput;

@@ -13,9 +13,9 @@ use rollup_protocol::{
 };
 use std::{path::Path, sync::Once};
 
-pub(crate) const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 
-pub(crate) fn register_font() {
+pub(super) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());

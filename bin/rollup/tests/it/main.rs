@@ -17,6 +17,8 @@ use alloy::{
 use alloy_primitives::{U256, utils::parse_ether};
 use rollup_client::dev::dev_account;
 
+mod crash;
+
 fn rollup() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rollup"))
 }
@@ -226,6 +228,25 @@ async fn a_killed_role_task_stops_the_devnet_with_the_reason() {
     assert_eq!(body["error"]["message"], "the miner task of the l1 role was aborted");
     let err = net.run_until(std::future::pending()).await.unwrap_err();
     assert_eq!(err.to_string(), "the devnet stopped: the miner task of the l1 role was aborted");
+}
+
+/// The proposer is a task of its own beside the batcher's: when it dies the
+/// devnet stops with its name, as for any role task.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_proposer_task_stops_the_devnet_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = rollup::devnet::spawn(rollup::devnet::DevnetConfig::for_tests(dir.path().into()))
+        .await
+        .unwrap();
+    let batcher = net.batcher.supervisor().clone();
+    assert!(batcher.abort("proposer"));
+    let exit = batcher.failed().await;
+    assert_eq!(exit.to_string(), "the proposer task of the batcher role was aborted");
+    let err = net.run_until(std::future::pending()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the devnet stopped: the proposer task of the batcher role was aborted"
+    );
 }
 
 /// `rollup bench throughput` on a tiny load against its in-process devnet:
