@@ -155,6 +155,8 @@ async fn produce<P: L1Provider>(
     };
     node.set_l1_fees(&next);
 
+    // Build time: from here (the origin chosen) to the block committed.
+    let started = std::time::Instant::now();
     let _producer = node.producer_lock().await;
     let (block, changes, dropped) = {
         let mut chain = node.chain_mut();
@@ -217,7 +219,10 @@ async fn produce<P: L1Provider>(
     let (number, txs) = (block.number(), block.transactions.len());
     node.commit_block(block, changes).await?;
     *origin = Some(next);
-    tracing::debug!(target: "sequencer", number, txs, l1_origin = next.number, "sealed block");
+    let build = started.elapsed();
+    metrics::histogram!("rollup_block_build_duration_seconds", "chain" => "l2")
+        .record(build.as_secs_f64());
+    tracing::debug!(target: "sequencer", number, txs, l1_origin = next.number, build_ms = build.as_millis() as u64, "sealed block");
     Ok(())
 }
 

@@ -65,6 +65,10 @@ pub enum BenchCommand {
     /// blocks, the proposer's balance (bonds reclaimed), batch cadence,
     /// memory over time, withdrawals finalized.
     Soak(crate::bench::soak::SoakArgs),
+    /// Transactions included per second and their inclusion latency, from
+    /// the client's side: an in-process devnet (or `--rpc`), optionally
+    /// beside a peer node (`--peer-rpc`) on the identical load.
+    Throughput(Box<crate::bench::throughput::ThroughputArgs>),
 }
 
 /// `rollup challenger`.
@@ -543,6 +547,9 @@ impl Cli {
             Command::Devnet(args) => run_devnet(args).await,
             Command::Bench(BenchCommand::Fees(args)) => crate::bench::run_fees(args).await,
             Command::Bench(BenchCommand::Soak(args)) => crate::bench::soak::run_soak(args).await,
+            Command::Bench(BenchCommand::Throughput(args)) => {
+                crate::bench::throughput::run_throughput(*args).await
+            }
             Command::L1(args) => run_l1(args).await,
             Command::Sequencer(args) => {
                 let rollup = args.role.rollup()?;

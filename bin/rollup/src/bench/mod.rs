@@ -86,6 +86,7 @@ mod run;
 pub mod soak;
 mod tables;
 mod targets;
+pub mod throughput;
 pub use report::{KindEntry, ReportEntry, TargetEntry};
 pub use run::Intervals;
 pub mod workload;

@@ -22,7 +22,7 @@ pub(super) fn register_font() {
     });
 }
 
-fn err(e: impl std::fmt::Display) -> eyre::Report {
+pub(crate) fn err(e: impl std::fmt::Display) -> eyre::Report {
     eyre::eyre!("plot: {e}")
 }
 

@@ -8,7 +8,11 @@ use std::time::Duration;
 /// Requests per JSON-RPC batch.
 const BATCH: usize = 250;
 
-async fn batch(client: &reqwest::Client, url: &str, calls: &[Value]) -> eyre::Result<Vec<Value>> {
+pub(crate) async fn batch(
+    client: &reqwest::Client,
+    url: &str,
+    calls: &[Value],
+) -> eyre::Result<Vec<Value>> {
     let body: Vec<Value> = calls
         .iter()
         .enumerate()

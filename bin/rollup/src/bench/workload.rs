@@ -115,7 +115,7 @@ pub(crate) struct Workload {
     pub(crate) kinds: Vec<Kind>,
 }
 
-fn key(seed: u64, label: &[u8], i: u64) -> PrivateKeySigner {
+pub(crate) fn key(seed: u64, label: &[u8], i: u64) -> PrivateKeySigner {
     let secret = keccak256([label, &seed.to_be_bytes(), &i.to_be_bytes()].concat());
     PrivateKeySigner::from_bytes(&secret).expect("a 32-byte secret is a valid key")
 }

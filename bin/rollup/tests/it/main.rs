@@ -248,3 +248,79 @@ async fn a_killed_proposer_task_stops_the_devnet_with_the_reason() {
         "the devnet stopped: the proposer task of the batcher role was aborted"
     );
 }
+
+/// `rollup bench throughput` on a tiny load against its in-process devnet:
+/// every accepted transaction is seen in a block, latencies are positive,
+/// and `report.json` holds the documented figures.
+#[test]
+fn bench_throughput_sees_every_accepted_transaction_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = rollup()
+        .args(["bench", "throughput", "--txs", "300", "--senders", "30", "--batch-size", "50"])
+        .args(["--timeout", "120s", "--out"])
+        .arg(&out)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let read_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+        s
+    });
+    let read_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the bench did not finish within 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (printed, errors) = (read_out.join().unwrap(), read_err.join().unwrap());
+    assert!(status.success(), "{printed}\n{errors}");
+    assert!(printed.contains("included per second (TPS)"), "{printed}");
+
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["workload"], "transfer");
+    assert_eq!(report["runs"].as_array().unwrap().len(), 1, "no peer, no half-rate phase");
+    let run = &report["runs"][0];
+    assert_eq!(run["label"], "rollup");
+    assert_eq!(run["txs"], 300);
+    assert_eq!(run["accepted"], 300, "{run}");
+    assert_eq!(run["failed"], 0);
+    assert_eq!(run["included"], 300, "every accepted transaction is seen in a block");
+    assert_eq!(run["not_included"], 0);
+    let latency = &run["latency"];
+    let ms = |k: &str| latency[k].as_f64().unwrap();
+    assert!(ms("p50_ms") > 0.0 && ms("p50_ms") <= ms("p99_ms") && ms("p99_ms") <= ms("max_ms"));
+    assert_eq!(latency["cdf_ms"].as_array().unwrap().len(), 101);
+    assert!(run["included_tps"].as_f64().unwrap() > 0.0);
+    assert!(run["mgas_per_s"].as_f64().unwrap() > 0.0);
+    // Each included transfer is in a block the watcher saw, and each
+    // created its recipient: 30 funded senders + 300 recipients.
+    let blocks = run["blocks"].as_array().unwrap();
+    let load: u64 = blocks.iter().map(|b| b["load_txs"].as_u64().unwrap()).sum();
+    assert_eq!(load, 300);
+    assert_eq!(run["accounts_touched"], 330);
+    // In-process: the sequencer's build time and this process's RSS.
+    assert!(run["block_build"]["mean_ms"].as_f64().unwrap() > 0.0, "{run}");
+    assert!(run["rss"]["max_mib"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["targets"].as_array().unwrap().len(), 3);
+    for plot in ["tps.svg", "latency_cdf.svg", "block_txs.svg", "build_time.svg"] {
+        assert!(out.join(plot).exists(), "{plot}");
+    }
+}
