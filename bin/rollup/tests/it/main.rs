@@ -319,7 +319,13 @@ fn bench_throughput_sees_every_accepted_transaction_included() {
     // In-process: the sequencer's build time and this process's RSS.
     assert!(run["block_build"]["mean_ms"].as_f64().unwrap() > 0.0, "{run}");
     assert!(run["rss"]["max_mib"].as_f64().unwrap() > 0.0);
-    assert_eq!(report["targets"].as_array().unwrap().len(), 3);
+    let targets = report["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 4);
+    // The challenger's lag behind the batcher, sampled during the run.
+    let lag = &report["challenger_lag"];
+    assert!(lag["max_batches_behind"].as_u64().unwrap() <= lag["batches"].as_u64().unwrap());
+    assert!(targets[3]["figure"].as_str().unwrap().contains("challenger"));
+    assert!(targets[3]["met"].is_boolean(), "{}", targets[3]);
     for plot in ["tps.svg", "latency_cdf.svg", "block_txs.svg", "build_time.svg"] {
         assert!(out.join(plot).exists(), "{plot}");
     }

@@ -66,6 +66,9 @@
 //! - **RSS**: `VmRSS` of `/proc/self/status` for the in-process devnet (the
 //!   load generator's memory included: its pre-signed transactions), of
 //!   `/proc/<pid>/status` with `--pid` / `--peer-pid`.
+//! - **challenger lag** (in-process devnet only, over all its phases): the
+//!   batches on L1 the challenger has not yet derived, sampled every 250 ms
+//!   ([`lag`]).
 //!
 //! `--half-rate-check` runs a second phase on each target at half of the
 //! first phase's included TPS, open loop, with a new seed (new senders and
@@ -75,8 +78,10 @@
 //!
 //! ETH transfers included per second at saturation >= 5,000 and >= 1.2x
 //! the peer on the same load in the same run; inclusion latency p99 at half
-//! of saturation <= 2 block times.
+//! of saturation <= 2 block times; the challenger at most 1 batch behind
+//! the batcher.
 
+pub mod lag;
 mod load;
 mod measure;
 mod plots;
@@ -204,6 +209,9 @@ pub struct ThroughputReport {
     pub runs: Vec<RunReport>,
     /// The targets.
     pub targets: Vec<Target>,
+    /// The challenger's lag behind the batcher during the in-process
+    /// devnet's runs (`None` against another endpoint).
+    pub challenger_lag: Option<lag::ChallengerLag>,
     /// How to read the figures.
     pub notes: Vec<String>,
 }
@@ -248,6 +256,7 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
     );
     let multi = MultiProgress::new();
     let mut runs = Vec::new();
+    let mut challenger_lag = None;
     match &args.rpc {
         None => {
             let dir = tempfile::tempdir()?;
@@ -273,11 +282,22 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
                     build: Some(build),
                     block_time_ms: Duration::from(args.l2_block_time).as_millis() as u64,
                 };
-                run_endpoint(&args, &endpoint, &multi).await
+                let stop = tokio_util::sync::CancellationToken::new();
+                let (runs, lag) = tokio::join!(
+                    async {
+                        let runs = run_endpoint(&args, &endpoint, &multi).await;
+                        stop.cancel();
+                        runs
+                    },
+                    lag::sample(&net, stop.clone()),
+                );
+                runs.map(|r| (r, lag))
             }
             .await;
             net.shutdown().await;
-            runs.extend(result?);
+            let (result, lag) = result?;
+            runs.extend(result);
+            challenger_lag = Some(lag);
         }
         Some(url) => {
             let funder =
@@ -310,13 +330,25 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
         runs.extend(run_endpoint(&args, &endpoint, &multi).await.wrap_err("peer run")?);
     }
     let (our_runs, peer_runs) = runs.split_at(ours);
-    let targets = report::targets(
+    let mut targets = report::targets(
         our_runs.first(),
         peer_runs.first(),
         our_runs.get(1),
         args.workload.is_transfer(),
         args.rate.is_some(),
     );
+    targets.push(report::Target {
+        figure: "challenger lag behind the batcher during the run".into(),
+        target: "<= 1 batch".into(),
+        measured: match &challenger_lag {
+            Some(l) => format!(
+                "at most {} of {} batches behind; derived {:.1} s (p50) / {:.1} s (max) after posting",
+                l.max_batches_behind, l.batches, l.derive_delay_p50_s, l.derive_delay_max_s
+            ),
+            None => "not measured (needs the in-process devnet)".into(),
+        },
+        met: challenger_lag.as_ref().map(|l| l.max_batches_behind <= 1),
+    });
     let mut notes = vec![
         "latency: first send of a transaction to the first sighting of a block holding it (blocks polled every 20 ms)".to_string(),
         "included TPS: included load transactions / (last inclusion seen - first send)".to_string(),
@@ -339,6 +371,7 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
         peer: args.peer_rpc.clone(),
         runs,
         targets,
+        challenger_lag,
         notes,
     };
     println!("\nrollup bench throughput: {} x {}, {senders} senders", args.txs, args.workload);
