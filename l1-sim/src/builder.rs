@@ -11,8 +11,7 @@
 use crate::{L1_BLOCK_GAS_LIMIT, dev::Clock};
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, Transaction};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{Address, B256, Bloom, Bytes, U256, map::HashSet};
-use alloy_trie::root::ordered_trie_root_with_encoder;
+use alloy_primitives::{Address, B256, Bytes, U256, map::HashSet};
 use revm::{
     Database, DatabaseCommit, ExecuteEvm,
     context::ContextTr,
@@ -170,18 +169,15 @@ pub(crate) async fn build_block_locked(
                 pool.remove(&hash);
             }
         }
+        let commitments = rollup_protocol::BlockCommitments::of(&txs);
         let header = Header {
             parent_hash,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: Address::ZERO,
             state_root: chain.state.compute_state_root(),
-            transactions_root: ordered_trie_root_with_encoder(&txs, |t, b| {
-                b.extend_from_slice(&t.tx.encoded_2718())
-            }),
-            receipts_root: ordered_trie_root_with_encoder(&txs, |t, b| {
-                b.extend_from_slice(&t.receipt.encoded_2718())
-            }),
-            logs_bloom: txs.iter().fold(Bloom::ZERO, |acc, t| acc | t.receipt.bloom()),
+            transactions_root: commitments.transactions_root,
+            receipts_root: commitments.receipts_root,
+            logs_bloom: commitments.logs_bloom,
             difficulty: U256::ZERO,
             number,
             gas_limit: L1_BLOCK_GAS_LIMIT,

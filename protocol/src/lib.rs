@@ -58,9 +58,9 @@ mod withdrawals;
 pub use evm::{BlockEnvInput, RollupEvm, SPEC, build_evm, build_evm_with_precompiles, tx_env};
 pub use output::OutputRootPreimage;
 pub use stf::{
-    BlockInputs, BlockTracer, BlockTx, ExecutedBlock, ExecutedTx, L1Origin, NoTracer,
-    PARALLEL_RECOVERY_THRESHOLD, RecoveredInputs, SkipReason, SkippedTx, StfError, TracedTx,
-    execute_block, execute_recovered, execute_traced, genesis_header, next_base_fee,
+    BlockCommitments, BlockInputs, BlockTracer, BlockTx, ExecutedBlock, ExecutedTx, L1Origin,
+    NoTracer, PARALLEL_RECOVERY_THRESHOLD, RecoveredInputs, SkipReason, SkippedTx, StfError,
+    TracedTx, execute_block, execute_recovered, execute_traced, genesis_header, next_base_fee,
     recover_transactions,
 };
 pub use withdrawals::{

@@ -242,6 +242,36 @@ pub struct ExecutedTx {
     pub receipt: RollupReceipt,
 }
 
+/// What a header commits to of its block's body: the ordered tries of the
+/// transactions' and the receipts' EIP-2718 encodings (EIP-2718 typed
+/// receipts, `0x7E` ones included), and the logs bloom. One definition for
+/// every block built: the L2's STF, the L1 simulator's builder,
+/// `eth_simulateV1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockCommitments {
+    /// `transactionsRoot`.
+    pub transactions_root: B256,
+    /// `receiptsRoot`.
+    pub receipts_root: B256,
+    /// `logsBloom`.
+    pub logs_bloom: Bloom,
+}
+
+impl BlockCommitments {
+    /// The commitments of `txs`, in block order.
+    pub fn of(txs: &[ExecutedTx]) -> Self {
+        Self {
+            transactions_root: ordered_trie_root_with_encoder(txs, |t, buf| {
+                buf.extend_from_slice(&t.tx.encoded_2718())
+            }),
+            receipts_root: ordered_trie_root_with_encoder(txs, |t, buf| {
+                buf.extend_from_slice(&t.receipt.encoded_2718())
+            }),
+            logs_bloom: txs.iter().fold(Bloom::ZERO, |acc, t| acc | t.receipt.bloom()),
+        }
+    }
+}
+
 /// Why a user transaction was left out of a block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum SkipReason {
@@ -615,18 +645,15 @@ pub fn execute_traced<'s, S: StateDb, T: BlockTracer<&'s mut S>>(
         .map_err(StfError::Database)?
         .into();
     let state_root = state.state_root().map_err(StfError::Database)?;
+    let commitments = BlockCommitments::of(&txs);
     let header = Header {
         parent_hash: parent.hash_slow(),
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: SEQUENCER_FEE_VAULT,
         state_root,
-        transactions_root: ordered_trie_root_with_encoder(&txs, |t, buf| {
-            buf.extend_from_slice(&t.tx.encoded_2718())
-        }),
-        receipts_root: ordered_trie_root_with_encoder(&txs, |t, buf| {
-            buf.extend_from_slice(&t.receipt.encoded_2718())
-        }),
-        logs_bloom: txs.iter().fold(Bloom::ZERO, |acc, t| acc | t.receipt.bloom()),
+        transactions_root: commitments.transactions_root,
+        receipts_root: commitments.receipts_root,
+        logs_bloom: commitments.logs_bloom,
         difficulty: U256::ZERO,
         number,
         gas_limit: config.l2_block_gas_limit,

@@ -39,10 +39,9 @@ use super::{
     param,
 };
 use crate::{HistoricalState, Node, StoredBlock, blob};
-use alloy_consensus::proofs::ordered_trie_root_with_encoder;
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, Signed, TxEip1559, TxEnvelope, TxLegacy};
 use alloy_primitives::{
-    Address, B256, Bloom, Bytes, Log, LogData, Signature, TxKind, U256, address, b256,
+    Address, B256, Bytes, Log, LogData, Signature, TxKind, U256, address, b256,
 };
 use alloy_rpc_types_eth::{
     BlockId, BlockNumberOrTag, TransactionRequest,
@@ -415,18 +414,15 @@ fn simulate(node: &Node, state: &HistoricalState, payload: &SimulatePayload) -> 
             results.push(CallOutcomeJson { return_data, gas_used, status, error });
         }
         drop(evm);
+        let commitments = rollup_protocol::BlockCommitments::of(&txs);
         let header = Header {
             parent_hash,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: block_env.beneficiary,
             state_root: B256::ZERO,
-            transactions_root: ordered_trie_root_with_encoder(&txs, |t, buf| {
-                buf.extend_from_slice(&t.tx.encoded_2718())
-            }),
-            receipts_root: ordered_trie_root_with_encoder(&txs, |t, buf| {
-                buf.extend_from_slice(&t.receipt.encoded_2718())
-            }),
-            logs_bloom: txs.iter().fold(Bloom::ZERO, |acc, t| acc | t.receipt.bloom()),
+            transactions_root: commitments.transactions_root,
+            receipts_root: commitments.receipts_root,
+            logs_bloom: commitments.logs_bloom,
             difficulty: U256::ZERO,
             number,
             gas_limit,
