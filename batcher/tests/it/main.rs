@@ -9,18 +9,30 @@ use serde_json::json;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_stuck_transaction_is_resubmitted_with_a_fee_bump() {
+/// An L1 simulator that mines only when asked (`evm_mine`), with the key
+/// derived from `seed` funded with `wei`; the temporary directory must
+/// outlive the L1.
+async fn idle_l1(
+    seed: u8,
+    wei: u128,
+) -> (tempfile::TempDir, rollup_l1_sim::L1Handle, alloy::providers::RootProvider, PrivateKeySigner)
+{
     let dir = tempfile::tempdir().unwrap();
-    let key = PrivateKeySigner::from_bytes(&keccak256([7u8])).unwrap();
+    let key = PrivateKeySigner::from_bytes(&keccak256([seed])).unwrap();
     let mut config = L1Config::for_tests(
         format!("sqlite://{}?mode=rwc", dir.path().join("l1.db").display()),
-        vec![(key.address(), U256::from(10u128.pow(21)))],
+        vec![(key.address(), U256::from(wei))],
     );
-    // No block is mined unless asked: the first submission gets stuck.
     config.block_time = Some(Duration::from_secs(3600));
     let l1 = spawn(config).await.unwrap();
     let provider = rollup_client::http_provider(&l1.rpc_url()).unwrap();
+    (dir, l1, provider, key)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stuck_transaction_is_resubmitted_with_a_fee_bump() {
+    // No block is mined unless asked: the first submission gets stuck.
+    let (_dir, l1, provider, key) = idle_l1(7, 10u128.pow(21)).await;
     let txmgr = TxManager::new(
         provider.clone(),
         key.clone(),
@@ -64,16 +76,8 @@ async fn a_stuck_transaction_is_resubmitted_with_a_fee_bump() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn transactions_sent_without_waiting_take_consecutive_nonces_and_confirm_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = PrivateKeySigner::from_bytes(&keccak256([8u8])).unwrap();
-    let mut config = L1Config::for_tests(
-        format!("sqlite://{}?mode=rwc", dir.path().join("l1.db").display()),
-        vec![(key.address(), U256::from(10u128.pow(21)))],
-    );
     // No block is mined unless asked: every transaction stays pending.
-    config.block_time = Some(Duration::from_secs(3600));
-    let l1 = spawn(config).await.unwrap();
-    let provider = rollup_client::http_provider(&l1.rpc_url()).unwrap();
+    let (_dir, l1, provider, key) = idle_l1(8, 10u128.pow(21)).await;
     let txmgr = TxManager::new(
         provider.clone(),
         key.clone(),
@@ -115,15 +119,7 @@ async fn transactions_sent_without_waiting_take_consecutive_nonces_and_confirm_i
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_transaction_refused_before_it_is_sent_takes_no_nonce() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = PrivateKeySigner::from_bytes(&keccak256([9u8])).unwrap();
-    let mut config = L1Config::for_tests(
-        format!("sqlite://{}?mode=rwc", dir.path().join("l1.db").display()),
-        vec![(key.address(), U256::from(10u128.pow(18)))],
-    );
-    config.block_time = Some(Duration::from_secs(3600));
-    let l1 = spawn(config).await.unwrap();
-    let provider = rollup_client::http_provider(&l1.rpc_url()).unwrap();
+    let (_dir, l1, provider, key) = idle_l1(9, 10u128.pow(18)).await;
     let txmgr = TxManager::new(provider.clone(), key.clone(), TxManagerConfig::default());
     let first = txmgr.send_nowait(Address::repeat_byte(1), Bytes::new(), U256::from(1)).await;
     assert_eq!(first.unwrap().nonce(), 0);

@@ -26,6 +26,22 @@ pub(crate) fn err(e: impl std::fmt::Display) -> eyre::Report {
     eyre::eyre!("plot: {e}")
 }
 
+/// Draws the series' legend of `chart` at `position`, boxed on a
+/// translucent white background, as every plot of the benches does.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> eyre::Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .draw()
+        .map_err(err)
+}
+
 /// Bars of bytes posted per transaction for each compression/encoding, with
 /// the raw signed size as a line.
 pub(crate) fn bytes_by_compression(

@@ -140,15 +140,9 @@ const SENDERS: u32 = 8;
 /// Dev account making the withdrawals.
 const WITHDRAWER: u32 = 9;
 
+/// This process's resident memory, MiB (0 where `/proc` cannot be read).
 fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+    super::throughput::rss_mib(None).unwrap_or_default()
 }
 
 fn eth(wei: U256) -> f64 {
@@ -464,9 +458,9 @@ fn print_report(r: &SoakReport) {
 
 fn line_plot(path: &Path, title: &str, unit: &str, points: &[(f64, f64)]) -> eyre::Result<()> {
     super::plots::register_font();
-    let err = |e: &dyn std::fmt::Display| eyre!("plot {}: {e}", path.display());
+    let err = super::plots::err;
     let root = SVGBackend::new(path, (900, 420)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+    root.fill(&WHITE).map_err(err)?;
     let max_t = points.iter().map(|p| p.0).fold(1.0, f64::max);
     let (lo, hi) = points
         .iter()
@@ -480,17 +474,17 @@ fn line_plot(path: &Path, title: &str, unit: &str, points: &[(f64, f64)]) -> eyr
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d(0f64..max_t, (lo - pad)..(hi + pad))
-        .map_err(|e| err(&e))?;
+        .map_err(err)?;
     chart
         .configure_mesh()
         .x_desc("seconds")
         .y_desc(unit)
         .label_style((super::plots::FONT, 14))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(err)?;
     chart
         .draw_series(LineSeries::new(points.iter().copied(), BLUE.stroke_width(2)))
-        .map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))?;
+        .map_err(err)?;
+    root.present().map_err(err)?;
     Ok(())
 }

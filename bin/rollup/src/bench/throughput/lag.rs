@@ -85,7 +85,7 @@ pub(crate) async fn sample(net: &Devnet, stop: CancellationToken) -> ChallengerL
     let mut delays: Vec<f64> = batches.values().filter_map(|b| b.2).collect();
     delays.sort_by(f64::total_cmp);
     lag.batches = batches.len() as u64;
-    lag.derive_delay_p50_s = delays.get(delays.len() / 2).copied().unwrap_or_default();
+    lag.derive_delay_p50_s = super::percentile(&delays, 50.0);
     lag.derive_delay_max_s = delays.last().copied().unwrap_or_default();
     lag
 }

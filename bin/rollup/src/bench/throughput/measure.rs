@@ -229,14 +229,9 @@ pub(crate) async fn sample_rss(
     t0: Instant,
     stop: CancellationToken,
 ) -> Vec<(f64, f64)> {
-    let path = pid.map_or_else(|| "/proc/self/status".to_string(), |p| format!("/proc/{p}/status"));
     let mut out = Vec::new();
     loop {
-        if let Some(mib) = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|s| vm_rss_kib(&s))
-            .map(|k| k as f64 / 1024.0)
-        {
+        if let Some(mib) = rss_mib(pid) {
             out.push((t0.elapsed().as_secs_f64(), mib));
         }
         tokio::select! {
@@ -244,6 +239,14 @@ pub(crate) async fn sample_rss(
             () = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
     }
+}
+
+/// The resident set size of `pid` (this process when `None`), MiB, from
+/// `/proc/<pid>/status` (Linux); `None` where it cannot be read.
+pub(crate) fn rss_mib(pid: Option<u32>) -> Option<f64> {
+    let path = pid.map_or_else(|| "/proc/self/status".to_string(), |p| format!("/proc/{p}/status"));
+    let status = std::fs::read_to_string(path).ok()?;
+    vm_rss_kib(&status).map(|k| k as f64 / 1024.0)
 }
 
 /// `VmRSS` of a `/proc/<pid>/status` text, KiB.

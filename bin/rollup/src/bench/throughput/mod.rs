@@ -84,6 +84,7 @@
 pub mod lag;
 mod load;
 mod measure;
+pub(crate) use measure::{percentile, rss_mib};
 mod plots;
 mod report;
 

@@ -3,7 +3,7 @@
 //! accounts the load touched.
 
 use super::report::{RunReport, TARGET_TPS};
-use crate::bench::plots::{FONT, err, register_font};
+use crate::bench::plots::{FONT, err, legend, register_font};
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -67,13 +67,7 @@ pub(crate) fn tps(path: &Path, runs: &[RunReport]) -> eyre::Result<()> {
         .map_err(err)?
         .label(format!("target {TARGET_TPS:.0} tx/s"))
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.5)));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
     root.present().map_err(err)?;
     Ok(())
 }
@@ -118,14 +112,7 @@ pub(crate) fn latency_cdf(path: &Path, runs: &[RunReport]) -> eyre::Result<()> {
             .label(name(r))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     root.present().map_err(err)?;
     Ok(())
 }
@@ -163,13 +150,7 @@ pub(crate) fn block_txs(path: &Path, runs: &[RunReport]) -> eyre::Result<()> {
             .label(name(r))
             .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
     root.present().map_err(err)?;
     Ok(())
 }
@@ -222,14 +203,7 @@ pub(crate) fn build_time(path: &Path, runs: &[RunReport]) -> eyre::Result<bool> 
             )
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(err)?;
     Ok(true)
 }
