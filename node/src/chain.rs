@@ -190,11 +190,6 @@ impl Chain {
             transactions: self.txs.len(),
         }
     }
-
-    /// Whether the chain has blocks (it always does once initialised).
-    pub fn is_empty(&self) -> bool {
-        self.recent.is_empty()
-    }
 }
 
 #[cfg(test)]
