@@ -332,3 +332,35 @@ async fn dev_methods_control_time_balances_and_snapshots() {
     assert!(ts(call(&url, "eth_getBlockByNumber", json!(["latest", false])).await) >= now + 3600);
     l1.shutdown().await;
 }
+
+/// A transaction the node accepted is always found by
+/// `eth_getTransactionByHash`: pending while in the pool, then mined; never
+/// `null` while its block is being committed (the pool is asked first, and
+/// a block reaches the chain before its transactions leave the pool).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accepted_transaction_is_never_unknown_while_it_is_mined() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = start(dir.path(), Some(Duration::from_millis(20))).await;
+    let url = l1.rpc_url();
+    let sender = key(1);
+    let mut lookups = 0u32;
+    for nonce in 0..20u64 {
+        let raw = signed(transfer(nonce, Address::repeat_byte(0x77), U256::from(1u64)), &sender);
+        let sent = call(&url, "eth_sendRawTransaction", json!([raw])).await;
+        let hash = sent["result"].clone();
+        assert!(hash.is_string(), "{sent}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = call(&url, "eth_getTransactionByHash", json!([hash])).await;
+            lookups += 1;
+            assert!(found["result"].is_object(), "transaction {nonce} unknown: {found}");
+            if found["result"]["blockNumber"].is_string() {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "transaction {nonce} never mined");
+        }
+    }
+    // Each transaction was looked up while pending at least once, mostly.
+    assert!(lookups > 20, "{lookups} lookups");
+    l1.shutdown().await;
+}

@@ -161,10 +161,18 @@ pub(super) async fn dispatch(node: &Arc<Node>, method: &str, params: &Value) -> 
         }
         "eth_getTransactionByHash" => {
             let hash: B256 = param(params, 0)?;
-            if let Some((loc, block)) = node.transaction(&hash).await? {
-                return Ok(json::tx_json(&block, loc.index));
+            // The pool first: a block is pushed onto the chain before its
+            // transactions leave the pool, so a transaction not in the pool
+            // any more is already visible in the chain. Asking the chain
+            // first would answer null for one mined in between.
+            if let Some(pending) = node.pool().get(&hash).map(json::pending_tx_json) {
+                return Ok(pending);
             }
-            Ok(node.pool().get(&hash).map(json::pending_tx_json).unwrap_or(Value::Null))
+            Ok(node
+                .transaction(&hash)
+                .await?
+                .map(|(loc, block)| json::tx_json(&block, loc.index))
+                .unwrap_or(Value::Null))
         }
         "eth_getTransactionReceipt" => {
             let hash: B256 = param(params, 0)?;
