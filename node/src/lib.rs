@@ -65,29 +65,38 @@
 //! | resident memory per account (state and tries) | 915 bytes | 601 bytes |
 //!
 //! A restart with 10^6 accounts and 10^5 blocks (`cargo run --release -p
-//! rollup-node --example restart_bench`; 2 cores, with a debug-build soak
-//! run beside it; three runs):
+//! rollup-node --example restart_bench`; 2 cores, idle; three runs each):
 //!
 //! | figure | value |
 //! |---|---|
-//! | node open: the accounts and the chain's tip read from SQLite | 3.0-3.2 s |
-//! | first state root (builds the tries: leaves on 2 threads, key order) | 1.9-2.2 s |
-//! | start to serving | 4.9-5.3 s |
-//! | resident memory after it | 683 MiB |
+//! | node open: the accounts and the chain's tip read from SQLite | 1.2-1.8 s |
+//! | same, one row per account (before) | 4.4-4.7 s |
+//! | first state root (builds the tries: leaves on 2 threads, key order) | 1.6-1.7 s |
+//! | start to serving | 2.8-3.4 s (before: 6.1-6.3 s) |
+//! | resident memory after it | 586 MiB (before: 682 MiB) |
 //! | store on disk (SQLite, WAL) | 363 MiB |
-//! | one block appended (two accounts, one deposit) | 0.8-1.5 ms |
+//! | one block appended (two accounts, one deposit) | 1.5 ms |
+//!
+//! SQLite reads the accounts as packed chunks ([`ChainStore::load`]): sqlx
+//! hands every row from its SQLite thread to the caller, and at one row per
+//! account those hand-offs (futex wake-ups, an allocation per value) were
+//! most of the start; 4,096 accounts a row, packed by SQLite itself, and the
+//! next chunk read while this one is loaded, leave the state map's inserts
+//! and the trie build. PostgreSQL streams one row per account.
 //!
 //! **Decisions.** Account state stays in memory with its tries: about 600
 //! to 700 bytes per account (measured: 683 MiB at 10^6 accounts, the
 //! process included), so 10^7 accounts would need about 7 GB (extrapolated,
 //! not measured); past a few million accounts the state would have to move
 //! to disk behind a cache, as reth's does. The tries are rebuilt at start
-//! rather than persisted: the rebuild costs 2 s at 10^6 accounts, while
+//! rather than persisted: the rebuild costs 1.7 s at 10^6 accounts, while
 //! persisting the ~1.3 million branch and extension nodes (reth's
-//! `AccountsTrie`) would add their rows to every block's write and read
-//! them back at start at the ~3 us a row measured for the accounts: as long
-//! as the whole state is read at start anyway, storing the nodes saves
-//! little of the start and costs every block.
+//! `AccountsTrie`) would add about six node rows per touched account to
+//! every block's write (8,000 for a block of 1,400 transfers) and read back
+//! at start several times the 92 MB of the accounts themselves (a branch
+//! node holds up to 16 hashes of 32 bytes): as long as the whole state is
+//! read at start anyway, storing the nodes would not shorten the start and
+//! would cost every block.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod blob;

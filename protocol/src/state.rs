@@ -306,6 +306,13 @@ impl MemoryState {
         self.trie_slots.insert((address, slot));
     }
 
+    /// Makes room for `additional` more accounts (before loading a stored
+    /// state whose size is known).
+    pub fn reserve_accounts(&mut self, additional: usize) {
+        self.accounts.reserve(additional);
+        self.trie_accounts.reserve(additional);
+    }
+
     /// Loads a persisted account (no change is recorded).
     pub fn load_account(&mut self, address: Address, nonce: u64, balance: U256, code_hash: B256) {
         let acc = self.accounts.entry(address).or_default();

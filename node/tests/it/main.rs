@@ -126,6 +126,52 @@ async fn postgres_store_round_trips_blocks_and_state() {
     round_trip(ChainStore::open(&url, &schema).await.unwrap()).await;
 }
 
+/// A state of more accounts than one packed chunk of the SQLite start-up
+/// read (4,096) comes back exactly: every account, nonce, balance and code
+/// hash, and so the state root.
+async fn large_state_loads_back(store: ChainStore) {
+    let mut state = MemoryState::new();
+    let code = Bytes::from_static(&[0x60, 0x00, 0x60, 0x00, 0xf3]);
+    for i in 0..10_000u64 {
+        let address = Address::from_word(alloy_primitives::keccak256(i.to_be_bytes()));
+        let balance = U256::from(i) << (i % 200) as usize;
+        let code = (i % 997 == 0).then(|| code.clone());
+        state.set_account(address, balance, i * 3, code);
+    }
+    let genesis = Header { state_root: state.compute_state_root(), ..Default::default() };
+    let block = StoredBlock { hash: genesis.hash_slow(), header: genesis, transactions: vec![] };
+    let mut changes = state.take_changes();
+    changes.previous = Default::default();
+    store.append_block(&block, &changes).await.unwrap();
+    let (_, _, mut loaded) = store.load(16, 16).await.unwrap();
+    assert_eq!(loaded.accounts().count(), 10_000);
+    for (address, account) in state.accounts() {
+        let back = loaded.account(address).expect("account loaded");
+        assert_eq!(
+            (back.nonce, back.balance, back.code_hash),
+            (account.nonce, account.balance, account.code_hash)
+        );
+    }
+    assert_eq!(loaded.compute_state_root(), block.header.state_root);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_large_state_loads_back_in_packed_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = rollup_db::sqlite_url(dir.path(), "chain.db");
+    large_state_loads_back(ChainStore::open(&url, "l2").await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_large_state_loads_back() {
+    let Ok(url) = std::env::var("ROLLUP_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: ROLLUP_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let schema = format!("test_large_{}", std::process::id());
+    large_state_loads_back(ChainStore::open(&url, &schema).await.unwrap()).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_database_is_a_clear_error() {
     let err = ChainStore::open("postgres://nobody@127.0.0.1:1/none", "l1").await.unwrap_err();
