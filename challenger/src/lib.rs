@@ -307,8 +307,16 @@ pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, Challen
     let (requests, incoming) = mpsc::unbounded_channel();
     let status = Arc::new(RwLock::new(ChallengerStatus::default()));
     let shutdown = CancellationToken::new();
+    // Off the async workers: a large genesis (a benchmark's) takes seconds
+    // to build and would stall every other task of the process meanwhile.
+    let rollup = config.rollup.clone();
+    let derivation = tokio::task::spawn_blocking(move || {
+        Derivation::new(rollup.clone(), l2_genesis_state(&rollup))
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     let worker = Worker {
-        derivation: Derivation::new(config.rollup.clone(), l2_genesis_state(&config.rollup)),
+        derivation,
         cache: L1Cache::default(),
         l1,
         events: events.clone(),

@@ -58,6 +58,18 @@ pub struct RollupConfig {
     /// The L1 block the L2 genesis is anchored to (the L1 origin of L2 block
     /// 0); deposits are read from the L1 blocks after it.
     pub genesis_l1_origin: crate::L1Origin,
+    /// Accounts the L2 genesis holds besides the predeploys, to benchmark a
+    /// chain with a large state (`rollup bench throughput
+    /// --prefill-accounts`): the `i`-th at [`crate::prefill_address`]`(i)`,
+    /// nonce 1, no balance and no code, so every L2 wei still comes from a
+    /// deposit. 0 (the default) everywhere else; a genesis field, not a
+    /// protocol parameter.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub genesis_prefill: u64,
+}
+
+const fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Default for RollupConfig {
@@ -71,6 +83,7 @@ impl Default for RollupConfig {
             sequencing_window: 3_600,
             l1_fee: L1FeeScalars::CALLDATA,
             genesis_l1_origin: crate::L1Origin::default(),
+            genesis_prefill: 0,
         }
     }
 }

@@ -29,7 +29,7 @@ mod tx;
 
 pub use config::*;
 pub use deposit::{DEPOSIT_TX_TYPE, TxDeposit, UserDeposit};
-pub use genesis::l2_genesis_state;
+pub use genesis::{l2_genesis_state, prefill_address};
 pub use l1_attributes::{
     DEPOSITOR_ACCOUNT, GAS_PRICE_ORACLE, L1_ATTRIBUTES_GAS_LIMIT, L1_ATTRIBUTES_LEN, L1_BLOCK,
     L1Attributes, SET_L1_BLOCK_VALUES_ECOTONE, l1_attributes_source_hash, l1_block_storage,

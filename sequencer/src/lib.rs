@@ -276,14 +276,23 @@ async fn start(config: SequencerConfig, role: Role) -> Result<SequencerHandle, S
         .map_err(|source| SequencerError::Bind { addr: config.rpc_addr, source })?;
     let supervisor = Supervisor::new("sequencer", shutdown.clone());
     let server = supervisor.watch("rpc", server);
-    let follower = follow::Follower::new(
-        node.clone(),
-        L1Client::new(&config.l1_rpc_url, config.bridge)?,
-        config.rollup.clone(),
-        config.batch_inbox,
-        sync.clone(),
-        faults.clone(),
-    );
+    // Built off the async workers: its pipeline starts from the genesis
+    // state, which takes seconds for a large genesis (a benchmark's).
+    let follower = {
+        let (node, l1, rollup, inbox, sync, faults) = (
+            node.clone(),
+            L1Client::new(&config.l1_rpc_url, config.bridge)?,
+            config.rollup.clone(),
+            config.batch_inbox,
+            sync.clone(),
+            faults.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            follow::Follower::new(node, l1, rollup, inbox, sync, faults)
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    };
     let follower =
         supervisor.spawn("derivation", follower.run(config.derivation_interval, shutdown.clone()));
     let worker = match role {

@@ -175,6 +175,7 @@ impl ProtocolArgs {
             challenger_bond_wei: self.challenger_bond_wei,
             game_clock_secs: self.game_clock.as_secs(),
             l1_fee: self.l1_fee(DataAvailability::Calldata),
+            genesis_prefill: 0,
         }
     }
 }
@@ -731,6 +732,7 @@ async fn run_devnet(args: DevnetArgs) -> eyre::Result<()> {
         rpc_limits: args.rpc_limits.limits(),
         rpc_cors: args.rpc_limits.rpc_cors_origins.clone(),
         api_server: args.api_access.server(),
+        genesis_prefill: 0,
     };
     let net = devnet::spawn(config).await?;
     println!(

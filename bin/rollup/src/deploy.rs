@@ -95,6 +95,9 @@ pub struct DeployParams {
     pub game_clock_secs: u64,
     /// L1 data fee scalars (a protocol parameter: EXECUTE charges them too).
     pub l1_fee: L1FeeScalars,
+    /// Benchmark accounts in the L2 genesis
+    /// ([`RollupConfig::genesis_prefill`]; 0 but in benchmarks).
+    pub genesis_prefill: u64,
 }
 
 /// The L1 data fee scalars for batches posted with `da`: calldata's, or
@@ -125,6 +128,7 @@ pub async fn deploy(
         challenger_bond_wei,
         game_clock_secs,
         l1_fee,
+        genesis_prefill,
     } = params;
     let crate::keys::DeployKeys { deployer, batcher, proposer, defender } = keys;
     let owner = deployer.address();
@@ -188,12 +192,19 @@ pub async fn deploy(
     let rollup = RollupConfig {
         genesis_timestamp: genesis_l1_origin.timestamp,
         genesis_l1_origin,
+        genesis_prefill,
         ..protocol
     };
     // The agreed anchor of disputes over the first output: the L2 genesis.
-    let genesis_output = Derivation::new(rollup.clone(), l2_genesis_state(&rollup))
-        .output_root(0)
-        .ok_or_else(|| eyre!("no L2 genesis"))?;
+    // Off the async workers (seconds for a benchmark's large genesis).
+    let genesis_output = {
+        let rollup = rollup.clone();
+        tokio::task::spawn_blocking(move || {
+            Derivation::new(rollup.clone(), l2_genesis_state(&rollup)).output_root(0)
+        })
+        .await?
+        .ok_or_else(|| eyre!("no L2 genesis"))?
+    };
     for (to, input) in [
         (
             output_oracle,

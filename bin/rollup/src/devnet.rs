@@ -82,6 +82,9 @@ pub struct DevnetConfig {
     pub rpc_cors: rollup_node::rpc::CorsOrigins,
     /// The REST API's body limit, CORS origins and token.
     pub api_server: rollup_bridge::ApiServerConfig,
+    /// Benchmark accounts in the L2 genesis (used at deployment;
+    /// [`rollup_protocol::RollupConfig::genesis_prefill`]).
+    pub genesis_prefill: u64,
 }
 
 impl DevnetConfig {
@@ -112,6 +115,7 @@ impl DevnetConfig {
             rpc_limits: Default::default(),
             rpc_cors: Default::default(),
             api_server: Default::default(),
+            genesis_prefill: 0,
         }
     }
 
@@ -197,6 +201,7 @@ pub async fn spawn(config: DevnetConfig) -> eyre::Result<Devnet> {
                 challenger_bond_wei: config.challenger_bond_wei,
                 game_clock_secs: config.game_clock.as_secs(),
                 l1_fee: config.l1_fee.unwrap_or(crate::deploy::l1_fee_for(config.da)),
+                genesis_prefill: config.genesis_prefill,
             },
             crate::keys::DeployKeys::dev(),
         )

@@ -74,12 +74,23 @@
 //! first phase's included TPS, open loop, with a new seed (new senders and
 //! recipients) for about 30 s of load, for the latency target.
 //!
+//! `--prefill-accounts N` then runs the first phase again on a second
+//! in-process devnet whose L2 genesis holds `N` more accounts
+//! (`RollupConfig::genesis_prefill`: nonce 1, no balance, at
+//! `rollup_protocol::prefill_address(i)`), in the column `rollup +N
+//! accounts`: the throughput of a chain with a large state against the fresh
+//! one, same load, same run. The accounts come from the genesis because
+//! sending them would not get there: under full blocks the base fee rises
+//! 2% a block (OP's EIP-1559 parameters) and outruns any fee cap long before
+//! 10^6 transfers are in.
+//!
 //! # Targets (issue 10), printed beside the figures
 //!
 //! ETH transfers included per second at saturation >= 5,000 and >= 1.2x
 //! the peer on the same load in the same run; inclusion latency p99 at half
 //! of saturation <= 2 block times; the challenger at most 1 batch behind
-//! the batcher.
+//! the batcher; with `--prefill-accounts`, throughput after the extra
+//! accounts >= 0.9x the fresh chain's.
 
 pub mod lag;
 mod load;
@@ -180,6 +191,11 @@ pub struct ThroughputArgs {
     /// Longest a phase may take from its first send.
     #[arg(long, default_value = "600s")]
     pub timeout: humantime::Duration,
+    /// Also run the saturation phase on a second in-process devnet whose L2
+    /// genesis holds this many more accounts (nonce 1, no balance), for the
+    /// throughput of a large state against the fresh chain's.
+    #[arg(long, default_value_t = 0, conflicts_with = "rpc")]
+    pub prefill_accounts: u64,
     /// Directory of `report.json` and the plots.
     #[arg(long, default_value = "bench-out/throughput")]
     pub out: PathBuf,
@@ -231,6 +247,8 @@ struct Endpoint {
 const ETHER: u128 = 1_000_000_000_000_000_000;
 /// What the in-process devnet's funder gets on L2 by deposit, ETH.
 const DEVNET_FUNDS_ETH: u128 = 5_000;
+/// The name of the phase at half of saturation.
+const HALF_RATE_PHASE: &str = "half-rate";
 /// Seconds of load of the half-rate phase.
 const HALF_RATE_SECS: f64 = 30.0;
 /// A phase gives up waiting for inclusions after this long without one.
@@ -260,43 +278,7 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
     let mut challenger_lag = None;
     match &args.rpc {
         None => {
-            let dir = tempfile::tempdir()?;
-            let mut config = DevnetConfig::for_tests(dir.path().to_path_buf());
-            config.l1_block_time = rollup_l1_sim::DEFAULT_BLOCK_TIME;
-            config.l2_block_time = args.l2_block_time.into();
-            config.output_interval = rollup_batcher::DEFAULT_OUTPUT_INTERVAL;
-            config.batch_interval = rollup_batcher::DEFAULT_BATCH_INTERVAL;
-            config.challenge_window = crate::deploy::DEFAULT_CHALLENGE_WINDOW;
-            config.game_clock = crate::deploy::DEFAULT_GAME_CLOCK;
-            config.l1_fee = Some(crate::deploy::l1_fee_for(config.da));
-            let build = BuildTimes::install()?;
-            let net = devnet::spawn(config).await.wrap_err("starting the devnet")?;
-            eprintln!("devnet: L2 JSON-RPC {}", net.sequencer.rpc_url());
-            let result = async {
-                let funder = dev_account(0);
-                deposit(&net, funder.address(), U256::from(DEVNET_FUNDS_ETH * ETHER)).await?;
-                let endpoint = Endpoint {
-                    label: "rollup".into(),
-                    url: net.sequencer.rpc_url(),
-                    funder,
-                    rss: Some(None),
-                    build: Some(build),
-                    block_time_ms: Duration::from(args.l2_block_time).as_millis() as u64,
-                };
-                let stop = tokio_util::sync::CancellationToken::new();
-                let (runs, lag) = tokio::join!(
-                    async {
-                        let runs = run_endpoint(&args, &endpoint, &multi).await;
-                        stop.cancel();
-                        runs
-                    },
-                    lag::sample(&net, stop.clone()),
-                );
-                runs.map(|r| (r, lag))
-            }
-            .await;
-            net.shutdown().await;
-            let (result, lag) = result?;
+            let (result, lag) = on_devnet(&args, 0, "rollup", &multi).await?;
             runs.extend(result);
             challenger_lag = Some(lag);
         }
@@ -313,6 +295,17 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
             };
             runs.extend(run_endpoint(&args, &endpoint, &multi).await?);
         }
+    }
+    let fresh = runs.first().cloned();
+    let mut prefilled = None;
+    if args.prefill_accounts > 0 {
+        // The same load, saturation only, on a chain whose genesis already
+        // holds the accounts.
+        let label = format!("rollup +{} accounts", report::int(args.prefill_accounts));
+        let once = ThroughputArgs { half_rate_check: false, ..args.clone() };
+        let (result, _) = on_devnet(&once, args.prefill_accounts, &label, &multi).await?;
+        prefilled = result.first().cloned();
+        runs.extend(result);
     }
     let ours = runs.len();
     if let Some(url) = &args.peer_rpc {
@@ -334,7 +327,8 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
     let mut targets = report::targets(
         our_runs.first(),
         peer_runs.first(),
-        our_runs.get(1),
+        // Not the large-state run that may follow it.
+        our_runs.iter().find(|r| r.phase == HALF_RATE_PHASE),
         args.workload.is_transfer(),
         args.rate.is_some(),
     );
@@ -350,6 +344,14 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
         },
         met: challenger_lag.as_ref().map(|l| l.max_batches_behind <= 1),
     });
+    if args.prefill_accounts > 0 {
+        targets.push(report::large_state_target(
+            args.prefill_accounts,
+            fresh.as_ref(),
+            prefilled.as_ref(),
+            args.workload.is_transfer() && args.rate.is_none(),
+        ));
+    }
     let mut notes = vec![
         "latency: first send of a transaction to the first sighting of a block holding it (blocks polled every 20 ms)".to_string(),
         "included TPS: included load transactions / (last inclusion seen - first send)".to_string(),
@@ -390,6 +392,57 @@ pub async fn run_throughput(args: ThroughputArgs) -> eyre::Result<()> {
     plots::build_time(&args.out.join("build_time.svg"), &report.runs)?;
     println!("\nwrote {} and plots to {}", path.display(), args.out.display());
     Ok(())
+}
+
+/// Runs the load against a fresh in-process devnet whose L2 genesis holds
+/// `prefill` benchmark accounts, sampling the challenger's lag meanwhile.
+async fn on_devnet(
+    args: &ThroughputArgs,
+    prefill: u64,
+    label: &str,
+    multi: &MultiProgress,
+) -> eyre::Result<(Vec<RunReport>, lag::ChallengerLag)> {
+    let dir = tempfile::tempdir()?;
+    let mut config = DevnetConfig::for_tests(dir.path().to_path_buf());
+    config.l1_block_time = rollup_l1_sim::DEFAULT_BLOCK_TIME;
+    config.l2_block_time = args.l2_block_time.into();
+    config.output_interval = rollup_batcher::DEFAULT_OUTPUT_INTERVAL;
+    config.batch_interval = rollup_batcher::DEFAULT_BATCH_INTERVAL;
+    config.challenge_window = crate::deploy::DEFAULT_CHALLENGE_WINDOW;
+    config.game_clock = crate::deploy::DEFAULT_GAME_CLOCK;
+    config.l1_fee = Some(crate::deploy::l1_fee_for(config.da));
+    config.genesis_prefill = prefill;
+    let build = BuildTimes::install()?;
+    if prefill > 0 {
+        eprintln!("devnet: building an L2 genesis with {prefill} more accounts");
+    }
+    let net = devnet::spawn(config).await.wrap_err("starting the devnet")?;
+    eprintln!("devnet: L2 JSON-RPC {}", net.sequencer.rpc_url());
+    let result = async {
+        let funder = dev_account(0);
+        deposit(&net, funder.address(), U256::from(DEVNET_FUNDS_ETH * ETHER)).await?;
+        let endpoint = Endpoint {
+            label: label.into(),
+            url: net.sequencer.rpc_url(),
+            funder,
+            rss: Some(None),
+            build: Some(build),
+            block_time_ms: Duration::from(args.l2_block_time).as_millis() as u64,
+        };
+        let stop = tokio_util::sync::CancellationToken::new();
+        let (runs, lag) = tokio::join!(
+            async {
+                let runs = run_endpoint(args, &endpoint, multi).await;
+                stop.cancel();
+                runs
+            },
+            lag::sample(&net, stop.clone()),
+        );
+        runs.map(|r| (r, lag))
+    }
+    .await;
+    net.shutdown().await;
+    result
 }
 
 /// The client's name from `web3_clientVersion` (up to its first `/`).
@@ -489,7 +542,7 @@ async fn run_endpoint(
                     seed: args.seed.wrapping_add(1),
                     txs,
                     rate: Some(rate),
-                    name: "half-rate",
+                    name: HALF_RATE_PHASE,
                 },
             )
             .await

@@ -266,6 +266,8 @@ pub(crate) const TARGET_TPS: f64 = 5_000.0;
 pub(crate) const TARGET_PEER_RATIO: f64 = 1.2;
 /// The latency bound at half of saturation, in block times.
 pub(crate) const TARGET_LATENCY_BLOCKS: f64 = 2.0;
+/// Saturation throughput after a large state, against a fresh chain.
+pub(crate) const TARGET_LARGE_STATE_RATIO: f64 = 0.9;
 
 /// Judges the runs against the targets: `ours` the rollup's (or the
 /// `--rpc` target's) saturation run, `peer` the peer's, `half` our
@@ -325,8 +327,35 @@ pub(crate) fn targets(
     out
 }
 
+/// The large-state target: the saturation throughput of a chain whose
+/// genesis holds `accounts` more accounts against the fresh chain's, on the
+/// same load.
+pub(crate) fn large_state_target(
+    accounts: u64,
+    fresh: Option<&RunReport>,
+    prefilled: Option<&RunReport>,
+    saturation: bool,
+) -> Target {
+    let figure = format!("throughput after +{} accounts, vs a fresh chain", int(accounts));
+    let ratio = fresh
+        .zip(prefilled)
+        .filter(|_| saturation)
+        .map(|(f, p)| (p.included_tps / f.included_tps.max(f64::MIN_POSITIVE), f, p));
+    Target {
+        figure,
+        target: format!(">= {TARGET_LARGE_STATE_RATIO}x"),
+        measured: match &ratio {
+            Some((r, f, p)) => {
+                format!("{r:.2}x ({:.0} against {:.0} tx/s)", p.included_tps, f.included_tps)
+            }
+            None => "not measured (needs a transfer load at saturation)".into(),
+        },
+        met: ratio.map(|(r, _, _)| r >= TARGET_LARGE_STATE_RATIO),
+    }
+}
+
 /// `v` with thousands separators.
-fn int(v: impl Into<u64>) -> String {
+pub(crate) fn int(v: impl Into<u64>) -> String {
     let s = v.into().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -532,5 +561,25 @@ mod tests {
         let t = targets(Some(&ours), None, Some(&half), true, false);
         assert_eq!(t[2].met, Some(true));
         assert!(table(&[ours, half]).contains("included per second (TPS)"));
+    }
+
+    #[test]
+    fn large_state_is_judged_against_the_fresh_chain() {
+        let inc = |s, b| Some(Inclusion { seen_s: s, block: b });
+        let fresh = figures(data(vec![Some(0.0)], vec![Some(0.1)], vec![inc(1.0, 5)]));
+        let mut large = fresh.clone();
+        large.included_tps = fresh.included_tps * 0.95;
+        let t = large_state_target(1_000_000, Some(&fresh), Some(&large), true);
+        assert_eq!(t.met, Some(true));
+        assert!(t.figure.contains("+1,000,000 accounts"), "{}", t.figure);
+        assert!(t.measured.starts_with("0.95x"), "{}", t.measured);
+        large.included_tps = fresh.included_tps * 0.85;
+        assert_eq!(
+            large_state_target(1_000_000, Some(&fresh), Some(&large), true).met,
+            Some(false)
+        );
+        // Not judged without both runs, or on an open-loop load.
+        assert_eq!(large_state_target(10, Some(&fresh), None, true).met, None);
+        assert_eq!(large_state_target(10, Some(&fresh), Some(&large), false).met, None);
     }
 }
