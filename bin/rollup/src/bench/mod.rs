@@ -62,6 +62,13 @@
 //!   spend attributed by bytes (outputs per transaction), and projections
 //!   to full calldata and full blob batches from the bytes. For a
 //!   single-kind workload the bytes and spend are the measured ones.
+//! - **Peer encoding**: the same blocks, cut into the same channels and
+//!   framed the same way, encoded by the OP Stack's own span-batch encoder
+//!   (`kona-protocol`, as op-batcher with `--batch-type=1
+//!   --compression-algo=brotli` builds a channel: one span batch,
+//!   `rlp_string(0x01 ++ raw span batch)`, `0x01 ++ brotli`), compressed
+//!   under our brotli settings and under op-batcher's `brotli-10`
+//!   (`report.json`'s `peer_encoding`; the `kona` module).
 //!
 //! # Targets (issue 4)
 //!
@@ -76,9 +83,11 @@
 //! transaction).
 
 // Layout: `run.rs` runs the two chains, `accounting.rs` prices what they
-// posted, `report.rs` computes the report's figures, `targets.rs` judges
+// posted, `kona.rs` re-encodes the blocks with the OP Stack's encoder,
+// `report.rs` computes the report's figures, `targets.rs` judges
 // them, `tables.rs` prints them and `plots.rs` draws them.
 mod accounting;
+mod kona;
 mod plots;
 mod report;
 mod rpc;
@@ -163,6 +172,28 @@ pub async fn run_fees(args: FeesArgs) -> eyre::Result<()> {
     for (name, bytes) in &by_compression {
         println!("  {name:<20} {bytes:>8.1} B");
     }
+    // The peer: the OP Stack's span-batch encoder on the same channels.
+    let ours = posted_bytes(&rollup, Compression::Brotli, BatchEncoding::Span, |_| true) as f64 / n;
+    let peer = kona::bytes_per_tx(&rollup, rollup_protocol::L2_CHAIN_ID, args.txs)
+        .wrap_err("encoding the blocks with kona-protocol")?;
+    println!(
+        "\nbytes posted per transaction, ours against the OP Stack's span batch (kona-protocol 0.4.5), same blocks and channels:"
+    );
+    println!("  {:<48} {ours:>8.1} B", "ours: span, brotli q9");
+    println!(
+        "  {:<48} {:>8.1} B  ({:.2}x ours)",
+        "kona-protocol: span, brotli q9",
+        peer.span_same_brotli,
+        peer.span_same_brotli / ours.max(f64::MIN_POSITIVE)
+    );
+    println!(
+        "  {:<48} {:>8.1} B  ({:.2}x ours)",
+        "kona-protocol: span, brotli-10 (op-batcher's)",
+        peer.span_op_batcher_brotli,
+        peer.span_op_batcher_brotli / ours.max(f64::MIN_POSITIVE)
+    );
+    let mut entry = entry;
+    entry.peer_encoding = Some(peer);
     let report_path = args.out.join("report.json");
     std::fs::write(&report_path, serde_json::to_vec_pretty(&vec![entry.clone()])?)?;
     plots::bytes_by_compression(

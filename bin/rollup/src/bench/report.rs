@@ -84,6 +84,9 @@ pub struct ReportEntry {
     pub kinds: Vec<KindEntry>,
     /// The fee targets (issue 4).
     pub targets: Vec<TargetEntry>,
+    /// The same blocks and channels encoded by the OP Stack's span-batch
+    /// encoder (kona-protocol), bytes per transaction.
+    pub peer_encoding: Option<super::kona::KonaBytes>,
 }
 
 /// One kind of transaction of the run (for a mixed workload, attributed).
@@ -279,6 +282,7 @@ pub(super) fn report(
         outputs: spend.outputs,
         kinds,
         targets: Vec::new(),
+        peer_encoding: None,
     };
     entry.targets = targets(&entry, args.workload);
     entry
