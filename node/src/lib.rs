@@ -48,7 +48,10 @@
 //!   EIP-2718 transactions, senders, receipts), about a third of the JSON
 //!   they replaced; a block's rows (body, transaction index, state,
 //!   changeset) are written in one database transaction with multi-row
-//!   statements, SQLite in WAL mode.
+//!   statements, SQLite in WAL mode with a 64 MiB page cache and a
+//!   checkpoint every 64 MiB of WAL (`rollup_db`; with 10^6 accounts the
+//!   defaults, 2 MiB and 4 MiB, made a full block's commit 161 ms on
+//!   average against 131 ms).
 //!
 //! Figures (`cargo run --release -p rollup-protocol --example state_bench`,
 //! 2-core machine shared with other builds, load average about 4.5; two
