@@ -217,12 +217,24 @@ async fn produce<P: L1Provider>(
         }
     }
     let (number, txs) = (block.number(), block.transactions.len());
+    let executed = started.elapsed();
     node.commit_block(block, changes).await?;
     *origin = Some(next);
     let build = started.elapsed();
     metrics::histogram!("rollup_block_build_duration_seconds", "chain" => "l2")
         .record(build.as_secs_f64());
-    tracing::debug!(target: "sequencer", number, txs, l1_origin = next.number, build_ms = build.as_millis() as u64, "sealed block");
+    metrics::histogram!("rollup_block_commit_duration_seconds", "chain" => "l2")
+        .record((build - executed).as_secs_f64());
+    tracing::debug!(
+        target: "sequencer",
+        number,
+        txs,
+        l1_origin = next.number,
+        build_ms = build.as_millis() as u64,
+        execute_ms = executed.as_millis() as u64,
+        commit_ms = (build - executed).as_millis() as u64,
+        "sealed block"
+    );
     Ok(())
 }
 

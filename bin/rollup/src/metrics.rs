@@ -9,6 +9,7 @@
 //! | `rollup_head` | gauge | `chain` (`l1`, `l2`), `head` (`latest`, `safe`, `finalized`) | block number of each head |
 //! | `rollup_blocks_total`, `rollup_transactions_total` | counter | `chain` | blocks and transactions committed (rate = blocks/s, tx/s) |
 //! | `rollup_block_build_duration_seconds` | histogram | `chain` (`l2`) | the sequencer's time to build a block: pool selection, execution, state root and commit, seconds |
+//! | `rollup_block_commit_duration_seconds` | histogram | `chain` (`l2`) | of which the commit: the block, its state changes and changeset written in one database transaction, then made the head, seconds |
 //! | `rollup_pool_transactions` | gauge | `chain` | transactions in the pool after the last block |
 //! | `rollup_rpc_requests_total`, `rollup_rpc_errors_total` | counter | `chain`, `method` | JSON-RPC calls and error answers; methods the node does not serve count as `unknown` |
 //! | `rollup_rpc_request_duration_seconds` | histogram | `chain`, `method` | JSON-RPC latency, seconds |
