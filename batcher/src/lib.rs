@@ -256,7 +256,9 @@ pub async fn spawn(config: BatcherConfig) -> Result<BatcherHandle, BatcherError>
     let supervisor = rollup_client::Supervisor::new("batcher", shutdown.clone());
     let tasks = vec![
         supervisor.spawn("batcher", batcher.run(shutdown.clone())),
-        supervisor.spawn("proposer", proposer.run(shutdown.clone())),
+        // The proposer is a role of its own (op-proposer beside
+        // op-batcher), run by the same process.
+        supervisor.with_role("proposer").spawn("proposer", proposer.run(shutdown.clone())),
     ];
     Ok(BatcherHandle { store, faults, shutdown, tasks, supervisor })
 }

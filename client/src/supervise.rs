@@ -16,7 +16,8 @@ use tokio_util::sync::CancellationToken;
 /// A task that ended while its role was running, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskExit {
-    /// The role (`l1`, `sequencer`, `batcher`, `challenger`, `bridge`).
+    /// The role (`l1`, `sequencer`, `batcher`, `proposer`, `challenger`,
+    /// `bridge`).
     pub role: &'static str,
     /// The task (`rpc`, `miner`, `producer`, ...).
     pub task: &'static str,
@@ -53,6 +54,13 @@ impl Supervisor {
     /// A supervisor of `role`'s tasks; `shutdown` is the role's shutdown token.
     pub fn new(role: &'static str, shutdown: CancellationToken) -> Self {
         Self { role, shutdown, exits: watch::channel(None).0, aborts: Default::default() }
+    }
+
+    /// The same supervisor (same shutdown, same first exit) for tasks of
+    /// another role run by the same process, e.g. the proposer beside the
+    /// batcher in `rollup batcher`: their exits name `role`.
+    pub fn with_role(&self, role: &'static str) -> Self {
+        Self { role, ..self.clone() }
     }
 
     /// Spawns `task` under supervision.

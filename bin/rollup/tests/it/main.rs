@@ -230,8 +230,9 @@ async fn a_killed_role_task_stops_the_devnet_with_the_reason() {
     assert_eq!(err.to_string(), "the devnet stopped: the miner task of the l1 role was aborted");
 }
 
-/// The proposer is a task of its own beside the batcher's: when it dies the
-/// devnet stops with its name, as for any role task.
+/// The proposer is a role of its own, run by the batcher's process beside
+/// the batcher's task: when it dies, `/health` and the devnet's error name
+/// the proposer role, as for any role task.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_proposer_task_stops_the_devnet_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -241,11 +242,17 @@ async fn a_killed_proposer_task_stops_the_devnet_with_the_reason() {
     let batcher = net.batcher.supervisor().clone();
     assert!(batcher.abort("proposer"));
     let exit = batcher.failed().await;
-    assert_eq!(exit.to_string(), "the proposer task of the batcher role was aborted");
+    assert_eq!(exit.role, "proposer");
+    assert_eq!(exit.to_string(), "the proposer task of the proposer role was aborted");
+    let response = reqwest::get(format!("{}/health", net.bridge.url())).await.unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "role-down", "{body}");
+    assert_eq!(body["error"]["message"], "the proposer task of the proposer role was aborted");
     let err = net.run_until(std::future::pending()).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the devnet stopped: the proposer task of the batcher role was aborted"
+        "the devnet stopped: the proposer task of the proposer role was aborted"
     );
 }
 
