@@ -19,6 +19,27 @@ use zstd::stream::raw::{DParameter, Operation as _};
 
 use super::BatchError;
 
+/// One complete brotli stream of `data` at `quality` (0..=11) with a
+/// [`BROTLI_LGWIN`] window: [`Compression::compress`] at
+/// [`BROTLI_QUALITY`], and other qualities for comparisons (op-batcher's
+/// `brotli-10`).
+///
+/// # Panics
+///
+/// Only on allocation failure, as [`Compression::compress`].
+pub fn compress_brotli(data: &[u8], quality: u32) -> Vec<u8> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: quality as i32,
+        lgwin: BROTLI_LGWIN as i32,
+        size_hint: data.len(),
+        ..Default::default()
+    };
+    let mut out = Vec::with_capacity(data.len() / 2 + 64);
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params)
+        .expect("brotli compression into a Vec cannot fail");
+    out
+}
+
 /// Brotli quality (0..=11) used by [`Compression::compress`].
 ///
 /// Quality 9 gets within a few percent of quality 11 on batch data at a fraction of the CPU
@@ -118,18 +139,7 @@ impl Compression {
                 encoder.write_all(data).expect("writing to a Vec cannot fail");
                 encoder.finish().expect("writing to a Vec cannot fail")
             }
-            Self::Brotli => {
-                let params = brotli::enc::BrotliEncoderParams {
-                    quality: BROTLI_QUALITY as i32,
-                    lgwin: BROTLI_LGWIN as i32,
-                    size_hint: data.len(),
-                    ..Default::default()
-                };
-                let mut out = Vec::with_capacity(data.len() / 2 + 64);
-                brotli::BrotliCompress(&mut &data[..], &mut out, &params)
-                    .expect("brotli compression into a Vec cannot fail");
-                out
-            }
+            Self::Brotli => compress_brotli(data, BROTLI_QUALITY),
             // Single-shot compression records the content size in the frame header and sizes
             // the window to the input, which keeps decoder memory small.
             Self::Zstd => zstd::bulk::compress(data, ZSTD_LEVEL)

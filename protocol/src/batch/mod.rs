@@ -47,7 +47,7 @@ pub use channel::{
     decode_channel_with_chain_id, encode_channel, encode_channel_with,
     encode_channel_with_chain_id,
 };
-pub use compression::{BROTLI_LGWIN, BROTLI_QUALITY, Compression, ZSTD_LEVEL};
+pub use compression::{BROTLI_LGWIN, BROTLI_QUALITY, Compression, ZSTD_LEVEL, compress_brotli};
 pub use error::BatchError;
 pub use frame::{
     ChannelId, DERIVATION_VERSION_0, FRAME_OVERHEAD, Frame, MAX_FRAME_DATA_LEN,

@@ -11,11 +11,11 @@
 //! batcher cut them and framed the same way, so only the encoding (and, for
 //! the op-batcher column, brotli's quality) differs.
 
-use super::{accounting, run};
+use super::{accounting, report::channel_blocks, run};
 use alloy_primitives::keccak256;
 use eyre::eyre;
 use kona_protocol::{Batch, SingleBatch, SpanBatch};
-use rollup_protocol::batch::{BROTLI_LGWIN, BROTLI_QUALITY, BatchBlock};
+use rollup_protocol::batch::{BROTLI_QUALITY, BatchBlock, compress_brotli};
 
 /// Brotli quality of op-batcher's `brotli` (`brotli-10`).
 pub(crate) const OP_BATCHER_BROTLI_QUALITY: u32 = 10;
@@ -55,43 +55,9 @@ pub(crate) fn span_payload(
 /// A channel as op-batcher posts it: `0x01 ++ brotli(payload)` at `quality`
 /// (window 2^22, as ours).
 pub(crate) fn brotli_channel(payload: &[u8], quality: u32) -> Vec<u8> {
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: quality as i32,
-        lgwin: BROTLI_LGWIN as i32,
-        size_hint: payload.len(),
-        ..Default::default()
-    };
     let mut out = vec![0x01];
-    brotli::BrotliCompress(&mut &payload[..], &mut out, &params)
-        .expect("brotli compression into a Vec cannot fail");
+    out.extend_from_slice(&compress_brotli(payload, quality));
     out
-}
-
-/// Bytes posted for the run's blocks with kona's span batches compressed
-/// at brotli `quality`: (ours-quality, op-batcher-quality) callers pick.
-pub(crate) fn posted_bytes(
-    run: &run::RollupRun,
-    chain_id: u64,
-    quality: u32,
-) -> eyre::Result<usize> {
-    let mut total = 0;
-    for b in &run.batches {
-        let blocks: Vec<BatchBlock> = run
-            .blocks
-            .iter()
-            .filter(|x| x.number >= b.l2_start && x.number <= b.l2_end)
-            .cloned()
-            .collect();
-        let first_of_epoch = blocks.first().is_some_and(|first| {
-            run.blocks
-                .iter()
-                .find(|x| x.number + 1 == first.number)
-                .is_none_or(|prev| prev.l1_origin_number != first.l1_origin_number)
-        });
-        let payload = span_payload(&blocks, chain_id, first_of_epoch)?;
-        total += accounting::posted_bytes(brotli_channel(&payload, quality).len(), b.blobs > 0);
-    }
-    Ok(total)
 }
 
 /// The peer figures printed beside ours.
@@ -105,16 +71,34 @@ pub struct KonaBytes {
     pub span_op_batcher_brotli: f64,
 }
 
-/// Both peer figures for the run, per transaction of `txs`.
+/// Bytes posted per transaction of `txs` for the run's blocks as kona's span
+/// batches, in the channels our batcher cut, under both brotli qualities
+/// (each channel's payload encoded once).
 pub(crate) fn bytes_per_tx(
     run: &run::RollupRun,
     chain_id: u64,
     txs: usize,
 ) -> eyre::Result<KonaBytes> {
+    let (mut same, mut op_batcher) = (0, 0);
+    for b in &run.batches {
+        let blocks: Vec<BatchBlock> = channel_blocks(run, b).cloned().collect();
+        let first_of_epoch = blocks.first().is_some_and(|first| {
+            run.blocks
+                .iter()
+                .find(|x| x.number + 1 == first.number)
+                .is_none_or(|prev| prev.l1_origin_number != first.l1_origin_number)
+        });
+        let payload = span_payload(&blocks, chain_id, first_of_epoch)?;
+        let posted = |quality| {
+            accounting::posted_bytes(brotli_channel(&payload, quality).len(), b.blobs > 0)
+        };
+        same += posted(BROTLI_QUALITY);
+        op_batcher += posted(OP_BATCHER_BROTLI_QUALITY);
+    }
     let n = txs.max(1) as f64;
     Ok(KonaBytes {
-        span_same_brotli: posted_bytes(run, chain_id, BROTLI_QUALITY)? as f64 / n,
-        span_op_batcher_brotli: posted_bytes(run, chain_id, OP_BATCHER_BROTLI_QUALITY)? as f64 / n,
+        span_same_brotli: same as f64 / n,
+        span_op_batcher_brotli: op_batcher as f64 / n,
     })
 }
 

@@ -152,10 +152,7 @@ pub(super) fn posted_bytes(
     run.batches
         .iter()
         .map(|b| {
-            let blocks: Vec<BatchBlock> = run
-                .blocks
-                .iter()
-                .filter(|x| x.number >= b.l2_start && x.number <= b.l2_end)
+            let blocks: Vec<BatchBlock> = channel_blocks(run, b)
                 .map(|x| BatchBlock {
                     transactions: x.transactions.iter().filter(|t| keep(t)).cloned().collect(),
                     ..x.clone()
@@ -165,6 +162,14 @@ pub(super) fn posted_bytes(
             accounting::posted_bytes(channel.len(), b.blobs > 0)
         })
         .sum()
+}
+
+/// The run's blocks that batch `b` carried, in order: its channel's cut.
+pub(super) fn channel_blocks<'a>(
+    run: &'a run::RollupRun,
+    b: &'a rollup_batcher::BatchRecord,
+) -> impl Iterator<Item = &'a BatchBlock> + 'a {
+    run.blocks.iter().filter(|x| x.number >= b.l2_start && x.number <= b.l2_end)
 }
 
 /// Every figure of the report, from the two runs.
