@@ -310,11 +310,10 @@ pub async fn spawn(config: ChallengerConfig) -> Result<ChallengerHandle, Challen
     // Off the async workers: a large genesis (a benchmark's) takes seconds
     // to build and would stall every other task of the process meanwhile.
     let rollup = config.rollup.clone();
-    let derivation = tokio::task::spawn_blocking(move || {
+    let derivation = rollup_client::off_runtime(move || {
         Derivation::new(rollup.clone(), l2_genesis_state(&rollup))
     })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    .await;
     let worker = Worker {
         derivation,
         cache: L1Cache::default(),

@@ -36,5 +36,5 @@ pub mod txmgr;
 pub use error::ErrorKind;
 pub use l1::{BeaconClient, BlobSidecar, ClientError, L1Client, http_provider};
 pub use l2::{L2Client, L2Error, SealedBatchBlock};
-pub use supervise::{Supervisor, TaskExit};
+pub use supervise::{Supervisor, TaskExit, off_runtime};
 pub use traits::{BatchProvider, L1Provider, L2Provider};

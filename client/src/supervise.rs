@@ -143,6 +143,15 @@ impl Supervisor {
     }
 }
 
+/// Runs `work` (seconds of CPU, e.g. building a large genesis state) on
+/// tokio's blocking pool instead of an async worker, whose other tasks would
+/// stall meanwhile; a panic in `work` resumes in the caller.
+pub async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
 fn join_reason(e: &JoinError) -> String {
     if e.is_cancelled() { "was aborted".into() } else { "panicked".into() }
 }

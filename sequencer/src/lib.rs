@@ -287,11 +287,10 @@ async fn start(config: SequencerConfig, role: Role) -> Result<SequencerHandle, S
             sync.clone(),
             faults.clone(),
         );
-        tokio::task::spawn_blocking(move || {
+        rollup_client::off_runtime(move || {
             follow::Follower::new(node, l1, rollup, inbox, sync, faults)
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     };
     let follower =
         supervisor.spawn("derivation", follower.run(config.derivation_interval, shutdown.clone()));

@@ -199,10 +199,10 @@ pub async fn deploy(
     // Off the async workers (seconds for a benchmark's large genesis).
     let genesis_output = {
         let rollup = rollup.clone();
-        tokio::task::spawn_blocking(move || {
+        rollup_client::off_runtime(move || {
             Derivation::new(rollup.clone(), l2_genesis_state(&rollup)).output_root(0)
         })
-        .await?
+        .await
         .ok_or_else(|| eyre!("no L2 genesis"))?
     };
     for (to, input) in [
