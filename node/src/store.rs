@@ -481,54 +481,28 @@ impl ChainStore {
     /// the hand-offs most of a start at 10^6 accounts; SQLite packs a chunk
     /// itself (`hex` / `group_concat` / `unhex`, SQLite 3.41+).
     async fn load_accounts_packed(&self, state: &mut MemoryState) -> Result<(), DbError> {
-        const RECORD: usize = 20 + 8 + 32 + 32;
         // The next chunk is read while this one is loaded into the state.
         let (chunks, mut received) = tokio::sync::mpsc::channel::<Result<Vec<u8>, DbError>>(2);
         let pool = self.pool.clone();
         let reader = tokio::spawn(async move {
             let mut after = i64::MIN;
             loop {
-                let chunk = async {
-                    let row = sqlx::query(
-                        "SELECT max(r), count(*), unhex(group_concat(h, '')) FROM ( \
-                         SELECT rowid AS r, hex(address) || printf('%016X', nonce) || \
-                         hex(balance) || hex(code_hash) AS h \
-                         FROM accounts WHERE rowid > $1 ORDER BY rowid LIMIT $2)",
-                    )
-                    .bind(after)
-                    .bind(PACKED_ACCOUNTS)
-                    .fetch_one(&pool)
-                    .await?;
-                    let Some(last) = row.try_get::<Option<i64>, _>(0)? else {
-                        return Ok::<_, DbError>(None);
-                    };
-                    let count = usize::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0);
-                    let packed = row.try_get::<Option<Vec<u8>>, _>(2)?.unwrap_or_default();
-                    if packed.len() != count * RECORD {
-                        return Err(DbError::Corrupt(format!(
-                            "accounts after row {after}: {} bytes for {count} accounts",
-                            packed.len()
-                        )));
-                    }
-                    Ok(Some((last, packed)))
-                }
-                .await;
-                let next = match chunk {
+                let (last, packed) = match packed_accounts_after(&pool, after).await {
+                    Ok(Some(chunk)) => chunk,
                     Ok(None) => return,
-                    Ok(Some((last, packed))) => {
-                        after = last;
-                        Ok(packed)
+                    Err(e) => {
+                        let _ = chunks.send(Err(e)).await;
+                        return;
                     }
-                    Err(e) => Err(e),
                 };
-                let failed = next.is_err();
-                if chunks.send(next).await.is_err() || failed {
+                after = last;
+                if chunks.send(Ok(packed)).await.is_err() {
                     return;
                 }
             }
         });
         while let Some(packed) = received.recv().await {
-            for record in packed?.chunks_exact(RECORD) {
+            for record in packed?.chunks_exact(PACKED_ACCOUNT_BYTES) {
                 let (addr, rest) = record.split_at(20);
                 let (nonce, rest) = rest.split_at(8);
                 let (balance, code_hash) = rest.split_at(32);
@@ -659,6 +633,38 @@ const PARAMS_PER_STATEMENT: usize = 256;
 /// Accounts per packed row when SQLite loads the state at start
 /// ([`ChainStore::load`]): 4,096 records of 92 bytes, 368 KiB a row.
 const PACKED_ACCOUNTS: i64 = 4_096;
+
+/// Bytes of a packed account: address 20, nonce 8, balance 32, code hash 32.
+const PACKED_ACCOUNT_BYTES: usize = 20 + 8 + 32 + 32;
+
+/// The next [`PACKED_ACCOUNTS`] accounts after row `after` (SQLite rowid),
+/// packed by SQLite into one blob: `(last rowid, blob)`, or `None` past the
+/// last account.
+async fn packed_accounts_after(
+    pool: &AnyPool,
+    after: i64,
+) -> Result<Option<(i64, Vec<u8>)>, DbError> {
+    let row = sqlx::query(
+        "SELECT max(r), count(*), unhex(group_concat(h, '')) FROM ( \
+         SELECT rowid AS r, hex(address) || printf('%016X', nonce) || \
+         hex(balance) || hex(code_hash) AS h \
+         FROM accounts WHERE rowid > $1 ORDER BY rowid LIMIT $2)",
+    )
+    .bind(after)
+    .bind(PACKED_ACCOUNTS)
+    .fetch_one(pool)
+    .await?;
+    let Some(last) = row.try_get::<Option<i64>, _>(0)? else { return Ok(None) };
+    let count = usize::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0);
+    let packed = row.try_get::<Option<Vec<u8>>, _>(2)?.unwrap_or_default();
+    if packed.len() != count * PACKED_ACCOUNT_BYTES {
+        return Err(DbError::Corrupt(format!(
+            "accounts after row {after}: {} bytes for {count} accounts",
+            packed.len()
+        )));
+    }
+    Ok(Some((last, packed)))
+}
 
 /// Rows of `columns` columns per multi-row statement.
 const fn rows_per_statement(columns: usize) -> usize {

@@ -108,22 +108,34 @@ async fn round_trip(store: ChainStore) {
     drop(loaded);
 }
 
+/// A store in a fresh SQLite file of `dir`.
+async fn sqlite_store(dir: &std::path::Path, namespace: &str) -> ChainStore {
+    ChainStore::open(&rollup_db::sqlite_url(dir, "chain.db"), namespace).await.unwrap()
+}
+
+/// A store in a fresh PostgreSQL schema `{prefix}_{pid}` (fresh per run, so
+/// runs stay independent), or `None` (the test is skipped) without
+/// `ROLLUP_TEST_POSTGRES_URL`.
+async fn postgres_store(prefix: &str) -> Option<ChainStore> {
+    let Ok(url) = std::env::var("ROLLUP_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: ROLLUP_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let schema = format!("{prefix}_{}", std::process::id());
+    Some(ChainStore::open(&url, &schema).await.unwrap())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_store_round_trips_blocks_and_state() {
     let dir = tempfile::tempdir().unwrap();
-    let url = rollup_db::sqlite_url(dir.path(), "chain.db");
-    round_trip(ChainStore::open(&url, "l1").await.unwrap()).await;
+    round_trip(sqlite_store(dir.path(), "l1").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_store_round_trips_blocks_and_state() {
-    let Ok(url) = std::env::var("ROLLUP_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: ROLLUP_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    // A fresh schema per run keeps runs independent.
-    let schema = format!("test_{}", std::process::id());
-    round_trip(ChainStore::open(&url, &schema).await.unwrap()).await;
+    if let Some(store) = postgres_store("test").await {
+        round_trip(store).await;
+    }
 }
 
 /// A state of more accounts than one packed chunk of the SQLite start-up
@@ -158,18 +170,14 @@ async fn large_state_loads_back(store: ChainStore) {
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_large_state_loads_back_in_packed_chunks() {
     let dir = tempfile::tempdir().unwrap();
-    let url = rollup_db::sqlite_url(dir.path(), "chain.db");
-    large_state_loads_back(ChainStore::open(&url, "l2").await.unwrap()).await;
+    large_state_loads_back(sqlite_store(dir.path(), "l2").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_large_state_loads_back() {
-    let Ok(url) = std::env::var("ROLLUP_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: ROLLUP_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    let schema = format!("test_large_{}", std::process::id());
-    large_state_loads_back(ChainStore::open(&url, &schema).await.unwrap()).await;
+    if let Some(store) = postgres_store("test_large").await {
+        large_state_loads_back(store).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
