@@ -72,11 +72,15 @@
 //!
 //! | figure | value |
 //! |---|---|
-//! | node open: the accounts and the chain's tip read from SQLite | 1.2-1.8 s |
+//! | node open: the accounts and the chain's tip read from SQLite | 1.8-2.1 s |
 //! | same, one row per account (before) | 4.4-4.7 s |
 //! | first state root (builds the tries: leaves on 2 threads, key order) | 1.6-1.7 s |
-//! | start to serving | 2.8-3.4 s (before: 6.1-6.3 s) |
-//! | resident memory after it | 586 MiB (before: 682 MiB) |
+//! | start to serving | 3.4-3.8 s (before: 6.1-6.3 s) |
+//! | resident memory after it | 649 MiB (before: 682 MiB) |
+//!
+//! (Packed reads with SQLite's default 2 MiB page cache measured 2.8-3.4 s
+//! and 586 MiB; the 64 MiB cache that halves a full block's commit at this
+//! size fills during the read: +63 MiB and about 0.4 s.)
 //! | store on disk (SQLite, WAL) | 363 MiB |
 //! | one block appended (two accounts, one deposit) | 1.5 ms |
 //!
