@@ -79,8 +79,8 @@
 //! | resident memory after it | 649 MiB (before: 682 MiB) |
 //!
 //! (Packed reads with SQLite's default 2 MiB page cache measured 2.8-3.4 s
-//! and 586 MiB; the 64 MiB cache that halves a full block's commit at this
-//! size fills during the read: +63 MiB and about 0.4 s.)
+//! and 586 MiB; the 64 MiB cache that takes a full block's commit at this
+//! size from 161 to 131 ms fills during the read: +63 MiB, about 0.4 s.)
 //! | store on disk (SQLite, WAL) | 363 MiB |
 //! | one block appended (two accounts, one deposit) | 1.5 ms |
 //!
