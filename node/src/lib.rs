@@ -77,12 +77,12 @@
 //! | first state root (builds the tries: leaves on 2 threads, key order) | 1.6-1.7 s |
 //! | start to serving | 3.4-3.8 s (before: 6.1-6.3 s) |
 //! | resident memory after it | 649 MiB (before: 682 MiB) |
+//! | store on disk (SQLite, WAL) | 363 MiB |
+//! | one block appended (two accounts, one deposit) | 1.5 ms |
 //!
 //! (Packed reads with SQLite's default 2 MiB page cache measured 2.8-3.4 s
 //! and 586 MiB; the 64 MiB cache that takes a full block's commit at this
 //! size from 161 to 131 ms fills during the read: +63 MiB, about 0.4 s.)
-//! | store on disk (SQLite, WAL) | 363 MiB |
-//! | one block appended (two accounts, one deposit) | 1.5 ms |
 //!
 //! SQLite reads the accounts as packed chunks ([`ChainStore::load`]): sqlx
 //! hands every row from its SQLite thread to the caller, and at one row per
